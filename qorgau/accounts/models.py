@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    CASEWORKER = "caseworker", _("Caseworker")
+    LAWYER = "lawyer", _("Lawyer")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    MONITOR = "monitor", _("Monitor")
+    ADMIN = "admin", _("Administrator")
+
+
+# Roles that may open and work on cases (a monitor sees aggregates only).
+CASE_ROLES = frozenset({Role.CASEWORKER, Role.LAWYER, Role.SUPERVISOR, Role.ADMIN})
+# Roles that see restricted events (self-harm) on cases they are assigned to.
+RESTRICTED_VIEW_ROLES = frozenset({Role.CASEWORKER, Role.LAWYER})
+
+
+class User(AbstractUser):
+    """A person who logs in. Email is the login."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    display_name = models.CharField(_("display name"), max_length=150, blank=True)
+
+    def __str__(self) -> str:
+        return self.display_name or self.email or self.username
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("short name"), unique=True)
+    region = models.CharField(_("region"), max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation"], name="one_membership_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation} ({self.role})"

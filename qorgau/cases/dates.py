@@ -1,0 +1,203 @@
+"""Honest dates: partial dates, spans, qualifiers and recurrence. Pure: no Django.
+
+A date is known to the day (optionally with a time), the month or the year. A span has a
+start and optionally an end, a qualifier (approximately, before, after) and a recurrence
+("repeatedly from 2003 to 2024"). Both ends may be unknown ("date unknown").
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, time
+
+PRECISIONS = ("exact", "day", "month", "year")
+QUALIFIERS = ("none", "approximate", "before", "after")
+RECURRENCES = ("once", "repeated", "several")
+
+_PATTERN = re.compile(
+    r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})(?:[T ](?P<hh>\d{2}):(?P<mm>\d{2}))?)?)?$"
+)
+
+
+def gettext_noop(message: str) -> str:
+    return message
+
+
+class DateError(ValueError):
+    """A date that cannot be understood. `message % params` says why (English msgid)."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        super().__init__(message % params if params else message)
+        self.message = message
+        self.params = params
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    year: int
+    month: int | None = None
+    day: int | None = None
+    time: time | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.year <= 9999:
+            raise DateError(gettext_noop("year must be between 1 and 9999"))
+        if self.month is None and (self.day is not None or self.time is not None):
+            raise DateError(gettext_noop("a day needs a month"))
+        if self.month is not None and not 1 <= self.month <= 12:
+            raise DateError(gettext_noop("month must be between 01 and 12"))
+        if self.day is None and self.time is not None:
+            raise DateError(gettext_noop("a time needs a day"))
+        if self.day is not None:
+            assert self.month is not None
+            last = calendar.monthrange(self.year, self.month)[1]
+            if not 1 <= self.day <= last:
+                raise DateError(
+                    gettext_noop("day must be between 01 and %(last)s for that month"),
+                    last=f"{last:02d}",
+                )
+
+    @classmethod
+    def parse(cls, text: str) -> PartialDate:
+        match = _PATTERN.match(text.strip())
+        if not match:
+            raise DateError(gettext_noop("use YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM"))
+        y, m, d, hh, mm = match.group("y", "m", "d", "hh", "mm")
+        at = None
+        if hh is not None:
+            if int(hh) > 23 or int(mm) > 59:
+                raise DateError(gettext_noop("time must be between 00:00 and 23:59"))
+            at = time(int(hh), int(mm))
+        return cls(int(y), int(m) if m else None, int(d) if d else None, at)
+
+    @property
+    def precision(self) -> str:
+        if self.time is not None:
+            return "exact"
+        if self.day is not None:
+            return "day"
+        return "month" if self.month is not None else "year"
+
+    def iso(self) -> str:
+        text = f"{self.year:04d}"
+        if self.month is not None:
+            text += f"-{self.month:02d}"
+        if self.day is not None:
+            text += f"-{self.day:02d}"
+        if self.time is not None:
+            text += f"T{self.time.hour:02d}:{self.time.minute:02d}"
+        return text
+
+    def lower(self) -> date:
+        return date(self.year, self.month or 1, self.day or 1)
+
+    def upper(self) -> date:
+        month = self.month or 12
+        day = self.day or calendar.monthrange(self.year, month)[1]
+        return date(self.year, month, day)
+
+    def format(self, months: Sequence[str]) -> str:
+        if self.month is None:
+            return str(self.year)
+        name = months[self.month - 1]
+        if self.day is None:
+            return f"{name} {self.year}"
+        text = f"{self.day} {name} {self.year}"
+        if self.time is not None:
+            text += f", {self.time.hour:02d}:{self.time.minute:02d}"
+        return text
+
+
+def _identity(message: str) -> str:
+    return message
+
+
+ENGLISH_MONTHS = tuple(calendar.month_abbr[i] for i in range(1, 13))
+
+
+@dataclass(frozen=True)
+class DateSpan:
+    start: PartialDate | None = None
+    end: PartialDate | None = None
+    qualifier: str = "none"
+    recurrence: str = "once"
+
+    def __post_init__(self) -> None:
+        if self.qualifier not in QUALIFIERS:
+            raise DateError(gettext_noop("unknown qualifier"))
+        if self.recurrence not in RECURRENCES:
+            raise DateError(gettext_noop("unknown recurrence"))
+        if self.end is not None and self.start is None:
+            raise DateError(gettext_noop("a span with an end needs a start"))
+        if self.start is not None and self.end is not None:
+            if self.end.upper() < self.start.lower():
+                raise DateError(gettext_noop("the end is earlier than the start"))
+            if self.qualifier in ("before", "after"):
+                raise DateError(gettext_noop("'before' and 'after' take a single date, not a range"))
+        if self.start is None and self.qualifier != "none":
+            raise DateError(gettext_noop("an unknown date cannot be qualified"))
+
+    @classmethod
+    def parse(
+        cls, start: str = "", end: str = "", qualifier: str = "none", recurrence: str = "once"
+    ) -> DateSpan:
+        return cls(
+            PartialDate.parse(start) if start.strip() else None,
+            PartialDate.parse(end) if end.strip() else None,
+            qualifier or "none",
+            recurrence or "once",
+        )
+
+    @property
+    def known(self) -> bool:
+        return self.start is not None
+
+    @property
+    def precision(self) -> str:
+        if self.start is None:
+            return "unknown"
+        return "range" if self.end is not None else self.start.precision
+
+    def earliest(self) -> date | None:
+        """Earliest day the fact may have happened (None when unbounded)."""
+        if self.start is None or self.qualifier == "before":
+            return None
+        return self.start.lower()
+
+    def latest(self) -> date | None:
+        """Latest day the fact may have happened (None when unbounded)."""
+        if self.start is None or self.qualifier == "after":
+            return None
+        return (self.end or self.start).upper()
+
+    def sort_key(self) -> tuple[date, date]:
+        """Chronological order: by the first day the span touches; unknown dates last."""
+        if self.start is None:
+            return (date.max, date.max)
+        return (self.start.lower(), (self.end or self.start).upper())
+
+    def format(
+        self,
+        gettext: Callable[[str], str] = _identity,
+        months: Sequence[str] = ENGLISH_MONTHS,
+    ) -> str:
+        if self.start is None:
+            text = gettext("date unknown")
+        else:
+            text = self.start.format(months)
+            if self.end is not None:
+                text = f"{text} – {self.end.format(months)}"
+            if self.qualifier == "approximate":
+                text = gettext("c. %(date)s") % {"date": text}
+            elif self.qualifier == "before":
+                text = gettext("before %(date)s") % {"date": text}
+            elif self.qualifier == "after":
+                text = gettext("after %(date)s") % {"date": text}
+        if self.recurrence == "repeated":
+            text = gettext("%(span)s, repeatedly") % {"span": text}
+        elif self.recurrence == "several":
+            text = gettext("%(span)s, several times") % {"span": text}
+        return text

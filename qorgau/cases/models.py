@@ -1,0 +1,282 @@
+"""Cases, parties, events and the hash-chained ledger.
+
+Nothing here writes on its own: every mutation goes through `qorgau.cases.services`, which
+appends the case's ledger entry in the same transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from django.utils.translation import gettext_lazy as _
+
+from qorgau.accounts.models import CASE_ROLES, Organisation
+from qorgau.cases import taxonomy
+from qorgau.cases.dates import QUALIFIERS, RECURRENCES, DateSpan
+from qorgau.cases.regions import KZ_REGIONS, PROFILES
+from qorgau.fields import EncryptedTextField
+
+
+
+
+
+def _choices(mapping: dict[str, str]) -> list[tuple[str, Any]]:
+    return [(key, _(label)) for key, label in mapping.items()]
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def visible_to(self, user: Any) -> CaseQuerySet:
+        """Cases the user is assigned to, in an organisation where they hold a case role."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(
+            assignments__user=user,
+            organisation__memberships__user=user,
+            organisation__memberships__role__in=CASE_ROLES,
+        )
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cases")
+    reference = models.CharField(_("reference"), max_length=32, unique=True)
+    profile = models.CharField(_("jurisdiction profile"), max_length=20,
+                               choices=_choices(PROFILES), default="kz")
+    region = models.CharField(_("region"), max_length=40, choices=_choices(KZ_REGIONS))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        indexes = [models.Index(fields=["organisation", "status", "region"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class CaseAssignment(models.Model):
+    """Who works on which case: the only way to see a case."""
+
+    class Access(models.TextChoices):
+        WRITE = "write", _("Can record")
+        READ = "read", _("Read only")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="assignments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="case_assignments")
+    access = models.CharField(_("access"), max_length=10, choices=Access.choices,
+                              default=Access.WRITE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "user"], name="one_assignment_per_user")
+        ]
+
+
+class Party(models.Model):
+    class Role(models.TextChoices):
+        SURVIVOR = "survivor", _("Survivor")
+        RESPONDENT = "respondent", _("Respondent (abuser)")
+        CHILD = "child", _("Child")
+        WITNESS = "witness", _("Witness")
+        ACCOMPLICE = "accomplice", _("Accomplice")
+        OFFICIAL = "official", _("Official (officer, prosecutor, judge)")
+        LAWYER = "lawyer", _("Lawyer")
+        OTHER = "other", _("Other")
+
+    class Relationship(models.TextChoices):
+        SELF = "self", _("Survivor herself/himself")
+        SPOUSE = "spouse", _("Spouse")
+        EX_SPOUSE = "ex_spouse", _("Former spouse")
+        PARTNER = "partner", _("Partner")
+        EX_PARTNER = "ex_partner", _("Former partner")
+        PARENT = "parent", _("Parent")
+        CHILD = "child", _("Child")
+        SIBLING = "sibling", _("Sibling")
+        IN_LAW = "in_law", _("In-law")
+        OTHER_RELATIVE = "other_relative", _("Other relative")
+        NONE = "none", _("No family relationship")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="parties")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    relationship = models.CharField(_("relationship to the survivor"), max_length=20,
+                                    choices=Relationship.choices, blank=True)
+    co_resident = models.BooleanField(_("lives with the survivor"), null=True, blank=True)
+    institution = models.CharField(_("institution"), max_length=20, blank=True,
+                                   choices=_choices(taxonomy.INSTITUTIONS))
+    # Identifying fields: encrypted at rest.
+    full_name = EncryptedTextField(_("full name"))
+    other_names = EncryptedTextField(_("other names"), blank=True, default="")
+    birth_date = EncryptedTextField(_("date of birth"), blank=True, default="")
+    address = EncryptedTextField(_("address"), blank=True, default="")
+    phone = EncryptedTextField(_("phone"), blank=True, default="")
+    documents = EncryptedTextField(_("identity documents"), blank=True, default="")
+    notes = EncryptedTextField(_("notes"), blank=True, default="")
+    # Keyed HMAC of the normalised full name, for exact-match search.
+    name_index = models.CharField(max_length=64, db_index=True, editable=False)
+    # Secret per-record salt in the ledger digest, so digests cannot confirm guessed names.
+    salt = EncryptedTextField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.get_role_display()})"
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    def current(self) -> EventQuerySet:
+        """Events not superseded by a correction."""
+        return self.filter(superseded_by__isnull=True)
+
+    def visible_to_role(self, role: str | None) -> EventQuerySet:
+        from qorgau.accounts.models import RESTRICTED_VIEW_ROLES
+
+        if role in RESTRICTED_VIEW_ROLES:
+            return self
+        return self.exclude(kind__in=taxonomy.RESTRICTED)
+
+    def chronological(self) -> EventQuerySet:
+        return self.order_by(
+            models.F("sort_start").asc(nulls_last=True),
+            models.F("sort_end").asc(nulls_last=True),
+            "number",
+        )
+
+
+class Event(models.Model):
+    """A dated fact on a case's timeline. Never edited: corrected by a superseding event."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    number = models.PositiveIntegerField(_("number"))
+    kind = models.CharField(_("kind"), max_length=40,
+                            choices=[(k.id, _(k.label)) for k in taxonomy.KINDS])
+    # When: partial ISO dates (YYYY, YYYY-MM, YYYY-MM-DD, YYYY-MM-DDTHH:MM).
+    when_start = models.CharField(_("date"), max_length=16, blank=True)
+    when_end = models.CharField(_("until"), max_length=16, blank=True)
+    qualifier = models.CharField(_("qualifier"), max_length=12, default="none",
+                                 choices=[(q, q) for q in QUALIFIERS])
+    recurrence = models.CharField(_("recurrence"), max_length=10, default="once",
+                                  choices=[(r, r) for r in RECURRENCES])
+    # Derived bounds for ordering and date queries (null when unknown).
+    sort_start = models.DateField(null=True, editable=False)
+    sort_end = models.DateField(null=True, editable=False)
+    source = models.CharField(_("source"), max_length=20, choices=_choices(taxonomy.SOURCES))
+    reliability = models.CharField(_("reliability"), max_length=20,
+                                   choices=_choices(taxonomy.RELIABILITY))
+    institution = models.CharField(_("institution"), max_length=20, blank=True,
+                                   choices=_choices(taxonomy.INSTITUTIONS))
+    institution_unit = models.CharField(_("institution unit"), max_length=200, blank=True)
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    place = EncryptedTextField(_("place"), blank=True, default="")
+    narrative = EncryptedTextField(_("narrative"), blank=True, default="")
+    supersedes = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="superseded_by")
+    correction_reason = EncryptedTextField(_("reason for correction"), blank=True, default="")
+    salt = EncryptedTextField(editable=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    parties = models.ManyToManyField(Party, through="EventParty", related_name="events")
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "number"], name="event_number_per_case")
+        ]
+        indexes = [
+            models.Index(fields=["case", "sort_start"]),
+            models.Index(fields=["case", "kind"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number} {self.get_kind_display()}"
+
+    @property
+    def span(self) -> DateSpan:
+        return DateSpan.parse(self.when_start, self.when_end, self.qualifier, self.recurrence)
+
+    @property
+    def taxonomy_kind(self) -> taxonomy.Kind:
+        return taxonomy.kind(self.kind)
+
+
+class EventParty(models.Model):
+    class Role(models.TextChoices):
+        PERPETRATOR = "perpetrator", _("Perpetrator")
+        VICTIM = "victim", _("Victim")
+        WITNESS = "witness", _("Witness")
+        ACTOR = "actor", _("Acting official")
+        INVOLVED = "involved", _("Involved")
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="event_parties")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="event_roles")
+    role = models.CharField(_("role in the event"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "party"], name="party_once_per_event")
+        ]
+
+
+class EventLink(models.Model):
+    """A directed link from a later event to an earlier one (breach -> order, ...)."""
+
+    source = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="links_out")
+    target = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="links_in")
+    kind = models.CharField(_("link"), max_length=20, choices=_choices(taxonomy.LINK_KINDS))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="link_once")
+        ]
+
+
+class LedgerEntry(models.Model):
+    """One append-only, hash-chained entry per write (and per read of a case page).
+
+    Database triggers reject UPDATE and DELETE on this table (see migrations).
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="ledger")
+    seq = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              related_name="+")
+    action = models.CharField(max_length=40)
+    subject = models.CharField(max_length=60)
+    detail = models.JSONField(default=dict)
+    payload_digest = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "seq"], name="ledger_seq_per_case")
+        ]
+        indexes = [models.Index(fields=["case", "subject", "seq"])]
+        ordering = ["case", "seq"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} {self.action} {self.subject}"
+
+

@@ -1,0 +1,364 @@
+"""Every mutation of a case, each in one transaction with its ledger entry.
+
+Views, commands, the importer and the demo loader call these functions; nothing else writes
+case data. Invalid input raises ValidationError with plain, translated messages, and nothing
+is written.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qorgau.accounts.models import CASE_ROLES, Membership, Organisation, User
+from qorgau.cases import ledger, records, taxonomy
+from qorgau.cases.dates import DateError, DateSpan
+from qorgau.cases.models import (
+    Case,
+    CaseAssignment,
+    Event,
+    EventLink,
+    EventParty,
+    LedgerEntry,
+    Party,
+)
+from qorgau.cases.regions import KZ_REGIONS, PROFILES
+from qorgau.fields import keyring
+
+READ_ACTIONS = frozenset({"case.view"})
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
+
+
+def _lock(case: Case) -> None:
+    """Serialise writers of one case (SQLite's IMMEDIATE transactions already do)."""
+    if connection.vendor == "postgresql":
+        list(Case.objects.select_for_update().filter(pk=case.pk).values_list("pk"))
+
+
+def _append(
+    case: Case,
+    actor: User | None,
+    action: str,
+    subject: str,
+    record: Any = None,
+    detail: Mapping[str, Any] | None = None,
+) -> LedgerEntry:
+    """Append one entry to the case's chain. Call inside the writing transaction."""
+    assert transaction.get_connection().in_atomic_block, "ledger writes need a transaction"
+    _lock(case)
+    detail = dict(detail or {})
+    last = (
+        LedgerEntry.objects.filter(case=case).order_by("-seq").values_list("seq", "hash").first()
+    )
+    seq, prev = (last[0] + 1, last[1]) if last else (1, ledger.GENESIS)
+    at = timezone.now()
+    payload_digest = ledger.payload_digest(detail, record)
+    entry = LedgerEntry(
+        case=case, seq=seq, at=at, actor=actor, action=action, subject=subject,
+        detail=detail, payload_digest=payload_digest, prev_hash=prev,
+    )
+    entry.hash = ledger_entry(entry).computed_hash()
+    entry.save(force_insert=True)
+    return entry
+
+
+def ledger_entry(entry: LedgerEntry) -> ledger.Entry:
+    """The pure form of a stored entry, as hashed."""
+    return ledger.Entry(
+        case=str(entry.case_id),
+        seq=entry.seq,
+        at=entry.at.astimezone(UTC).isoformat(),
+        actor=str(entry.actor_id) if entry.actor_id else "system",
+        action=entry.action,
+        subject=entry.subject,
+        payload_digest=entry.payload_digest,
+        prev_hash=entry.prev_hash,
+        hash=entry.hash,
+    )
+
+
+def _clean(obj: Any, exclude: Sequence[str] = ()) -> None:
+    obj.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
+
+
+# --- cases and assignments ---------------------------------------------------------------
+
+
+def new_reference() -> str:
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+def can_open_cases(user: User, organisation: Organisation) -> bool:
+    return Membership.objects.filter(
+        user=user, organisation=organisation, role__in=CASE_ROLES
+    ).exists()
+
+
+@transaction.atomic
+def create_case(
+    organisation: Organisation,
+    by: User,
+    *,
+    region: str,
+    profile: str = "kz",
+    reference: str | None = None,
+) -> Case:
+    if not can_open_cases(by, organisation):
+        raise ValidationError(_("You cannot open cases in this organisation."))
+    if region not in KZ_REGIONS:
+        raise ValidationError({"region": _("Choose a region from the list.")})
+    if profile not in PROFILES:
+        raise ValidationError({"profile": _("Choose a jurisdiction profile from the list.")})
+    if reference and Case.objects.filter(reference=reference).exists():
+        raise ValidationError({"reference": _("A case with this reference already exists.")})
+    case = Case(
+        organisation=organisation, reference=reference or new_reference(),
+        region=region, profile=profile, created_by=by,
+    )
+    _clean(case, exclude=["reference"])
+    case.save()
+    _append(case, by, "case.create", records.subject(case), records.case_record(case))
+    _assign(case, by, by, CaseAssignment.Access.WRITE)
+    return case
+
+
+@transaction.atomic
+def set_status(case: Case, by: User, status: str) -> Case:
+    if status not in Case.Status.values:
+        raise ValidationError({"status": _("Unknown status.")})
+    case.status = status
+    case.save(update_fields=["status"])
+    _append(case, by, "case.status", records.subject(case), records.case_record(case))
+    return case
+
+
+def _assign(case: Case, user: User, by: User, access: str) -> CaseAssignment:
+    if not Membership.objects.filter(
+        user=user, organisation_id=case.organisation_id, role__in=CASE_ROLES
+    ).exists():
+        raise ValidationError(
+            _("Only case workers of the case's organisation can be assigned to it.")
+        )
+    assignment, _created = CaseAssignment.objects.update_or_create(
+        case=case, user=user, defaults={"access": access}
+    )
+    _append(case, by, "assignment.set", records.subject(assignment),
+            records.assignment_record(assignment))
+    return assignment
+
+
+@transaction.atomic
+def assign(case: Case, user: User, by: User, access: str = "write") -> CaseAssignment:
+    if access not in CaseAssignment.Access.values:
+        raise ValidationError({"access": _("Unknown access level.")})
+    return _assign(case, user, by, access)
+
+
+@transaction.atomic
+def unassign(case: Case, user: User, by: User) -> None:
+    assignment = CaseAssignment.objects.filter(case=case, user=user).first()
+    if assignment is None:
+        return
+    subject = records.subject(assignment)
+    assignment.delete()
+    _append(case, by, "assignment.remove", subject)
+
+
+@transaction.atomic
+def record_view(case: Case, by: User, page: str) -> None:
+    """A read of a case page, on the ledger (who, when, what)."""
+    _append(case, by, "case.view", records.subject(case), detail={"page": page})
+
+
+# --- parties -------------------------------------------------------------------------------
+
+PARTY_INPUT = (
+    "role", "relationship", "co_resident", "institution", "full_name", "other_names",
+    "birth_date", "address", "phone", "documents", "notes",
+)
+
+
+def _party_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(values) - set(PARTY_INPUT)
+    if unknown:
+        raise ValidationError(_("Unknown party fields: %(fields)s") % {
+            "fields": ", ".join(sorted(unknown))})
+    clean = dict(values)
+    for name in ("relationship", "institution", "other_names", "birth_date", "address",
+                 "phone", "documents", "notes"):
+        clean[name] = (clean.get(name) or "").strip() if name in clean else ""
+    clean["full_name"] = " ".join((values.get("full_name") or "").split())
+    if not clean["full_name"]:
+        raise ValidationError({"full_name": _("Enter the person's name (or a placeholder).")})
+    return clean
+
+
+@transaction.atomic
+def add_party(case: Case, by: User, **values: Any) -> Party:
+    clean = _party_values(values)
+    party = Party(case=case, salt=secrets.token_hex(16), **clean)
+    party.name_index = keyring().blind_index(party.full_name)
+    _clean(party, exclude=["name_index", "salt"])
+    party.save()
+    _append(case, by, "party.create", records.subject(party), records.party_record(party))
+    return party
+
+
+@transaction.atomic
+def update_party(party: Party, by: User, **values: Any) -> Party:
+    current = {name: getattr(party, name) for name in PARTY_INPUT}
+    current.update(values)
+    clean = _party_values(current)
+    for name, value in clean.items():
+        setattr(party, name, value)
+    party.name_index = keyring().blind_index(party.full_name)
+    _clean(party, exclude=["name_index", "salt"])
+    party.save()
+    _append(party.case, by, "party.update", records.subject(party),
+            records.party_record(party))
+    return party
+
+
+# --- events --------------------------------------------------------------------------------
+
+
+@dataclass
+class EventInput:
+    """What a caller supplies for a new event (or a correction)."""
+
+    kind: str
+    span: DateSpan
+    source: str
+    reliability: str
+    narrative: str = ""
+    place: str = ""
+    institution: str = ""
+    institution_unit: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)
+    parties: list[tuple[Party, str]] = field(default_factory=list)
+    links: list[tuple[Event, str]] = field(default_factory=list)
+
+
+def parse_span(start: str = "", end: str = "", qualifier: str = "none",
+               recurrence: str = "once") -> DateSpan:
+    """DateSpan from user input; a bad date becomes a translated ValidationError."""
+    try:
+        return DateSpan.parse(start, end, qualifier, recurrence)
+    except DateError as exc:
+        raise ValidationError({"when_start": _(exc.message) % exc.params}) from exc
+
+
+def _validate_event(case: Case, data: EventInput) -> None:
+    errors: dict[str, list[str]] = {}
+    if data.kind not in taxonomy.BY_ID:
+        errors.setdefault("kind", []).append(_("Choose a kind of event from the list."))
+    if data.source not in taxonomy.SOURCES:
+        errors.setdefault("source", []).append(_("Choose a source from the list."))
+    if data.reliability not in taxonomy.RELIABILITY:
+        errors.setdefault("reliability", []).append(_("Choose a reliability from the list."))
+    if data.institution and data.institution not in taxonomy.INSTITUTIONS:
+        errors.setdefault("institution", []).append(_("Choose an institution from the list."))
+    if not isinstance(data.attributes, dict):
+        errors.setdefault("attributes", []).append(_("Attributes must be a JSON object."))
+    seen: set[int] = set()
+    for party, role in data.parties:
+        if party.case_id != case.pk:
+            errors.setdefault("parties", []).append(_("A party belongs to another case."))
+        if role not in EventParty.Role.values:
+            errors.setdefault("parties", []).append(_("Unknown role of a party in the event."))
+        if party.pk in seen:
+            errors.setdefault("parties", []).append(_("A party is named twice."))
+        seen.add(party.pk)
+    for target, kind in data.links:
+        if target.case_id != case.pk:
+            errors.setdefault("links", []).append(_("A linked event belongs to another case."))
+        if kind not in taxonomy.LINK_KINDS:
+            errors.setdefault("links", []).append(_("Unknown kind of link."))
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def record_event(
+    case: Case,
+    by: User,
+    data: EventInput,
+    *,
+    supersedes: Event | None = None,
+    correction_reason: str = "",
+) -> Event:
+    _validate_event(case, data)
+    _lock(case)
+    if supersedes is not None:
+        if supersedes.case_id != case.pk:
+            raise ValidationError(_("The corrected event belongs to another case."))
+        if Event.objects.filter(supersedes=supersedes).exists():
+            raise ValidationError(_("This event has already been corrected; correct the "
+                                    "newest version instead."))
+        if not correction_reason.strip():
+            raise ValidationError({"correction_reason": _("Say why the event is corrected.")})
+    number = (Event.objects.filter(case=case).aggregate(n=Max("number"))["n"] or 0) + 1
+    span = data.span
+    earliest, latest = span.earliest(), span.latest()
+    event = Event(
+        case=case, number=number, kind=data.kind,
+        when_start=span.start.iso() if span.start else "",
+        when_end=span.end.iso() if span.end else "",
+        qualifier=span.qualifier, recurrence=span.recurrence,
+        sort_start=span.sort_key()[0] if span.known else None,
+        sort_end=latest if latest else (earliest if earliest else None),
+        source=data.source, reliability=data.reliability,
+        institution=data.institution, institution_unit=data.institution_unit.strip(),
+        attributes=data.attributes, place=data.place.strip(), narrative=data.narrative.strip(),
+        supersedes=supersedes, correction_reason=correction_reason.strip(),
+        salt=secrets.token_hex(16), recorded_by=by,
+    )
+    _clean(event, exclude=["salt", "supersedes", "recorded_by", "sort_start", "sort_end"])
+    event.save()
+    EventParty.objects.bulk_create(
+        [EventParty(event=event, party=party, role=role) for party, role in data.parties]
+    )
+    EventLink.objects.bulk_create(
+        [EventLink(source=event, target=target, kind=kind) for target, kind in data.links]
+    )
+    record = records.event_record(
+        event,
+        [(party.pk, role) for party, role in data.parties],
+        [(target.number, kind) for target, kind in data.links],
+        supersedes.number if supersedes else None,
+    )
+    action = "event.correct" if supersedes else "event.create"
+    _append(case, by, action, records.subject(event), record)
+    return event
+
+
+def correct_event(original: Event, by: User, data: EventInput, reason: str) -> Event:
+    """A correction is a new event that supersedes the original; nothing is edited."""
+    return record_event(original.case, by, data, supersedes=original, correction_reason=reason)
+
+
+def event_input_from(event: Event) -> EventInput:
+    """The input that would record `event` again (the starting point of a correction)."""
+    return EventInput(
+        kind=event.kind, span=event.span, source=event.source,
+        reliability=event.reliability, narrative=event.narrative, place=event.place,
+        institution=event.institution, institution_unit=event.institution_unit,
+        attributes=dict(event.attributes),
+        parties=[(ep.party, ep.role) for ep in event.event_parties.select_related("party")],
+        links=[(link.target, link.kind) for link in event.links_out.select_related("target")],
+    )
+
+
+def search_cases_by_name(queryset: Iterable[Case] | Any, name: str) -> Any:
+    """Cases with a party whose full name matches exactly (case- and space-insensitive)."""
+    return queryset.filter(parties__name_index__in=keyring().blind_indexes(name)).distinct()

@@ -1,0 +1,35 @@
+"""Model fields encrypted at rest with the keys of QORGAU_DATA_KEYS."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from qorgau.crypto import KeyRing
+
+
+@lru_cache(maxsize=4)
+def _ring(keys: tuple[str, ...]) -> KeyRing:
+    return KeyRing(keys)
+
+
+def keyring() -> KeyRing:
+    return _ring(tuple(settings.QORGAU_DATA_KEYS))
+
+
+class EncryptedTextField(models.TextField):
+    """Text stored as a Fernet token; decrypted on load. Cannot be filtered on."""
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> str | None:
+        if value is None:
+            return None
+        return keyring().decrypt(value)
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)
+        if value is None:
+            return None
+        return keyring().encrypt(str(value))
