@@ -12,7 +12,7 @@ import pytest
 from qorgau.accounts.models import Organisation, User
 from qorgau.accounts.services import add_member, create_user
 from qorgau.cases import services
-from qorgau.cases.models import Case, Party
+from qorgau.cases.models import Case, Event, Party
 
 PASSWORD = "correct horse battery staple"
 
@@ -84,7 +84,7 @@ def respondent(case: Case, alice: User) -> Party:
 
 
 def make_event(case: Case, by: User, kind: str = "physical_assault", start: str = "2024-01-05",
-               **extra: object) -> object:
+               **extra: object) -> Event:
     data = services.EventInput(
         kind=kind, span=services.parse_span(start), source="survivor",
         reliability="probable", narrative=str(extra.pop("narrative", "")),

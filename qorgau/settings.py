@@ -122,7 +122,7 @@ ACCOUNT_LOGOUT_ON_GET = False
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский"), ("kk", "Қазақша")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LOCALE_PATHS = [Path(ENV.get("QORGAU_LOCALE_DIR", BASE_DIR / "locale"))]
 USE_I18N = True
 TIME_ZONE = ENV.get("TIME_ZONE", "Asia/Almaty")
 USE_TZ = True

@@ -136,7 +136,9 @@ class DateSpan:
             if self.end.upper() < self.start.lower():
                 raise DateError(gettext_noop("the end is earlier than the start"))
             if self.qualifier in ("before", "after"):
-                raise DateError(gettext_noop("'before' and 'after' take a single date, not a range"))
+                raise DateError(
+                    gettext_noop("'before' and 'after' take a single date, not a range")
+                )
         if self.start is None and self.qualifier != "none":
             raise DateError(gettext_noop("an unknown date cannot be qualified"))
 

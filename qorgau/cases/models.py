@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.models import CASE_ROLES, Organisation
@@ -18,9 +17,6 @@ from qorgau.cases import taxonomy
 from qorgau.cases.dates import QUALIFIERS, RECURRENCES, DateSpan
 from qorgau.cases.regions import KZ_REGIONS, PROFILES
 from qorgau.fields import EncryptedTextField
-
-
-
 
 
 def _choices(mapping: dict[str, str]) -> list[tuple[str, Any]]:
@@ -193,7 +189,9 @@ class Event(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                     related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
-    parties = models.ManyToManyField(Party, through="EventParty", related_name="events")
+    parties: models.ManyToManyField[Party, EventParty] = models.ManyToManyField(
+        Party, through="EventParty", related_name="events"
+    )
 
     objects = EventQuerySet.as_manager()
 

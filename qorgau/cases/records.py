@@ -77,5 +77,5 @@ def event_record_from_db(event: Event) -> dict[str, Any]:
     """Record of a stored event; expects event_parties and links_out prefetched."""
     parties = [(ep.party_id, ep.role) for ep in event.event_parties.all()]
     links = [(link.target.number, link.kind) for link in event.links_out.all()]
-    supersedes = event.supersedes.number if event.supersedes_id else None
+    supersedes = event.supersedes.number if event.supersedes is not None else None
     return event_record(event, parties, links, supersedes)

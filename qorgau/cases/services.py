@@ -8,14 +8,14 @@ is written.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -359,6 +359,6 @@ def event_input_from(event: Event) -> EventInput:
     )
 
 
-def search_cases_by_name(queryset: Iterable[Case] | Any, name: str) -> Any:
+def search_cases_by_name(queryset: QuerySet[Case], name: str) -> QuerySet[Case]:
     """Cases with a party whose full name matches exactly (case- and space-insensitive)."""
     return queryset.filter(parties__name_index__in=keyring().blind_indexes(name)).distinct()

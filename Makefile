@@ -1,0 +1,41 @@
+# Two commands matter (see README): `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: run test check lint messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.run-installed
+
+# Install, migrate, load the demo and serve Qorgau on 127.0.0.1 (SQLite, data in ./data).
+run: $(VENV)/.run-installed
+	QORGAU_ENV=development DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
+	QORGAU_ENV=development DEBUG=1 $(BIN)/python manage.py load-demo --url http://127.0.0.1:$(PORT)/
+	QORGAU_ENV=development DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# Install and run every check and the whole suite on SQLite and on PostgreSQL.
+test: $(VENV)/.dev-installed
+	bash scripts/test.sh
+
+check: $(VENV)/.dev-installed
+	bash scripts/test.sh --checks-only
+
+# Re-extract translatable strings and compile catalogues (needs GNU gettext).
+messages: $(VENV)/.dev-installed
+	QORGAU_ENV=test $(BIN)/python manage.py makemessages -l ru -l kk --no-obsolete \
+	  --ignore '.venv/*' --ignore 'data/*' --add-location file
+	QORGAU_ENV=test $(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) data

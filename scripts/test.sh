@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Static checks, then the whole test suite on SQLite and on PostgreSQL.
+# PostgreSQL: $POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+export QORGAU_ENV=test
+unset DATABASE_URL QORGAU_DATA_KEYS SECRET_KEY
+POSTGRES_URL=${POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
+status=0
+
+step() { printf '\n== %s\n' "$*"; }
+step "ruff";          $BIN/ruff check . || status=1
+step "mypy";          $BIN/mypy qorgau || status=1
+step "import-linter"; $BIN/lint-imports || status=1
+step "migrations";    $BIN/python manage.py makemigrations --check --dry-run || status=1
+step "translations";  $BIN/python scripts/check_messages.py || status=1
+[ "${1:-}" = "--checks-only" ] && exit $status
+
+summaries=()
+passed=0
+failed=0
+count() { grep -oE "[0-9]+ $1" <<<"$2" | grep -oE "^[0-9]+" || echo 0; }
+run_suite() {  # name, database url ("" = default SQLite file)
+  local name=$1 url=$2 log rc line
+  step "pytest on $name"
+  log=$(mktemp)
+  DATABASE_URL=$url QORGAU_DATA_DIR="$PWD/data/test-$name" $BIN/pytest -p no:randomly 2>&1 \
+    | tee "$log"
+  rc=${PIPESTATUS[0]}
+  [ "$rc" -eq 5 ] && rc=0   # "no tests collected" is not a failure of the code
+  [ "$rc" -ne 0 ] && status=1
+  line=$(grep -E '^(=+ )?[0-9]+ (passed|failed)' "$log" | tail -1 | sed 's/=//g; s/^ *//; s/ *$//')
+  summaries+=("$name: ${line:-no summary (exit $rc)}")
+  passed=$((passed + $(count passed "$line")))
+  failed=$((failed + $(count failed "$line") + $(count error "$line")))
+  rm -f "$log"
+}
+unset DATABASE_URL
+run_suite sqlite "sqlite:///$PWD/data/test-sqlite/qorgau.sqlite3"
+run_suite postgresql "$POSTGRES_URL"
+
+printf '\n'
+printf '%s\n' "${summaries[@]}"
+echo "total: $passed passed, $failed failed"
+[ "$failed" -ne 0 ] && status=1
+exit $status
