@@ -91,7 +91,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # Tests use a file (not memory) so the raw-bytes encryption test can read it.
     _db["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
     if _db["NAME"] != ":memory:":
-        Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        Path(_db["NAME"]).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

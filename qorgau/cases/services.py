@@ -34,7 +34,8 @@ from qorgau.cases.models import (
 from qorgau.cases.regions import KZ_REGIONS, PROFILES
 from qorgau.fields import keyring
 
-READ_ACTIONS = frozenset({"case.view"})
+# Entries that record a use of the case rather than a change to one of its records.
+READ_ACTIONS = frozenset({"case.view", "case.export", "case.import"})
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 
 
@@ -178,6 +179,20 @@ def unassign(case: Case, user: User, by: User) -> None:
 def record_view(case: Case, by: User, page: str) -> None:
     """A read of a case page, on the ledger (who, when, what)."""
     _append(case, by, "case.view", records.subject(case), detail={"page": page})
+
+
+@transaction.atomic
+def record_export(case: Case, by: User, document_digest: str) -> None:
+    """An export of the case file; `document_digest`: SHA-256 of its RFC 8785 form."""
+    _append(case, by, "case.export", records.subject(case),
+            detail={"sha256": document_digest})
+
+
+@transaction.atomic
+def record_import(case: Case, by: User, document_digest: str) -> None:
+    """Where an imported case came from: the digest of the file it was built from."""
+    _append(case, by, "case.import", records.subject(case),
+            detail={"sha256": document_digest})
 
 
 # --- parties -------------------------------------------------------------------------------

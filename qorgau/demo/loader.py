@@ -1,0 +1,138 @@
+"""Write the demo data, idempotently, through the account and case services.
+
+The organisation is found by its slug, users by email and cases by their fixed references:
+whatever exists already is left alone, so a second run writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from qorgau.accounts.models import Membership, Organisation, Role, User
+from qorgau.accounts.services import add_member, create_user
+from qorgau.cases import services
+from qorgau.cases.models import Case, Event, Party
+from qorgau.demo import reference_case, synthetic
+from qorgau.demo.specs import CaseSpec, EventSpec
+
+ORG_SLUG = "demo"
+ORG_NAME = "Demo Crisis Centre (Uralsk)"
+ORG_REGION = "kz-west"
+EMAIL_DOMAIN = "demo.qorgau.test"
+# Demo only: printed at start so anyone can try each role. Never use on real data.
+PASSWORD = "qorgau-demo-2026"  # noqa: S105
+ROLES: tuple[str, ...] = tuple(Role.values)  # caseworker, lawyer, supervisor, monitor, admin
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    role: str
+    email: str
+    created: bool
+
+
+@dataclass
+class DemoResult:
+    organisation: Organisation
+    organisation_created: bool
+    users: list[DemoUser] = field(default_factory=list)
+    cases_created: list[str] = field(default_factory=list)
+    cases_existing: list[str] = field(default_factory=list)
+
+
+def email_for(role: str) -> str:
+    return f"{role}@{EMAIL_DOMAIN}"
+
+
+def case_specs() -> list[CaseSpec]:
+    return [reference_case.spec(), *synthetic.specs()]
+
+
+def _organisation() -> tuple[Organisation, bool]:
+    return Organisation.objects.get_or_create(
+        slug=ORG_SLUG, defaults={"name": ORG_NAME, "region": ORG_REGION}
+    )
+
+
+def _users(organisation: Organisation) -> tuple[dict[str, User], list[DemoUser]]:
+    users: dict[str, User] = {}
+    report: list[DemoUser] = []
+    existing = {u.email: u for u in User.objects.filter(email__in=[email_for(r) for r in ROLES])}
+    members = set(Membership.objects.filter(organisation=organisation)
+                  .values_list("user_id", "role"))
+    for role in ROLES:
+        email = email_for(role)
+        user = existing.get(email)
+        created = user is None
+        if user is None:
+            user = create_user(email, PASSWORD, display_name=f"Demo {Role(role).label}")
+            if role == Role.ADMIN:
+                user.is_staff = True  # the Django admin: users, organisations, memberships
+                user.save(update_fields=["is_staff"])
+        if (user.pk, role) not in members:
+            add_member(user, organisation, role)
+        users[role] = user
+        report.append(DemoUser(role, email, created))
+    return users, report
+
+
+def write_case(spec: CaseSpec, organisation: Organisation, users: dict[str, User]) -> Case:
+    """Create one case from its spec; every write goes through `qorgau.cases.services`."""
+    caseworker = users[Role.CASEWORKER]
+    case = services.create_case(organisation, caseworker, region=spec.region,
+                                profile=spec.profile, reference=spec.reference)
+    services.assign(case, users[Role.LAWYER], caseworker)
+    if spec.supervised:
+        services.assign(case, users[Role.SUPERVISOR], caseworker)
+    parties: dict[str, Party] = {}
+    for p in spec.parties:
+        parties[p.key] = services.add_party(
+            case, caseworker, role=p.role, relationship=p.relationship,
+            co_resident=p.co_resident, institution=p.institution, full_name=p.full_name,
+            birth_date=p.birth_date, notes=p.notes,
+        )
+    events: dict[str, Event] = {}
+    for e in spec.events:
+        data = _event_input(e, parties, events)
+        by = users[e.by]
+        if e.corrects:
+            events[e.key] = services.correct_event(events[e.corrects], by, data, e.reason)
+        else:
+            events[e.key] = services.record_event(case, by, data)
+    if spec.closed:
+        closer = users[Role.SUPERVISOR] if spec.supervised else caseworker
+        services.set_status(case, closer, Case.Status.CLOSED)
+    return case
+
+
+def _event_input(e: EventSpec, parties: dict[str, Party],
+                 events: dict[str, Event]) -> services.EventInput:
+    return services.EventInput(
+        kind=e.kind,
+        span=services.parse_span(e.start, e.end, e.qualifier, e.recurrence),
+        source=e.source, reliability=e.reliability, narrative=e.narrative, place=e.place,
+        institution=e.institution, institution_unit=e.institution_unit,
+        attributes=dict(e.attributes),
+        parties=[(parties[key], role) for key, role in e.parties],
+        links=[(events[key], kind) for key, kind in e.links],
+    )
+
+
+@transaction.atomic
+def load_demo() -> DemoResult:
+    """Load whatever part of the demo is missing; all of it or nothing."""
+    organisation, org_created = _organisation()
+    users, report = _users(organisation)
+    result = DemoResult(organisation, org_created, report)
+    specs = case_specs()
+    existing = set(Case.objects.filter(reference__in=[s.reference for s in specs])
+                   .values_list("reference", flat=True))
+    for spec in specs:
+        if spec.reference in existing:
+            result.cases_existing.append(spec.reference)
+            continue
+        write_case(spec, organisation, users)
+        result.cases_created.append(spec.reference)
+    return result
