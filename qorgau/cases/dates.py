@@ -176,10 +176,19 @@ class DateSpan:
         return (self.end or self.start).upper()
 
     def sort_key(self) -> tuple[date, date]:
-        """Chronological order: by the first day the span touches; unknown dates last."""
+        """Where the span sits in a chronology; unknown dates last.
+
+        A range sits at its start; "before X" at the start of X and "after X" at its end; a
+        single month or year at its middle, so "2024" does not jump ahead of "26 Feb 2024".
+        """
         if self.start is None:
             return (date.max, date.max)
-        return (self.start.lower(), (self.end or self.start).upper())
+        lower, upper = self.start.lower(), (self.end or self.start).upper()
+        if self.end is not None or self.qualifier == "before":
+            return (lower, upper)
+        if self.qualifier == "after":
+            return (upper, upper)
+        return (lower + (upper - lower) / 2, upper)
 
     def format(
         self,

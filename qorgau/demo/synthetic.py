@@ -265,21 +265,22 @@ def _episode(story: _Story, rng: random.Random, day: date) -> date:
                                                        "once"),
                                 institution="prosecutor", source="document",
                                 reliability="confirmed", parties=(("r", "involved"),),
-                                links=((opened, "related_to"),))
+                                links=((opened, "related_to"),), by="lawyer")
             if rng.random() < 0.6:
                 day = _after(rng, day, 30, 120)
                 story.add("hearing", story.exact(day), institution="court",
                           source="official_record", reliability="confirmed",
                           place=f"{story.place} district court",
                           parties=(("r", "involved"), ("s", "witness")),
-                          links=((charges, "related_to"),))
+                          links=((charges, "related_to"),), by="lawyer")
                 if rng.random() < 0.7:
                     day = _after(rng, day, 1, 40)
                     story.add("verdict", story.day(day), institution="court",
                               source="official_record", reliability="confirmed",
                               attributes={"outcome": rng.choice(("guilty", "fine",
                                                                  "acquitted"))},
-                              parties=(("r", "involved"),), links=((charges, "related_to"),))
+                              parties=(("r", "involved"),), links=((charges, "related_to"),),
+                              by="lawyer")
     if rng.random() < 0.4:
         day = _after(rng, day, 0, 7)
         service = rng.choice(("shelter", "crisis_centre", "psychologist", "legal_aid"))
@@ -287,7 +288,10 @@ def _episode(story: _Story, rng: random.Random, day: date) -> date:
             "referral_made", story.day(day),
             institution=rng.choice(("organisation", "police", "social_services")),
             source="staff", reliability="confirmed", attributes={"service": service},
-            narrative=f"Referred to a {service.replace('_', ' ')}.",
+            narrative={"shelter": "Referred to a shelter.",
+                       "crisis_centre": "Referred to a crisis centre.",
+                       "psychologist": "Referred to a psychologist.",
+                       "legal_aid": "Referred for free legal aid."}[service],
             parties=(("s", "involved"),),
         )
         if service == "shelter" and rng.random() < 0.7:
@@ -345,6 +349,11 @@ def _case(rng: random.Random, number: int, region: str) -> CaseSpec:
         begun = rng.randint(first_day.year - 12, first_day.year - 1)
         story.add(pattern, (str(begun), str(first_day.year), "approximate", "repeated"),
                   narrative=rng.choice(NARRATIVES.get(pattern, ("Over many years.",))),
+                  parties=(("r", "perpetrator"), ("s", "victim")))
+    elif rng.random() < 0.6:  # the first time, remembered only by its year
+        story.add("physical_assault", (str(rng.randint(first_day.year - 6, first_day.year - 1)),
+                                       "", "none", "once"),
+                  narrative="The first time he hit her; she remembers only the year.",
                   parties=(("r", "perpetrator"), ("s", "victim")))
     if rng.random() < 0.15:
         story.add("property_damage", _unknown_date(), place=place,

@@ -58,6 +58,18 @@ def test_span_bounds():
     assert DateSpan().sort_key() > DateSpan.parse("9999").sort_key()
 
 
+def test_coarse_dates_sort_honestly():
+    spans = ["2024", "2024-02-26", "2003", "2003", "2024-11", "2024-01"]
+    quals = ["none", "none", "none", "none", "none", "after"]
+    ordered = sorted(
+        (DateSpan.parse(s, "2024" if i == 2 else "", q) for i, (s, q) in enumerate(
+            zip(spans, quals, strict=True))),
+        key=DateSpan.sort_key,
+    )
+    assert [s.format() for s in ordered] == [
+        "2003 – 2024", "2003", "after Jan 2024", "26 Feb 2024", "2024", "Nov 2024"]
+
+
 partial_dates = st.builds(
     lambda d, depth: PartialDate(d.year, d.month if depth > 0 else None,
                                  d.day if depth > 1 else None),
