@@ -1,7 +1,389 @@
+"""Case pages. Thin: every case URL reaches its case through get_case_for_user first, and
+every change goes through qorgau.cases.services."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django_htmx.middleware import HtmxDetails
+
+from qorgau.accounts.models import RESTRICTED_VIEW_ROLES, Membership, User
+from qorgau.cases import services, taxonomy
+from qorgau.cases.access import get_case_for_user
+from qorgau.cases.forms import (
+    CaseFilterForm,
+    CorrectionForm,
+    EventForm,
+    NewCaseForm,
+    PartyForm,
+    StatusForm,
+    apply_service_error,
+)
+from qorgau.cases.models import (
+    Case,
+    CaseAssignment,
+    Event,
+    EventLink,
+    EventParty,
+    LedgerEntry,
+    Party,
+)
+
+CASES_PER_PAGE = 50
+LEDGER_PER_PAGE = 100
+SAFE_METHODS = ("GET", "HEAD")
+
+
+class AuthedRequest(HttpRequest):
+    """What a view behind login_required (and HtmxMiddleware) receives."""
+
+    user: User
+    htmx: HtmxDetails
+
+
+def _role(case: Case) -> str | None:
+    """The viewer's role, set on the case by get_case_for_user."""
+    return getattr(case, "viewer_role", None)
+
+
+def _sees_restricted(case: Case) -> bool:
+    return bool(getattr(case, "sees_restricted", False))
+
+
+def _can_write(case: Case) -> bool:
+    return getattr(case, "access", None) == CaseAssignment.Access.WRITE
+
+
+def _read_only(request: HttpRequest) -> HttpResponse | None:
+    if request.method not in SAFE_METHODS:
+        return HttpResponseNotAllowed(SAFE_METHODS)
+    return None
+
+
+# --- my cases ----------------------------------------------------------------------------
+
+
+def _count(events: QuerySet[Event]) -> Coalesce:
+    counted = events.order_by().values("case").annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted), 0)
+
+
+def _last(events: QuerySet[Event]) -> Subquery:
+    latest = events.filter(sort_start__isnull=False).order_by(
+        F("sort_start").desc(), F("sort_end").desc(), "-number"
+    )
+    return Subquery(latest.values("pk")[:1])
+
+
+def _my_cases(user: Any, form: CaseFilterForm) -> QuerySet[Case]:
+    cases = Case.objects.visible_to(user)
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["status"]:
+            cases = cases.filter(status=data["status"])
+        if data["region"]:
+            cases = cases.filter(region=data["region"])
+        q = " ".join(data["q"].split())
+        if q:
+            by_name = services.search_cases_by_name(Case.objects.visible_to(user), q)
+            cases = cases.filter(Q(reference__iexact=q) | Q(pk__in=by_name.values("pk")))
+    current = Event.objects.filter(case=OuterRef("pk"), superseded_by__isnull=True)
+    unrestricted = current.exclude(kind__in=taxonomy.RESTRICTED)
+    return (
+        cases.annotate(
+            n_all=_count(current), n_open=_count(unrestricted),
+            last_all=_last(current), last_open=_last(unrestricted),
+        )
+        .prefetch_related(Prefetch(
+            "parties",
+            queryset=Party.objects.filter(role=Party.Role.SURVIVOR).only(
+                "id", "case_id", "role", "full_name"),
+            to_attr="survivors",
+        ))
+        .order_by("-created_at", "-pk")
+    )
 
 
 @login_required
-def case_list(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("cases")
+def case_list(request: AuthedRequest) -> HttpResponse:
+    form = CaseFilterForm(request.GET)
+    page = Paginator(_my_cases(request.user, form), CASES_PER_PAGE).get_page(
+        request.GET.get("page"))
+    rows = list(page.object_list)
+    roles = dict(
+        Membership.objects.filter(user=request.user).values_list("organisation_id", "role"))
+    for case in rows:
+        sees = roles.get(case.organisation_id) in RESTRICTED_VIEW_ROLES
+        case.event_count = case.n_all if sees else case.n_open
+        case.last_event_id = case.last_all if sees else case.last_open
+    last_ids = [case.last_event_id for case in rows if case.last_event_id]
+    last = Event.objects.only("id", "when_start", "when_end", "qualifier",
+                              "recurrence").in_bulk(last_ids)
+    for case in rows:
+        case.last_event = last.get(case.last_event_id)
+    context = {"form": form, "page": page, "cases": rows,
+               "filtered": any(request.GET.get(k) for k in ("q", "status", "region"))}
+    template = "cases/case_list.html"
+    if request.htmx and not request.htmx.boosted:
+        template = "cases/_case_results.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+def case_new(request: AuthedRequest) -> HttpResponse:
+    form = NewCaseForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                case = services.create_case(data["organisation"], request.user,
+                                            region=data["region"], profile=data["profile"])
+                if data["survivor_name"].strip():
+                    services.add_party(case, request.user, role="survivor",
+                                       relationship="self", full_name=data["survivor_name"])
+        except ValidationError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, _("Case %(ref)s opened.") % {"ref": case.reference})
+            return redirect("cases:detail", ref=case.reference)
+    return render(request, "cases/case_new.html", {"form": form})
+
+
+# --- the case page -----------------------------------------------------------------------
+
+
+def _timeline(case: Case, history: bool) -> list[Event]:
+    events = Event.objects.filter(case=case).visible_to_role(_role(case))
+    if not history:
+        events = events.current()
+    events = events.chronological().select_related("supersedes", "superseded_by").prefetch_related(
+        Prefetch("event_parties", queryset=EventParty.objects.order_by("pk")),
+        Prefetch("links_out", queryset=EventLink.objects.select_related("target")
+                 .only("id", "kind", "source_id", "target_id", "target__number",
+                       "target__kind").order_by("pk")),
+        Prefetch("links_in", queryset=EventLink.objects.select_related("source")
+                 .only("id", "kind", "source_id", "target_id", "source__number",
+                       "source__kind").order_by("pk")),
+    )
+    return list(events)
+
+
+def _decorate(events: Sequence[Any], parties: dict[int, Party], sees_restricted: bool) -> None:
+    """Attach what the template shows, hiding links to events the viewer may not see."""
+    def visible(kind: str) -> bool:
+        return sees_restricted or kind not in taxonomy.RESTRICTED
+
+    for event in events:
+        event.involved = [(parties[ep.party_id], ep.get_role_display())
+                          for ep in event.event_parties.all() if ep.party_id in parties]
+        event.links = [link for link in event.links_out.all() if visible(link.target.kind)]
+        event.linked_from = [link for link in event.links_in.all()
+                             if visible(link.source.kind)]
+        event.corrected_by = getattr(event, "superseded_by", None)
+
+
+@login_required
+def case_detail(request: AuthedRequest, ref: str) -> HttpResponse:
+    case = get_case_for_user(request, ref)
+    if refused := _read_only(request):
+        return refused
+    history = request.GET.get("history") == "1"
+    parties = list(case.parties.all())
+    events = _timeline(case, history)
+    _decorate(events, {p.pk: p for p in parties}, _sees_restricted(case))
+    services.record_view(case, request.user, "case")
+    return render(request, "cases/case_detail.html", {
+        "case": case, "parties": parties, "events": events, "history": history,
+        "can_write": _can_write(case),
+        "status_form": StatusForm(initial={"status": case.status}),
+    })
+
+
+@login_required
+def case_status(request: AuthedRequest, ref: str) -> HttpResponse:
+    case = get_case_for_user(request, ref, write=request.method == "POST")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        services.set_status(case, request.user, form.cleaned_data["status"])
+        if case.status == Case.Status.CLOSED:
+            messages.success(request, _("The case is closed."))
+        else:
+            messages.success(request, _("The case is open again."))
+    else:
+        messages.error(request, _("Choose open or closed."))
+    return redirect("cases:detail", ref=case.reference)
+
+
+# --- events ------------------------------------------------------------------------------
+
+
+def _event_or_404(case: Case, number: int) -> Event:
+    events = Event.objects.filter(case=case).visible_to_role(_role(case))
+    return get_object_or_404(events, number=number)
+
+
+def _event_form(
+    case: Case,
+    form_class: type[EventForm],
+    data: Any = None,
+    initial: dict[str, Any] | None = None,
+    original: Event | None = None,
+    original_input: services.EventInput | None = None,
+) -> EventForm:
+    parties = list(case.parties.all())
+    keep = [target.pk for target, _kind in original_input.links] if original_input else []
+    targets = (
+        Event.objects.filter(case=case).visible_to_role(_role(case))
+        .filter(Q(superseded_by__isnull=True) | Q(pk__in=keep))
+        .exclude(pk__in=[original.pk] if original else [])
+        .only("id", "number", "kind").order_by("number")
+    )
+    link_rows = max(3, len(keep) + 1)
+    return form_class(
+        data, initial=initial, case=case, parties=parties, targets=list(targets),
+        link_rows=link_rows,
+        base_attributes=original_input.attributes if original_input else None,
+    )
+
+
+@login_required
+def event_new(request: AuthedRequest, ref: str) -> HttpResponse:
+    case = get_case_for_user(request, ref, write=True)
+    form = _event_form(case, EventForm, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            event = services.record_event(case, request.user, form.event_input())
+        except ValidationError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, _("Event #%(number)s recorded.") % {
+                "number": event.number})
+            return redirect(reverse("cases:detail", args=[case.reference])
+                            + f"#e{event.number}")
+    return render(request, "cases/event_form.html", {"case": case, "form": form})
+
+
+@login_required
+def event_detail(request: AuthedRequest, ref: str, number: int) -> HttpResponse:
+    case = get_case_for_user(request, ref)
+    if refused := _read_only(request):
+        return refused
+    event = _event_or_404(case, number)
+    parties = {p.pk: p for p in case.parties.all()}
+    _decorate([event], parties, _sees_restricted(case))
+    earlier = []  # the versions this one corrects, newest first
+    step = event.supersedes
+    while step is not None:
+        earlier.append(step)
+        step = step.supersedes
+    services.record_view(case, request.user, f"event:{event.number}")
+    return render(request, "cases/event_detail.html", {
+        "case": case, "event": event, "earlier": earlier,
+        "can_write": _can_write(case),
+    })
+
+
+@login_required
+def event_correct(request: AuthedRequest, ref: str, number: int) -> HttpResponse:
+    case = get_case_for_user(request, ref, write=True)
+    original = _event_or_404(case, number)
+    newer = getattr(original, "superseded_by", None)
+    if newer is not None:
+        return render(request, "cases/event_already_corrected.html",
+                      {"case": case, "event": original, "newer": newer}, status=409)
+    original_input = services.event_input_from(original)
+    if request.method == "POST":
+        form = _event_form(case, CorrectionForm, request.POST, original=original,
+                           original_input=original_input)
+        if form.is_valid():
+            try:
+                event = services.correct_event(original, request.user, form.event_input(),
+                                               form.cleaned_data["correction_reason"])
+            except ValidationError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("Event #%(old)s corrected by #%(new)s.") % {
+                    "old": original.number, "new": event.number})
+                return redirect(reverse("cases:detail", args=[case.reference])
+                                + f"#e{event.number}")
+    else:
+        form = _event_form(case, CorrectionForm, initial=EventForm.initial_for(original_input),
+                           original=original, original_input=original_input)
+    return render(request, "cases/event_form.html",
+                  {"case": case, "form": form, "original": original})
+
+
+# --- parties -----------------------------------------------------------------------------
+
+
+@login_required
+def party_list(request: AuthedRequest, ref: str) -> HttpResponse:
+    case = get_case_for_user(request, ref, write=request.method == "POST")
+    form = PartyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            party = services.add_party(case, request.user, **form.values())
+        except ValidationError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, _("%(name)s added.") % {"name": party.full_name})
+            return redirect("cases:parties", ref=case.reference)
+    parties = list(case.parties.all())
+    if request.method in SAFE_METHODS:
+        services.record_view(case, request.user, "parties")
+    return render(request, "cases/parties.html", {
+        "case": case, "parties": parties, "form": form,
+        "can_write": _can_write(case),
+    })
+
+
+@login_required
+def party_edit(request: AuthedRequest, ref: str, pk: int) -> HttpResponse:
+    case = get_case_for_user(request, ref, write=True)
+    party = get_object_or_404(Party, case=case, pk=pk)
+    if request.method == "POST":
+        form = PartyForm(request.POST)
+        if form.is_valid():
+            try:
+                services.update_party(party, request.user, **form.values())
+            except ValidationError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("Changes saved."))
+                return redirect("cases:parties", ref=case.reference)
+    else:
+        form = PartyForm(initial=PartyForm.initial_for(party))
+        services.record_view(case, request.user, f"party:{party.pk}")
+    return render(request, "cases/party_edit.html",
+                  {"case": case, "party": party, "form": form})
+
+
+# --- ledger ------------------------------------------------------------------------------
+
+
+@login_required
+def case_ledger(request: AuthedRequest, ref: str) -> HttpResponse:
+    case = get_case_for_user(request, ref)
+    if refused := _read_only(request):
+        return refused
+    services.record_view(case, request.user, "ledger")
+    entries = LedgerEntry.objects.filter(case=case).select_related("actor").order_by("-seq")
+    page = Paginator(entries, LEDGER_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "cases/ledger.html", {"case": case, "page": page})

@@ -1,0 +1,334 @@
+"""Forms of the case pages. They only collect and check input; services write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from qorgau.accounts.models import CASE_ROLES, Organisation
+from qorgau.cases import services, taxonomy
+from qorgau.cases.models import Case, Event, EventParty, Party
+from qorgau.cases.regions import KZ_REGIONS, PROFILES
+
+ORDER_KINDS = frozenset(k.id for k in taxonomy.KINDS if k.id.startswith("order_"))
+# Attribute keys that the event form manages; any other key of a corrected event is kept.
+FORM_ATTRIBUTES = ("mode", "response", "order_number", "order_type", "valid_until")
+
+
+def _choices(mapping: dict[str, str]) -> list[tuple[str, Any]]:
+    return [(key, _(label)) for key, label in mapping.items()]
+
+
+def region_choices() -> list[tuple[str, Any]]:
+    return _choices(KZ_REGIONS)
+
+
+QUALIFIER_CHOICES = [
+    ("none", _("As given")),
+    ("approximate", _("Approximately")),
+    ("before", _("Before this date")),
+    ("after", _("After this date")),
+]
+RECURRENCE_CHOICES = [
+    ("once", _("Once")),
+    ("repeated", _("Repeatedly over the period")),
+    ("several", _("Several times")),
+]
+CO_RESIDENT_CHOICES = [
+    ("unknown", _("Not known")),
+    ("true", _("Yes")),
+    ("false", _("No")),
+]
+
+
+def set_choices(form: forms.Form, name: str, choices: list[tuple[Any, Any]]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
+def apply_service_error(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field if the form has it."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            target = name if name in form.fields else None
+            for item in errors:
+                form.add_error(target, item)
+    else:
+        form.add_error(None, error)
+
+
+class CaseFilterForm(forms.Form):
+    q = forms.CharField(label=_("Reference or full name"), required=False, max_length=200)
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    region = forms.ChoiceField(label=_("Region"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self, "status", [("", _("Any status")), *Case.Status.choices])
+        set_choices(self, "region", [("", _("Any region")), *region_choices()])
+
+
+class NewCaseForm(forms.Form):
+    organisation = forms.ModelChoiceField(label=_("Organisation"),
+                                          queryset=Organisation.objects.none())
+    region = forms.ChoiceField(label=_("Region"))
+    profile = forms.ChoiceField(label=_("Jurisdiction profile"), initial="kz")
+    survivor_name = forms.CharField(
+        label=_("Survivor's full name (optional)"), required=False, max_length=300,
+        help_text=_("You can add it later on the parties page. A placeholder is fine."),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        organisations = Organisation.objects.filter(
+            memberships__user=user, memberships__role__in=CASE_ROLES
+        ).distinct().order_by("name")
+        field = self.fields["organisation"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = organisations
+        self.organisations = list(organisations)
+        if len(self.organisations) == 1:
+            field.initial = self.organisations[0].pk
+            field.widget = forms.HiddenInput()
+        set_choices(self, "region", [("", "—"), *region_choices()])
+        set_choices(self, "profile", _choices(PROFILES))
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Case.Status.choices)
+
+
+class PartyForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Party.Role.choices)
+    full_name = forms.CharField(label=_("Full name"), max_length=300,
+                                help_text=_("A placeholder is fine if the name is not known."))
+    relationship = forms.ChoiceField(label=_("Relationship to the survivor"), required=False)
+    co_resident = forms.ChoiceField(label=_("Lives with the survivor"),
+                                    choices=CO_RESIDENT_CHOICES, initial="unknown")
+    institution = forms.ChoiceField(label=_("Institution (for officials)"), required=False)
+    other_names = forms.CharField(label=_("Other names and spellings"), required=False)
+    birth_date = forms.CharField(label=_("Date of birth"), required=False, max_length=40)
+    address = forms.CharField(label=_("Address"), required=False, widget=forms.Textarea(
+        attrs={"rows": 2}))
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=100)
+    documents = forms.CharField(label=_("Identity documents"), required=False,
+                                widget=forms.Textarea(attrs={"rows": 2}))
+    notes = forms.CharField(label=_("Notes"), required=False,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self, "relationship", [("", "—"), *Party.Relationship.choices])
+        set_choices(self, "institution", [("", "—"), *_choices(taxonomy.INSTITUTIONS)])
+
+    @staticmethod
+    def initial_for(party: Party) -> dict[str, Any]:
+        initial = {name: getattr(party, name) for name in services.PARTY_INPUT}
+        if party.co_resident is None:
+            initial["co_resident"] = "unknown"
+        else:
+            initial["co_resident"] = "true" if party.co_resident else "false"
+        return initial
+
+    def values(self) -> dict[str, Any]:
+        """The cleaned data as services.add_party/update_party take it."""
+        data = {name: self.cleaned_data[name] for name in services.PARTY_INPUT}
+        data["co_resident"] = {"true": True, "false": False}.get(data["co_resident"])
+        return data
+
+
+def kind_choices(sees_restricted: bool) -> list[tuple[Any, Any]]:
+    grouped: list[tuple[Any, Any]] = [("", "—")]
+    for group, label in taxonomy.GROUPS.items():
+        kinds = [
+            (k.id, _(k.label)) for k in taxonomy.KINDS
+            if k.group == group and (sees_restricted or not k.restricted)
+        ]
+        if kinds:
+            grouped.append((_(label), kinds))
+    return grouped
+
+
+class EventForm(forms.Form):
+    """A new event or a correction. Parties and links are one field per row."""
+
+    kind = forms.ChoiceField(label=_("What happened"))
+    when_start = forms.CharField(
+        label=_("Date"), required=False, max_length=16,
+        help_text=_("YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM. Leave empty if unknown."),
+        widget=forms.TextInput(attrs={"placeholder": "2024-02-26", "inputmode": "numeric",
+                                      "autocomplete": "off"}),
+    )
+    when_end = forms.CharField(
+        label=_("Until"), required=False, max_length=16,
+        help_text=_("Only for something that lasted or recurred over a period."),
+        widget=forms.TextInput(attrs={"placeholder": "2024", "autocomplete": "off"}),
+    )
+    qualifier = forms.ChoiceField(label=_("How exact is the date"), choices=QUALIFIER_CHOICES,
+                                  initial="none")
+    recurrence = forms.ChoiceField(label=_("How often"), choices=RECURRENCE_CHOICES,
+                                   initial="once")
+    source = forms.ChoiceField(label=_("Source"))
+    reliability = forms.ChoiceField(label=_("Reliability"))
+    institution = forms.ChoiceField(label=_("Institution"), required=False)
+    institution_unit = forms.CharField(label=_("Unit or office"), required=False,
+                                       max_length=200)
+    place = forms.CharField(label=_("Place"), required=False, max_length=500)
+    narrative = forms.CharField(label=_("What happened, in words"), required=False,
+                                widget=forms.Textarea(attrs={"rows": 5}))
+    # Kind-specific details.
+    mode = forms.ChoiceField(label=_("How the report was made (reports to police)"),
+                             required=False)
+    response = forms.ChoiceField(label=_("Response (responses to a breach)"), required=False)
+    order_number = forms.CharField(label=_("Order number (protection orders)"),
+                                   required=False, max_length=100)
+    order_type = forms.CharField(label=_("Order type (protection orders)"), required=False,
+                                 max_length=100)
+    valid_until = forms.CharField(label=_("Valid until (protection orders)"), required=False,
+                                  max_length=16,
+                                  widget=forms.TextInput(attrs={"placeholder": "2024-02-28"}))
+
+    def __init__(
+        self,
+        *args: Any,
+        case: Case,
+        parties: list[Party],
+        targets: QuerySet[Event] | list[Event],
+        link_rows: int = 3,
+        base_attributes: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.case = case
+        self.base_attributes = {
+            k: v for k, v in (base_attributes or {}).items() if k not in FORM_ATTRIBUTES
+        }
+        sees_restricted = bool(getattr(case, "sees_restricted", False))
+        set_choices(self, "kind", kind_choices(sees_restricted))
+        set_choices(self, "source", [("", "—"), *_choices(taxonomy.SOURCES)])
+        set_choices(self, "reliability", [("", "—"), *_choices(taxonomy.RELIABILITY)])
+        set_choices(self, "institution", [("", "—"), *_choices(taxonomy.INSTITUTIONS)])
+        set_choices(self, "mode", [("", "—"), *_choices(taxonomy.REPORT_MODES)])
+        set_choices(self, "response", [("", "—"), *_choices(taxonomy.BREACH_RESPONSES)])
+
+        self.parties = {party.pk: party for party in parties}
+        role_choices = [("", _("Not involved")), *EventParty.Role.choices]
+        for party in parties:
+            self.fields[f"party_{party.pk}"] = forms.ChoiceField(
+                label=str(party), required=False, choices=role_choices
+            )
+        self.targets = {event.pk: event for event in targets}
+        target_choices: list[tuple[Any, Any]] = [("", "—")]
+        for event in self.targets.values():
+            target_choices.append((str(event.pk), f"#{event.number} {event.get_kind_display()}"))
+        link_kinds = [("", "—"), *_choices(taxonomy.LINK_KINDS)]
+        self.link_count = link_rows
+        for i in range(link_rows):
+            self.fields[f"link_target_{i}"] = forms.ChoiceField(
+                label=_("Earlier event"), required=False, choices=target_choices)
+            self.fields[f"link_kind_{i}"] = forms.ChoiceField(
+                label=_("Link"), required=False, choices=link_kinds)
+
+    # Rows for the template.
+    def party_rows(self) -> list[forms.BoundField]:
+        return [self[f"party_{pk}"] for pk in self.parties]
+
+    def link_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"link_kind_{i}"], self[f"link_target_{i}"])
+                for i in range(self.link_count)]
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        try:
+            data["span"] = services.parse_span(
+                data.get("when_start") or "", data.get("when_end") or "",
+                data.get("qualifier") or "none", data.get("recurrence") or "once",
+            )
+        except ValidationError as exc:
+            apply_service_error(self, exc)
+
+        parties = []
+        for pk, party in self.parties.items():
+            role = data.get(f"party_{pk}")
+            if role:
+                parties.append((party, role))
+        data["parties"] = parties
+
+        links = []
+        for i in range(self.link_count):
+            target, kind = data.get(f"link_target_{i}"), data.get(f"link_kind_{i}")
+            if target and not kind:
+                self.add_error(f"link_kind_{i}", _("Choose how the events are linked."))
+            elif kind and not target:
+                self.add_error(f"link_target_{i}", _("Choose the earlier event."))
+            elif target and kind:
+                links.append((self.targets[int(target)], kind))
+        data["links"] = links
+
+        kind = data.get("kind", "")
+        attributes = dict(self.base_attributes)
+        if kind == "police_report" and data.get("mode"):
+            attributes["mode"] = data["mode"]
+        if kind == "breach_response" and data.get("response"):
+            attributes["response"] = data["response"]
+        if kind in ORDER_KINDS:
+            for name in ("order_number", "order_type"):
+                if (data.get(name) or "").strip():
+                    attributes[name] = data[name].strip()
+            valid_until = (data.get("valid_until") or "").strip()
+            if valid_until:
+                try:
+                    services.parse_span(valid_until)
+                except ValidationError as exc:
+                    self.add_error("valid_until", exc.error_dict["when_start"])
+                else:
+                    attributes["valid_until"] = valid_until
+        data["attributes"] = attributes
+        return data
+
+    def event_input(self) -> services.EventInput:
+        data = self.cleaned_data
+        return services.EventInput(
+            kind=data["kind"], span=data["span"], source=data["source"],
+            reliability=data["reliability"], narrative=data.get("narrative", ""),
+            place=data.get("place", ""), institution=data.get("institution", ""),
+            institution_unit=data.get("institution_unit", ""),
+            attributes=data["attributes"], parties=data["parties"], links=data["links"],
+        )
+
+    @staticmethod
+    def initial_for(data: services.EventInput) -> dict[str, Any]:
+        """Initial values that show `data` (an existing event's input) on the form."""
+        span = data.span
+        initial: dict[str, Any] = {
+            "kind": data.kind,
+            "when_start": span.start.iso() if span.start else "",
+            "when_end": span.end.iso() if span.end else "",
+            "qualifier": span.qualifier, "recurrence": span.recurrence,
+            "source": data.source, "reliability": data.reliability,
+            "institution": data.institution, "institution_unit": data.institution_unit,
+            "place": data.place, "narrative": data.narrative,
+        }
+        for name in FORM_ATTRIBUTES:
+            if name in data.attributes:
+                initial[name] = data.attributes[name]
+        for party, role in data.parties:
+            initial[f"party_{party.pk}"] = role
+        for i, (target, kind) in enumerate(data.links):
+            initial[f"link_target_{i}"] = str(target.pk)
+            initial[f"link_kind_{i}"] = kind
+        return initial
+
+
+class CorrectionForm(EventForm):
+    correction_reason = forms.CharField(
+        label=_("Why is this event corrected?"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required. The original stays on record, struck through, with this reason."),
+    )

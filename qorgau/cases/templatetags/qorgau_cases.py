@@ -1,0 +1,117 @@
+"""Template helpers for case pages: honest dates, kinds at a glance, attribute labels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.conf import settings
+from django.utils.translation import gettext, pgettext_lazy
+
+from qorgau.cases import taxonomy
+from qorgau.cases.dates import DateSpan
+
+register = template.Library()
+
+MONTHS = (
+    pgettext_lazy("abbreviated month", "Jan"),
+    pgettext_lazy("abbreviated month", "Feb"),
+    pgettext_lazy("abbreviated month", "Mar"),
+    pgettext_lazy("abbreviated month", "Apr"),
+    pgettext_lazy("abbreviated month", "May"),
+    pgettext_lazy("abbreviated month", "Jun"),
+    pgettext_lazy("abbreviated month", "Jul"),
+    pgettext_lazy("abbreviated month", "Aug"),
+    pgettext_lazy("abbreviated month", "Sep"),
+    pgettext_lazy("abbreviated month", "Oct"),
+    pgettext_lazy("abbreviated month", "Nov"),
+    pgettext_lazy("abbreviated month", "Dec"),
+)
+
+ORDER_KINDS = frozenset(k.id for k in taxonomy.KINDS if k.id.startswith("order_"))
+
+
+def format_span(span: DateSpan) -> str:
+    return span.format(gettext, [str(m) for m in MONTHS])
+
+
+@register.filter
+def when(value: Any) -> str:
+    """An event's (or a DateSpan's) date as people say it: 'c. 2003 – 2024, repeatedly'."""
+    if value is None:
+        return ""
+    span = value if isinstance(value, DateSpan) else value.span
+    return format_span(span)
+
+
+@register.filter
+def kind_group(kind_id: str) -> str:
+    kind = taxonomy.BY_ID.get(kind_id)
+    return kind.group if kind else ""
+
+
+@register.filter
+def group_label(group_id: str) -> str:
+    label = taxonomy.GROUPS.get(group_id)
+    return gettext(label) if label else ""
+
+
+@register.filter
+def kind_classes(kind_id: str) -> str:
+    """CSS classes that tell kinds apart at a glance: group colour, severe, restricted."""
+    kind = taxonomy.BY_ID.get(kind_id)
+    if kind is None:
+        return "ev"
+    classes = ["ev", f"ev--{kind.group}"]
+    if kind.severe:
+        classes.append("ev--severe")
+    if kind.restricted:
+        classes.append("ev--restricted")
+    return " ".join(classes)
+
+
+@register.filter
+def is_severe(kind_id: str) -> bool:
+    kind = taxonomy.BY_ID.get(kind_id)
+    return bool(kind and kind.severe)
+
+
+@register.filter
+def is_restricted(kind_id: str) -> bool:
+    return kind_id in taxonomy.RESTRICTED
+
+
+@register.filter
+def link_label(kind: str) -> str:
+    label = taxonomy.LINK_KINDS.get(kind)
+    return gettext(label) if label else kind
+
+
+@register.filter
+def event_attributes(event: Any) -> list[tuple[str, str]]:
+    """The kind-specific attributes of an event, labelled and translated."""
+    attrs = event.attributes or {}
+    rows: list[tuple[str, str]] = []
+    if "mode" in attrs:
+        value = taxonomy.REPORT_MODES.get(attrs["mode"])
+        rows.append((gettext("How reported"), gettext(value) if value else str(attrs["mode"])))
+    if "response" in attrs:
+        value = taxonomy.BREACH_RESPONSES.get(attrs["response"])
+        rows.append((gettext("Response"), gettext(value) if value else str(attrs["response"])))
+    if attrs.get("order_number"):
+        rows.append((gettext("Order number"), str(attrs["order_number"])))
+    if attrs.get("order_type"):
+        rows.append((gettext("Order type"), str(attrs["order_type"])))
+    if attrs.get("valid_until"):
+        try:
+            text = format_span(DateSpan.parse(str(attrs["valid_until"])))
+        except ValueError:
+            text = str(attrs["valid_until"])
+        rows.append((gettext("Valid until"), text))
+    return rows
+
+
+@register.simple_tag
+def native_languages() -> list[tuple[str, str]]:
+    """The interface languages, each named in its own language (never translated)."""
+    return list(settings.LANGUAGES)

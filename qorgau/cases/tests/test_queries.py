@@ -1,0 +1,77 @@
+"""The pages a caseworker uses cost a bounded number of queries whatever the case's length."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from qorgau.cases import services
+from qorgau.conftest import make_event
+
+KINDS = ("physical_assault", "police_report", "order_issued", "order_breached", "self_harm",
+         "medical_exam", "hearing")
+
+
+def _grow(case, by, parties, total):
+    """Add events up to `total`: with parties, links to earlier events, and corrections."""
+    existing = list(case.events.order_by("number"))
+    while len(existing) < total:
+        n = len(existing)
+        links = [(existing[n - 1], "related_to")] if n else []
+        start = f"{2000 + n % 25}-0{1 + n % 9}"
+        event = make_event(case, by, kind=KINDS[n % len(KINDS)], start=start,
+                           narrative=f"Event {n}", parties=[(p, "involved") for p in parties],
+                           links=links)
+        existing.append(event)
+        if n % 50 == 7:  # a correction now and then
+            data = services.event_input_from(event)
+            existing.append(services.correct_event(event, by, data, "Checked the record"))
+
+
+def _count(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries), response
+
+
+def test_case_page_queries_do_not_grow_with_events(client, alice, carol, case, survivor,
+                                                   respondent):
+    client.force_login(alice)
+    detail = reverse("cases:detail", args=[case.reference])
+    history = detail + "?history=1"
+    _grow(case, alice, [survivor, respondent], 10)
+    small, response = _count(client, detail)
+    small_history, _ = _count(client, history)
+    assert response.content.decode().count('class="ev ') >= 9
+
+    _grow(case, alice, [survivor, respondent], 500)
+    large, response = _count(client, detail)
+    large_history, _ = _count(client, history)
+    assert response.content.decode().count('class="ev ') >= 490
+    assert small == large, (small, large)
+    assert small_history == large_history
+    assert large <= 15
+
+    # A supervisor (restricted events hidden) pays the same.
+    client.force_login(carol)
+    assert _count(client, detail)[0] == large
+
+
+def test_case_list_queries_do_not_grow_with_cases(client, alice, org):
+    client.force_login(alice)
+
+    def open_cases(n):
+        for i in range(n):
+            c = services.create_case(org, alice, region="kz-west")
+            services.add_party(c, alice, role="survivor", relationship="self",
+                               full_name=f"Person {i}")
+            make_event(c, alice)
+
+    open_cases(2)
+    small, _ = _count(client, reverse("cases:list"))
+    open_cases(20)
+    large, response = _count(client, reverse("cases:list"))
+    assert "Person 19" in response.content.decode()
+    assert small == large, (small, large)
