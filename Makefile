@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test check lint messages clean
+.PHONY: run test check lint messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ messages: $(VENV)/.dev-installed
 	QORGAU_ENV=test $(BIN)/python manage.py makemessages -l ru -l kk --no-obsolete \
 	  --ignore '.venv/*' --ignore 'data/*' --add-location file
 	QORGAU_ENV=test $(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+# Benchmarks (not part of the tests): duties engine throughput.
+bench: $(VENV)/.run-installed
+	$(BIN)/python bench/duties_engine.py
 
 clean:
 	rm -rf $(VENV) data

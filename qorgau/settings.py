@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "qorgau.accounts",
     "qorgau.cases",
+    "qorgau.duties",
+    "django_tasks",
 ]
 
 MIDDLEWARE = [
@@ -137,6 +139,20 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or MODE == "test"
 if MODE != "production":
     STATIC_ROOT.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+# Jurisdiction profiles (law as data) and their letter templates; checked at start-up.
+QORGAU_PROFILES_DIR = Path(ENV.get("QORGAU_PROFILES_DIR", BASE_DIR / "profiles"))
+
+# Background work (duty reminders). Immediate by default; a real queue can be configured.
+TASKS = {"default": {"BACKEND": ENV.get(
+    "QORGAU_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")}}
+
+# E-mail: printed to the console unless an SMTP server is configured.
+EMAIL_BACKEND = ENV.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = ENV.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(ENV.get("EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = ENV.get("DEFAULT_FROM_EMAIL", "qorgau@localhost")
+QORGAU_BASE_URL = ENV.get("QORGAU_BASE_URL", "http://127.0.0.1:8000")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

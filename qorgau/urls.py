@@ -8,4 +8,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("cases/", include("qorgau.cases.urls")),
+    path("", include("qorgau.duties.urls")),
 ]

@@ -11,7 +11,7 @@ status=0
 
 step() { printf '\n== %s\n' "$*"; }
 step "ruff";          $BIN/ruff check . || status=1
-step "mypy";          $BIN/mypy qorgau || status=1
+step "mypy";          $BIN/mypy qorgau bench || status=1
 step "import-linter"; $BIN/lint-imports || status=1
 step "migrations";    $BIN/python manage.py makemigrations --check --dry-run || status=1
 step "translations";  $BIN/python scripts/check_messages.py || status=1

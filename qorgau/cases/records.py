@@ -6,9 +6,20 @@ stored rows), so any change to a stored record shows up as a digest mismatch.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from qorgau.cases.models import Case, CaseAssignment, Event, Party
+
+# Other apps' records of a case that the ledger vouches for: case id -> {subject: record}.
+RecordProvider = Callable[[int], dict[str, Any]]
+PROVIDERS: list[RecordProvider] = []
+
+
+def register(provider: RecordProvider) -> None:
+    """Let `verify` check another app's records of a case against the ledger."""
+    if provider not in PROVIDERS:
+        PROVIDERS.append(provider)
 
 
 def subject(obj: Case | Party | Event | CaseAssignment) -> str:

@@ -36,4 +36,5 @@ PROFILES: dict[str, str] = {
     "kz": _("Kazakhstan"),
     "kg": _("Kyrgyzstan"),
     "gb-eng": _("England and Wales"),
+    "intl": _("International standards only"),
 }

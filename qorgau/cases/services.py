@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import CASE_ROLES, Membership, Organisation, User
-from qorgau.cases import ledger, records, taxonomy
+from qorgau.cases import ledger, records, signals, taxonomy
 from qorgau.cases.dates import DateError, DateSpan
 from qorgau.cases.models import (
     Case,
@@ -35,7 +35,8 @@ from qorgau.cases.regions import KZ_REGIONS, PROFILES
 from qorgau.fields import keyring
 
 # Entries that record a use of the case rather than a change to one of its records.
-READ_ACTIONS = frozenset({"case.view", "case.export", "case.import"})
+READ_ACTIONS = frozenset({"case.view", "case.export", "case.import", "letter.export",
+                          "duties.recompute"})
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 
 
@@ -43,6 +44,18 @@ def _lock(case: Case) -> None:
     """Serialise writers of one case (SQLite's IMMEDIATE transactions already do)."""
     if connection.vendor == "postgresql":
         list(Case.objects.select_for_update().filter(pk=case.pk).values_list("pk"))
+
+
+def append(
+    case: Case,
+    actor: User | None,
+    action: str,
+    subject: str,
+    record: Any = None,
+    detail: Mapping[str, Any] | None = None,
+) -> LedgerEntry:
+    """Append a ledger entry for another app's write (inside its transaction)."""
+    return _append(case, actor, action, subject, record, detail)
 
 
 def _append(
@@ -354,6 +367,7 @@ def record_event(
     )
     action = "event.correct" if supersedes else "event.create"
     _append(case, by, action, records.subject(event), record)
+    signals.events_changed.send(sender=Case, case=case, by=by)
     return event
 
 

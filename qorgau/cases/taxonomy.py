@@ -75,6 +75,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("police_report", "response", _("Report to police")),
     Kind("police_visit", "response", _("Police visit")),
     Kind("police_refusal", "response", _("Police refused to register or act")),
+    Kind("risk_assessment", "response", _("Risk assessed by authorities")),
     Kind("case_opened", "response", _("Case opened by authorities")),
     Kind("admin_protocol", "response", _("Administrative offence protocol")),
     Kind("order_requested", "response", _("Protection order requested")),

@@ -32,6 +32,8 @@ def _current_records(case_id: int) -> dict[str, Any]:
     )
     for event in events:
         current[records.subject(event)] = records.event_record_from_db(event)
+    for provider in records.PROVIDERS:
+        current.update(provider(case_id))
     return current
 
 

@@ -1,7 +1,7 @@
 """Every case URL answers 404 to everyone who is not on the case (never 403, never 200).
 
-The URLs are enumerated from qorgau.cases.urls, so a new case URL that forgets
-get_case_for_user fails here without anyone having to remember to add it.
+The URLs are enumerated from every app's URLconf that serves case pages, so a new case URL
+that forgets get_case_for_user fails here without anyone having to remember to add it.
 """
 
 from __future__ import annotations
@@ -11,35 +11,51 @@ from django.urls import URLPattern, reverse
 
 from qorgau.cases import urls as case_urls
 from qorgau.conftest import make_event
+from qorgau.duties import urls as duty_urls
+from qorgau.duties.models import Letter
 
-CASE_INDEPENDENT = {"list", "new"}
+URLCONFS = {"cases": case_urls, "duties": duty_urls}
+CASE_INDEPENDENT = {"cases:list", "cases:new", "duties:needs_action"}
 
 
-def _case_patterns() -> list[URLPattern]:
-    patterns = [p for p in case_urls.urlpatterns if isinstance(p, URLPattern)]
-    assert len(patterns) == len(case_urls.urlpatterns), "nested includes need handling here"
-    return [p for p in patterns if "ref" in p.pattern.converters]
+def _all_patterns() -> list[tuple[str, URLPattern]]:
+    found = []
+    for namespace, module in URLCONFS.items():
+        patterns = [p for p in module.urlpatterns if isinstance(p, URLPattern)]
+        assert len(patterns) == len(module.urlpatterns), "nested includes need handling here"
+        found += [(f"{namespace}:{p.name}", p) for p in patterns]
+    return found
+
+
+def _case_patterns() -> list[tuple[str, URLPattern]]:
+    return [(name, p) for name, p in _all_patterns() if "ref" in p.pattern.converters]
 
 
 def test_every_url_is_either_case_independent_or_takes_ref():
-    for pattern in case_urls.urlpatterns:
+    for name, pattern in _all_patterns():
         if "ref" not in pattern.pattern.converters:
-            assert pattern.name in CASE_INDEPENDENT, (
-                f"cases:{pattern.name} takes no case reference: decide whether it leaks cases"
+            assert name in CASE_INDEPENDENT, (
+                f"{name} takes no case reference: decide whether it leaks cases"
             )
 
 
 @pytest.fixture
 def case_urls_for(case, alice, survivor):
     event = make_event(case, alice, parties=[(survivor, "victim")])
-    kwargs_for = {"ref": case.reference, "number": event.number, "pk": survivor.pk}
+    letter = Letter.objects.create(case=case, template="police_inaction", language="ru",
+                                   addressee="prosecutor", title="T", body="B",
+                                   created_by=alice, salt="s")
+    kwargs_for = {"ref": case.reference, "number": event.number, "fmt": "pdf"}
     result = []
-    for pattern in _case_patterns():
-        unknown = set(pattern.pattern.converters) - set(kwargs_for)
-        assert not unknown, f"cases:{pattern.name}: teach this test about {unknown}"
-        kwargs = {name: kwargs_for[name] for name in pattern.pattern.converters}
-        result.append((pattern.name, reverse(f"cases:{pattern.name}", kwargs=kwargs)))
-    assert len(result) >= 8
+    for name, pattern in _case_patterns():
+        # `pk` is a party on case pages, a letter on duties pages.
+        pk = letter.pk if name.startswith("duties:") else survivor.pk
+        known = {**kwargs_for, "pk": pk}
+        unknown = set(pattern.pattern.converters) - set(known)
+        assert not unknown, f"{name}: teach this test about {unknown}"
+        kwargs = {key: known[key] for key in pattern.pattern.converters}
+        result.append((name, reverse(name, kwargs=kwargs)))
+    assert len(result) >= 13
     return result
 
 
@@ -47,9 +63,9 @@ def case_urls_for(case, alice, survivor):
 def test_outsiders_get_404_everywhere(request, client, case_urls_for, persona):
     client.force_login(request.getfixturevalue(persona))
     for name, url in case_urls_for:
-        assert client.get(url).status_code == 404, f"GET cases:{name} {url}"
+        assert client.get(url).status_code == 404, f"GET {name} {url}"
         assert client.post(url, {"status": "closed", "full_name": "X", "role": "other"}
-                           ).status_code == 404, f"POST cases:{name} {url}"
+                           ).status_code == 404, f"POST {name} {url}"
 
 
 def test_outsider_writes_nothing(client, case, case_urls_for, dave):
@@ -63,12 +79,13 @@ def test_outsider_writes_nothing(client, case, case_urls_for, dave):
 
 def test_member_gets_every_page(client, case_urls_for, alice):
     client.force_login(alice)
+    post_only = {"cases:status", "duties:letter_new", "duties:letter_send"}
     for name, url in case_urls_for:
-        if name == "status":  # POST only
-            assert client.get(url).status_code == 405
+        if name in post_only:
+            assert client.get(url).status_code == 405, name
             continue
         response = client.get(url)
-        assert response.status_code == 200, f"GET cases:{name} {url}"
+        assert response.status_code == 200, f"GET {name} {url}"
 
 
 def test_unknown_reference_is_404(client, alice, case):
@@ -79,7 +96,7 @@ def test_unknown_reference_is_404(client, alice, case):
 def test_anonymous_is_sent_to_login(client, case_urls_for):
     login = reverse("account_login")
     for name, url in [("list", reverse("cases:list")), ("new", reverse("cases:new")),
-                      *case_urls_for]:
+                      ("needs_action", reverse("duties:needs_action")), *case_urls_for]:
         response = client.get(url)
         assert response.status_code == 302, name
         assert response["Location"].startswith(login), name

@@ -1,0 +1,7 @@
+"""Signals sent by the case services inside their writing transaction."""
+
+from django.dispatch import Signal
+
+# Sent after events of a case were written, before the transaction commits: receivers that
+# keep derived data (obligations) write it in the same transaction. Arguments: case, by.
+events_changed = Signal()

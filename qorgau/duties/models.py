@@ -1,0 +1,94 @@
+"""Obligations derived from a case's events, and escalation letters.
+
+Obligations are derived data: `qorgau.duties.services` rewrites a case's rows in the same
+transaction as the events that change them, so cross-case lists (Needs action, reminders,
+insights) are indexed queries that never load cases into Python.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qorgau.accounts.models import Organisation
+from qorgau.cases.models import Case, Event
+from qorgau.duties import engine
+from qorgau.fields import EncryptedTextField
+
+
+class ObligationQuerySet(models.QuerySet["Obligation"]):
+    def open(self) -> ObligationQuerySet:
+        return self.filter(status__in=[engine.PENDING, engine.BREACHED])
+
+
+class Obligation(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="obligations")
+    # Copied from the case so the organisation-wide lists are one index range.
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
+                                     related_name="+")
+    profile = models.CharField(max_length=20)
+    rule_id = models.CharField(max_length=60)
+    family = models.CharField(max_length=60)
+    duty_bearer = models.CharField(max_length=40)
+    trigger = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    satisfied_by = models.ForeignKey(Event, on_delete=models.CASCADE, null=True,
+                                     related_name="+")
+    status = models.CharField(_("status"), max_length=20, choices=[
+        (s, _(engine.STATUS_LABELS[s])) for s in engine.STATUSES])
+    due_earliest = models.DateField(null=True)
+    due_latest = models.DateField(null=True)
+    late = models.BooleanField(default=False)
+    confirmed = models.BooleanField()
+    reason = models.CharField(max_length=30)
+    computed_at = models.DateTimeField()
+
+    objects = ObligationQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "rule_id", "trigger"],
+                                    name="one_obligation_per_rule_and_trigger"),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "status", "due_latest"],
+                         name="obligation_queue"),
+            models.Index(fields=["case", "due_latest"], name="obligation_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} on event {self.trigger_id}: {self.status}"
+
+
+class Letter(models.Model):
+    """An escalation letter: a draft the caseworker edits, then exports and sends."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SENT = "sent", _("Sent")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="letters")
+    template = models.CharField(max_length=60)
+    language = models.CharField(_("language"), max_length=5)
+    addressee = models.CharField(_("addressee"), max_length=40)
+    title = EncryptedTextField(_("title"))
+    body = EncryptedTextField(_("text"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.DRAFT)
+    # The obligations it complains of: [[rule id, trigger event number], ...].
+    covers = models.JSONField(default=list)
+    salt = EncryptedTextField(editable=False)
+    sent_event = models.OneToOneField(Event, on_delete=models.PROTECT, null=True,
+                                      related_name="letter")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"letter {self.pk} ({self.template}, {self.language})"

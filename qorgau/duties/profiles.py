@@ -1,0 +1,303 @@
+"""Jurisdiction profiles: load, validate and resolve `profiles/<id>.yaml`. Pure: no Django.
+
+A profile is checked against `profiles/profile.schema.json`, then for what a schema cannot
+say: that every duty bearer, source, event kind, overridden rule and letter template it names
+exists. Every failure is a ProfileError naming the file, the path inside it and the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from qorgau.cases import taxonomy
+
+LANGUAGES = ("en", "ru", "kk")
+UNDETERMINED = "undetermined"
+_DURATION = re.compile(r"^P(?:(?P<w>\d+)W|(?P<d>\d+)D)?(?:T(?P<h>\d+)H)?$")
+
+
+class ProfileError(ValueError):
+    def __init__(self, file: str, path: str, reason: str) -> None:
+        super().__init__(f"{file}: {path or '(top)'}: {reason}")
+        self.file, self.path, self.reason = file, path, reason
+
+
+Text = Mapping[str, str]  # language -> text
+
+
+def text_in(text: Text | None, language: str) -> str:
+    """The text in `language` ("ru-kz" -> "ru"), English if that is missing."""
+    if not text:
+        return ""
+    return text.get(language.split("-")[0]) or text["en"]
+
+
+def parse_deadline(value: str) -> timedelta | None:
+    """ISO 8601 duration (P3D, P2W, PT48H, P1DT12H) as a timedelta; None if undetermined."""
+    if value == UNDETERMINED:
+        return None
+    match = _DURATION.match(value)
+    if not match or value in ("P", "PT"):
+        raise ValueError(f"not a supported ISO 8601 duration: {value!r}")
+    weeks, days, hours = (int(match.group(g) or 0) for g in ("w", "d", "h"))
+    return timedelta(weeks=weeks, days=days, hours=hours)
+
+
+@dataclass(frozen=True)
+class Match:
+    """Which events count: kinds, optional attribute values and institutions, linkage."""
+
+    kinds: frozenset[str]
+    attributes: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    institution: frozenset[str] = frozenset()
+    linked: bool = False
+    except_attributes: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Match:
+        return cls(
+            kinds=frozenset(data["kinds"]),
+            attributes={k: tuple(v) for k, v in (data.get("attributes") or {}).items()},
+            institution=frozenset(data.get("institution") or ()),
+            linked=bool(data.get("linked", False)),
+            except_attributes={k: tuple(v)
+                               for k, v in (data.get("except_attributes") or {}).items()},
+        )
+
+
+@dataclass(frozen=True)
+class Trigger(Match):
+    linked_to: frozenset[str] = frozenset()
+    linked_from: frozenset[str] = frozenset()
+    first: bool = False
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Trigger:
+        base = Match.from_data(data)
+        return cls(
+            kinds=base.kinds, attributes=base.attributes, institution=base.institution,
+            except_attributes=base.except_attributes,
+            linked_to=frozenset(data.get("linked_to") or ()),
+            linked_from=frozenset(data.get("linked_from") or ()),
+            first=bool(data.get("first", False)),
+        )
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    family: str
+    profile: str  # the profile that defines it (may be a parent)
+    title: Text
+    trigger: Trigger
+    duty_bearer: str
+    satisfied_by: Match
+    not_applicable_if: Match | None
+    deadline: timedelta | None  # None: undetermined
+    deadline_text: str
+    deadline_note: Text | None
+    basis: Text
+    source: str
+    url: str
+    confirmed: bool
+    unconfirmed: Text | None
+    effective_from: date
+    effective_to: date | None
+    escalation_to: str | None
+    escalation_template: str | None
+
+    def in_force(self, day: date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None
+                                                or day <= self.effective_to)
+
+
+@dataclass(frozen=True)
+class Profile:
+    id: str
+    title: Text
+    jurisdiction: str
+    version: str
+    parent: str | None
+    sources: Mapping[str, Mapping[str, Any]]
+    duty_bearers: Mapping[str, Text]
+    order_types: tuple[Mapping[str, Any], ...]
+    rules: tuple[Rule, ...]
+    periods: tuple[Mapping[str, Any], ...] = ()
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def bearer(self, bearer_id: str, language: str) -> str:
+        return text_in(self.duty_bearers.get(bearer_id), language) or bearer_id
+
+
+def _schema(directory: Path) -> dict[str, Any]:
+    schema: dict[str, Any] = json.loads((directory / "profile.schema.json").read_text("utf-8"))
+    return schema
+
+
+def _json_path(parts: Iterable[Any]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return text.lstrip(".")
+
+
+def read_raw(path: Path, directory: Path) -> dict[str, Any]:
+    """One profile file, parsed and checked against the JSON Schema."""
+    name = path.name
+    try:
+        data = yaml.safe_load(path.read_text("utf-8"))
+    except OSError as exc:
+        raise ProfileError(name, "", f"cannot read the file ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else ""
+        raise ProfileError(name, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    if not isinstance(data, dict):
+        raise ProfileError(name, "", "a profile must be a mapping of keys to values")
+    # YAML turns 2024-06-16 into a date; the schema wants the text.
+    data = json.loads(json.dumps(data, default=str))
+    validator = jsonschema.Draft202012Validator(
+        _schema(directory), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        error = jsonschema.exceptions.best_match(errors) or errors[0]
+        raise ProfileError(name, _json_path(error.absolute_path), error.message)
+    if data["id"] != path.stem:
+        raise ProfileError(name, "id", f"the id {data['id']!r} must match the file name")
+    return data
+
+
+def _build_rule(raw: Mapping[str, Any], profile_id: str) -> Rule:
+    basis = raw["basis"]
+    escalation = raw.get("escalation") or {}
+    effective = raw["effective"]
+    return Rule(
+        id=raw["id"], family=raw.get("family", raw["id"]), profile=profile_id,
+        title=raw["title"], trigger=Trigger.from_data(raw["trigger"]),
+        duty_bearer=raw["duty_bearer"], satisfied_by=Match.from_data(raw["satisfied_by"]),
+        not_applicable_if=(Match.from_data(raw["not_applicable_if"])
+                           if raw.get("not_applicable_if") else None),
+        deadline=parse_deadline(raw["deadline"]), deadline_text=raw["deadline"],
+        deadline_note=raw.get("deadline_note"),
+        basis=basis["text"], source=basis["source"], url=basis["url"],
+        confirmed=raw["confirmed"], unconfirmed=raw.get("unconfirmed"),
+        effective_from=date.fromisoformat(effective["from"]),
+        effective_to=date.fromisoformat(effective["to"]) if effective.get("to") else None,
+        escalation_to=escalation.get("to"), escalation_template=escalation.get("template"),
+    )
+
+
+def _check_references(data: Mapping[str, Any], name: str, sources: Mapping[str, Any],
+                      bearers: Mapping[str, Any], parent_rules: set[str],
+                      templates: set[str]) -> None:
+    def need(ok: bool, path: str, reason: str) -> None:
+        if not ok:
+            raise ProfileError(name, path, reason)
+
+    need(not data.get("extends") or data["extends"] != data["id"], "extends",
+         "a profile cannot extend itself")
+    seen: set[str] = set()
+    for i, order in enumerate(data.get("order_types") or []):
+        need(order["issuer"] in bearers, f"order_types[{i}].issuer",
+             f"unknown duty bearer {order['issuer']!r}")
+        need(order["source"] in sources, f"order_types[{i}].source",
+             f"unknown source {order['source']!r}")
+        need(order["breach"]["source"] in sources, f"order_types[{i}].breach.source",
+             f"unknown source {order['breach']['source']!r}")
+    for i, rule in enumerate(data["rules"]):
+        at = f"rules[{i}]"
+        need(rule["id"] not in seen, f"{at}.id", f"the rule id {rule['id']!r} is used twice")
+        seen.add(rule["id"])
+        need(rule["duty_bearer"] in bearers, f"{at}.duty_bearer",
+             f"unknown duty bearer {rule['duty_bearer']!r}")
+        need(rule["basis"]["source"] in sources, f"{at}.basis.source",
+             f"unknown source {rule['basis']['source']!r}")
+        for part in ("trigger", "satisfied_by", "not_applicable_if"):
+            match = rule.get(part) or {}
+            for key in ("kinds", "linked_to", "linked_from"):
+                for kind in match.get(key) or ():
+                    need(kind in taxonomy.BY_ID, f"{at}.{part}.{key}",
+                         f"unknown event kind {kind!r}")
+            for inst in match.get("institution") or ():
+                need(inst in taxonomy.INSTITUTIONS, f"{at}.{part}.institution",
+                     f"unknown institution {inst!r}")
+        effective = rule["effective"]
+        need(not effective.get("to") or effective["to"] >= effective["from"],
+             f"{at}.effective", "the period ends before it starts")
+        escalation = rule.get("escalation")
+        if escalation:
+            need(escalation["to"] in bearers, f"{at}.escalation.to",
+                 f"unknown duty bearer {escalation['to']!r}")
+            need(escalation["template"] in templates, f"{at}.escalation.template",
+                 f"no letter template {escalation['template']!r} in profiles/letters/")
+        for j, overridden in enumerate(rule.get("overrides") or ()):
+            need(overridden in parent_rules, f"{at}.overrides[{j}]",
+                 f"{overridden!r} is not a rule of the profile this one extends")
+
+
+def letter_templates(directory: Path) -> set[str]:
+    """Template names with a text in every language: profiles/letters/<name>.<lang>.txt."""
+    folder = directory / "letters"
+    names = {p.name.split(".")[0] for p in folder.glob("*.txt")} if folder.is_dir() else set()
+    return {n for n in names
+            if all((folder / f"{n}.{lang}.txt").is_file() for lang in LANGUAGES)}
+
+
+def load(profile_id: str, directory: Path, _chain: tuple[str, ...] = ()) -> Profile:
+    """A profile with its parent's rules merged in (overridden ones dropped)."""
+    path = directory / f"{profile_id}.yaml"
+    if profile_id in _chain:
+        raise ProfileError(path.name, "extends", "profiles extend each other in a circle")
+    if not path.is_file():
+        raise ProfileError(path.name, "", "no such profile file")
+    data = read_raw(path, directory)
+    parent = load(data["extends"], directory, (*_chain, profile_id)) if data.get(
+        "extends") else None
+    sources = {**(parent.sources if parent else {}), **data["sources"]}
+    bearers = {**(parent.duty_bearers if parent else {}), **data["duty_bearers"]}
+    parent_rules = {r.id for r in parent.rules} if parent else set()
+    _check_references(data, path.name, sources, bearers, parent_rules,
+                      letter_templates(directory))
+    overridden = {o for r in data["rules"] for o in r.get("overrides") or ()}
+    own = tuple(_build_rule(r, data["id"]) for r in data["rules"])
+    inherited = tuple(r for r in (parent.rules if parent else ()) if r.id not in overridden)
+    clash = {r.id for r in own} & {r.id for r in inherited}
+    if clash:
+        raise ProfileError(path.name, "rules", f"rule ids already used by the parent profile: "
+                           f"{', '.join(sorted(clash))}")
+    return Profile(
+        id=data["id"], title=data["title"], jurisdiction=data["jurisdiction"],
+        version=data["version"], parent=data.get("extends"), sources=sources,
+        duty_bearers=bearers,
+        order_types=(*(parent.order_types if parent else ()), *(data.get("order_types") or ())),
+        rules=(*inherited, *own), periods=tuple(data.get("periods") or ()),
+    )
+
+
+def available(directory: Path) -> list[str]:
+    return sorted(p.stem for p in directory.glob("*.yaml"))
+
+
+def load_all(directory: Path) -> dict[str, Profile]:
+    """Every profile in the folder, or the first ProfileError."""
+    return {pid: load(pid, directory) for pid in available(directory)}
+
+
+@cache
+def cached(profile_id: str, directory: str) -> Profile:
+    return load(profile_id, Path(directory))

@@ -1,0 +1,316 @@
+"""Obligations kept in step with a case's events, and escalation letters.
+
+`refresh_case` runs inside the transaction that recorded the events (through the
+`events_changed` signal), so the stored obligations never disagree with the timeline.
+Letters are case records: every write goes through a function here that appends the case's
+ledger entry in the same transaction.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db import transaction
+from django.template import Context, Template
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from qorgau.accounts.models import User
+from qorgau.cases import ledger, taxonomy
+from qorgau.cases import services as case_services
+from qorgau.cases.dates import DateError, DateSpan
+from qorgau.cases.models import Case, Event, EventLink
+from qorgau.cases.templatetags.qorgau_cases import format_span
+from qorgau.duties import engine, profiles
+from qorgau.duties.models import Letter, Obligation
+
+LETTER_LANGUAGES = ("ru", "kk", "en")
+
+
+def profiles_dir() -> Path:
+    return Path(settings.QORGAU_PROFILES_DIR)
+
+
+def check_profiles() -> dict[str, profiles.Profile]:
+    """Every shipped profile, validated; a broken one stops start-up with its reason."""
+    try:
+        return profiles.load_all(profiles_dir())
+    except profiles.ProfileError as exc:
+        raise ImproperlyConfigured(f"Jurisdiction profile error: {exc}") from exc
+
+
+def profile_for(case: Case) -> profiles.Profile:
+    return profiles.cached(case.profile, str(profiles_dir()))
+
+
+# --- facts and obligations -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    facts: list[engine.Fact]
+    event_ids: dict[int, int]  # number -> id of the current event
+
+
+def facts_for(case: Case) -> CaseFacts:
+    """The case's current events as engine facts (3 queries, whatever the case's length)."""
+    rows = list(Event.objects.filter(case=case).values_list(
+        "id", "number", "kind", "when_start", "when_end", "qualifier", "recurrence",
+        "attributes", "institution", "supersedes_id"))
+    successor = {row[9]: row[0] for row in rows if row[9] is not None}
+
+    def newest(event_id: int) -> int:
+        while event_id in successor:
+            event_id = successor[event_id]
+        return event_id
+
+    number_of = {row[0]: row[1] for row in rows}
+    links: dict[int, set[int]] = {}
+    for source, target in EventLink.objects.filter(source__case=case).values_list(
+            "source_id", "target_id"):
+        links.setdefault(source, set()).add(number_of[newest(target)])
+    facts = []
+    event_ids = {}
+    for (pk, number, kind, start, end, qualifier, recurrence, attributes, institution,
+         _sup) in rows:
+        if pk in successor:
+            continue  # corrected: its successor speaks for it
+        try:
+            span = DateSpan.parse(start, end, qualifier, recurrence)
+        except DateError:
+            span = DateSpan()
+        facts.append(engine.Fact(number, kind, span, attributes or {}, institution,
+                                 tuple(sorted(links.get(pk, set()) - {number}))))
+        event_ids[number] = pk
+    return CaseFacts(facts, event_ids)
+
+
+def derive(case: Case, today: date | None = None) -> tuple[list[engine.Obligation], CaseFacts]:
+    case_facts = facts_for(case)
+    today = today or timezone.localdate()
+    return engine.derive(profile_for(case), case_facts.facts, today), case_facts
+
+
+def _rows(case: Case, obligations: Iterable[engine.Obligation], case_facts: CaseFacts,
+          profile: profiles.Profile) -> list[Obligation]:
+    now = timezone.now()
+    ids = case_facts.event_ids
+    return [
+        Obligation(
+            case=case, organisation_id=case.organisation_id, profile=profile.id,
+            rule_id=o.rule.id, family=o.rule.family, duty_bearer=o.rule.duty_bearer,
+            trigger_id=ids[o.trigger],
+            satisfied_by_id=ids[o.satisfied_by] if o.satisfied_by else None,
+            status=o.status, due_earliest=o.due_earliest, due_latest=o.due_latest,
+            late=o.late, confirmed=o.rule.confirmed, reason=o.reason, computed_at=now,
+        )
+        for o in obligations
+    ]
+
+
+def _signature(rows: Iterable[Obligation]) -> list[list[Any]]:
+    return sorted([o.rule_id, o.trigger_id, o.satisfied_by_id, o.status,
+                   o.due_latest.isoformat() if o.due_latest else None, o.late] for o in rows)
+
+
+def refresh_case(case: Case, today: date | None = None) -> list[Obligation]:
+    """Rewrite the case's stored obligations from its events. Call inside the transaction."""
+    obligations, case_facts = derive(case, today)
+    rows = _rows(case, obligations, case_facts, profile_for(case))
+    Obligation.objects.filter(case=case).delete()
+    return Obligation.objects.bulk_create(rows)
+
+
+def on_events_changed(sender: Any, case: Case, **kwargs: Any) -> None:
+    refresh_case(case)
+
+
+@transaction.atomic
+def recompute(case: Case, by: User | None = None, today: date | None = None) -> bool:
+    """Re-derive after a profile change; on the ledger when anything changed."""
+    before = _signature(Obligation.objects.filter(case=case))
+    after_rows = refresh_case(case, today)
+    after = _signature(after_rows)
+    if before == after:
+        return False
+    profile = profile_for(case)
+    case_services.append(case, by, "duties.recompute", f"case:{case.pk}", detail={
+        "profile": profile.id, "version": profile.version,
+        "obligations": len(after), "digest": ledger.digest(after),
+    })
+    return True
+
+
+def visible_obligations(case: Case) -> list[Obligation]:
+    """The case's obligations the viewer may see (restricted triggers hidden), by due date."""
+    rows = Obligation.objects.filter(case=case).select_related("trigger", "satisfied_by")
+    if not getattr(case, "sees_restricted", False):
+        rows = rows.exclude(trigger__kind__in=taxonomy.RESTRICTED)
+    found = list(rows.order_by("due_latest", "rule_id", "trigger__number"))
+    for row in found:
+        row.case = case
+    return found
+
+
+# --- letters -------------------------------------------------------------------------------
+
+
+def letter_record(letter: Letter) -> dict[str, Any]:
+    return {
+        "id": letter.pk, "case": letter.case_id, "template": letter.template,
+        "language": letter.language, "addressee": letter.addressee, "title": letter.title,
+        "body": letter.body, "status": letter.status, "covers": letter.covers,
+        "sent_event": letter.sent_event.number if letter.sent_event else None,
+        "created_by": letter.created_by_id, "salt": letter.salt,
+    }
+
+
+def letter_records(case_id: int) -> dict[str, Any]:
+    """For `verify`: the case's letters as the ledger vouches for them."""
+    return {f"letter:{letter.pk}": letter_record(letter)
+            for letter in Letter.objects.filter(case_id=case_id).select_related("sent_event")}
+
+
+def escalations(case: Case) -> dict[str, list[Obligation]]:
+    """Breached obligations with an escalation, by letter template."""
+    profile = profile_for(case)
+    today = timezone.localdate()
+    found: dict[str, list[Obligation]] = {}
+    for obligation in visible_obligations(case):
+        status = engine.current_status(obligation.status, obligation.due_latest, today)
+        rule = _rule(profile, obligation.rule_id)
+        if status == engine.BREACHED and rule and rule.escalation_template:
+            found.setdefault(rule.escalation_template, []).append(obligation)
+    return found
+
+
+def _rule(profile: profiles.Profile, rule_id: str) -> profiles.Rule | None:
+    try:
+        return profile.rule(rule_id)
+    except KeyError:
+        return None
+
+
+def letter_context(case: Case, template: str, language: str,
+                   obligations: list[Obligation]) -> dict[str, Any]:
+    """What a letter template can use, in `language`."""
+    profile = profile_for(case)
+    survivor = case.parties.filter(role="survivor").first()
+    items = []
+    for o in obligations:
+        rule = _rule(profile, o.rule_id)
+        if rule is None:
+            continue
+        kind = taxonomy.BY_ID[o.trigger.kind]
+        items.append({
+            "title": profiles.text_in(rule.title, language),
+            "bearer": profile.bearer(rule.duty_bearer, language),
+            "event_number": o.trigger.number,
+            "event_kind": _(kind.label),
+            "event_date": format_span(o.trigger.span),
+            "due": _format_date(o.due_latest),
+            "basis": profiles.text_in(rule.basis, language),
+            "url": rule.url,
+            "confirmed": rule.confirmed,
+            "unconfirmed": profiles.text_in(rule.unconfirmed, language),
+        })
+    rules = [rule for o in obligations if (rule := _rule(profile, o.rule_id))]
+    addressee = next((r.escalation_to for r in rules if r.escalation_to), "prosecutor")
+    return {
+        "case": case, "organisation": case.organisation, "survivor": survivor,
+        "today": _format_date(timezone.localdate()), "breaches": items,
+        "addressee": profile.bearer(addressee, language), "addressee_id": addressee,
+        "profile": profiles.text_in(profile.title, language),
+        "any_unconfirmed": any(not i["confirmed"] for i in items),
+    }
+
+
+def _format_date(day: date | None) -> str:
+    if day is None:
+        return ""
+    from qorgau.cases.templatetags.qorgau_cases import MONTHS
+
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def render_letter(case: Case, template: str, language: str,
+                  obligations: list[Obligation]) -> tuple[str, str, str]:
+    """(addressee id, title, body) of a letter drafted from its per-profile template."""
+    path = profiles_dir() / "letters" / f"{template}.{language}.txt"
+    with translation.override(language):
+        context = letter_context(case, template, language, obligations)
+        text = Template("{% autoescape off %}" + path.read_text("utf-8") + "{% endautoescape %}"
+                        ).render(Context(context))
+    title, _sep, body = text.strip().partition("\n")
+    return context["addressee_id"], title.strip(), body.strip() + "\n"
+
+
+@transaction.atomic
+def draft_letter(case: Case, by: User, template: str, language: str) -> Letter:
+    if language not in LETTER_LANGUAGES:
+        raise ValidationError({"language": _("Choose Russian, Kazakh or English.")})
+    obligations = escalations(case).get(template)
+    if not obligations:
+        raise ValidationError(_("There is no breached duty to complain about."))
+    addressee, title, body = render_letter(case, template, language, obligations)
+    letter = Letter.objects.create(
+        case=case, template=template, language=language, addressee=addressee,
+        title=title, body=body, created_by=by, salt=secrets.token_hex(16),
+        covers=[[o.rule_id, o.trigger.number] for o in obligations],
+    )
+    case_services.append(case, by, "letter.create", f"letter:{letter.pk}",
+                         letter_record(letter))
+    return letter
+
+
+def _editable(letter: Letter) -> None:
+    if letter.status != Letter.Status.DRAFT:
+        raise ValidationError(_("This letter has been sent; it can no longer be changed."))
+
+
+@transaction.atomic
+def update_letter(letter: Letter, by: User, title: str, body: str) -> Letter:
+    _editable(letter)
+    title, body = " ".join(title.split()), body.strip()
+    if not title or not body:
+        raise ValidationError(_("A letter needs a title and a text."))
+    letter.title, letter.body = title, body + "\n"
+    letter.save(update_fields=["title", "body", "updated_at"])
+    case_services.append(letter.case, by, "letter.update", f"letter:{letter.pk}",
+                         letter_record(letter))
+    return letter
+
+
+@transaction.atomic
+def send_letter(letter: Letter, by: User, sent_on: date) -> Letter:
+    """Record that the letter was sent: an event that starts the addressee's duty to answer."""
+    _editable(letter)
+    case = letter.case
+    if sent_on > timezone.localdate():
+        raise ValidationError({"sent_on": _("The date of sending cannot be in the future.")})
+    numbers = [number for _rule_id, number in letter.covers]
+    targets = list(Event.objects.filter(case=case, number__in=numbers))
+    institution = letter.addressee if letter.addressee in taxonomy.INSTITUTIONS else "other"
+    event = case_services.record_event(case, by, case_services.EventInput(
+        kind="complaint_official", span=DateSpan.parse(sent_on.isoformat()),
+        source="document", reliability="confirmed", institution=institution,
+        narrative=letter.title, attributes={"letter": letter.pk},
+        links=[(target, "related_to") for target in targets],
+    ))
+    letter.status, letter.sent_event = Letter.Status.SENT, event
+    letter.save(update_fields=["status", "sent_event", "updated_at"])
+    case_services.append(case, by, "letter.send", f"letter:{letter.pk}", letter_record(letter))
+    return letter
+
+
+@transaction.atomic
+def record_letter_export(letter: Letter, by: User, fmt: str, document_digest: str) -> None:
+    case_services.append(letter.case, by, "letter.export", f"letter:{letter.pk}",
+                         detail={"format": fmt, "sha256": document_digest})

@@ -1,0 +1,130 @@
+"""Profiles: the shipped ones pass `check-profiles`; a broken one is named precisely."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import CommandError, call_command
+
+from qorgau.cases.regions import PROFILES as CASE_PROFILES
+from qorgau.duties import profiles
+
+SHIPPED_DIR = Path(__file__).resolve().parents[3] / "profiles"
+
+
+def test_check_profiles_passes_for_the_shipped_profiles(capsys):
+    call_command("check-profiles")
+    out = capsys.readouterr().out
+    for pid in ("intl", "kz", "gb-eng", "kg"):
+        assert f"{pid}: " in out
+    assert "OK: 4 profiles" in out
+
+
+def test_every_case_profile_has_a_file():
+    assert set(CASE_PROFILES) == set(profiles.available(SHIPPED_DIR))
+
+
+def test_every_rule_cites_a_source_and_says_whether_it_is_confirmed():
+    for profile in profiles.load_all(SHIPPED_DIR).values():
+        for rule in profile.rules:
+            assert rule.url.startswith(("https://", "http://")), rule.id
+            assert rule.source in profile.sources, rule.id
+            if not rule.confirmed:
+                assert rule.unconfirmed and all(rule.unconfirmed[lang]
+                                                 for lang in ("en", "ru", "kk")), rule.id
+
+
+def test_what_law_and_risk_marks_unconfirmed_stays_unconfirmed():
+    kz = profiles.load("kz", SHIPPED_DIR)
+    # Protocol deadline under art. 461, a statutory duty to refer: unconfirmed.
+    assert not kz.rule("kz.breach-response").confirmed
+    assert not kz.rule("kz.referral").confirmed
+    # GR 35 paragraph numbers are unconfirmed.
+    assert not kz.rule("intl.risk-assessment").confirmed
+
+
+def test_kz_has_the_three_periods_of_its_law():
+    kz = profiles.load("kz", SHIPPED_DIR)
+    versions = [kz.rule(f"kz.report-action.{year}") for year in (2009, 2023, 2024)]
+    assert [str(r.effective_from) for r in versions] == ["2009-12-04", "2023-07-01",
+                                                         "2024-06-16"]
+    assert [str(r.effective_to) for r in versions] == ["2023-06-30", "2024-06-15", "None"]
+    assert {r.family for r in versions} == {"kz.report-action"}
+
+
+def test_extension_overrides_the_baseline():
+    kz = profiles.load("kz", SHIPPED_DIR)
+    ids = {r.id for r in kz.rules}
+    assert "intl.breach-sanction" not in ids and "kz.breach-response" in ids
+    assert "intl.risk-assessment" in ids  # inherited as it is
+    assert kz.rule("intl.risk-assessment").profile == "intl"
+
+
+def _broken(tmp_path: Path, change) -> Path:
+    folder = tmp_path / "profiles"
+    shutil.copytree(SHIPPED_DIR, folder)
+    path = folder / "kz.yaml"
+    data = yaml.safe_load(path.read_text("utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    return folder
+
+
+BREAKAGES = [
+    (lambda d: d["rules"][3].update(deadline="three days"), "rules[3].deadline",
+     "does not match"),
+    (lambda d: d["rules"][0]["trigger"].update(kinds=["police_repot"]),
+     "rules[0].trigger.kinds", "unknown event kind 'police_repot'"),
+    (lambda d: d["rules"][1].update(duty_bearer="army"), "rules[1].duty_bearer",
+     "unknown duty bearer 'army'"),
+    (lambda d: d["rules"][2]["title"].pop("kk"), "rules[2].title", "'kk' is a required"),
+    (lambda d: d["rules"][4].pop("unconfirmed"), "rules[4]", "'unconfirmed' is a required"),
+    (lambda d: d["rules"][4]["basis"].update(url="adilet.zan.kz"), "rules[4].basis.url",
+     "does not match"),
+    (lambda d: d["rules"][4].update(overrides=["intl.nothing"]), "rules[4].overrides[0]",
+     "not a rule of the profile this one extends"),
+    (lambda d: d["rules"][0]["escalation"].update(template="missing_letter"),
+     "rules[0].escalation.template", "no letter template 'missing_letter'"),
+    (lambda d: d["rules"][0]["effective"].update({"from": "2020-01-01", "to": "2019-01-01"}),
+     "rules[0].effective", "ends before it starts"),
+    (lambda d: d["rules"].append(dict(d["rules"][0])), "rules[7].id", "used twice"),
+    (lambda d: d.update(surprise=True), "(top)", "Additional properties"),
+]
+
+
+@pytest.mark.parametrize(("change", "path", "reason"), BREAKAGES)
+def test_check_profiles_names_file_path_and_reason(tmp_path, change, path, reason):
+    folder = _broken(tmp_path, change)
+    with pytest.raises(CommandError) as info:
+        call_command("check-profiles", dir=str(folder))
+    message = str(info.value)
+    assert "kz.yaml" in message and path in message and reason in message, message
+
+
+def test_invalid_yaml_is_named_with_its_line(tmp_path):
+    folder = tmp_path / "profiles"
+    shutil.copytree(SHIPPED_DIR, folder)
+    (folder / "kg.yaml").write_text("id: kg\ntitle: [unclosed\n", "utf-8")
+    with pytest.raises(CommandError, match=r"kg\.yaml: line \d+: not valid YAML"):
+        call_command("check-profiles", dir=str(folder))
+
+
+def test_circular_extension_is_refused(tmp_path):
+    folder = _broken(tmp_path, lambda d: None)
+    intl = folder / "intl.yaml"
+    data = yaml.safe_load(intl.read_text("utf-8"))
+    data["extends"] = "kz"
+    intl.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    with pytest.raises(profiles.ProfileError, match="circle"):
+        profiles.load("kz", folder)
+
+
+def test_deadline_parsing():
+    assert profiles.parse_deadline("PT48H").total_seconds() == 48 * 3600
+    assert profiles.parse_deadline("P2W").days == 14
+    assert profiles.parse_deadline("undetermined") is None
+    with pytest.raises(ValueError):
+        profiles.parse_deadline("P1M")

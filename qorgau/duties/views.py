@@ -1,0 +1,283 @@
+"""Duties pages: a case's obligations, the Needs action queue, escalation letters.
+
+Thin: cases are reached through get_case_for_user (404 to outsiders), every change goes
+through qorgau.duties.services.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from qorgau.accounts.models import CASE_ROLES, RESTRICTED_VIEW_ROLES, Membership, User
+from qorgau.cases import services as case_services
+from qorgau.cases import taxonomy
+from qorgau.cases.access import get_case_for_user
+from qorgau.cases.models import Case
+from qorgau.cases.templatetags.qorgau_cases import format_span
+from qorgau.duties import documents, engine, profiles, services
+from qorgau.duties.models import Letter, Obligation
+
+SOON = timedelta(days=7)
+QUEUE_PER_PAGE = 100
+
+
+class AuthedRequest(HttpRequest):
+    user: User
+
+
+@dataclass
+class Duty:
+    """An obligation as the pages show it, in the viewer's language."""
+
+    row: Obligation
+    status: str
+    title: str
+    bearer: str
+    basis: str
+    url: str
+    confirmed: bool
+    unconfirmed: str
+    deadline_note: str
+    explanation: str
+    escalation: str | None
+
+    @property
+    def status_label(self) -> str:
+        label = _(engine.STATUS_LABELS[self.status])
+        return _("%(status)s, late") % {"status": label} if self.row.late else label
+
+
+def _format_date(day: date) -> str:
+    return services._format_date(day)
+
+
+def present(rows: list[Obligation], today: date | None = None) -> list[Duty]:
+    today = today or timezone.localdate()
+    language = get_language() or "en"
+    duties = []
+    for row in rows:
+        profile = profiles.cached(row.profile, str(services.profiles_dir()))
+        try:
+            rule = profile.rule(row.rule_id)
+        except KeyError:  # the profile changed; recompute-obligations will drop it
+            continue
+        status = engine.current_status(row.status, row.due_latest, today)
+        reason = "breached" if status != row.status else row.reason
+        explanation = engine.explain(
+            reason,
+            {"trigger": row.trigger.number, "due": row.due_latest,
+             "by": row.satisfied_by.number if row.satisfied_by else None},
+            _, _format_date)
+        duties.append(Duty(
+            row=row, status=status, title=profiles.text_in(rule.title, language),
+            bearer=profile.bearer(rule.duty_bearer, language),
+            basis=profiles.text_in(rule.basis, language), url=rule.url,
+            confirmed=rule.confirmed, unconfirmed=profiles.text_in(rule.unconfirmed, language),
+            deadline_note=profiles.text_in(rule.deadline_note, language),
+            explanation=explanation, escalation=rule.escalation_template,
+        ))
+    return duties
+
+
+URGENCY = {engine.BREACHED: 0, engine.PENDING: 1, engine.MET: 2, engine.NOT_APPLICABLE: 3}
+
+
+def by_urgency(duties: list[Duty]) -> list[Duty]:
+    """Breached, then pending, then met; earliest due first within each."""
+    return sorted(duties, key=lambda d: (URGENCY[d.status], d.row.due_latest or date.max))
+
+
+def summary(duties: list[Duty]) -> dict[str, int]:
+    counts = {status: 0 for status in engine.STATUSES}
+    for duty in duties:
+        counts[duty.status] += 1
+    return counts
+
+
+@login_required
+def case_duties(request: AuthedRequest, ref: str) -> HttpResponse:
+    case = get_case_for_user(request, ref)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    duties = by_urgency(present(services.visible_obligations(case)))
+    case_services.record_view(case, request.user, "duties")
+    letters = list(Letter.objects.filter(case=case))
+    can_write = getattr(case, "access", None) == "write"
+    escalations = services.escalations(case) if can_write else {}
+    return render(request, "duties/case_duties.html", {
+        "case": case, "duties": duties, "counts": summary(duties), "letters": letters,
+        "escalations": escalations, "letter_form": NewLetterForm(),
+        "profile": services.profile_for(case),
+    })
+
+
+def queue(user: Any, today: date) -> Any:
+    """Open obligations due by today + 7 days on the user's cases, most urgent first.
+
+    One query, served by the (organisation, status, due_latest) index.
+    """
+    organisations = Membership.objects.filter(user=user, role__in=CASE_ROLES).values(
+        "organisation")
+    rows = (
+        Obligation.objects.filter(
+            organisation__in=organisations,
+            status__in=[engine.PENDING, engine.BREACHED],
+            due_latest__lte=today + SOON,
+            case__in=Case.objects.visible_to(user).filter(status=Case.Status.OPEN)
+            .values("pk"),
+        )
+        .select_related("case", "trigger", "satisfied_by")
+        .order_by("due_latest", "case__reference", "rule_id")
+    )
+    restricted_ok = Membership.objects.filter(
+        user=user, role__in=RESTRICTED_VIEW_ROLES).values("organisation")
+    return rows.filter(Q(organisation__in=restricted_ok)
+                       | ~Q(trigger__kind__in=taxonomy.RESTRICTED))
+
+
+@login_required
+def needs_action(request: AuthedRequest) -> HttpResponse:
+    today = timezone.localdate()
+    page = Paginator(queue(request.user, today), QUEUE_PER_PAGE).get_page(
+        request.GET.get("page"))
+    duties = present(list(page.object_list), today)
+    overdue = [d for d in duties if d.status == engine.BREACHED]
+    soon = [d for d in duties if d.status != engine.BREACHED]
+    return render(request, "duties/needs_action.html", {
+        "page": page, "overdue": overdue, "soon": soon, "today": today,
+    })
+
+
+# --- letters -------------------------------------------------------------------------------
+
+
+class NewLetterForm(forms.Form):
+    template = forms.CharField(widget=forms.HiddenInput)
+    language = forms.ChoiceField(label=gettext_lazy("Language of the letter"), choices=[
+        ("ru", "Русский"), ("kk", "Қазақша"), ("en", "English")])
+
+
+class LetterForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=300)
+    body = forms.CharField(label=gettext_lazy("Text"), widget=forms.Textarea(attrs={
+        "rows": 24}))
+
+
+class SendForm(forms.Form):
+    sent_on = forms.DateField(label=gettext_lazy("Sent on"), widget=forms.DateInput(
+        attrs={"type": "date"}))
+
+
+def _apply(form: forms.Form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+def letter_new(request: AuthedRequest, ref: str) -> HttpResponse:
+    case = get_case_for_user(request, ref, write=True)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = NewLetterForm(request.POST)
+    if form.is_valid():
+        try:
+            letter = services.draft_letter(case, request.user, form.cleaned_data["template"],
+                                           form.cleaned_data["language"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Draft letter created. Check and edit it."))
+            return redirect("duties:letter", ref=case.reference, pk=letter.pk)
+    else:
+        messages.error(request, _("Choose the language of the letter."))
+    return redirect("duties:case", ref=case.reference)
+
+
+def _letter(case: Case, pk: int) -> Letter:
+    return get_object_or_404(Letter.objects.select_related("sent_event"), case=case, pk=pk)
+
+
+@login_required
+def letter_detail(request: AuthedRequest, ref: str, pk: int) -> HttpResponse:
+    case = get_case_for_user(request, ref, write=request.method == "POST")
+    letter = _letter(case, pk)
+    form = LetterForm(request.POST or None,
+                      initial={"title": letter.title, "body": letter.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_letter(letter, request.user, form.cleaned_data["title"],
+                                   form.cleaned_data["body"])
+        except ValidationError as exc:
+            _apply(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("duties:letter", ref=case.reference, pk=letter.pk)
+    if request.method != "POST":
+        case_services.record_view(case, request.user, f"letter:{letter.pk}")
+    return render(request, "duties/letter.html", {
+        "case": case, "letter": letter, "form": form,
+        "send_form": SendForm(initial={"sent_on": timezone.localdate()}),
+        "can_write": getattr(case, "access", None) == "write",
+        "sent_when": format_span(letter.sent_event.span) if letter.sent_event else "",
+    })
+
+
+@login_required
+def letter_send(request: AuthedRequest, ref: str, pk: int) -> HttpResponse:
+    case = get_case_for_user(request, ref, write=True)
+    letter = _letter(case, pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = SendForm(request.POST)
+    if form.is_valid():
+        try:
+            services.send_letter(letter, request.user, form.cleaned_data["sent_on"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Recorded as sent. The addressee's duty to answer "
+                                        "is now tracked."))
+    else:
+        messages.error(request, _("Enter the date the letter was sent."))
+    return redirect("duties:letter", ref=case.reference, pk=letter.pk)
+
+
+FORMATS = {
+    "pdf": ("application/pdf", documents.letter_pdf),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+             documents.letter_docx),
+}
+
+
+@login_required
+def letter_download(request: AuthedRequest, ref: str, pk: int, fmt: str) -> HttpResponse:
+    case = get_case_for_user(request, ref)
+    letter = _letter(case, pk)
+    if fmt not in FORMATS:
+        return HttpResponse(status=404)
+    content_type, render_document = FORMATS[fmt]
+    data = render_document(letter)
+    services.record_letter_export(letter, request.user, fmt, hashlib.sha256(data).hexdigest())
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{case.reference}-letter-{letter.pk}.{fmt}"')
+    response["Cache-Control"] = "no-store"
+    return response
