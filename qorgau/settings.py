@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "qorgau.accounts",
     "qorgau.cases",
     "qorgau.duties",
+    "qorgau.risk",
+    "qorgau.demo",
     "django_tasks",
 ]
 
@@ -142,6 +144,9 @@ if MODE != "production":
 
 # Jurisdiction profiles (law as data) and their letter templates; checked at start-up.
 QORGAU_PROFILES_DIR = Path(ENV.get("QORGAU_PROFILES_DIR", BASE_DIR / "profiles"))
+
+# Risk instruments (items, scoring rules, licences); checked at start-up.
+QORGAU_INSTRUMENTS_DIR = Path(ENV.get("QORGAU_INSTRUMENTS_DIR", BASE_DIR / "instruments"))
 
 # Background work (duty reminders). Immediate by default; a real queue can be configured.
 TASKS = {"default": {"BACKEND": ENV.get(

@@ -9,4 +9,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("cases/", include("qorgau.cases.urls")),
     path("", include("qorgau.duties.urls")),
+    path("", include("qorgau.risk.urls")),
 ]

@@ -16,6 +16,7 @@ from qorgau.cases import services
 from qorgau.cases.models import Case, Event, Party
 from qorgau.demo import reference_case, synthetic
 from qorgau.demo.specs import CaseSpec, EventSpec
+from qorgau.risk import services as risk_services
 
 ORG_SLUG = "demo"
 ORG_NAME = "Demo Crisis Centre (Uralsk)"
@@ -101,10 +102,25 @@ def write_case(spec: CaseSpec, organisation: Organisation, users: dict[str, User
             events[e.key] = services.correct_event(events[e.corrects], by, data, e.reason)
         else:
             events[e.key] = services.record_event(case, by, data)
+    if spec.assessment is not None:
+        _assess(case, caseworker, dict(spec.assessment))
     if spec.closed:
         closer = users[Role.SUPERVISOR] if spec.supervised else caseworker
         services.set_status(case, closer, Case.Status.CLOSED)
     return case
+
+
+OPEN_SCREEN = "qorgau-open"
+
+
+def _assess(case: Case, by: User, asked: dict[str, str]) -> None:
+    """The open screen, confirming what the timeline suggests (the caseworker checked it)."""
+    inst = risk_services.instrument(OPEN_SCREEN)
+    hints = risk_services.suggestions(case, inst, sees_restricted=True)
+    answers = {item: risk_services.AnswerInput(answer) for item, answer in asked.items()}
+    for item_id in hints:
+        answers[item_id] = risk_services.AnswerInput("yes", "confirmed")
+    risk_services.record_assessment(case, by, OPEN_SCREEN, answers, sees_restricted=True)
 
 
 def _event_input(e: EventSpec, parties: dict[str, Party],

@@ -226,4 +226,8 @@ def spec() -> CaseSpec:
             parties=(("s", "involved"),), links=(("mistrial", "related_to"),),
         ),
     ]
-    return CaseSpec(REFERENCE, REGION, PARTIES, tuple(events), supervised=True)
+    # Her own fear and his access to a gun were not recorded: left "not known".
+    asked = (("firearm_access", "unknown"), ("her_fear", "unknown"),
+             ("respondent_suicide_threat", "unknown"), ("stepchild", "no"))
+    return CaseSpec(REFERENCE, REGION, PARTIES, tuple(events), supervised=True,
+                    assessment=asked)

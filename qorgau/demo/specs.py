@@ -55,3 +55,6 @@ class CaseSpec:
     profile: str = "kz"
     supervised: bool = True  # the supervisor is assigned
     closed: bool = False
+    # An open-screen assessment by the caseworker: every timeline suggestion confirmed,
+    # plus these asked answers (item id -> yes/no/unknown). None: no assessment.
+    assessment: tuple[tuple[str, str], ...] | None = None

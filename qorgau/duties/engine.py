@@ -168,8 +168,16 @@ class _Case:
             and (not t.linked_to or self.kinds_of(f.links) & t.linked_to)
             and (not t.linked_from
                  or self.kinds_of(self.linked_from.get(f.number, ())) & t.linked_from)
+            and (t.preceded_by is None or self.preceded(f, t.preceded_by))
         ]
         return found[:1] if t.first else found
+
+    def preceded(self, fact: Fact, match: Match) -> bool:
+        """An event matching `match` happened strictly before `fact`."""
+        if not fact.span.known:
+            return False
+        return any(f.span.known and f.sort_key[0] < fact.sort_key[0] and _matches(f, match)
+                   for f in self.of_kinds(match.kinds))
 
     def neighbourhood(self, fact: Fact) -> set[int]:
         return {fact.number, *fact.links}

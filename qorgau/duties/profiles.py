@@ -80,6 +80,7 @@ class Trigger(Match):
     linked_to: frozenset[str] = frozenset()
     linked_from: frozenset[str] = frozenset()
     first: bool = False
+    preceded_by: Match | None = None
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> Trigger:
@@ -90,6 +91,7 @@ class Trigger(Match):
             linked_to=frozenset(data.get("linked_to") or ()),
             linked_from=frozenset(data.get("linked_from") or ()),
             first=bool(data.get("first", False)),
+            preceded_by=Match.from_data(data["preceded_by"]) if data.get("preceded_by") else None,
         )
 
 
@@ -227,8 +229,9 @@ def _check_references(data: Mapping[str, Any], name: str, sources: Mapping[str, 
              f"unknown duty bearer {rule['duty_bearer']!r}")
         need(rule["basis"]["source"] in sources, f"{at}.basis.source",
              f"unknown source {rule['basis']['source']!r}")
-        for part in ("trigger", "satisfied_by", "not_applicable_if"):
-            match = rule.get(part) or {}
+        for part in ("trigger", "satisfied_by", "not_applicable_if", "trigger.preceded_by"):
+            match = (rule.get("trigger", {}).get("preceded_by") if part == "trigger.preceded_by"
+                     else rule.get(part)) or {}
             for key in ("kinds", "linked_to", "linked_from"):
                 for kind in match.get(key) or ():
                     need(kind in taxonomy.BY_ID, f"{at}.{part}.{key}",

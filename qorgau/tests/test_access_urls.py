@@ -13,8 +13,10 @@ from qorgau.cases import urls as case_urls
 from qorgau.conftest import make_event
 from qorgau.duties import urls as duty_urls
 from qorgau.duties.models import Letter
+from qorgau.risk import services as risk_services
+from qorgau.risk import urls as risk_urls
 
-URLCONFS = {"cases": case_urls, "duties": duty_urls}
+URLCONFS = {"cases": case_urls, "duties": duty_urls, "risk": risk_urls}
 CASE_INDEPENDENT = {"cases:list", "cases:new", "duties:needs_action"}
 
 
@@ -45,17 +47,20 @@ def case_urls_for(case, alice, survivor):
     letter = Letter.objects.create(case=case, template="police_inaction", language="ru",
                                    addressee="prosecutor", title="T", body="B",
                                    created_by=alice, salt="s")
-    kwargs_for = {"ref": case.reference, "number": event.number, "fmt": "pdf"}
+    assessment = risk_services.record_assessment(case, alice, "qorgau-open", {})
+    risk_services.save_safety_plan(case, alice, {"code_word": "Grandmother's cake"}, {})
+    kwargs_for = {"ref": case.reference, "number": event.number, "fmt": "pdf",
+                  "instrument_id": "qorgau-open"}
     result = []
     for name, pattern in _case_patterns():
-        # `pk` is a party on case pages, a letter on duties pages.
-        pk = letter.pk if name.startswith("duties:") else survivor.pk
+        # `pk`: a party on case pages, a letter on duties pages, an assessment on risk pages.
+        pk = {"duties": letter.pk, "risk": assessment.pk}.get(name.split(":")[0], survivor.pk)
         known = {**kwargs_for, "pk": pk}
         unknown = set(pattern.pattern.converters) - set(known)
         assert not unknown, f"{name}: teach this test about {unknown}"
         kwargs = {key: known[key] for key in pattern.pattern.converters}
         result.append((name, reverse(name, kwargs=kwargs)))
-    assert len(result) >= 13
+    assert len(result) >= 18
     return result
 
 

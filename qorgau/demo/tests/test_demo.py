@@ -181,8 +181,11 @@ def test_reference_case_has_every_fact(ref):
 
 def test_reference_case_records_no_response_that_never_happened(ref):
     absent = ("breach_response", "referral_made", "shelter_admission", "case_opened",
-              "police_refusal", "charges_respondent", "admin_protocol", "risk_assessment")
+              "police_refusal", "charges_respondent", "admin_protocol")
     assert not ref.events.filter(kind__in=absent).exists()
+    # The only risk assessment is the demo organisation's own, not the authorities'.
+    assert not ref.events.filter(kind="risk_assessment").exclude(
+        institution="organisation").exists()
 
 
 def test_reference_case_uses_no_real_names(ref):

@@ -21,6 +21,7 @@ EXPECTED = Counter({
     ("kz.order-renewal", "met"): 1,             # second order sought before the first lapsed
     ("kz.order-renewal", "breached"): 1,        # nothing sought before the second lapsed
     ("intl.order-decision", "met"): 2,          # both written requests granted
+    ("intl.safety-plan", "pending"): 1,         # the demo's high open-screen result, today
 })
 
 

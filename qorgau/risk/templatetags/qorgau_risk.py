@@ -1,0 +1,39 @@
+"""The risk panel on the case page: current level, its factors, history, safety plan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.utils import timezone
+
+from qorgau.cases.models import Case
+from qorgau.duties.models import Obligation
+from qorgau.risk.models import Assessment, SafetyPlan
+from qorgau.risk.services import next_review
+from qorgau.risk.views import factors, history_chart, level_title
+
+register = template.Library()
+
+
+@register.inclusion_tag("risk/_panel.html")
+def risk_panel(case: Case) -> dict[str, Any]:
+    assessments = list(Assessment.objects.filter(case=case).select_related("event")[:20])
+    latest = assessments[0] if assessments else None
+    plan = SafetyPlan.objects.filter(case=case).first()
+    open_duties = list(
+        Obligation.objects.filter(case=case, status__in=["pending", "breached"],
+                                  family__in=["intl.safety-plan", "intl.risk-reassessment"])
+        .select_related("trigger").order_by("due_latest"))
+    plan_due = next((o for o in open_duties if o.family == "intl.safety-plan"), None)
+    reassess = next((o for o in open_duties if o.family == "intl.risk-reassessment"), None)
+    today = timezone.localdate()
+    review = next_review(plan) if plan else None
+    return {
+        "case": case, "latest": latest,
+        "level": level_title(latest.instrument, latest.level) if latest else "",
+        "factors": factors(case, latest) if latest else [],
+        "chart": history_chart(assessments), "count": len(assessments),
+        "plan": plan, "plan_due": plan_due, "reassess": reassess,
+        "review": review, "review_due": bool(review and review <= today),
+    }
