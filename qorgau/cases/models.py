@@ -278,3 +278,30 @@ class LedgerEntry(models.Model):
         return f"{self.case_id}#{self.seq} {self.action} {self.subject}"
 
 
+
+
+class Checkpoint(models.Model):
+    """A signed commitment to every case's ledger head, and to all checkpoints before it.
+
+    `heads_root` is the RFC 6962 Merkle root over `heads`; `log_root` is the root over the
+    digests of checkpoints 1..number, so checkpoints form an append-only log of their own.
+    Database triggers reject UPDATE and DELETE on this table (see migrations).
+    """
+
+    number = models.PositiveIntegerField(unique=True)
+    created_at = models.DateTimeField()
+    case_count = models.PositiveIntegerField()
+    heads_root = models.CharField(max_length=64)
+    log_root = models.CharField(max_length=64)
+    previous_log_root = models.CharField(max_length=64)
+    # [[case id, head seq, head hash], ...] in ascending case id order.
+    heads = models.JSONField(default=list)
+    # Ed25519 over the canonical JSON of the signed fields (qorgau.cases.checkpoints).
+    signature = models.CharField(max_length=88)
+    public_key = models.CharField(max_length=44)  # raw Ed25519 public key, base64
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.number} ({self.case_count} cases, {self.log_root[:12]})"
