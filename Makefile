@@ -37,9 +37,10 @@ messages: $(VENV)/.dev-installed
 	  --ignore '.venv/*' --ignore 'data/*' --add-location file
 	QORGAU_ENV=test $(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
-# Benchmarks (not part of the tests): duties engine throughput.
+# Benchmarks (not part of the tests): duties engine throughput, court bundle build.
 bench: $(VENV)/.run-installed
 	$(BIN)/python bench/duties_engine.py
+	$(BIN)/python bench/bundle_build.py
 
 clean:
 	rm -rf $(VENV) data

@@ -7,12 +7,17 @@ same organisation · frank: caseworker in another organisation.
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator
+
 import pytest
+from django.apps import apps
+from django.db import connection
 
 from qorgau.accounts.models import Organisation, User
 from qorgau.accounts.services import add_member, create_user
 from qorgau.cases import services
-from qorgau.cases.models import Case, Event, Party
+from qorgau.cases.models import Case, Checkpoint, Event, LedgerEntry, Party
 
 PASSWORD = "correct horse battery staple"
 
@@ -92,3 +97,30 @@ def make_event(case: Case, by: User, kind: str = "physical_assault", start: str 
     for name, value in extra.items():
         setattr(data, name, value)
     return services.record_event(case, by, data)
+
+
+# The migrations whose triggers make the ledger and the checkpoints append-only (their
+# names start with a digit).
+_append_only = importlib.import_module("qorgau.cases.migrations.0002_ledger_append_only")
+_checkpoints = importlib.import_module("qorgau.cases.migrations.0005_checkpoint")
+
+
+@pytest.fixture
+def committed_db(transactional_db: None) -> Iterator[None]:
+    """Data really committed (for other processes and threads). After the test the database
+    is flushed; on SQLite that is a DELETE, which the ledger's append-only trigger rejects,
+    so the ledger is emptied first with the triggers lifted for that moment only.
+    (PostgreSQL flushes with TRUNCATE, which the row trigger does not see.)"""
+    yield
+    if connection.vendor != "sqlite":
+        return
+    with connection.schema_editor() as editor:
+        _append_only.down(apps, editor)
+        _checkpoints.down(apps, editor)
+    try:
+        LedgerEntry.objects.all().delete()
+        Checkpoint.objects.all().delete()
+    finally:
+        with connection.schema_editor() as editor:
+            _append_only.up(apps, editor)
+            _checkpoints.up(apps, editor)

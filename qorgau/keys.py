@@ -53,3 +53,56 @@ def load_data_keys(env: dict[str, str], mode: str, data_dir: Path) -> list[str]:
         return parse_keys(raw)
     except ValueError as exc:
         raise ConfigurationError(str(exc)) from exc
+
+
+def _ed25519_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()).decode().strip()
+
+
+def load_signing_key(env: dict[str, str], mode: str, data_dir: Path) -> str:
+    """The instance's Ed25519 signing key (PKCS#8 PEM): checkpoints and court bundles."""
+    raw = env.get("QORGAU_SIGNING_KEY", "").replace("\\n", "\n").strip()
+    if not raw and mode == "development":
+        raw = _read_or_create(data_dir / "signing_key.pem", _ed25519_pem())
+    if not raw and mode == "test":
+        raw = _ed25519_pem()
+    if not raw:
+        raise ConfigurationError(
+            "QORGAU_SIGNING_KEY is not set. It holds the instance's Ed25519 signing key "
+            "(PKCS#8 PEM); generate one with `qorgau generate-key --signing`. Production "
+            "never uses a default key."
+        )
+    if "BEGIN PRIVATE KEY" not in raw:
+        raise ConfigurationError("QORGAU_SIGNING_KEY must be a PKCS#8 PEM private key.")
+    return raw
+
+
+def _age_identity() -> str:
+    import pyrage
+
+    return str(pyrage.x25519.Identity.generate())
+
+
+def load_evidence_keys(env: dict[str, str], mode: str, data_dir: Path) -> list[str]:
+    """age X25519 identities for evidence at rest, newest first (comma-separated)."""
+    raw = env.get("QORGAU_EVIDENCE_KEYS", "").strip()
+    if not raw and mode == "development":
+        raw = _read_or_create(data_dir / "evidence_keys", _age_identity())
+    if not raw and mode == "test":
+        raw = _age_identity()
+    if not raw:
+        raise ConfigurationError(
+            "QORGAU_EVIDENCE_KEYS is not set. It holds the age identities that encrypt "
+            "evidence at rest, newest first; generate one with `qorgau generate-key "
+            "--evidence`. Production never uses a default key."
+        )
+    keys = [k.strip() for k in raw.split(",") if k.strip()]
+    if not all(k.startswith("AGE-SECRET-KEY-1") for k in keys):
+        raise ConfigurationError("QORGAU_EVIDENCE_KEYS must be age secret keys "
+                                 "(AGE-SECRET-KEY-1...), comma-separated.")
+    return keys

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import dj_database_url
 
-from qorgau.keys import ConfigurationError, load_data_keys, load_secret_key
+from qorgau.keys import (
+    ConfigurationError,
+    load_data_keys,
+    load_evidence_keys,
+    load_secret_key,
+    load_signing_key,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 ENV = dict(os.environ)
@@ -27,6 +36,8 @@ DATA_DIR = Path(ENV.get("QORGAU_DATA_DIR", BASE_DIR / "data"))
 DEBUG = _flag("DEBUG")
 SECRET_KEY = load_secret_key(ENV, MODE, DATA_DIR)
 QORGAU_DATA_KEYS = load_data_keys(ENV, MODE, DATA_DIR)
+QORGAU_SIGNING_KEY = load_signing_key(ENV, MODE, DATA_DIR)
+QORGAU_EVIDENCE_KEYS = load_evidence_keys(ENV, MODE, DATA_DIR)
 ALLOWED_HOSTS = [h.strip() for h in ENV.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
 
 INSTALLED_APPS = [
@@ -43,6 +54,8 @@ INSTALLED_APPS = [
     "qorgau.cases",
     "qorgau.duties",
     "qorgau.risk",
+    "qorgau.evidence",
+    "qorgau.bundles",
     "qorgau.demo",
     "django_tasks",
 ]
@@ -147,6 +160,31 @@ QORGAU_PROFILES_DIR = Path(ENV.get("QORGAU_PROFILES_DIR", BASE_DIR / "profiles")
 
 # Risk instruments (items, scoring rules, licences); checked at start-up.
 QORGAU_INSTRUMENTS_DIR = Path(ENV.get("QORGAU_INSTRUMENTS_DIR", BASE_DIR / "instruments"))
+
+# Evidence: originals encrypted with age, content-addressed. "local" (a folder) or "s3"
+# (any S3-compatible store: QORGAU_S3_BUCKET, QORGAU_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...).
+QORGAU_EVIDENCE_BACKEND = ENV.get("QORGAU_EVIDENCE_BACKEND", "local")
+QORGAU_EVIDENCE_DIR = Path(ENV.get("QORGAU_EVIDENCE_DIR", DATA_DIR / "evidence"))
+if MODE == "test" and "QORGAU_EVIDENCE_DIR" not in ENV:
+    # Test keys are new each run, so test evidence must not outlive the run.
+    _test_evidence = tempfile.mkdtemp(prefix="qorgau-test-evidence-")
+    atexit.register(shutil.rmtree, _test_evidence, ignore_errors=True)
+    QORGAU_EVIDENCE_DIR = Path(_test_evidence) / "evidence"
+QORGAU_EVIDENCE_MAX_BYTES = int(ENV.get("QORGAU_EVIDENCE_MAX_BYTES", str(250 * 1024 * 1024)))
+QORGAU_S3_BUCKET = ENV.get("QORGAU_S3_BUCKET", "")
+QORGAU_S3_ENDPOINT_URL = ENV.get("QORGAU_S3_ENDPOINT_URL", "")
+QORGAU_S3_REGION = ENV.get("QORGAU_S3_REGION", "us-east-1")
+QORGAU_EVIDENCE_MAX_EXPANDED = int(ENV.get("QORGAU_EVIDENCE_MAX_EXPANDED",
+                                           str(1024 * 1024 * 1024)))  # ZIP bombs
+# Uploads stream to temporary files in the data folder (never whole in memory, never /tmp).
+FILE_UPLOAD_MAX_MEMORY_SIZE = 0
+FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "uploads")
+FILE_UPLOAD_PERMISSIONS = 0o600
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(mode=0o700, parents=True, exist_ok=True)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# An RFC 3161 time-stamp authority for PAdES B-T signatures of bundles (empty: B-B).
+QORGAU_TSA_URL = ENV.get("QORGAU_TSA_URL", "")
 
 # Background work (duty reminders). Immediate by default; a real queue can be configured.
 TASKS = {"default": {"BACKEND": ENV.get(

@@ -10,4 +10,6 @@ urlpatterns = [
     path("cases/", include("qorgau.cases.urls")),
     path("", include("qorgau.duties.urls")),
     path("", include("qorgau.risk.urls")),
+    path("", include("qorgau.evidence.urls")),
+    path("", include("qorgau.bundles.urls")),
 ]

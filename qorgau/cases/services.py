@@ -36,7 +36,8 @@ from qorgau.fields import keyring
 
 # Entries that record a use of the case rather than a change to one of its records.
 READ_ACTIONS = frozenset({"case.view", "case.export", "case.import", "letter.export",
-                          "duties.recompute"})
+                          "duties.recompute", "exhibit.view", "exhibit.download",
+                          "exhibit.derivative", "exhibit.export", "bundle.download"})
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 
 
@@ -56,6 +57,11 @@ def append(
 ) -> LedgerEntry:
     """Append a ledger entry for another app's write (inside its transaction)."""
     return _append(case, actor, action, subject, record, detail)
+
+
+def lock(case: Case) -> None:
+    """Serialise writers of one case (for other apps' numbered records)."""
+    _lock(case)
 
 
 def _append(

@@ -14,7 +14,7 @@ from qorgau.accounts.models import Membership, Organisation, Role, User
 from qorgau.accounts.services import add_member, create_user
 from qorgau.cases import services
 from qorgau.cases.models import Case, Event, Party
-from qorgau.demo import reference_case, synthetic
+from qorgau.demo import exhibits, reference_case, synthetic
 from qorgau.demo.specs import CaseSpec, EventSpec
 from qorgau.risk import services as risk_services
 
@@ -104,6 +104,8 @@ def write_case(spec: CaseSpec, organisation: Organisation, users: dict[str, User
             events[e.key] = services.record_event(case, by, data)
     if spec.assessment is not None:
         _assess(case, caseworker, dict(spec.assessment))
+    if spec.exhibits:
+        exhibits.attach(case, users[Role.LAWYER])
     if spec.closed:
         closer = users[Role.SUPERVISOR] if spec.supervised else caseworker
         services.set_status(case, closer, Case.Status.CLOSED)

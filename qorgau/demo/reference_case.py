@@ -230,4 +230,4 @@ def spec() -> CaseSpec:
     asked = (("firearm_access", "unknown"), ("her_fear", "unknown"),
              ("respondent_suicide_threat", "unknown"), ("stepchild", "no"))
     return CaseSpec(REFERENCE, REGION, PARTIES, tuple(events), supervised=True,
-                    assessment=asked)
+                    assessment=asked, exhibits=True)

@@ -58,3 +58,4 @@ class CaseSpec:
     # An open-screen assessment by the caseworker: every timeline suggestion confirmed,
     # plus these asked answers (item id -> yes/no/unknown). None: no assessment.
     assessment: tuple[tuple[str, str], ...] | None = None
+    exhibits: bool = False  # attach the fictional demo exhibits

@@ -7,21 +7,17 @@ Playwright's own browser download cannot run here, so the browser is /usr/bin/ch
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.apps import apps
-from django.db import connection
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from pytest_django.live_server_helper import LiveServer
 
 from qorgau.accounts.models import User
-from qorgau.cases.models import LedgerEntry
 from qorgau.conftest import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -36,10 +32,6 @@ STYLED = """() => [...document.styleSheets].some(sheet => {
 })"""
 TIMEOUT_MS = 5_000  # a local page answers in milliseconds; fail fast instead of waiting 30 s
 
-# The migration whose triggers make the ledger append-only (its module name starts with a
-# digit, so it can only be imported this way).
-append_only = importlib.import_module("qorgau.cases.migrations.0002_ledger_append_only")
-
 
 @pytest.fixture(scope="session", autouse=True)
 def _allow_django_under_playwright() -> Iterator[None]:
@@ -52,21 +44,8 @@ def _allow_django_under_playwright() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _empty_ledger_before_flush(transactional_db: None) -> Iterator[None]:
-    """After each test the live-server test's database is flushed. On SQLite the flush is a
-    DELETE, which the ledger's append-only trigger rejects; so the ledger is emptied first,
-    with the triggers lifted for that moment only. (PostgreSQL flushes with TRUNCATE, which
-    the row trigger does not see.)"""
-    yield
-    if connection.vendor != "sqlite":
-        return
-    with connection.schema_editor() as editor:
-        append_only.down(apps, editor)
-    try:
-        LedgerEntry.objects.all().delete()
-    finally:
-        with connection.schema_editor() as editor:
-            append_only.up(apps, editor)
+def _live_server_database(committed_db: None) -> None:
+    """The live server's thread reads what the test committed (see qorgau/conftest.py)."""
 
 
 @pytest.fixture(scope="session")

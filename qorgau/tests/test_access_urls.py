@@ -6,6 +6,8 @@ that forgets get_case_for_user fails here without anyone having to remember to a
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.urls import URLPattern, reverse
 
@@ -13,10 +15,13 @@ from qorgau.cases import urls as case_urls
 from qorgau.conftest import make_event
 from qorgau.duties import urls as duty_urls
 from qorgau.duties.models import Letter
+from qorgau.evidence import services as evidence_services
+from qorgau.evidence import urls as evidence_urls
 from qorgau.risk import services as risk_services
 from qorgau.risk import urls as risk_urls
 
-URLCONFS = {"cases": case_urls, "duties": duty_urls, "risk": risk_urls}
+URLCONFS = {"cases": case_urls, "duties": duty_urls, "risk": risk_urls,
+            "evidence": evidence_urls}
 CASE_INDEPENDENT = {"cases:list", "cases:new", "duties:needs_action"}
 
 
@@ -49,18 +54,22 @@ def case_urls_for(case, alice, survivor):
                                    created_by=alice, salt="s")
     assessment = risk_services.record_assessment(case, alice, "qorgau-open", {})
     risk_services.save_safety_plan(case, alice, {"code_word": "Grandmother's cake"}, {})
-    kwargs_for = {"ref": case.reference, "number": event.number, "fmt": "pdf",
-                  "instrument_id": "qorgau-open"}
+    exhibit = evidence_services.ingest(case, alice, evidence_services.Upload(
+        io.BytesIO(b"A note written by the survivor.\n"), "note.txt"))
+    kwargs_for = {"ref": case.reference, "fmt": "pdf", "instrument_id": "qorgau-open"}
     result = []
     for name, pattern in _case_patterns():
-        # `pk`: a party on case pages, a letter on duties pages, an assessment on risk pages.
-        pk = {"duties": letter.pk, "risk": assessment.pk}.get(name.split(":")[0], survivor.pk)
-        known = {**kwargs_for, "pk": pk}
+        app = name.split(":")[0]
+        # `pk`: a party on case pages, a letter on duties pages, an assessment on risk pages;
+        # `number`: an event, or on evidence pages an exhibit.
+        pk = {"duties": letter.pk, "risk": assessment.pk}.get(app, survivor.pk)
+        number = exhibit.number if app == "evidence" else event.number
+        known = {**kwargs_for, "pk": pk, "number": number}
         unknown = set(pattern.pattern.converters) - set(known)
         assert not unknown, f"{name}: teach this test about {unknown}"
         kwargs = {key: known[key] for key in pattern.pattern.converters}
         result.append((name, reverse(name, kwargs=kwargs)))
-    assert len(result) >= 18
+    assert len(result) >= 21
     return result
 
 
@@ -84,7 +93,8 @@ def test_outsider_writes_nothing(client, case, case_urls_for, dave):
 
 def test_member_gets_every_page(client, case_urls_for, alice):
     client.force_login(alice)
-    post_only = {"cases:status", "duties:letter_new", "duties:letter_send"}
+    post_only = {"cases:status", "duties:letter_new", "duties:letter_send",
+                 "evidence:download"}
     for name, url in case_urls_for:
         if name in post_only:
             assert client.get(url).status_code == 405, name

@@ -1,0 +1,111 @@
+"""Court bundles: request, build (a django-tasks task), store encrypted, record custody."""
+
+from __future__ import annotations
+
+import logging
+from typing import IO, Any
+
+import pyrage
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from qorgau.accounts.models import User
+from qorgau.bundles import build as builder
+from qorgau.bundles.models import Bundle
+from qorgau.cases import services as case_services
+from qorgau.cases.models import Case
+from qorgau.evidence import services as evidence
+from qorgau.evidence.storage import evidence_storage
+
+LANGUAGES = ("ru", "kk", "en")
+log = logging.getLogger(__name__)
+
+
+def bundle_record(bundle: Bundle) -> dict[str, Any]:
+    return {"id": bundle.pk, "case": bundle.case_id, "language": bundle.language,
+            "sha256": bundle.sha256, "manifest_sha256": bundle.manifest_sha256,
+            "size": bundle.size, "requested_by": bundle.requested_by_id,
+            "include_restricted": bundle.include_restricted}
+
+
+def bundle_records(case_id: int) -> dict[str, Any]:
+    """For `verify`: finished bundles as the ledger vouches for them."""
+    return {f"bundle:{b.pk}": bundle_record(b)
+            for b in Bundle.objects.filter(case_id=case_id, status=Bundle.Status.DONE)}
+
+
+def request_bundle(case: Case, by: User, language: str, sees_restricted: bool) -> Bundle:
+    """Queue a bundle; with the immediate task backend it is built before this returns."""
+    if language not in LANGUAGES:
+        raise ValidationError({"language": _("Choose Russian, Kazakh or English.")})
+    bundle = Bundle.objects.create(case=case, language=language, requested_by=by,
+                                   include_restricted=sees_restricted)
+    build_bundle.enqueue(bundle.pk)
+    bundle.refresh_from_db()
+    return bundle
+
+
+def _set(bundle: Bundle, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(bundle, name, value)
+    Bundle.objects.filter(pk=bundle.pk).update(**fields)
+
+
+@task()
+def build_bundle(bundle_id: int) -> str:
+    bundle = Bundle.objects.select_related("case__organisation", "requested_by").get(
+        pk=bundle_id)
+    _set(bundle, status=Bundle.Status.BUILDING, progress=1)
+    try:
+        built = builder.build(bundle.case, bundle.requested_by, bundle.language, bundle.pk,
+                              bundle.include_restricted,
+                              progress=lambda p: _set(bundle, progress=p))
+    except evidence.IntegrityFailure as exc:
+        log.error("bundle %s refused: %s", bundle.pk, exc)
+        _set(bundle, status=Bundle.Status.FAILED, message=_(
+            "An exhibit's stored bytes no longer match their hash; no bundle was made."))
+        return bundle.status
+    except Exception:
+        log.exception("bundle %s failed", bundle.pk)
+        _set(bundle, status=Bundle.Status.FAILED, message=_("The bundle could not be built."))
+        return bundle.status
+    name = f"{bundle.case_id}/bundle-{bundle.pk}.zip.age"
+    try:
+        with evidence.spool_file() as encrypted:
+            pyrage.encrypt_io(built.data, encrypted, evidence._recipients())
+            evidence_storage().save(name, File(encrypted))
+        built.data.close()
+        _finish(bundle, built, name)
+    except BaseException:
+        evidence_storage().delete(name)
+        _set(bundle, status=Bundle.Status.FAILED, message=_("The bundle could not be stored."))
+        raise
+    return bundle.status
+
+
+@transaction.atomic
+def _finish(bundle: Bundle, built: builder.Built, name: str) -> None:
+    _set(bundle, status=Bundle.Status.DONE, progress=100, sha256=built.sha256,
+         manifest_sha256=built.manifest_sha256, size=built.size, object_name=name,
+         finished_at=timezone.now())
+    for exhibit, sha256 in built.exhibits:
+        evidence.record_custody(exhibit, bundle.requested_by, "exhibit.export",
+                                f"court bundle {bundle.pk}", sha256)
+    case_services.append(bundle.case, bundle.requested_by, "bundle.create",
+                         f"bundle:{bundle.pk}", bundle_record(bundle))
+
+
+def open_bundle(bundle: Bundle, by: User) -> IO[bytes]:
+    """The decrypted ZIP (a temporary file); the download is on the ledger."""
+    out = evidence.spool_file()
+    with evidence_storage().open(bundle.object_name, "rb") as encrypted:
+        pyrage.decrypt_io(encrypted, out, evidence._identities())
+    out.seek(0)
+    with transaction.atomic():
+        case_services.append(bundle.case, by, "bundle.download", f"bundle:{bundle.pk}",
+                             detail={"sha256": bundle.sha256})
+    return out

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class EvidenceConfig(AppConfig):
+    name = "qorgau.evidence"
+    label = "evidence"
+
+    def ready(self) -> None:
+        from qorgau.cases import records
+        from qorgau.evidence import services
+
+        records.register(services.evidence_records)
