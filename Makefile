@@ -22,7 +22,9 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.run-installed
 	QORGAU_ENV=development DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
 	QORGAU_ENV=development DEBUG=1 $(BIN)/python manage.py load-demo --url http://127.0.0.1:$(PORT)/
-	QORGAU_ENV=development DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	QORGAU_ENV=development DEBUG=1 $(BIN)/python manage.py db_worker --no-reload -v0 & \
+	  trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	  QORGAU_ENV=development DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # Install and run every check and the whole suite on SQLite and on PostgreSQL.
 test: $(VENV)/.dev-installed

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "qorgau.bundles",
     "qorgau.demo",
     "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -186,9 +187,12 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # An RFC 3161 time-stamp authority for PAdES B-T signatures of bundles (empty: B-B).
 QORGAU_TSA_URL = ENV.get("QORGAU_TSA_URL", "")
 
-# Background work (duty reminders). Immediate by default; a real queue can be configured.
+# Background work (court bundles, duty reminders): a queue in the database, run by
+# `manage.py db_worker` (`make run` starts one). Tests run tasks at once unless told.
 TASKS = {"default": {"BACKEND": ENV.get(
-    "QORGAU_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")}}
+    "QORGAU_TASKS_BACKEND",
+    "django_tasks.backends.immediate.ImmediateBackend" if MODE == "test"
+    else "django_tasks_db.DatabaseBackend")}}
 
 # E-mail: printed to the console unless an SMTP server is configured.
 EMAIL_BACKEND = ENV.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -173,3 +174,49 @@ def test_bundle_pages_and_download(client, demo, lawyer):
     assert __import__("hashlib").sha256(data).hexdigest() == bundle.sha256
     assert client.post(url, {"language": "de"}).status_code == 302
     assert Bundle.objects.filter(case=demo).count() == 1
+
+
+def _database_url() -> str:
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return (f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}")
+
+
+def test_bundle_builds_in_the_background_with_progress(committed_db, client, settings,
+                                                       tmp_path):
+    """Queued by the page, built by a separate `db_worker` process."""
+    settings.QORGAU_EVIDENCE_DIR = tmp_path / "evidence"
+    storage.evidence_storage.cache_clear()
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    load_demo()
+    demo = Case.objects.get(reference=reference_case.REFERENCE)
+    lawyer = User.objects.get(email=email_for("lawyer"))
+    client.force_login(lawyer)
+    response = client.post(reverse("bundles:list", args=[demo.reference]), {"language": "ru"})
+    bundle = Bundle.objects.get(case=demo)
+    assert bundle.status == Bundle.Status.QUEUED and bundle.progress == 0
+    page = client.get(response["Location"]).content.decode()
+    assert 'hx-trigger="every 2s"' in page and "<progress" in page
+    root = Path(__file__).resolve().parents[3]
+    env = {**os.environ, "QORGAU_ENV": "test", "DATABASE_URL": _database_url(),
+           "QORGAU_TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+           "QORGAU_EVIDENCE_DIR": str(settings.QORGAU_EVIDENCE_DIR),
+           "QORGAU_DATA_DIR": str(tmp_path / "worker"),
+           "QORGAU_DATA_KEYS": ",".join(settings.QORGAU_DATA_KEYS),
+           "QORGAU_EVIDENCE_KEYS": ",".join(settings.QORGAU_EVIDENCE_KEYS),
+           "QORGAU_SIGNING_KEY": settings.QORGAU_SIGNING_KEY,
+           "SECRET_KEY": settings.SECRET_KEY}
+    worker = subprocess.run(
+        [sys.executable, str(root / "manage.py"), "db_worker", "--batch", "--no-reload",
+         "--no-startup-delay"], env=env, cwd=root, capture_output=True, text=True,
+        timeout=300, check=False)
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    bundle.refresh_from_db()
+    assert bundle.status == Bundle.Status.DONE and bundle.progress == 100, bundle.message
+    partial = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
+    assert "every 2s" not in partial and bundle.sha256 in partial
+    storage.evidence_storage.cache_clear()
