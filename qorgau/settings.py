@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "qorgau.risk",
     "qorgau.evidence",
     "qorgau.bundles",
+    "qorgau.proceedings",
     "qorgau.demo",
     "django_tasks",
     "django_tasks_db",

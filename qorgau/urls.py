@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("qorgau.risk.urls")),
     path("", include("qorgau.evidence.urls")),
     path("", include("qorgau.bundles.urls")),
+    path("", include("qorgau.proceedings.urls")),
 ]

@@ -16,6 +16,7 @@ from qorgau.cases import services
 from qorgau.cases.models import Case, Event, Party
 from qorgau.demo import exhibits, reference_case, synthetic
 from qorgau.demo.specs import CaseSpec, EventSpec
+from qorgau.proceedings import services as proceedings
 from qorgau.risk import services as risk_services
 
 ORG_SLUG = "demo"
@@ -106,6 +107,13 @@ def write_case(spec: CaseSpec, organisation: Organisation, users: dict[str, User
         _assess(case, caseworker, dict(spec.assessment))
     if spec.exhibits:
         exhibits.attach(case, users[Role.LAWYER])
+    if spec.proceeding is not None:
+        ps = spec.proceeding
+        proceedings.open_proceeding(
+            case, users[Role.LAWYER], kind=ps.kind, court=ps.court, status=ps.status,
+            charges=[{"text": text, "article": article} for text, article in ps.charges],
+            participants=[(parties[key].pk, role) for key, role in ps.participants],
+            events=[events[key] for key in ps.events])
     if spec.closed:
         closer = users[Role.SUPERVISOR] if spec.supervised else caseworker
         services.set_status(case, closer, Case.Status.CLOSED)

@@ -8,7 +8,7 @@ derived by the duties engine, never recorded as facts.
 
 from __future__ import annotations
 
-from qorgau.demo.specs import CaseSpec, EventSpec, PartySpec
+from qorgau.demo.specs import CaseSpec, EventSpec, PartySpec, ProceedingSpec
 
 REFERENCE = "DEMO-REF1"
 REGION = "kz-west"
@@ -180,11 +180,12 @@ def spec() -> CaseSpec:
             parties=(("s", "involved"), ("pol", "actor")),
         ),
         EventSpec(
-            "detention", "detention_ordered", start="2024-02-26", qualifier="after",
+            "detention", "detention_ordered", start="2024-02-26", end="2024-02-29",
             institution="court", place=PLACE, source="official_record",
             reliability="confirmed", by="lawyer",
             attributes={"subject": "survivor", "type": "pre_trial"},
-            narrative="Held in pre-trial detention from the arrest onward.",
+            narrative=("Held in pre-trial detention from the arrest onward; the order was "
+                       "made within days of the arrest (exact date not on file)."),
             parties=(("s", "involved"),), links=(("arrest", "related_to"),),
         ),
         EventSpec(
@@ -230,4 +231,13 @@ def spec() -> CaseSpec:
     asked = (("firearm_access", "unknown"), ("her_fear", "unknown"),
              ("respondent_suicide_threat", "unknown"), ("stepchild", "no"))
     return CaseSpec(REFERENCE, REGION, PARTIES, tuple(events), supervised=True,
-                    assessment=asked, exhibits=True)
+                    assessment=asked, exhibits=True, proceeding=PROSECUTION)
+
+
+PROSECUTION = ProceedingSpec(
+    kind="criminal_survivor", court="Uralsk city court (jury trial)",
+    charges=(("Conspiracy to murder, with an accomplice", ""),),
+    participants=(("s", "accused"), ("a", "accused"), ("law", "counsel")),
+    events=("arrest", "detention", "statement", "indictment", "jury_dismissed", "mistrial",
+            "jury_selected"),
+)

@@ -47,6 +47,16 @@ class EventSpec:
 
 
 @dataclass(frozen=True)
+class ProceedingSpec:
+    kind: str
+    court: str
+    charges: tuple[tuple[str, str], ...]  # (text, article)
+    participants: tuple[tuple[str, str], ...]  # (party key, role)
+    events: tuple[str, ...]  # event keys
+    status: str = "trial"
+
+
+@dataclass(frozen=True)
 class CaseSpec:
     reference: str
     region: str
@@ -59,3 +69,4 @@ class CaseSpec:
     # plus these asked answers (item id -> yes/no/unknown). None: no assessment.
     assessment: tuple[tuple[str, str], ...] | None = None
     exhibits: bool = False  # attach the fictional demo exhibits
+    proceeding: ProceedingSpec | None = None

@@ -135,6 +135,7 @@ class Profile:
     order_types: tuple[Mapping[str, Any], ...]
     rules: tuple[Rule, ...]
     periods: tuple[Mapping[str, Any], ...] = ()
+    proceedings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def rule(self, rule_id: str) -> Rule:
         for rule in self.rules:
@@ -221,6 +222,9 @@ def _check_references(data: Mapping[str, Any], name: str, sources: Mapping[str, 
              f"unknown source {order['source']!r}")
         need(order["breach"]["source"] in sources, f"order_types[{i}].breach.source",
              f"unknown source {order['breach']['source']!r}")
+    for key, threshold in (data.get("proceedings") or {}).items():
+        need(threshold["source"] in sources, f"proceedings.{key}.source",
+             f"unknown source {threshold['source']!r}")
     for i, rule in enumerate(data["rules"]):
         at = f"rules[{i}]"
         need(rule["id"] not in seen, f"{at}.id", f"the rule id {rule['id']!r} is used twice")
@@ -289,6 +293,8 @@ def load(profile_id: str, directory: Path, _chain: tuple[str, ...] = ()) -> Prof
         duty_bearers=bearers,
         order_types=(*(parent.order_types if parent else ()), *(data.get("order_types") or ())),
         rules=(*inherited, *own), periods=tuple(data.get("periods") or ()),
+        proceedings={**(parent.proceedings if parent else {}),
+                     **(data.get("proceedings") or {})},
     )
 
 

@@ -11,17 +11,22 @@ import io
 import pytest
 from django.urls import URLPattern, reverse
 
+from qorgau.bundles import services as bundle_services
+from qorgau.bundles import urls as bundle_urls
 from qorgau.cases import urls as case_urls
 from qorgau.conftest import make_event
 from qorgau.duties import urls as duty_urls
 from qorgau.duties.models import Letter
 from qorgau.evidence import services as evidence_services
 from qorgau.evidence import urls as evidence_urls
+from qorgau.proceedings import services as proceeding_services
+from qorgau.proceedings import urls as proceeding_urls
 from qorgau.risk import services as risk_services
 from qorgau.risk import urls as risk_urls
 
 URLCONFS = {"cases": case_urls, "duties": duty_urls, "risk": risk_urls,
-            "evidence": evidence_urls}
+            "evidence": evidence_urls, "proceedings": proceeding_urls,
+            "bundles": bundle_urls}
 CASE_INDEPENDENT = {"cases:list", "cases:new", "duties:needs_action"}
 
 
@@ -56,20 +61,24 @@ def case_urls_for(case, alice, survivor):
     risk_services.save_safety_plan(case, alice, {"code_word": "Grandmother's cake"}, {})
     exhibit = evidence_services.ingest(case, alice, evidence_services.Upload(
         io.BytesIO(b"A note written by the survivor.\n"), "note.txt"))
+    proceeding = proceeding_services.open_proceeding(
+        case, alice, kind="criminal_respondent", court="Uralsk city court")
+    bundle = bundle_services.request_bundle(case, alice, "en", sees_restricted=True)
     kwargs_for = {"ref": case.reference, "fmt": "pdf", "instrument_id": "qorgau-open"}
     result = []
     for name, pattern in _case_patterns():
         app = name.split(":")[0]
         # `pk`: a party on case pages, a letter on duties pages, an assessment on risk pages;
         # `number`: an event, or on evidence pages an exhibit.
-        pk = {"duties": letter.pk, "risk": assessment.pk}.get(app, survivor.pk)
+        pk = {"duties": letter.pk, "risk": assessment.pk, "proceedings": proceeding.pk,
+              "bundles": bundle.pk}.get(app, survivor.pk)
         number = exhibit.number if app == "evidence" else event.number
         known = {**kwargs_for, "pk": pk, "number": number}
         unknown = set(pattern.pattern.converters) - set(known)
         assert not unknown, f"{name}: teach this test about {unknown}"
         kwargs = {key: known[key] for key in pattern.pattern.converters}
         result.append((name, reverse(name, kwargs=kwargs)))
-    assert len(result) >= 21
+    assert len(result) >= 27
     return result
 
 
@@ -94,7 +103,7 @@ def test_outsider_writes_nothing(client, case, case_urls_for, dave):
 def test_member_gets_every_page(client, case_urls_for, alice):
     client.force_login(alice)
     post_only = {"cases:status", "duties:letter_new", "duties:letter_send",
-                 "evidence:download"}
+                 "evidence:download", "bundles:download"}
     for name, url in case_urls_for:
         if name in post_only:
             assert client.get(url).status_code == 405, name

@@ -22,6 +22,7 @@ EXPECTED = Counter({
     ("kz.order-renewal", "breached"): 1,        # nothing sought before the second lapsed
     ("intl.order-decision", "met"): 2,          # both written requests granted
     ("intl.safety-plan", "pending"): 1,         # the demo's high open-screen result, today
+    ("kz.detention-review", "breached"): 1,     # no extension or release on file since 2024
 })
 
 

@@ -44,15 +44,15 @@ def test_case_page_shows_the_duties_panel(client, demo, caseworker):
     client.force_login(caseworker)
     html = client.get(reverse("cases:detail", args=[demo.reference])).content.decode()
     panel = html[html.index('class="duties-panel"'):html.index('class="timeline-section"')]
-    assert "10 breached" in panel and "3 met" in panel
-    assert panel.count('class="queue__row duty--breached"') == 10
+    assert "11 breached" in panel and "3 met" in panel
+    assert panel.count('class="queue__row duty--breached"') == 11
     assert "Respond to the reported breach of the protective order (CoAO art. 461)" in panel
     assert "Unconfirmed basis" in panel
     assert "Police" in panel and "Our organisation" in panel
     # Breached first.
     assert panel.index("duty--breached") < panel.index("duty--met")
     page = client.get(reverse("duties:case", args=[demo.reference])).content.decode()
-    assert page.count('class="duty duty--breached"') == 10
+    assert page.count('class="duty duty--breached"') == 11
     assert "Code of Administrative Offences art. 461" in page
     assert "Not confirmed against the primary text:" in page
     assert "The deadline for drawing up the protocol is not confirmed" in page
@@ -76,7 +76,7 @@ def test_needs_action_lists_overdue_and_due_soon(client, demo, caseworker):
     html = client.get(reverse("duties:needs_action")).content.decode()
     overdue = html[html.index('id="overdue-title"'):html.index('id="soon-title"')]
     soon = html[html.index('id="soon-title"'):]
-    assert overdue.count(f'>{demo.reference}</a>') == 10
+    assert overdue.count(f'>{demo.reference}</a>') == 11
     # Today's report: registration due tomorrow, referral within 7 days.
     assert "Register and investigate the report without a formal complaint" in soon
     assert "Refer the survivor to a crisis centre or family support centre" in soon

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class ProceedingsConfig(AppConfig):
+    name = "qorgau.proceedings"
+    label = "proceedings"
+
+    def ready(self) -> None:
+        from qorgau.cases import records
+        from qorgau.proceedings import services
+
+        records.register(services.proceeding_records)
