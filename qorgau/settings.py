@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -74,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "qorgau.accounts.middleware.NoStoreMiddleware",
 ]
 
 ROOT_URLCONF = "qorgau.urls"
@@ -90,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "qorgau.accounts.context_processors.discretion",
             ],
         },
     },
@@ -125,6 +128,10 @@ AUTH_PASSWORD_VALIDATORS = [
      "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 if MODE == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -201,6 +208,42 @@ EMAIL_HOST = ENV.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(ENV.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = ENV.get("DEFAULT_FROM_EMAIL", "qorgau@localhost")
 QORGAU_BASE_URL = ENV.get("QORGAU_BASE_URL", "http://127.0.0.1:8000")
+
+# Logged out after this many minutes without a request; never "remember me".
+SESSION_COOKIE_AGE = 60 * int(ENV.get("QORGAU_SESSION_MINUTES", "30"))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Login attempts are limited per address and per account, counted in a cache that every
+# process of the instance shares (a folder by default; set QORGAU_CACHE_URL for Redis).
+CACHES = {"default": {
+    "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+    "LOCATION": str(DATA_DIR / "cache"),
+}}
+if ENV.get("QORGAU_CACHE_URL"):
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                         "LOCATION": ENV["QORGAU_CACHE_URL"]}
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key", "login": "30/m/ip"}
+
+# Quick exit: where the control sends her (the page replaces itself in the history).
+QORGAU_QUICK_EXIT_URL = ENV.get("QORGAU_QUICK_EXIT_URL", "https://www.google.com/search?q=weather")
+
+# Headers: a strict Content Security Policy (no inline script or style), HSTS in
+# production, no framing, no referrer leaving the site.
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": {
+    "default-src": ["'self'"], "script-src": ["'self'"], "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"], "font-src": ["'self'"], "connect-src": ["'self'"],
+    "object-src": ["'none'"], "base-uri": ["'none'"], "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}}
+if MODE == "production":
+    SECURE_HSTS_SECONDS = int(ENV.get("QORGAU_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = _flag("QORGAU_HSTS_PRELOAD", default=True)
+    SECURE_SSL_REDIRECT = not _flag("QORGAU_BEHIND_TLS_PROXY_NO_REDIRECT")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -2,8 +2,11 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from qorgau.accounts.views import quick_exit
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="cases:list", permanent=False)),
+    path("quick-exit/", quick_exit, name="quick_exit"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

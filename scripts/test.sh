@@ -13,6 +13,9 @@ step() { printf '\n== %s\n' "$*"; }
 step "ruff";          $BIN/ruff check . || status=1
 step "mypy";          $BIN/mypy qorgau bench || status=1
 step "import-linter"; $BIN/lint-imports || status=1
+step "bandit";        $BIN/bandit -q -ll -r qorgau bench \
+                        -x "$(find qorgau -type d \( -name tests -o -name e2e \) | paste -sd, -)" \
+                        && echo "bandit: no medium or high findings" || status=1
 step "migrations";    $BIN/python manage.py makemigrations --check --dry-run || status=1
 step "translations";  $BIN/python scripts/check_messages.py || status=1
 [ "${1:-}" = "--checks-only" ] && exit $status

@@ -33,6 +33,8 @@ class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("short name"), unique=True)
     region = models.CharField(_("region"), max_length=40, blank=True)
+    # Survivor-facing use: a neutral name, title and icon, nothing that names the service.
+    discreet = models.BooleanField(_("discreet mode"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

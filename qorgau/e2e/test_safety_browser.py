@@ -1,0 +1,75 @@
+"""In a real browser: no Content-Security-Policy violation on the main pages, and the quick
+exit leaves no way back to the case."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from playwright.sync_api import ConsoleMessage, Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from qorgau.accounts.models import User
+from qorgau.cases.models import Case, Party
+from qorgau.conftest import make_event
+from qorgau.e2e.conftest import log_in
+
+
+def test_main_pages_raise_no_csp_violation(phone: Page, live_server: LiveServer, alice: User,
+                                           case: Case, survivor: Party) -> None:
+    make_event(case, alice, kind="police_report", start="2024-01-06")
+    problems: list[str] = []
+
+    def watch(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text or "Refused to" in message.text:
+            problems.append(message.text)
+
+    phone.on("console", watch)
+    phone.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => "
+        "console.error('Refused to ' + e.violatedDirective + ' ' + e.blockedURI));")
+    log_in(phone, live_server, alice)
+    # An htmx request too: filtering the list swaps part of the page.
+    phone.locator("select[name=status]").select_option("open")
+    expect(phone.locator("#results")).to_contain_text(case.reference)
+    for name in ("cases:detail", "duties:case", "risk:case", "evidence:list",
+                 "proceedings:list", "bundles:list", "cases:parties", "cases:event_new"):
+        phone.goto(f"{live_server.url}{reverse(name, args=[case.reference])}")
+        phone.wait_for_load_state("load")
+    phone.goto(f"{live_server.url}{reverse('duties:needs_action')}")
+    phone.wait_for_load_state("load")
+    assert problems == []
+    # The watch itself works: an inline script is refused and reported.
+    phone.evaluate("""() => { const s = document.createElement('script');
+                              s.textContent = 'window.injected = 1';
+                              document.body.appendChild(s); }""")
+    phone.wait_for_timeout(300)
+    assert phone.evaluate("() => window.injected") is None
+    assert any("script-src" in p for p in problems), problems
+
+
+def test_quick_exit_leaves_no_way_back(phone: Page, live_server: LiveServer, alice: User,
+                                       case: Case, survivor: Party, settings) -> None:
+    settings.QORGAU_QUICK_EXIT_URL = "about:blank"
+    log_in(phone, live_server, alice)
+    detail = f"{live_server.url}{reverse('cases:detail', args=[case.reference])}"
+    phone.goto(detail)
+    expect(phone.locator("h1")).to_contain_text(case.reference)
+    phone.keyboard.press("Escape")
+    phone.keyboard.press("Escape")
+    expect(phone).to_have_url("about:blank")
+    phone.go_back()  # the case page's own entry was replaced; this is the list before it
+    phone.wait_for_load_state("load")
+    assert phone.url.startswith(f"{live_server.url}{reverse('account_login')}")
+    assert case.reference not in phone.content()
+    phone.goto(detail)  # and nothing of the case can be reached again
+    assert phone.url.startswith(f"{live_server.url}{reverse('account_login')}")
+    assert "Zhanar Testbayeva" not in phone.content()
+
+
+def test_quick_exit_button(phone: Page, live_server: LiveServer, alice: User, case: Case,
+                           settings) -> None:
+    settings.QORGAU_QUICK_EXIT_URL = "about:blank"
+    log_in(phone, live_server, alice)
+    phone.get_by_role("button", name="Quick exit").click()
+    expect(phone).to_have_url("about:blank")
+    phone.goto(f"{live_server.url}{reverse('cases:list')}")
+    assert phone.url.startswith(f"{live_server.url}{reverse('account_login')}")

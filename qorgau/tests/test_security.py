@@ -1,0 +1,124 @@
+"""Headers, deployment checks, quick exit, discreet mode, login limits, session expiry."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from qorgau.conftest import PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _production_env(tmp_path: Path) -> dict[str, str]:
+    import pyrage
+    from cryptography.fernet import Fernet
+
+    from qorgau.keys import _ed25519_pem
+
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    return {**inherited, "QORGAU_ENV": "production", "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "qorgau.example.org",
+            "QORGAU_DATA_KEYS": Fernet.generate_key().decode(),
+            "QORGAU_EVIDENCE_KEYS": str(pyrage.x25519.Identity.generate()),
+            "QORGAU_SIGNING_KEY": _ed25519_pem(),
+            "QORGAU_DATA_DIR": str(tmp_path / "data"),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}"}
+
+
+def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=env,
+                          cwd=ROOT, capture_output=True, text=True, check=False, timeout=120)
+
+
+def test_check_deploy_is_clean_under_production_settings(tmp_path):
+    result = _manage(_production_env(tmp_path), "check", "--deploy", "--fail-level", "DEBUG")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_hashes_passwords_with_argon2(tmp_path):
+    result = _manage(_production_env(tmp_path), "shell", "-c",
+                     "from django.conf import settings; print(settings.PASSWORD_HASHERS[0])")
+    assert result.stdout.strip().endswith("Argon2PasswordHasher"), result.stderr
+
+
+def test_production_without_a_key_refuses_to_start(tmp_path):
+    env = _production_env(tmp_path)
+    del env["QORGAU_EVIDENCE_KEYS"]
+    result = _manage(env, "check")
+    assert result.returncode != 0 and "QORGAU_EVIDENCE_KEYS is not set" in result.stderr
+
+
+def test_strict_content_security_policy(client, alice, case):
+    client.force_login(alice)
+    response = client.get(reverse("cases:detail", args=[case.reference]))
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "default-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_quick_exit_ends_the_session_and_leaves(client, alice, case, settings):
+    client.force_login(alice)
+    page = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+    assert 'id="quick-exit"' in page and settings.QORGAU_QUICK_EXIT_URL in page
+    response = client.post(reverse("quick_exit"))
+    assert response.status_code == 302
+    assert response["Location"] == settings.QORGAU_QUICK_EXIT_URL
+    assert "cookies" in response["Clear-Site-Data"]
+    back = client.get(reverse("cases:detail", args=[case.reference]))
+    assert back.status_code == 302 and reverse("account_login") in back["Location"]
+    assert client.get(reverse("quick_exit")).status_code == 405
+
+
+def test_discreet_mode_names_nothing(client, alice, org):
+    client.force_login(alice)
+    assert "Qorgau" in client.get(reverse("cases:list")).content.decode()
+    org.discreet = True
+    org.save(update_fields=["discreet"])
+    html = client.get(reverse("cases:list")).content.decode()
+    assert "<title>Notes</title>" in html and "Qorgau" not in html
+    assert "img/notes.svg" in html
+
+
+def test_failed_logins_are_limited(client, alice):
+    cache.clear()
+    url = reverse("account_login")
+    for _ in range(5):
+        response = client.post(url, {"login": alice.email, "password": "wrong password"})
+        assert response.status_code == 200
+    blocked = client.post(url, {"login": alice.email, "password": PASSWORD})
+    assert blocked.status_code in (200, 429)
+    assert "_auth_user_id" not in client.session  # even the right password waits
+    cache.clear()
+    assert client.post(url, {"login": alice.email, "password": PASSWORD}).status_code == 302
+
+
+def test_session_expires_after_inactivity(client, alice, case, settings):
+    client.post(reverse("account_login"), {"login": alice.email, "password": PASSWORD})
+    url = reverse("cases:detail", args=[case.reference])
+    assert client.get(url).status_code == 200
+    with time_machine.travel(timezone.now() + timedelta(minutes=29)):
+        assert client.get(url).status_code == 200  # activity keeps it alive
+    with time_machine.travel(timezone.now() + timedelta(minutes=29 + 31)):
+        response = client.get(url)
+    assert response.status_code == 302 and reverse("account_login") in response["Location"]
+
+
+@pytest.mark.parametrize("name", ["js/qorgau.js", "img/notes.svg", "img/qorgau.svg"])
+def test_static_files_exist(name):
+    assert (ROOT / "static" / name).is_file()
