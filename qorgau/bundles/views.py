@@ -49,6 +49,8 @@ def bundle_list(request: AuthedRequest, ref: str) -> HttpResponse:
 @login_required
 def bundle_detail(request: AuthedRequest, ref: str, pk: int) -> HttpResponse:
     case = get_case_for_user(request, ref)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     bundle = get_object_or_404(Bundle, case=case, pk=pk)
     template = "bundles/detail.html"
     if getattr(request, "htmx", False):

@@ -270,6 +270,8 @@ FORMATS = {
 @login_required
 def letter_download(request: AuthedRequest, ref: str, pk: int, fmt: str) -> HttpResponse:
     case = get_case_for_user(request, ref)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     letter = _letter(case, pk)
     if fmt not in FORMATS:
         return HttpResponse(status=404)

@@ -210,6 +210,8 @@ def assess(request: AuthedRequest, ref: str, instrument_id: str) -> HttpResponse
 @login_required
 def assessment_detail(request: AuthedRequest, ref: str, pk: int) -> HttpResponse:
     case = get_case_for_user(request, ref)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     assessment = get_object_or_404(Assessment.objects.select_related("assessor", "event"),
                                    case=case, pk=pk)
     inst = services.instrument(assessment.instrument)
@@ -302,6 +304,8 @@ def safety_plan(request: AuthedRequest, ref: str) -> HttpResponse:
 def safety_plan_print(request: AuthedRequest, ref: str) -> HttpResponse:
     """The plan on one page, in her language (or ?lang=)."""
     case = get_case_for_user(request, ref)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     plan = get_object_or_404(SafetyPlan, case=case)
     language = request.GET.get("lang") or plan.language
     if language not in services.LANGUAGES:

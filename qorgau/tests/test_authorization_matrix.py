@@ -1,0 +1,193 @@
+"""Every URL pattern of the project, for every persona, against an explicit table.
+
+A new route without an entry in ROUTES fails `test_every_route_is_in_the_table`; an access
+the table does not grant fails the matrix. Case routes are checked with GET (and POST where
+they accept it): assigned people get the page, everyone else the 404 page or the login.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from qorgau.accounts.models import Organisation, User
+from qorgau.accounts.services import add_member, create_user
+from qorgau.bundles import services as bundle_services
+from qorgau.conftest import PASSWORD, make_event
+from qorgau.duties.models import Letter
+from qorgau.evidence import services as evidence_services
+from qorgau.proceedings import services as proceeding_services
+from qorgau.risk import services as risk_services
+
+PERSONAS = ("anonymous", "outsider", "other_org", "monitor", "unassigned_lawyer",
+            "caseworker", "supervisor", "admin")
+ASSIGNED = {"caseworker", "supervisor"}
+
+# name -> (kind, methods that answer for the assigned)
+#   "case": takes the case; assigned: 200 (or 405 for a method it does not take); others 404
+#   "member": any logged-in user: 200; anonymous: login
+#   "public": anyone
+#   "skip": not ours to check here (third-party pages), with the reason
+CASE, MEMBER, PUBLIC, SKIP = "case", "member", "public", "skip"
+ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "cases:list": (MEMBER, ("GET",)),
+    "cases:new": (MEMBER, ("GET",)),
+    "duties:needs_action": (MEMBER, ("GET",)),
+    "quick_exit": (PUBLIC, ("POST",)),
+    "cases:detail": (CASE, ("GET",)),
+    "cases:status": (CASE, ("POST",)),
+    "cases:event_new": (CASE, ("GET", "POST")),
+    "cases:event_detail": (CASE, ("GET",)),
+    "cases:event_correct": (CASE, ("GET", "POST")),
+    "cases:parties": (CASE, ("GET", "POST")),
+    "cases:party_edit": (CASE, ("GET", "POST")),
+    "cases:ledger": (CASE, ("GET",)),
+    "duties:case": (CASE, ("GET",)),
+    "duties:letter_new": (CASE, ("POST",)),
+    "duties:letter": (CASE, ("GET", "POST")),
+    "duties:letter_send": (CASE, ("POST",)),
+    "duties:letter_download": (CASE, ("GET",)),
+    "risk:case": (CASE, ("GET",)),
+    "risk:assess": (CASE, ("GET", "POST")),
+    "risk:assessment": (CASE, ("GET",)),
+    "risk:plan": (CASE, ("GET", "POST")),
+    "risk:plan_print": (CASE, ("GET",)),
+    "evidence:list": (CASE, ("GET", "POST")),
+    "evidence:exhibit": (CASE, ("GET", "POST")),
+    "evidence:download": (CASE, ("POST",)),
+    "bundles:list": (CASE, ("GET", "POST")),
+    "bundles:detail": (CASE, ("GET",)),
+    "bundles:download": (CASE, ("POST",)),
+    "proceedings:list": (CASE, ("GET", "POST")),
+    "proceedings:detail": (CASE, ("GET", "POST")),
+    "proceedings:report": (CASE, ("GET",)),
+}
+THIRD_PARTY = ("admin:", "account_", "set_language", "mfa_", "socialaccount_", "django_")
+
+
+def _names(resolver: URLResolver | None = None, prefix: str = "") -> list[str]:
+    resolver = resolver or get_resolver()
+    found = []
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            found += _names(pattern, namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            found.append(f"{prefix}{pattern.name}")
+    return found
+
+
+def test_every_route_is_in_the_table():
+    ours = [n for n in _names() if not n.startswith(THIRD_PARTY)
+            and not n.startswith("admin")]
+    missing = sorted(set(ours) - set(ROUTES))
+    assert not missing, f"routes without an entry in the authorization table: {missing}"
+
+
+@pytest.fixture
+def world(db, org, alice, carol, dave, erin, frank, case, survivor):
+    """A case with one of everything, and a user for every persona."""
+    lawyer = create_user("lena@tcc.test", PASSWORD)
+    add_member(lawyer, org, "lawyer")
+    admin = create_user("adam@tcc.test", PASSWORD)
+    add_member(admin, org, "admin")
+    event = make_event(case, alice, kind="hearing", start="2024-05-01")
+    letter = Letter.objects.create(case=case, template="police_inaction", language="ru",
+                                   addressee="prosecutor", title="T", body="B",
+                                   created_by=alice, salt="s")
+    assessment = risk_services.record_assessment(case, alice, "qorgau-open", {})
+    risk_services.save_safety_plan(case, alice, {"code_word": "Tea"}, {})
+    exhibit = evidence_services.ingest(case, alice, evidence_services.Upload(
+        io.BytesIO(b"A note.\n"), "note.txt"))
+    bundle = bundle_services.request_bundle(case, alice, "en", sees_restricted=True)
+    proceeding = proceeding_services.open_proceeding(case, alice, kind="criminal_respondent",
+                                                     court="Court")
+    pks = {"duties": letter.pk, "risk": assessment.pk, "bundles": bundle.pk,
+           "proceedings": proceeding.pk}
+    urls = {}
+    for name, (kind, _methods) in ROUTES.items():
+        if kind != CASE:
+            urls[name] = reverse(name)
+            continue
+        app = name.split(":")[0]
+        kwargs = {"ref": case.reference}
+        pattern = next(p for p in _patterns() if p[0] == name)[1]
+        for key in pattern.pattern.converters:
+            if key == "number":
+                kwargs[key] = exhibit.number if app == "evidence" else event.number
+            elif key == "pk":
+                kwargs[key] = pks.get(app, survivor.pk)
+            elif key == "fmt":
+                kwargs[key] = "pdf"
+            elif key == "instrument_id":
+                kwargs[key] = "qorgau-open"
+        urls[name] = reverse(name, kwargs=kwargs)
+    users: dict[str, User | None] = {
+        "anonymous": None, "outsider": dave, "other_org": frank, "monitor": erin,
+        "unassigned_lawyer": lawyer, "caseworker": alice, "supervisor": carol,
+        "admin": admin,
+    }
+    assert Organisation.objects.count() == 2
+    return urls, users
+
+
+def _patterns(resolver: URLResolver | None = None, prefix: str = "") -> list[tuple[str, Any]]:
+    resolver = resolver or get_resolver()
+    found: list[tuple[str, Any]] = []
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            found += _patterns(pattern, namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            found.append((f"{prefix}{pattern.name}", pattern))
+    return found
+
+
+def _expected(kind: str, persona: str, method: str, methods: tuple[str, ...]) -> set[int]:
+    if kind == PUBLIC:
+        return {302} if method in methods else {405}
+    if persona == "anonymous":
+        return {302}  # to the login page
+    if kind == MEMBER:
+        return {200}
+    if persona not in ASSIGNED:
+        return {404}
+    if method not in methods:
+        return {405}
+    return {200, 302}  # a page, or a form's redirect
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_authorization_matrix(client, world, persona):
+    urls, users = world
+    user = users[persona]
+    checked = 0
+    for name, (kind, methods) in ROUTES.items():
+        if kind == PUBLIC:
+            continue  # quick exit ends the session; checked on its own below
+        for method in ("GET", "POST"):
+            if user is not None:
+                client.force_login(user)
+            else:
+                client.logout()
+            response = client.get(urls[name]) if method == "GET" else client.post(urls[name])
+            expected = _expected(kind, persona, method, methods)
+            assert response.status_code in expected, (
+                f"{persona} {method} {name}: {response.status_code}, expected {expected}")
+            if persona == "anonymous":
+                assert reverse("account_login") in response["Location"], name
+            checked += 1
+    assert checked == 2 * (len(ROUTES) - 1)
+
+
+def test_quick_exit_answers_everyone(client, world):
+    urls, users = world
+    for user in users.values():
+        if user is not None:
+            client.force_login(user)
+        assert client.post(urls["quick_exit"]).status_code == 302
+        assert client.get(urls["quick_exit"]).status_code == 405
+
