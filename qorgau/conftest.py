@@ -124,3 +124,12 @@ def committed_db(transactional_db: None) -> Iterator[None]:
         with connection.schema_editor() as editor:
             _append_only.up(apps, editor)
             _checkpoints.up(apps, editor)
+
+
+def database_url() -> str:
+    """The test database as a DATABASE_URL, for a subprocess that must see committed data."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return (f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:"
+            f"{db['PORT'] or 5432}/{db['NAME']}")

@@ -16,7 +16,10 @@ from qorgau.cases.regions import KZ_REGIONS, PROFILES
 
 ORDER_KINDS = frozenset(k.id for k in taxonomy.KINDS if k.id.startswith("order_"))
 # Attribute keys that the event form manages; any other key of a corrected event is kept.
-FORM_ATTRIBUTES = ("mode", "response", "order_number", "order_type", "valid_until")
+FORM_ATTRIBUTES = ("mode", "response", "order_number", "order_type", "valid_until",
+                   "adjourned", "adjournment_cause", "substitution", "release_application")
+SUBSTITUTIONS = (("", "—"), ("judge", _("Judge")), ("prosecutor", _("Prosecutor")),
+                 ("jury", _("Jury")))
 
 
 def _choices(mapping: dict[str, str]) -> list[tuple[str, Any]]:
@@ -192,6 +195,13 @@ class EventForm(forms.Form):
     valid_until = forms.CharField(label=_("Valid until (protection orders)"), required=False,
                                   max_length=16,
                                   widget=forms.TextInput(attrs={"placeholder": "2024-02-28"}))
+    adjourned = forms.BooleanField(label=_("Adjourned (hearings)"), required=False)
+    adjournment_cause = forms.CharField(label=_("Cause of the adjournment (hearings)"),
+                                        required=False, max_length=300)
+    substitution = forms.ChoiceField(label=_("Substituted at this hearing (hearings)"),
+                                     required=False, choices=SUBSTITUTIONS)
+    release_application = forms.BooleanField(
+        label=_("Application for release considered (hearings, appeals)"), required=False)
 
     def __init__(
         self,
@@ -289,6 +299,16 @@ class EventForm(forms.Form):
                     self.add_error("valid_until", exc.error_dict["when_start"])
                 else:
                     attributes["valid_until"] = valid_until
+        if kind == "hearing":
+            if data.get("adjourned"):
+                attributes["adjourned"] = True
+                cause = (data.get("adjournment_cause") or "").strip()
+                if cause:
+                    attributes["adjournment_cause"] = cause
+            if data.get("substitution"):
+                attributes["substitution"] = data["substitution"]
+        if kind in ("hearing", "appeal") and data.get("release_application"):
+            attributes["release_application"] = True
         data["attributes"] = attributes
         return data
 

@@ -27,6 +27,7 @@ from qorgau.accounts.models import CASE_ROLES, RESTRICTED_VIEW_ROLES, Membership
 from qorgau.cases import services as case_services
 from qorgau.cases import taxonomy
 from qorgau.cases.access import get_case_for_user
+from qorgau.cases.forms import apply_service_error
 from qorgau.cases.models import Case
 from qorgau.cases.templatetags.qorgau_cases import format_span
 from qorgau.duties import documents, engine, profiles, services
@@ -183,14 +184,6 @@ class SendForm(forms.Form):
         attrs={"type": "date"}))
 
 
-def _apply(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @login_required
 def letter_new(request: AuthedRequest, ref: str) -> HttpResponse:
     case = get_case_for_user(request, ref, write=True)
@@ -226,7 +219,7 @@ def letter_detail(request: AuthedRequest, ref: str, pk: int) -> HttpResponse:
             services.update_letter(letter, request.user, form.cleaned_data["title"],
                                    form.cleaned_data["body"])
         except ValidationError as exc:
-            _apply(form, exc)
+            apply_service_error(form, exc)
         else:
             messages.success(request, _("Changes saved."))
             return redirect("duties:letter", ref=case.reference, pk=letter.pk)

@@ -25,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from qorgau.accounts.models import User
 from qorgau.cases import services as case_services
 from qorgau.cases.access import get_case_for_user
+from qorgau.cases.forms import apply_service_error
 from qorgau.cases.models import Case, Event, LedgerEntry
 from qorgau.evidence import services
 from qorgau.evidence.models import Exhibit
@@ -70,14 +71,6 @@ def _events(case: Case) -> list[Event]:
         getattr(case, "viewer_role", None)).only("id", "number", "kind").order_by("number"))
 
 
-def _apply(form: forms.Form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _limited(request: HttpRequest) -> LimitedUploadHandler:
     handler = LimitedUploadHandler(request)
     request.upload_handlers.insert(0, handler)  # type: ignore[union-attr]
@@ -116,7 +109,7 @@ def _evidence_list(request: AuthedRequest, ref: str,
                     upload.file, upload.name, upload.content_type or "", data["title"],
                     data["description"], data["captured_at"], event))
             except ValidationError as exc:
-                _apply(form, exc)
+                apply_service_error(form, exc)
             else:
                 messages.success(request, _("Exhibit %(number)s stored.") % {
                     "number": exhibit.number})
@@ -164,7 +157,7 @@ def _exhibit_detail(request: AuthedRequest, ref: str, number: int,
                                     data["title"] or f"{exhibit.title} ({data['derivation']})"),
                     derived_from=exhibit, derivation=data["derivation"], tool=data["tool"])
             except ValidationError as exc:
-                _apply(form, exc)
+                apply_service_error(form, exc)
             else:
                 messages.success(request, _("Derivative stored as exhibit %(number)s.") % {
                     "number": made.number})

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from qorgau.accounts.models import User
 from qorgau.cases import services as case_services
 from qorgau.cases.access import get_case_for_user
+from qorgau.cases.forms import apply_service_error
 from qorgau.cases.models import Case, Event, Party
 from qorgau.cases.templatetags.qorgau_cases import format_span
 from qorgau.duties import profiles
@@ -74,8 +75,7 @@ def proceeding_list(request: AuthedRequest, ref: str) -> HttpResponse:
                 participants=[(data["accused"], "accused")] if data["accused"] else [],
                 events=chosen)
         except ValidationError as exc:
-            for name, errors in exc.error_dict.items() if hasattr(exc, "error_dict") else []:
-                form.add_error(name if name in form.fields else None, errors)
+            apply_service_error(form, exc)
         else:
             return redirect("proceedings:detail", ref=case.reference, pk=proceeding.pk)
     if request.method != "POST":

@@ -24,6 +24,7 @@ from qorgau.accounts.models import User
 from qorgau.cases import services as case_services
 from qorgau.cases import taxonomy
 from qorgau.cases.access import get_case_for_user
+from qorgau.cases.forms import apply_service_error
 from qorgau.cases.models import Case
 from qorgau.cases.templatetags.qorgau_cases import format_span
 from qorgau.risk import instruments, scoring, services
@@ -285,10 +286,7 @@ def safety_plan(request: AuthedRequest, ref: str) -> HttpResponse:
                 {name: data[name] for name in (*SECTIONS, "language", "respondent_knows")},
                 {name: data[f"review_{name}"] for name in SECTIONS})
         except ValidationError as exc:
-            for name, errors in exc.error_dict.items() if hasattr(exc, "error_dict") else []:
-                form.add_error(name if name in form.fields else None, errors)
-            if not hasattr(exc, "error_dict"):
-                form.add_error(None, exc.messages)
+            apply_service_error(form, exc)
         else:
             messages.success(request, _("Safety plan saved."))
             return redirect("risk:plan", ref=case.reference)

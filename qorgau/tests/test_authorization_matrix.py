@@ -68,16 +68,8 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
 THIRD_PARTY = ("admin:", "account_", "set_language", "mfa_", "socialaccount_", "django_")
 
 
-def _names(resolver: URLResolver | None = None, prefix: str = "") -> list[str]:
-    resolver = resolver or get_resolver()
-    found = []
-    for pattern in resolver.url_patterns:
-        if isinstance(pattern, URLResolver):
-            namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
-            found += _names(pattern, namespace)
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            found.append(f"{prefix}{pattern.name}")
-    return found
+def _names() -> list[str]:
+    return [name for name, _pattern in _patterns()]
 
 
 def test_every_route_is_in_the_table():

@@ -20,6 +20,7 @@ from qorgau.bundles import services, signing
 from qorgau.bundles.models import Bundle
 from qorgau.cases.models import Case, LedgerEntry
 from qorgau.cases.verification import verify_case
+from qorgau.conftest import database_url
 from qorgau.demo import reference_case
 from qorgau.demo.loader import email_for, load_demo
 from qorgau.evidence import storage
@@ -176,16 +177,6 @@ def test_bundle_pages_and_download(client, demo, lawyer):
     assert Bundle.objects.filter(case=demo).count() == 1
 
 
-def _database_url() -> str:
-    from django.db import connection
-
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    return (f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:"
-            f"{db['PORT'] or 5432}/{db['NAME']}")
-
-
 def test_bundle_builds_in_the_background_with_progress(committed_db, client, settings,
                                                        tmp_path):
     """Queued by the page, built by a separate `db_worker` process."""
@@ -202,7 +193,7 @@ def test_bundle_builds_in_the_background_with_progress(committed_db, client, set
     page = client.get(response["Location"]).content.decode()
     assert 'hx-trigger="every 2s"' in page and "<progress" in page
     root = Path(__file__).resolve().parents[3]
-    env = {**os.environ, "QORGAU_ENV": "test", "DATABASE_URL": _database_url(),
+    env = {**os.environ, "QORGAU_ENV": "test", "DATABASE_URL": database_url(),
            "QORGAU_TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
            "QORGAU_EVIDENCE_DIR": str(settings.QORGAU_EVIDENCE_DIR),
            "QORGAU_DATA_DIR": str(tmp_path / "worker"),

@@ -108,6 +108,14 @@ def event_attributes(event: Any) -> list[tuple[str, str]]:
         except ValueError:
             text = str(attrs["valid_until"])
         rows.append((gettext("Valid until"), text))
+    if attrs.get("adjourned"):
+        rows.append((gettext("Adjourned"), str(attrs.get("adjournment_cause") or "—")))
+    if attrs.get("substitution") in ("judge", "prosecutor", "jury"):
+        labels = {"judge": gettext("Judge"), "prosecutor": gettext("Prosecutor"),
+                  "jury": gettext("Jury")}
+        rows.append((gettext("Substituted"), labels[attrs["substitution"]]))
+    if attrs.get("release_application"):
+        rows.append((gettext("Application for release"), gettext("considered")))
     return rows
 
 

@@ -17,13 +17,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import connection
 from django.urls import reverse
 from PIL import Image
 
 from qorgau.cases.models import LedgerEntry
 from qorgau.cases.verification import verify_case
-from qorgau.conftest import make_event
+from qorgau.conftest import database_url, make_event
 from qorgau.evidence import services, storage
 from qorgau.evidence.models import Blob, Exhibit
 
@@ -194,14 +193,6 @@ def test_failure_after_storing_removes_the_object(case, alice, evidence_dir, mon
     assert not Blob.objects.exists()
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:" \
-           f"{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def test_killing_the_process_mid_upload_leaves_the_store_consistent(
         committed_db, org, alice, evidence_dir, settings):
     from qorgau.cases import services as case_services
@@ -209,7 +200,7 @@ def test_killing_the_process_mid_upload_leaves_the_store_consistent(
     case = case_services.create_case(org, alice, region="kz-west")
     fifo = evidence_dir / "incoming.jpg"
     os.mkfifo(fifo)
-    env = {**os.environ, "QORGAU_ENV": "test", "DATABASE_URL": _database_url(),
+    env = {**os.environ, "QORGAU_ENV": "test", "DATABASE_URL": database_url(),
            "QORGAU_EVIDENCE_DIR": str(settings.QORGAU_EVIDENCE_DIR),
            "QORGAU_DATA_DIR": str(evidence_dir / "data")}
     process = subprocess.Popen(

@@ -118,3 +118,26 @@ def test_fairness_report_pdf_in_three_languages(client, demo, lawyer, tmp_path):
         assert title in text, (language, text[:300])
         assert demo.reference in text
         assert "Пересмотр стражи не проводился." in text  # the rationale, as written
+
+
+def test_adjournments_recorded_through_the_event_form_raise_the_flag(client, demo, lawyer):
+    proceeding = Proceeding.objects.get(case=demo)
+    client.force_login(lawyer)
+    url = reverse("cases:event_new", args=[demo.reference])
+    for day in ("2025-07-01", "2025-08-01", "2025-09-01"):
+        response = client.post(url, {
+            "kind": "hearing", "when_start": day, "qualifier": "none", "recurrence": "once",
+            "source": "official_record", "reliability": "confirmed", "institution": "court",
+            "adjourned": "on", "adjournment_cause": "Prosecution witness absent",
+            "substitution": "judge" if day == "2025-09-01" else ""})
+        assert response.status_code == 302
+    hearings = demo.events.filter(kind="hearing").order_by("number")
+    assert [h.attributes.get("adjourned") for h in hearings] == [True, True, True]
+    services.update_proceeding(proceeding, lawyer,
+                               events=[*proceeding.events.all(), *hearings])
+    found = {f.id: f for f in services.picture(proceeding, date(2025, 10, 1)).flags}
+    assert found["repeated_adjournments"].params == {"count": 3, "threshold": 3}
+    assert found["substitutions"].params["count"] == 2  # the dismissed jury and the judge
+    page = client.get(reverse("cases:event_detail", args=[demo.reference,
+                                                          hearings.last().number]))
+    assert "Prosecution witness absent" in page.content.decode()
