@@ -17,12 +17,11 @@ import json
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date
+from datetime import UTC
 from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -32,15 +31,15 @@ from qorgau.bundles import signing
 from qorgau.cases import taxonomy
 from qorgau.cases.models import Case, Event, LedgerEntry
 from qorgau.cases.services import READ_ACTIONS, ledger_entry
-from qorgau.cases.templatetags.qorgau_cases import format_span
+from qorgau.cases.templatetags.qorgau_cases import format_day, format_span
 from qorgau.duties import engine, profiles
 from qorgau.duties import services as duties
+from qorgau.duties.documents import FONTS
 from qorgau.duties.models import Obligation
 from qorgau.evidence import services as evidence
 from qorgau.evidence.models import Exhibit
 
 VERIFY_SCRIPT = Path(__file__).with_name("verify_bundle.py")
-FONTS = Path(settings.BASE_DIR) / "static" / "fonts"
 CONTEMPORANEOUS_DAYS = 7
 EXTENSIONS = {
     "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp",
@@ -65,10 +64,6 @@ class Built:
     size: int
     manifest_sha256: str
     exhibits: list[tuple[Exhibit, str]]  # exhibit, sha256 as read
-
-
-def _date(day: date | None) -> str:
-    return duties._format_date(day)
 
 
 def _contemporaneous(event: Event) -> bool:
@@ -100,11 +95,11 @@ def _obligation_rows(case: Case, language: str) -> list[dict[str, Any]]:
             "basis": profiles.text_in(rule.basis, language), "url": rule.url,
             "confirmed": rule.confirmed,
             "unconfirmed": profiles.text_in(rule.unconfirmed, language),
-            "due": _date(o.due_latest),
+            "due": format_day(o.due_latest),
             "explanation": engine.explain(
                 "breached" if status != o.status else o.reason,
                 {"trigger": o.trigger.number, "due": o.due_latest,
-                 "by": o.satisfied_by.number if o.satisfied_by else None}, _, _date),
+                 "by": o.satisfied_by.number if o.satisfied_by else None}, _, format_day),
         })
     return rows
 

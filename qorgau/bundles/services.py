@@ -76,7 +76,7 @@ def build_bundle(bundle_id: int) -> str:
     name = f"{bundle.case_id}/bundle-{bundle.pk}.zip.age"
     try:
         with evidence.spool_file() as encrypted:
-            pyrage.encrypt_io(built.data, encrypted, evidence._recipients())
+            pyrage.encrypt_io(built.data, encrypted, evidence.recipients())
             evidence_storage().save(name, File(encrypted))
         built.data.close()
         _finish(bundle, built, name)
@@ -103,7 +103,7 @@ def open_bundle(bundle: Bundle, by: User) -> IO[bytes]:
     """The decrypted ZIP (a temporary file); the download is on the ledger."""
     out = evidence.spool_file()
     with evidence_storage().open(bundle.object_name, "rb") as encrypted:
-        pyrage.decrypt_io(encrypted, out, evidence._identities())
+        pyrage.decrypt_io(encrypted, out, evidence.identities())
     out.seek(0)
     with transaction.atomic():
         case_services.append(bundle.case, by, "bundle.download", f"bundle:{bundle.pk}",

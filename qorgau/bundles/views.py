@@ -12,7 +12,6 @@ from django.http import (
     HttpResponseNotAllowed,
 )
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import User
 from qorgau.bundles import services
@@ -70,5 +69,4 @@ def bundle_download(request: AuthedRequest, ref: str,
                             filename=f"{case.reference}-bundle-{bundle.pk}.zip",
                             content_type="application/zip")
     response["Cache-Control"] = "no-store"
-    messages.info(request, _("Bundle downloaded."))
     return response

@@ -27,7 +27,7 @@ from qorgau.cases import ledger, taxonomy
 from qorgau.cases import services as case_services
 from qorgau.cases.dates import DateError, DateSpan
 from qorgau.cases.models import Case, Event, EventLink
-from qorgau.cases.templatetags.qorgau_cases import format_span
+from qorgau.cases.templatetags.qorgau_cases import format_day, format_span
 from qorgau.duties import engine, profiles
 from qorgau.duties.models import Letter, Obligation
 
@@ -178,12 +178,13 @@ def letter_records(case_id: int) -> dict[str, Any]:
             for letter in Letter.objects.filter(case_id=case_id).select_related("sent_event")}
 
 
-def escalations(case: Case) -> dict[str, list[Obligation]]:
+def escalations(case: Case, rows: list[Obligation] | None = None,
+                ) -> dict[str, list[Obligation]]:
     """Breached obligations with an escalation, by letter template."""
     profile = profile_for(case)
     today = timezone.localdate()
     found: dict[str, list[Obligation]] = {}
-    for obligation in visible_obligations(case):
+    for obligation in visible_obligations(case) if rows is None else rows:
         status = engine.current_status(obligation.status, obligation.due_latest, today)
         rule = _rule(profile, obligation.rule_id)
         if status == engine.BREACHED and rule and rule.escalation_template:
@@ -215,7 +216,7 @@ def letter_context(case: Case, template: str, language: str,
             "event_number": o.trigger.number,
             "event_kind": _(kind.label),
             "event_date": format_span(o.trigger.span),
-            "due": _format_date(o.due_latest),
+            "due": format_day(o.due_latest),
             "basis": profiles.text_in(rule.basis, language),
             "url": rule.url,
             "confirmed": rule.confirmed,
@@ -225,19 +226,11 @@ def letter_context(case: Case, template: str, language: str,
     addressee = next((r.escalation_to for r in rules if r.escalation_to), "prosecutor")
     return {
         "case": case, "organisation": case.organisation, "survivor": survivor,
-        "today": _format_date(timezone.localdate()), "breaches": items,
+        "today": format_day(timezone.localdate()), "breaches": items,
         "addressee": profile.bearer(addressee, language), "addressee_id": addressee,
         "profile": profiles.text_in(profile.title, language),
         "any_unconfirmed": any(not i["confirmed"] for i in items),
     }
-
-
-def _format_date(day: date | None) -> str:
-    if day is None:
-        return ""
-    from qorgau.cases.templatetags.qorgau_cases import MONTHS
-
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def render_letter(case: Case, template: str, language: str,

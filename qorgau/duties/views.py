@@ -29,7 +29,7 @@ from qorgau.cases import taxonomy
 from qorgau.cases.access import get_case_for_user
 from qorgau.cases.forms import apply_service_error
 from qorgau.cases.models import Case
-from qorgau.cases.templatetags.qorgau_cases import format_span
+from qorgau.cases.templatetags.qorgau_cases import format_day, format_span
 from qorgau.duties import documents, engine, profiles, services
 from qorgau.duties.models import Letter, Obligation
 
@@ -63,10 +63,6 @@ class Duty:
         return _("%(status)s, late") % {"status": label} if self.row.late else label
 
 
-def _format_date(day: date) -> str:
-    return services._format_date(day)
-
-
 def present(rows: list[Obligation], today: date | None = None) -> list[Duty]:
     today = today or timezone.localdate()
     language = get_language() or "en"
@@ -83,7 +79,7 @@ def present(rows: list[Obligation], today: date | None = None) -> list[Duty]:
             reason,
             {"trigger": row.trigger.number, "due": row.due_latest,
              "by": row.satisfied_by.number if row.satisfied_by else None},
-            _, _format_date)
+            _, format_day)
         duties.append(Duty(
             row=row, status=status, title=profiles.text_in(rule.title, language),
             bearer=profile.bearer(rule.duty_bearer, language),
@@ -115,11 +111,12 @@ def case_duties(request: AuthedRequest, ref: str) -> HttpResponse:
     case = get_case_for_user(request, ref)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
-    duties = by_urgency(present(services.visible_obligations(case)))
+    rows = services.visible_obligations(case)
+    duties = by_urgency(present(rows))
     case_services.record_view(case, request.user, "duties")
     letters = list(Letter.objects.filter(case=case))
     can_write = getattr(case, "access", None) == "write"
-    escalations = services.escalations(case) if can_write else {}
+    escalations = services.escalations(case, rows) if can_write else {}
     return render(request, "duties/case_duties.html", {
         "case": case, "duties": duties, "counts": summary(duties), "letters": letters,
         "escalations": escalations, "letter_form": NewLetterForm(),

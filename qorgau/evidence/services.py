@@ -66,11 +66,11 @@ def clean_leftovers(max_age: int = LEFTOVER_AGE) -> int:
     return removed
 
 
-def _recipients() -> list[Any]:
+def recipients() -> list[Any]:
     return [pyrage.x25519.Identity.from_str(settings.QORGAU_EVIDENCE_KEYS[0]).to_public()]
 
 
-def _identities() -> list[Any]:
+def identities() -> list[Any]:
     return [pyrage.x25519.Identity.from_str(k) for k in settings.QORGAU_EVIDENCE_KEYS]
 
 
@@ -143,7 +143,7 @@ def _store(case: Case, fh: BinaryIO, sha256: str) -> tuple[str, bool]:
     try:
         with os.fdopen(fd, "wb") as out:
             fh.seek(0)
-            pyrage.encrypt_io(fh, out, _recipients())
+            pyrage.encrypt_io(fh, out, recipients())
         with open(tmp, "rb") as encrypted:
             storage.save(name, File(encrypted))
     finally:
@@ -191,6 +191,8 @@ def ingest(case: Case, by: User, upload: Upload, *, derived_from: Exhibit | None
         if derivation not in Exhibit.Derivation.values or not tool.strip():
             raise ValidationError({"derivation": _(
                 "Say what kind of derivative this is and which tool made it.")})
+    if upload.event is not None and upload.event.case_id != case.pk:
+        raise ValidationError(_("The linked event belongs to another case."))
     captured = _claimed_capture(upload.captured_at)
     sha256, size = _hash(upload.file)
     if size == 0:
@@ -237,8 +239,6 @@ def _record(case: Case, by: User, upload: Upload, name: str, sha256: str, size: 
         uploaded_by=by, event=upload.event, derived_from=derived_from,
         derivation=derivation, tool=tool, salt=secrets.token_hex(16),
     )
-    if upload.event is not None and upload.event.case_id != case.pk:
-        raise ValidationError(_("The linked event belongs to another case."))
     action = "exhibit.derive" if derived_from else "exhibit.create"
     case_services.append(case, by, action, subject(exhibit), exhibit_record(exhibit))
     if derived_from is not None:
@@ -271,7 +271,7 @@ def open_original(exhibit: Exhibit) -> tuple[IO[bytes], str]:
     spool: IO[bytes] = tempfile.SpooledTemporaryFile(  # noqa: SIM115
         max_size=8 * CHUNK, mode="w+b", dir=str(work_dir()))
     with evidence_storage().open(exhibit.blob.object_name, "rb") as encrypted:
-        pyrage.decrypt_io(encrypted, spool, _identities())
+        pyrage.decrypt_io(encrypted, spool, identities())
     digest = hashlib.sha256()
     spool.seek(0)
     while chunk := spool.read(CHUNK):

@@ -10,8 +10,10 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,6 +25,7 @@ from qorgau.cases.forms import apply_service_error
 from qorgau.cases.models import Case, Event, Party
 from qorgau.cases.templatetags.qorgau_cases import format_span
 from qorgau.duties import profiles
+from qorgau.duties.documents import FONTS
 from qorgau.proceedings import flags, services
 from qorgau.proceedings.models import Proceeding
 
@@ -179,10 +182,7 @@ def report_pdf(request: AuthedRequest, ref: str, pk: int) -> HttpResponse:
     language = request.GET.get("lang", "ru")
     if language not in ("ru", "kk", "en"):
         language = "ru"
-    from django.template.loader import render_to_string
-    from weasyprint import HTML
-
-    from qorgau.duties.documents import FONTS
+    from weasyprint import HTML  # needs the system's Pango; imported only when used
 
     with translation.override(language):
         context = _context(case, proceeding, language)
@@ -191,12 +191,10 @@ def report_pdf(request: AuthedRequest, ref: str, pk: int) -> HttpResponse:
                        font_bold=(FONTS / "DejaVuSerif-Bold.ttf").as_uri())
         html = render_to_string("proceedings/report_pdf.html", context)
     pdf = HTML(string=html, base_url=str(FONTS)).write_pdf()
-    with_entry = case_services.append
-    from django.db import transaction
-
     with transaction.atomic():
-        with_entry(case, request.user, "case.export", f"proceeding:{proceeding.pk}",
-                   detail={"report": "fair-trial", "sha256": hashlib.sha256(pdf).hexdigest()})
+        case_services.append(case, request.user, "case.export", f"proceeding:{proceeding.pk}",
+                             detail={"report": "fair-trial",
+                                     "sha256": hashlib.sha256(pdf).hexdigest()})
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
         f'attachment; filename="{case.reference}-proceeding-{proceeding.pk}-{language}.pdf"')

@@ -110,7 +110,8 @@ def case_risk(request: AuthedRequest, ref: str) -> HttpResponse:
         "event", "assessor"))
     latest = assessments[0] if assessments else None
     case_services.record_view(case, request.user, "risk")
-    available = services.check_instruments()
+    available = {iid: services.instrument(iid)
+                 for iid in instruments.available(services.instruments_dir())}
     return render(request, "risk/case_risk.html", {
         "case": case, "assessments": [
             (a, level_title(a.instrument, a.level),

@@ -15,8 +15,8 @@ from qorgau.bundles import services as bundle_services
 from qorgau.bundles import urls as bundle_urls
 from qorgau.cases import urls as case_urls
 from qorgau.conftest import make_event
+from qorgau.duties import services as duty_services
 from qorgau.duties import urls as duty_urls
-from qorgau.duties.models import Letter
 from qorgau.evidence import services as evidence_services
 from qorgau.evidence import urls as evidence_urls
 from qorgau.proceedings import services as proceeding_services
@@ -54,9 +54,8 @@ def test_every_url_is_either_case_independent_or_takes_ref():
 @pytest.fixture
 def case_urls_for(case, alice, survivor):
     event = make_event(case, alice, parties=[(survivor, "victim")])
-    letter = Letter.objects.create(case=case, template="police_inaction", language="ru",
-                                   addressee="prosecutor", title="T", body="B",
-                                   created_by=alice, salt="s")
+    make_event(case, alice, kind="police_report", start="2024-01-05")  # a breached duty
+    letter = duty_services.draft_letter(case, alice, "police_inaction", "ru")
     assessment = risk_services.record_assessment(case, alice, "qorgau-open", {})
     risk_services.save_safety_plan(case, alice, {"code_word": "Grandmother's cake"}, {})
     exhibit = evidence_services.ingest(case, alice, evidence_services.Upload(

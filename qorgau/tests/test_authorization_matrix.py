@@ -17,7 +17,7 @@ from qorgau.accounts.models import Organisation, User
 from qorgau.accounts.services import add_member, create_user
 from qorgau.bundles import services as bundle_services
 from qorgau.conftest import PASSWORD, make_event
-from qorgau.duties.models import Letter
+from qorgau.duties import services as duty_services
 from qorgau.evidence import services as evidence_services
 from qorgau.proceedings import services as proceeding_services
 from qorgau.risk import services as risk_services
@@ -87,9 +87,8 @@ def world(db, org, alice, carol, dave, erin, frank, case, survivor):
     admin = create_user("adam@tcc.test", PASSWORD)
     add_member(admin, org, "admin")
     event = make_event(case, alice, kind="hearing", start="2024-05-01")
-    letter = Letter.objects.create(case=case, template="police_inaction", language="ru",
-                                   addressee="prosecutor", title="T", body="B",
-                                   created_by=alice, salt="s")
+    make_event(case, alice, kind="police_report", start="2024-01-05")  # a breached duty
+    letter = duty_services.draft_letter(case, alice, "police_inaction", "ru")
     assessment = risk_services.record_assessment(case, alice, "qorgau-open", {})
     risk_services.save_safety_plan(case, alice, {"code_word": "Tea"}, {})
     exhibit = evidence_services.ingest(case, alice, evidence_services.Upload(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import template
@@ -33,6 +34,13 @@ ORDER_KINDS = frozenset(k.id for k in taxonomy.KINDS if k.id.startswith("order_"
 
 def format_span(span: DateSpan) -> str:
     return span.format(gettext, [str(m) for m in MONTHS])
+
+
+def format_day(day: date | None) -> str:
+    """A day as people write it, in the active language ("26 Feb 2024")."""
+    if day is None:
+        return ""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 @register.filter

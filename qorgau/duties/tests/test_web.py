@@ -264,11 +264,17 @@ def test_recompute_after_a_profile_change(demo, settings, tmp_path):
 
 
 def test_restricted_triggers_are_hidden_from_supervisors(demo):
-    supervisor = User.objects.get(email=email_for("supervisor"))
+    """An obligation arising from a restricted event (self-harm) is not shown to a viewer
+    who may not see that event. No shipped rule triggers on one, so the row is made here."""
+    self_harm = demo.events.get(kind="self_harm")
+    Obligation.objects.create(
+        case=demo, organisation=demo.organisation, profile="kz", rule_id="kz.referral",
+        family="kz.referral", duty_bearer="police", trigger=self_harm, status="pending",
+        confirmed=False, reason="pending_no_deadline", computed_at=timezone.now())
     demo.sees_restricted = False
-    rows = services.visible_obligations(demo)
-    assert all(o.trigger.kind != "self_harm" for o in rows)
-    assert supervisor  # the persona exists; the page itself is covered by the access tests
+    assert all(o.trigger.kind != "self_harm" for o in services.visible_obligations(demo))
+    demo.sees_restricted = True
+    assert any(o.trigger.kind == "self_harm" for o in services.visible_obligations(demo))
 
 
 def test_event_numbers_in_explanations_are_the_case_numbers(demo):
