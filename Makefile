@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test check lint messages bench clean
+.PHONY: run test check lint messages bench clean demo-code
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ run: $(VENV)/.run-installed
 	QORGAU_ENV=development DEBUG=1 $(BIN)/python manage.py db_worker --no-reload -v0 & \
 	  trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	  QORGAU_ENV=development DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# The current second-factor code of the demo accounts (see `make run`).
+demo-code: $(VENV)/.run-installed
+	@QORGAU_ENV=development $(BIN)/python manage.py demo-code
 
 # Install and run every check and the whole suite on SQLite and on PostgreSQL.
 test: $(VENV)/.dev-installed

@@ -8,18 +8,64 @@ same organisation · frank: caseworker in another organisation.
 from __future__ import annotations
 
 import importlib
+import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from allauth.account.internal.flows.login import (
+    get_authentication_records,
+    record_authentication,
+)
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.apps import apps
+from django.contrib.auth.signals import user_logged_in
+from django.core.cache import cache
 from django.db import connection
+from django.urls import reverse
 
 from qorgau.accounts.models import Organisation, User
-from qorgau.accounts.services import add_member, create_user
+from qorgau.accounts.services import add_member, create_user, enrol_totp
 from qorgau.cases import services
 from qorgau.cases.models import Case, Checkpoint, Event, LedgerEntry, Party
 
 PASSWORD = "correct horse battery staple"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # base32; every persona's authenticator app
+
+
+def totp_code(at: float | None = None) -> str:
+    """The six digits a persona's authenticator app shows now (or at `at`)."""
+    return format_hotp_value(hotp_value(TOTP_SECRET, int(at or time.time()) // 30))
+
+
+def _full_login(sender: object, request: Any, user: User, **kwargs: object) -> None:
+    """`client.force_login` stands for a whole login, password and second factor, as
+    allauth records it in the session (re-authentication windows start from it)."""
+    if not get_authentication_records(request, user):
+        record_authentication(request, user, method="password")
+        record_authentication(request, user, method="mfa", type="totp")
+
+
+def log_in_with_code(client: Any, user: User) -> Any:
+    """A whole login through allauth's pages: password, then the authenticator's code."""
+    response = client.post(reverse("account_login"),
+                           {"login": user.email, "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "mfa_authenticate"), response
+    return client.post(reverse("mfa_authenticate"), {"code": totp_code()})
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate-limit counters and used one-time codes start empty for every test."""
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_is_a_full_login() -> Iterator[None]:
+    user_logged_in.connect(_full_login, dispatch_uid="qorgau-tests-full-login")
+    yield
+    user_logged_in.disconnect(dispatch_uid="qorgau-tests-full-login")
 
 
 @pytest.fixture
@@ -35,6 +81,7 @@ def other_org(db: None) -> Organisation:
 def _person(email: str, org: Organisation, role: str) -> User:
     user = create_user(email, PASSWORD, display_name=email.split("@")[0].title())
     add_member(user, org, role)
+    enrol_totp(user, TOTP_SECRET)
     return user
 
 

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "django_htmx",
     "qorgau.accounts",
     "qorgau.cases",
@@ -74,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "qorgau.accounts.middleware.RequireMFAMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "qorgau.accounts.middleware.NoStoreMiddleware",
 ]
@@ -145,6 +147,17 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "qorgau.accounts.adapter.AccountAdapter"
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_GET = False
+# Exports, bundles and key operations ask for the password or a code again when the last
+# one is older than this.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 60 * int(ENV.get("QORGAU_REAUTH_MINUTES", "5"))
+
+# Two factors for everyone (qorgau.accounts.middleware.RequireMFAMiddleware): an
+# authenticator app (TOTP) and single-use recovery codes. TOTP secrets are encrypted with
+# the data keys (qorgau.accounts.adapter.MFAAdapter); a used code cannot be replayed.
+MFA_ADAPTER = "qorgau.accounts.adapter.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = ENV.get("QORGAU_TOTP_ISSUER", "Qorgau")
+MFA_RECOVERY_CODE_COUNT = 10
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ru", "Русский"), ("kk", "Қазақша")]

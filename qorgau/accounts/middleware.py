@@ -1,10 +1,12 @@
-"""Nothing a logged-in user sees is kept in a browser's or proxy's cache."""
+"""Nothing a logged-in user sees is cached; nobody works without a second factor."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 
@@ -18,3 +20,45 @@ class NoStoreMiddleware:
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)  # Cache-Control: no-store, private, ...
         return response
+
+
+# Pages a signed-in user without an authenticator app may still reach: enrolling, leaving.
+MFA_SETUP_URLS = frozenset({
+    "mfa_activate_totp", "mfa_view_recovery_codes", "mfa_download_recovery_codes",
+    "mfa_index", "account_reauthenticate", "account_logout", "quick_exit", "set_language",
+})
+MFA_CHECKED = "qorgau.mfa_checked"
+
+
+class RequireMFAMiddleware:
+    """Every account works with two factors: until an authenticator app is enrolled, a
+    signed-in user reaches only the enrolment pages (so the first login enrols).
+
+    allauth's login asks for the code of anyone who has enrolled; this adds the rule that
+    everyone must. A login that passed the second factor needs no query; otherwise one per
+    session.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view: object, args: object,
+                     kwargs: object) -> HttpResponse | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or request.session.get(MFA_CHECKED):
+            return None
+        match = request.resolver_match
+        if match is not None and match.url_name in MFA_SETUP_URLS:
+            return None
+        from allauth.account.internal.flows.login import get_authentication_records
+
+        from qorgau.accounts.services import has_mfa
+
+        records = get_authentication_records(request, user)
+        if any(r.get("method") == "mfa" for r in records) or has_mfa(user):
+            request.session[MFA_CHECKED] = True
+            return None
+        return redirect_to_login(request.get_full_path(), reverse("mfa_activate_totp"), "next")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
 from django.db import transaction
 
 from qorgau.accounts.models import Membership, Organisation, Role, User
@@ -34,3 +37,19 @@ def role_in(user: User, organisation_id: int) -> str | None:
         .first()
     )
     return membership
+
+
+@transaction.atomic
+def enrol_totp(user: User, secret: str) -> None:
+    """Give `user` an authenticator app with this base32 secret, and recovery codes.
+
+    For accounts set up outside the browser (demo, tests, scripted onboarding); people
+    normally enrol themselves at first login.
+    """
+    Authenticator.objects.filter(user=user).delete()
+    TOTP.activate(user, secret)
+    RecoveryCodes.activate(user)
+
+
+def has_mfa(user: User) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

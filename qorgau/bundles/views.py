@@ -14,6 +14,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 
 from qorgau.accounts.models import User
+from qorgau.accounts.reauth import require_recent_login
 from qorgau.bundles import services
 from qorgau.bundles.models import Bundle
 from qorgau.cases import services as case_services
@@ -29,6 +30,7 @@ class AuthedRequest(HttpRequest):
 def bundle_list(request: AuthedRequest, ref: str) -> HttpResponse:
     case = get_case_for_user(request, ref, write=request.method == "POST")
     if request.method == "POST":
+        require_recent_login(request)
         try:
             bundle = services.request_bundle(
                 case, request.user, request.POST.get("language", ""),
@@ -64,6 +66,7 @@ def bundle_download(request: AuthedRequest, ref: str,
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     bundle = get_object_or_404(Bundle, case=case, pk=pk, status=Bundle.Status.DONE)
+    require_recent_login(request)
     data = services.open_bundle(bundle, request.user)
     response = FileResponse(data, as_attachment=True,
                             filename=f"{case.reference}-bundle-{bundle.pk}.zip",

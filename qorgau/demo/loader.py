@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from qorgau.accounts.models import Membership, Organisation, Role, User
-from qorgau.accounts.services import add_member, create_user
+from qorgau.accounts.services import add_member, create_user, enrol_totp, has_mfa
 from qorgau.cases import services
 from qorgau.cases.models import Case, Event, Party
 from qorgau.demo import exhibits, reference_case, synthetic
@@ -25,6 +25,8 @@ ORG_REGION = "kz-west"
 EMAIL_DOMAIN = "demo.qorgau.test"
 # Demo only: printed at start so anyone can try each role. Never use on real data.
 PASSWORD = "qorgau-demo-2026"  # noqa: S105
+# Every demo account's authenticator app (base32), equally public; `qorgau demo-code`.
+TOTP_SECRET = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"  # noqa: S105
 ROLES: tuple[str, ...] = tuple(Role.values)  # caseworker, lawyer, supervisor, monitor, admin
 
 
@@ -75,6 +77,8 @@ def _users(organisation: Organisation) -> tuple[dict[str, User], list[DemoUser]]
                 user.save(update_fields=["is_staff"])
         if (user.pk, role) not in members:
             add_member(user, organisation, role)
+        if not has_mfa(user):
+            enrol_totp(user, TOTP_SECRET)
         users[role] = user
         report.append(DemoUser(role, email, created))
     return users, report

@@ -24,6 +24,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import CASE_ROLES, RESTRICTED_VIEW_ROLES, Membership, User
+from qorgau.accounts.reauth import require_recent_login
 from qorgau.cases import services as case_services
 from qorgau.cases import taxonomy
 from qorgau.cases.access import get_case_for_user
@@ -265,6 +266,7 @@ def letter_download(request: AuthedRequest, ref: str, pk: int, fmt: str) -> Http
     letter = _letter(case, pk)
     if fmt not in FORMATS:
         return HttpResponse(status=404)
+    require_recent_login(request)
     content_type, render_document = FORMATS[fmt]
     data = render_document(letter)
     services.record_letter_export(letter, request.user, fmt, hashlib.sha256(data).hexdigest())

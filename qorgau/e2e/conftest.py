@@ -18,7 +18,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from pytest_django.live_server_helper import LiveServer
 
 from qorgau.accounts.models import User
-from qorgau.conftest import PASSWORD
+from qorgau.conftest import PASSWORD, totp_code
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -84,6 +84,10 @@ def log_in(page: Page, live_server: LiveServer, user: User) -> None:
     page.goto(f"{live_server.url}{reverse('account_login')}")
     page.locator("input[name=login]").fill(user.email)
     page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Log in").click()
+    # The second factor: the code the persona's authenticator app shows now.
+    expect(page).to_have_url(f"{live_server.url}{reverse('mfa_authenticate')}")
+    page.locator("input[name=code]").fill(totp_code())
     page.locator("main").get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{live_server.url}{reverse('cases:list')}")
 

@@ -3,6 +3,9 @@ exit leaves no way back to the case."""
 
 from __future__ import annotations
 
+import re
+import time
+
 from django.urls import reverse
 from playwright.sync_api import ConsoleMessage, Page, expect
 from pytest_django.live_server_helper import LiveServer
@@ -73,3 +76,34 @@ def test_quick_exit_button(phone: Page, live_server: LiveServer, alice: User, ca
     expect(phone).to_have_url("about:blank")
     phone.goto(f"{live_server.url}{reverse('cases:list')}")
     assert phone.url.startswith(f"{live_server.url}{reverse('account_login')}")
+
+
+def test_first_login_sets_up_the_authenticator_app(phone: Page, live_server: LiveServer,
+                                                   org) -> None:
+    """A new colleague: password, then the app set up from the QR page, then recovery codes;
+    no CSP violation on the way (the QR code is an inline data: image)."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    from qorgau.accounts.services import add_member, create_user
+    from qorgau.conftest import PASSWORD
+
+    newcomer = create_user("nadia@tcc.test", PASSWORD)
+    add_member(newcomer, org, "caseworker")
+    problems: list[str] = []
+    phone.on("console", lambda m: problems.append(m.text)
+             if "Content Security Policy" in m.text or "Refused to" in m.text else None)
+    phone.goto(f"{live_server.url}{reverse('account_login')}")
+    phone.locator("input[name=login]").fill(newcomer.email)
+    phone.locator("input[name=password]").fill(PASSWORD)
+    phone.locator("main").get_by_role("button", name="Log in").click()
+    expect(phone).to_have_url(re.compile(re.escape(reverse("mfa_activate_totp"))))
+    assert phone.locator("img.qr").evaluate("img => img.naturalWidth") > 0
+    secret = phone.locator("#authenticator_secret").input_value()
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    phone.locator("input[name=code]").fill(code)
+    phone.get_by_role("button", name="Turn on").click()
+    expect(phone.locator("h1")).to_have_text("Recovery codes")
+    assert phone.locator("ul.codes li").count() == 10
+    phone.get_by_role("link", name="Go to my cases").click()
+    expect(phone).to_have_url(f"{live_server.url}{reverse('cases:list')}")
+    assert problems == []

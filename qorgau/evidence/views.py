@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from qorgau.accounts.models import User
+from qorgau.accounts.reauth import require_recent_login
 from qorgau.cases import services as case_services
 from qorgau.cases.access import get_case_for_user
 from qorgau.cases.forms import apply_service_error
@@ -185,6 +186,7 @@ def exhibit_download(request: AuthedRequest, ref: str,
     if not form.is_valid():
         messages.error(request, _("Say why you need the original."))
         return redirect("evidence:exhibit", ref=case.reference, number=number)
+    require_recent_login(request)
     try:
         original, sha256 = services.open_original(exhibit)
     except services.IntegrityFailure:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qorgau.accounts.models import User
+from qorgau.accounts.reauth import require_recent_login
 from qorgau.cases import services as case_services
 from qorgau.cases.access import get_case_for_user
 from qorgau.cases.forms import apply_service_error
@@ -179,6 +180,7 @@ def report_pdf(request: AuthedRequest, ref: str, pk: int) -> HttpResponse:
     if request.method != "GET":
         return HttpResponseNotAllowed(["GET"])
     proceeding = get_object_or_404(Proceeding, case=case, pk=pk)
+    require_recent_login(request)
     language = request.GET.get("lang", "ru")
     if language not in ("ru", "kk", "en"):
         language = "ru"

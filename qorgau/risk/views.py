@@ -21,6 +21,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import User
+from qorgau.accounts.reauth import require_recent_login
 from qorgau.cases import services as case_services
 from qorgau.cases import taxonomy
 from qorgau.cases.access import get_case_for_user
@@ -306,6 +307,7 @@ def safety_plan_print(request: AuthedRequest, ref: str) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     plan = get_object_or_404(SafetyPlan, case=case)
+    require_recent_login(request)
     language = request.GET.get("lang") or plan.language
     if language not in services.LANGUAGES:
         language = plan.language

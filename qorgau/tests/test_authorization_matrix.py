@@ -14,9 +14,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from qorgau.accounts.models import Organisation, User
-from qorgau.accounts.services import add_member, create_user
+from qorgau.accounts.services import add_member, create_user, enrol_totp
 from qorgau.bundles import services as bundle_services
-from qorgau.conftest import PASSWORD, make_event
+from qorgau.conftest import PASSWORD, TOTP_SECRET, make_event
 from qorgau.duties import services as duty_services
 from qorgau.evidence import services as evidence_services
 from qorgau.proceedings import services as proceeding_services
@@ -84,8 +84,10 @@ def world(db, org, alice, carol, dave, erin, frank, case, survivor):
     """A case with one of everything, and a user for every persona."""
     lawyer = create_user("lena@tcc.test", PASSWORD)
     add_member(lawyer, org, "lawyer")
+    enrol_totp(lawyer, TOTP_SECRET)
     admin = create_user("adam@tcc.test", PASSWORD)
     add_member(admin, org, "admin")
+    enrol_totp(admin, TOTP_SECRET)
     event = make_event(case, alice, kind="hearing", start="2024-05-01")
     make_event(case, alice, kind="police_report", start="2024-01-05")  # a breached duty
     letter = duty_services.draft_letter(case, alice, "police_inaction", "ru")

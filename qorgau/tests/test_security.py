@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from qorgau.conftest import PASSWORD
+from qorgau.conftest import PASSWORD, log_in_with_code
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -109,7 +109,7 @@ def test_failed_logins_are_limited(client, alice):
 
 
 def test_session_expires_after_inactivity(client, alice, case, settings):
-    client.post(reverse("account_login"), {"login": alice.email, "password": PASSWORD})
+    log_in_with_code(client, alice)
     url = reverse("cases:detail", args=[case.reference])
     assert client.get(url).status_code == 200
     with time_machine.travel(timezone.now() + timedelta(minutes=29)):

@@ -1,8 +1,10 @@
+import io
 from collections import Counter
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
+from django.urls import reverse
 
 from qorgau.accounts.models import Membership, Organisation, Role, User
 from qorgau.cases.models import Case, CaseAssignment, Event, EventLink, LedgerEntry, Party
@@ -212,4 +214,14 @@ def test_each_role_can_log_in(demo, client, role):
     response = client.post("/accounts/login/",
                            {"login": user.email, "password": loader.PASSWORD})
     assert response.status_code == 302, response.content[:500]
+    assert "_auth_user_id" not in client.session  # the second factor comes first
+    code = call_command_output("demo-code").split()[0]
+    response = client.post(reverse("mfa_authenticate"), {"code": code})
+    assert response.status_code == 302, response.content[:500]
     assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def call_command_output(name: str) -> str:
+    out = io.StringIO()
+    call_command(name, stdout=out)
+    return out.getvalue()

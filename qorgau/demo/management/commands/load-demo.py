@@ -48,6 +48,10 @@ class Command(BaseCommand):
         for user in result.users:
             write(f"  {user.role:<12}{user.email:<34}{loader.PASSWORD}")
         write("")
+        write("Then the six-digit code of the second factor: run `make demo-code` (it prints "
+              "the current one), or add this secret to any authenticator app: "
+              f"{loader.TOTP_SECRET}")
+        write("")
         write("The monitor sees anonymised aggregates only; the administrator is not assigned "
               "to cases.")
         write(f"Demo cases: {reference_case.REFERENCE} (the reference case) and "
