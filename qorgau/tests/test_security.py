@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from qorgau.conftest import PASSWORD, log_in_with_code
+from qorgau.conftest import PASSWORD, database_url, log_in_with_code
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -122,3 +123,27 @@ def test_session_expires_after_inactivity(client, alice, case, settings):
 @pytest.mark.parametrize("name", ["js/qorgau.js", "img/notes.svg", "img/qorgau.svg"])
 def test_static_files_exist(name):
     assert (ROOT / "static" / name).is_file()
+
+
+def test_failed_login_limit_is_shared_between_processes(committed_db, alice):
+    """Another process (another server worker) makes the failures; this one refuses."""
+    script = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "client = Client(HTTP_HOST='localhost')\n"
+        "for _ in range(5):\n"
+        "    r = client.post('/accounts/login/', {'login': 'alice@tcc.test', 'password': 'x'})\n"
+        "    assert r.status_code == 200, r.status_code\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "qorgau.settings",
+           "DATABASE_URL": database_url()}
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=120)
+    client = Client(HTTP_HOST="localhost")  # allauth counts per site and address
+    response = client.post(reverse("account_login"),
+                           {"login": alice.email, "password": PASSWORD})
+    assert response.status_code in (200, 429)  # not sent on to the second step
+    assert "_auth_user_id" not in client.session
+    cache.clear()  # the control: with the counters gone, the same request goes through
+    response = client.post(reverse("account_login"),
+                           {"login": alice.email, "password": PASSWORD})
+    assert response["Location"] == reverse("mfa_authenticate")
