@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.apps import apps
@@ -151,7 +152,7 @@ def consent_to(db: None):
              "referral": frozenset(rules.CATEGORIES)}
 
     def grant(case: Case, by: User, purpose: str = "transfer", categories=None, **extra):
-        values = {"manner": "written", "given_on": timezone.localdate(),
+        values: dict[str, Any] = {"manner": "written", "given_on": timezone.localdate(),
                   "expires_at": timezone.now() + timedelta(days=90)}
         if "recipient_organisation" not in extra:
             values["recipient_name"] = "Receiving service"

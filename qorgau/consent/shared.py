@@ -56,7 +56,7 @@ def build(share: CaseShare) -> SharedView:
     if "safety_plan" in granted:
         plan = SafetyPlan.objects.filter(case=case).first()
         if plan is not None:
-            view.plan = [(str(SafetyPlan._meta.get_field(name).verbose_name),
+            view.plan = [(str(getattr(SafetyPlan._meta.get_field(name), "verbose_name", name)),
                           getattr(plan, name)) for name in SECTIONS if getattr(plan, name)]
     if "duties" in granted:
         view.obligations = _obligations(share)
