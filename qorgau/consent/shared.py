@@ -36,10 +36,13 @@ class SharedView:
     proceedings: list[Proceeding] = field(default_factory=list)
 
 
+def hidden_kinds(share: CaseShare) -> frozenset[str]:
+    return taxonomy.RESTRICTED | rules.shared_kinds_excluded(share.grant.categories)
+
+
 def shared_events(share: CaseShare) -> list[Event]:
-    excluded = taxonomy.RESTRICTED | rules.shared_kinds_excluded(share.grant.categories)
     return list(Event.objects.filter(case_id=share.case_id).current()
-                .exclude(kind__in=excluded).chronological())
+                .exclude(kind__in=hidden_kinds(share)).chronological())
 
 
 def build(share: CaseShare) -> SharedView:
@@ -48,9 +51,8 @@ def build(share: CaseShare) -> SharedView:
     case = share.case
     if granted & {"identity", "contact"}:
         view.parties = list(Party.objects.filter(case=case).order_by("id"))
-    events = shared_events(share)
     if "timeline" in granted:
-        view.events = events
+        view.events = shared_events(share)
     if "risk" in granted:
         view.assessments = list(Assessment.objects.filter(case=case).order_by("-created_at"))
     if "safety_plan" in granted:
@@ -61,9 +63,9 @@ def build(share: CaseShare) -> SharedView:
     if "duties" in granted:
         view.obligations = _obligations(share)
     if "evidence" in granted:
-        shown = {e.pk for e in events}
-        view.exhibits = [x for x in Exhibit.objects.filter(case=case).select_related("blob")
-                         .order_by("number") if x.event_id is None or x.event_id in shown]
+        view.exhibits = list(Exhibit.objects.filter(case=case)
+                             .exclude(event__kind__in=hidden_kinds(share))
+                             .select_related("blob").order_by("number"))
     if "proceedings" in granted:
         view.proceedings = list(Proceeding.objects.filter(case=case).order_by("pk"))
     return view

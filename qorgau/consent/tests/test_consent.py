@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from datetime import timedelta
 from typing import Any
@@ -373,3 +374,20 @@ def test_verify_passes_after_everything(client, shared, alice, frank, consent_to
     consent.revoke_consent(shared.grant, alice, "Done")
     consent_to(shared.case, alice, "court")
     clean(shared.case)
+
+
+def test_shared_evidence_leaves_out_exhibits_of_restricted_events(client, with_exhibit, alice,
+                                                                  other_org, frank,
+                                                                  consent_to):
+    case = with_exhibit
+    hidden_event = make_event(case, alice, kind="self_harm")
+    evidence.ingest(case, alice, evidence.Upload(io.BytesIO(b"Hospital letter.\n"),
+                                                 "letter.txt", event=hidden_event))
+    grant = consent_to(case, alice, "referral", recipient_organisation=other_org,
+                       categories=["evidence", "duties"])
+    share = consent.share_case(case, alice, grant.pk)
+    client.force_login(frank)
+    page = client.get(reverse("shared:detail", args=[share.pk])).content.decode()
+    assert hashlib.sha256(b"A note.\n").hexdigest() in page
+    assert hashlib.sha256(b"Hospital letter.\n").hexdigest() not in page
+    assert "Police" in page or "police" in page  # the breached duty of the police report
