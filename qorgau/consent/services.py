@@ -269,7 +269,7 @@ def open_shares_for(user: User) -> QuerySet[CaseShare]:
                                      withdrawn_at__isnull=True,
                                      grant__expires_at__gt=now)
             .filter(Q(grant__revoked_at__isnull=True) | Q(grant__revoked_at__gt=now))
-            .select_related("grant", "case", "organisation"))
+            .select_related("grant", "case__organisation", "organisation"))
 
 
 @transaction.atomic
