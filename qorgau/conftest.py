@@ -180,3 +180,31 @@ def database_url() -> str:
         return f"sqlite:///{db['NAME']}"
     return (f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:"
             f"{db['PORT'] or 5432}/{db['NAME']}")
+
+
+@pytest.fixture
+def consent_to(db: None):
+    """consent_to(case, by, purpose="transfer", categories=None, **extra): record the
+    survivor's written consent, valid 90 days, to a recipient outside Qorgau (or
+    `recipient_organisation=`); categories default to what the purpose's use needs."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from qorgau.consent import rules
+    from qorgau.consent import services as consent
+
+    needs = {"transfer": rules.EXPORT_CATEGORIES, "court": rules.BUNDLE_CATEGORIES,
+             "referral": frozenset(rules.CATEGORIES)}
+
+    def grant(case: Case, by: User, purpose: str = "transfer", categories=None, **extra):
+        values: dict[str, Any] = {"manner": "written", "given_on": timezone.localdate(),
+                  "expires_at": timezone.now() + timedelta(days=90)}
+        if "recipient_organisation" not in extra:
+            values["recipient_name"] = "Receiving service"
+        values.update(extra)
+        return consent.grant_consent(case, by, purpose=purpose,
+                                     categories=needs[purpose] if categories is None
+                                     else categories, **values)
+
+    return grant

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "qorgau.evidence",
     "qorgau.bundles",
     "qorgau.proceedings",
+    "qorgau.consent",
     "qorgau.demo",
     "django_tasks",
     "django_tasks_db",

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.cases.models import Case
+from qorgau.consent.models import ConsentGrant
 
 
 class Bundle(models.Model):
@@ -26,6 +27,9 @@ class Bundle(models.Model):
     size = models.BigIntegerField(default=0)
     object_name = models.CharField(max_length=200, blank=True)
     include_restricted = models.BooleanField(default=False)
+    # The survivor's consent to a court bundle that it is made (and handed out) under.
+    grant = models.ForeignKey(ConsentGrant, on_delete=models.PROTECT, null=True,
+                              related_name="bundles")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                      related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)

@@ -18,6 +18,8 @@ from qorgau.bundles import build as builder
 from qorgau.bundles.models import Bundle
 from qorgau.cases import services as case_services
 from qorgau.cases.models import Case
+from qorgau.consent import rules as consent_rules
+from qorgau.consent import services as consent
 from qorgau.evidence import services as evidence
 from qorgau.evidence.storage import evidence_storage
 
@@ -26,10 +28,13 @@ log = logging.getLogger(__name__)
 
 
 def bundle_record(bundle: Bundle) -> dict[str, Any]:
-    return {"id": bundle.pk, "case": bundle.case_id, "language": bundle.language,
-            "sha256": bundle.sha256, "manifest_sha256": bundle.manifest_sha256,
-            "size": bundle.size, "requested_by": bundle.requested_by_id,
-            "include_restricted": bundle.include_restricted}
+    record = {"id": bundle.pk, "case": bundle.case_id, "language": bundle.language,
+              "sha256": bundle.sha256, "manifest_sha256": bundle.manifest_sha256,
+              "size": bundle.size, "requested_by": bundle.requested_by_id,
+              "include_restricted": bundle.include_restricted}
+    if bundle.grant_id is not None:  # bundles made before consent grants have none
+        record["grant"] = bundle.grant_id
+    return record
 
 
 def bundle_records(case_id: int) -> dict[str, Any]:
@@ -38,12 +43,24 @@ def bundle_records(case_id: int) -> dict[str, Any]:
             for b in Bundle.objects.filter(case_id=case_id, status=Bundle.Status.DONE)}
 
 
-def request_bundle(case: Case, by: User, language: str, sees_restricted: bool) -> Bundle:
-    """Queue a bundle; with the immediate task backend it is built before this returns."""
+def require_court_grant(case: Case, grant_id: int | None) -> consent.ConsentGrant:
+    """The survivor's consent to a court bundle of what a bundle holds; else
+    ConsentRequired. Call in a transaction, after locking the case."""
+    return consent.require_grant(case, "court", consent_rules.BUNDLE_CATEGORIES,
+                                 grant_id=grant_id)
+
+
+def request_bundle(case: Case, by: User, language: str, sees_restricted: bool,
+                   grant_id: int | None = None) -> Bundle:
+    """Queue a bundle under the survivor's consent (grant `grant_id`, or the valid one that
+    covers it); with the immediate task backend it is built before this returns."""
     if language not in LANGUAGES:
         raise ValidationError({"language": _("Choose Russian, Kazakh or English.")})
-    bundle = Bundle.objects.create(case=case, language=language, requested_by=by,
-                                   include_restricted=sees_restricted)
+    with transaction.atomic():
+        case_services.lock(case)
+        grant = require_court_grant(case, grant_id)
+        bundle = Bundle.objects.create(case=case, language=language, requested_by=by,
+                                       include_restricted=sees_restricted, grant=grant)
     build_bundle.enqueue(bundle.pk)
     bundle.refresh_from_db()
     return bundle
@@ -60,6 +77,12 @@ def build_bundle(bundle_id: int) -> str:
     bundle = Bundle.objects.select_related("case__organisation", "requested_by").get(
         pk=bundle_id)
     _set(bundle, status=Bundle.Status.BUILDING, progress=1)
+    try:
+        with transaction.atomic():
+            require_court_grant(bundle.case, bundle.grant_id)
+    except consent.ConsentRequired as exc:
+        _set(bundle, status=Bundle.Status.FAILED, message=" ".join(exc.messages))
+        return bundle.status
     try:
         built = builder.build(bundle.case, bundle.requested_by, bundle.language, bundle.pk,
                               bundle.include_restricted,
@@ -80,6 +103,9 @@ def build_bundle(bundle_id: int) -> str:
             evidence_storage().save(name, File(encrypted))
         built.data.close()
         _finish(bundle, built, name)
+    except consent.ConsentRequired as exc:  # revoked while it was being built
+        evidence_storage().delete(name)
+        _set(bundle, status=Bundle.Status.FAILED, message=" ".join(exc.messages))
     except BaseException:
         evidence_storage().delete(name)
         _set(bundle, status=Bundle.Status.FAILED, message=_("The bundle could not be stored."))
@@ -89,6 +115,8 @@ def build_bundle(bundle_id: int) -> str:
 
 @transaction.atomic
 def _finish(bundle: Bundle, built: builder.Built, name: str) -> None:
+    case_services.lock(bundle.case)
+    require_court_grant(bundle.case, bundle.grant_id)
     _set(bundle, status=Bundle.Status.DONE, progress=100, sha256=built.sha256,
          manifest_sha256=built.manifest_sha256, size=built.size, object_name=name,
          finished_at=timezone.now())
@@ -96,16 +124,25 @@ def _finish(bundle: Bundle, built: builder.Built, name: str) -> None:
         evidence.record_custody(exhibit, bundle.requested_by, "exhibit.export",
                                 f"court bundle {bundle.pk}", sha256)
     case_services.append(bundle.case, bundle.requested_by, "bundle.create",
-                         f"bundle:{bundle.pk}", bundle_record(bundle))
+                         f"bundle:{bundle.pk}", bundle_record(bundle),
+                         {"grant": bundle.grant_id})
 
 
 def open_bundle(bundle: Bundle, by: User) -> IO[bytes]:
-    """The decrypted ZIP (a temporary file); the download is on the ledger."""
+    """The decrypted ZIP (a temporary file), only while the consent it was made under is
+    valid (else ConsentRequired); the download is on the ledger."""
     out = evidence.spool_file()
     with evidence_storage().open(bundle.object_name, "rb") as encrypted:
         pyrage.decrypt_io(encrypted, out, evidence.identities())
     out.seek(0)
-    with transaction.atomic():
-        case_services.append(bundle.case, by, "bundle.download", f"bundle:{bundle.pk}",
-                             detail={"sha256": bundle.sha256})
+    try:
+        with transaction.atomic():
+            case_services.lock(bundle.case)
+            # A bundle made before consent grants (no grant) is refused as "no consent".
+            require_court_grant(bundle.case, bundle.grant_id or 0)
+            case_services.append(bundle.case, by, "bundle.download", f"bundle:{bundle.pk}",
+                                 detail={"sha256": bundle.sha256, "grant": bundle.grant_id})
+    except BaseException:
+        out.close()
+        raise
     return out

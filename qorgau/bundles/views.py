@@ -12,6 +12,7 @@ from django.http import (
     HttpResponseNotAllowed,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import User
 from qorgau.accounts.reauth import require_recent_login
@@ -19,6 +20,8 @@ from qorgau.bundles import services
 from qorgau.bundles.models import Bundle
 from qorgau.cases import services as case_services
 from qorgau.cases.access import get_case_for_user
+from qorgau.consent import rules as consent_rules
+from qorgau.consent import services as consent
 
 
 class AuthedRequest(HttpRequest):
@@ -32,9 +35,13 @@ def bundle_list(request: AuthedRequest, ref: str) -> HttpResponse:
     if request.method == "POST":
         require_recent_login(request)
         try:
+            grant = request.POST.get("grant", "")
+            if not grant.isdigit():
+                raise ValidationError(_("Choose the survivor's consent the bundle is made "
+                                        "under."))
             bundle = services.request_bundle(
                 case, request.user, request.POST.get("language", ""),
-                bool(getattr(case, "sees_restricted", False)))
+                bool(getattr(case, "sees_restricted", False)), grant_id=int(grant))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("bundles:list", ref=case.reference)
@@ -44,6 +51,7 @@ def bundle_list(request: AuthedRequest, ref: str) -> HttpResponse:
         "case": case, "bundles": Bundle.objects.filter(case=case).select_related(
             "requested_by"),
         "can_write": getattr(case, "access", None) == "write",
+        "grants": consent.grants_allowing(case, "court", consent_rules.BUNDLE_CATEGORIES),
     })
 
 
@@ -67,7 +75,11 @@ def bundle_download(request: AuthedRequest, ref: str,
         return HttpResponseNotAllowed(["POST"])
     bundle = get_object_or_404(Bundle, case=case, pk=pk, status=Bundle.Status.DONE)
     require_recent_login(request)
-    data = services.open_bundle(bundle, request.user)
+    try:
+        data = services.open_bundle(bundle, request.user)
+    except consent.ConsentRequired as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("bundles:detail", ref=case.reference, pk=bundle.pk)
     response = FileResponse(data, as_attachment=True,
                             filename=f"{case.reference}-bundle-{bundle.pk}.zip",
                             content_type="application/zip")

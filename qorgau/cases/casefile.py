@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC
 from pathlib import Path
@@ -80,6 +80,19 @@ class CaseFileError(Exception):
 
 class Refused(Exception):
     """The named user may not export this case or import into this organisation."""
+
+
+# What an export must pass before anything leaves: (case, user, grant id or None) -> the id
+# of the consent grant that allows it, named in the export's ledger entry; a refusal raises
+# ValidationError in plain words. The consent app registers its check; with none
+# registered nothing is exported.
+ExportCheck = Callable[[Case, User, int | None], int]
+_export_checks: list[ExportCheck] = []
+
+
+def register_export_check(check: ExportCheck) -> None:
+    if check not in _export_checks:
+        _export_checks.append(check)
 
 
 # --- schema -----------------------------------------------------------------------------
@@ -317,12 +330,21 @@ def build_document(case: Case) -> dict[str, Any]:
     }
 
 
-def export_case(reference: str, by: User) -> dict[str, Any]:
-    """Case file of `reference` for `by`; the export is recorded on the case's ledger."""
+def export_case(reference: str, by: User, grant_id: int | None = None) -> dict[str, Any]:
+    """Case file of `reference` for `by`, under the survivor's consent to a transfer (grant
+    `grant_id`, or the valid one that covers it); the export and the grant are recorded on
+    the case's ledger."""
     case = case_for_export(reference, by)
+    if not _export_checks:
+        raise Refused(_("Exports need the consent app, which is not installed."))
     with transaction.atomic():
+        services.lock(case)  # a revocation waits, or is seen
+        try:
+            grants = [check(case, by, grant_id) for check in _export_checks]
+        except ValidationError as exc:
+            raise Refused(" ".join(exc.messages)) from exc
         document = build_document(case)
-        services.record_export(case, by, ledger.digest(document))
+        services.record_export(case, by, ledger.digest(document), grant=grants[0])
         return document
 
 

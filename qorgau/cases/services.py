@@ -37,7 +37,8 @@ from qorgau.fields import keyring
 # Entries that record a use of the case rather than a change to one of its records.
 READ_ACTIONS = frozenset({"case.view", "case.export", "case.import", "letter.export",
                           "duties.recompute", "exhibit.view", "exhibit.download",
-                          "exhibit.derivative", "exhibit.export", "bundle.download"})
+                          "exhibit.derivative", "exhibit.export", "bundle.download",
+                          "share.view"})
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 
 
@@ -201,10 +202,11 @@ def record_view(case: Case, by: User, page: str) -> None:
 
 
 @transaction.atomic
-def record_export(case: Case, by: User, document_digest: str) -> None:
-    """An export of the case file; `document_digest`: SHA-256 of its RFC 8785 form."""
+def record_export(case: Case, by: User, document_digest: str, grant: int) -> None:
+    """An export of the case file; `document_digest`: SHA-256 of its RFC 8785 form;
+    `grant`: the consent grant that allows it."""
     _append(case, by, "case.export", records.subject(case),
-            detail={"sha256": document_digest})
+            detail={"sha256": document_digest, "grant": grant})
 
 
 @transaction.atomic

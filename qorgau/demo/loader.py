@@ -7,13 +7,17 @@ whatever exists already is left alone, so a second run writes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from qorgau.accounts.models import Membership, Organisation, Role, User
 from qorgau.accounts.services import add_member, create_user, enrol_totp, has_mfa
 from qorgau.cases import services
 from qorgau.cases.models import Case, Event, Party
+from qorgau.consent import rules as consent_rules
+from qorgau.consent import services as consent
 from qorgau.demo import exhibits, reference_case, synthetic
 from qorgau.demo.specs import CaseSpec, EventSpec
 from qorgau.proceedings import services as proceedings
@@ -28,6 +32,7 @@ PASSWORD = "qorgau-demo-2026"  # noqa: S105
 # Every demo account's authenticator app (base32), equally public; `qorgau demo-code`.
 TOTP_SECRET = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U"  # noqa: S105
 ROLES: tuple[str, ...] = tuple(Role.values)  # caseworker, lawyer, supervisor, monitor, admin
+COURT_CONSENT_DAYS = 180
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,14 @@ def write_case(spec: CaseSpec, organisation: Organisation, users: dict[str, User
             charges=[{"text": text, "article": article} for text, article in ps.charges],
             participants=[(parties[key].pk, role) for key, role in ps.participants],
             events=[events[key] for key in ps.events])
+    if spec.court_consent:
+        consent.grant_consent(
+            case, users[Role.LAWYER], purpose="court",
+            categories=consent_rules.BUNDLE_CATEGORIES, manner="written",
+            given_on=timezone.localdate(),
+            expires_at=timezone.now() + timedelta(days=COURT_CONSENT_DAYS),
+            recipient_name=spec.proceeding.court if spec.proceeding else "Court",
+            note="Signed consent form kept in the paper file (demo).")
     if spec.closed:
         closer = users[Role.SUPERVISOR] if spec.supervised else caseworker
         services.set_status(case, closer, Case.Status.CLOSED)

@@ -231,7 +231,8 @@ def spec() -> CaseSpec:
     asked = (("firearm_access", "unknown"), ("her_fear", "unknown"),
              ("respondent_suicide_threat", "unknown"), ("stepchild", "no"))
     return CaseSpec(REFERENCE, REGION, PARTIES, tuple(events), supervised=True,
-                    assessment=asked, exhibits=True, proceeding=PROSECUTION)
+                    assessment=asked, exhibits=True, proceeding=PROSECUTION,
+                    court_consent=True)
 
 
 PROSECUTION = ProceedingSpec(

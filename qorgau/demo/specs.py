@@ -70,3 +70,6 @@ class CaseSpec:
     assessment: tuple[tuple[str, str], ...] | None = None
     exhibits: bool = False  # attach the fictional demo exhibits
     proceeding: ProceedingSpec | None = None
+    # The survivor's written consent to a court bundle (timeline, duties, evidence), given
+    # to the lawyer on the day the demo is loaded, for COURT_CONSENT_DAYS.
+    court_consent: bool = False

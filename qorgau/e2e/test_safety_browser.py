@@ -34,7 +34,8 @@ def test_main_pages_raise_no_csp_violation(phone: Page, live_server: LiveServer,
     phone.locator("select[name=status]").select_option("open")
     expect(phone.locator("#results")).to_contain_text(case.reference)
     for name in ("cases:detail", "duties:case", "risk:case", "evidence:list",
-                 "proceedings:list", "bundles:list", "cases:parties", "cases:event_new"):
+                 "proceedings:list", "bundles:list", "consent:case", "cases:parties",
+                 "cases:event_new"):
         phone.goto(f"{live_server.url}{reverse(name, args=[case.reference])}")
         phone.wait_for_load_state("load")
     phone.goto(f"{live_server.url}{reverse('duties:needs_action')}")

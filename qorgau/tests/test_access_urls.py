@@ -15,6 +15,8 @@ from qorgau.bundles import services as bundle_services
 from qorgau.bundles import urls as bundle_urls
 from qorgau.cases import urls as case_urls
 from qorgau.conftest import make_event
+from qorgau.consent import services as consent_services
+from qorgau.consent import urls as consent_urls
 from qorgau.duties import services as duty_services
 from qorgau.duties import urls as duty_urls
 from qorgau.evidence import services as evidence_services
@@ -26,7 +28,7 @@ from qorgau.risk import urls as risk_urls
 
 URLCONFS = {"cases": case_urls, "duties": duty_urls, "risk": risk_urls,
             "evidence": evidence_urls, "proceedings": proceeding_urls,
-            "bundles": bundle_urls}
+            "bundles": bundle_urls, "consent": consent_urls}
 CASE_INDEPENDENT = {"cases:list", "cases:new", "duties:needs_action"}
 
 
@@ -52,7 +54,7 @@ def test_every_url_is_either_case_independent_or_takes_ref():
 
 
 @pytest.fixture
-def case_urls_for(case, alice, survivor):
+def case_urls_for(case, alice, survivor, other_org, consent_to):
     event = make_event(case, alice, parties=[(survivor, "victim")])
     make_event(case, alice, kind="police_report", start="2024-01-05")  # a breached duty
     letter = duty_services.draft_letter(case, alice, "police_inaction", "ru")
@@ -62,8 +64,13 @@ def case_urls_for(case, alice, survivor):
         io.BytesIO(b"A note written by the survivor.\n"), "note.txt"))
     proceeding = proceeding_services.open_proceeding(
         case, alice, kind="criminal_respondent", court="Uralsk city court")
-    bundle = bundle_services.request_bundle(case, alice, "en", sees_restricted=True)
-    kwargs_for = {"ref": case.reference, "fmt": "pdf", "instrument_id": "qorgau-open"}
+    court = consent_to(case, alice, "court")
+    bundle = bundle_services.request_bundle(case, alice, "en", sees_restricted=True,
+                                            grant_id=court.pk)
+    referral = consent_to(case, alice, "referral", recipient_organisation=other_org)
+    share = consent_services.share_case(case, alice, referral.pk)
+    kwargs_for = {"ref": case.reference, "fmt": "pdf", "instrument_id": "qorgau-open",
+                  "grant": referral.pk, "share": share.pk}
     result = []
     for name, pattern in _case_patterns():
         app = name.split(":")[0]
@@ -102,7 +109,8 @@ def test_outsider_writes_nothing(client, case, case_urls_for, dave):
 def test_member_gets_every_page(client, case_urls_for, alice):
     client.force_login(alice)
     post_only = {"cases:status", "duties:letter_new", "duties:letter_send",
-                 "evidence:download", "bundles:download"}
+                 "evidence:download", "bundles:download", "consent:revoke", "consent:share",
+                 "consent:withdraw"}
     for name, url in case_urls_for:
         if name in post_only:
             assert client.get(url).status_code == 405, name

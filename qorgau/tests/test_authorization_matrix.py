@@ -17,6 +17,7 @@ from qorgau.accounts.models import Organisation, User
 from qorgau.accounts.services import add_member, create_user, enrol_totp
 from qorgau.bundles import services as bundle_services
 from qorgau.conftest import PASSWORD, TOTP_SECRET, make_event
+from qorgau.consent import services as consent_services
 from qorgau.duties import services as duty_services
 from qorgau.evidence import services as evidence_services
 from qorgau.proceedings import services as proceeding_services
@@ -30,8 +31,10 @@ ASSIGNED = {"caseworker", "supervisor"}
 #   "case": takes the case; assigned: 200 (or 405 for a method it does not take); others 404
 #   "member": any logged-in user: 200; anonymous: login
 #   "public": anyone
+#   "shared": a case shared with the other organisation: its case-role members get the page,
+#             everyone else 404 (the sharing organisation's people too)
 #   "skip": not ours to check here (third-party pages), with the reason
-CASE, MEMBER, PUBLIC, SKIP = "case", "member", "public", "skip"
+CASE, MEMBER, PUBLIC, SHARED, SKIP = "case", "member", "public", "shared", "skip"
 ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "cases:list": (MEMBER, ("GET",)),
     "cases:new": (MEMBER, ("GET",)),
@@ -64,6 +67,12 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "proceedings:list": (CASE, ("GET", "POST")),
     "proceedings:detail": (CASE, ("GET", "POST")),
     "proceedings:report": (CASE, ("GET",)),
+    "consent:case": (CASE, ("GET", "POST")),
+    "consent:revoke": (CASE, ("POST",)),
+    "consent:share": (CASE, ("POST",)),
+    "consent:withdraw": (CASE, ("POST",)),
+    "shared:list": (MEMBER, ("GET",)),
+    "shared:detail": (SHARED, ("GET",)),
 }
 THIRD_PARTY = ("admin:", "account_", "set_language", "mfa_", "socialaccount_", "django_")
 
@@ -80,7 +89,7 @@ def test_every_route_is_in_the_table():
 
 
 @pytest.fixture
-def world(db, org, alice, carol, dave, erin, frank, case, survivor):
+def world(db, org, other_org, alice, carol, dave, erin, frank, case, survivor, consent_to):
     """A case with one of everything, and a user for every persona."""
     lawyer = create_user("lena@tcc.test", PASSWORD)
     add_member(lawyer, org, "lawyer")
@@ -95,13 +104,20 @@ def world(db, org, alice, carol, dave, erin, frank, case, survivor):
     risk_services.save_safety_plan(case, alice, {"code_word": "Tea"}, {})
     exhibit = evidence_services.ingest(case, alice, evidence_services.Upload(
         io.BytesIO(b"A note.\n"), "note.txt"))
-    bundle = bundle_services.request_bundle(case, alice, "en", sees_restricted=True)
+    court = consent_to(case, alice, "court")
+    bundle = bundle_services.request_bundle(case, alice, "en", sees_restricted=True,
+                                            grant_id=court.pk)
+    referral = consent_to(case, alice, "referral", recipient_organisation=other_org)
+    share = consent_services.share_case(case, alice, referral.pk)
     proceeding = proceeding_services.open_proceeding(case, alice, kind="criminal_respondent",
                                                      court="Court")
     pks = {"duties": letter.pk, "risk": assessment.pk, "bundles": bundle.pk,
            "proceedings": proceeding.pk}
     urls = {}
     for name, (kind, _methods) in ROUTES.items():
+        if kind == SHARED:
+            urls[name] = reverse(name, args=[share.pk])
+            continue
         if kind != CASE:
             urls[name] = reverse(name)
             continue
@@ -117,6 +133,10 @@ def world(db, org, alice, carol, dave, erin, frank, case, survivor):
                 kwargs[key] = "pdf"
             elif key == "instrument_id":
                 kwargs[key] = "qorgau-open"
+            elif key == "grant":
+                kwargs[key] = referral.pk
+            elif key == "share":
+                kwargs[key] = share.pk
         urls[name] = reverse(name, kwargs=kwargs)
     users: dict[str, User | None] = {
         "anonymous": None, "outsider": dave, "other_org": frank, "monitor": erin,
@@ -144,8 +164,12 @@ def _expected(kind: str, persona: str, method: str, methods: tuple[str, ...]) ->
         return {302} if method in methods else {405}
     if persona == "anonymous":
         return {302}  # to the login page
-    if kind == MEMBER:
-        return {200}
+    if kind == MEMBER:  # older list pages ignore the method; newer ones answer 405
+        return {200} if method in methods else {200, 405}
+    if kind == SHARED:
+        if persona != "other_org":
+            return {404}
+        return {200} if method in methods else {405}
     if persona not in ASSIGNED:
         return {404}
     if method not in methods:

@@ -21,6 +21,7 @@ from qorgau.bundles.models import Bundle
 from qorgau.cases.models import Case, LedgerEntry
 from qorgau.cases.verification import verify_case
 from qorgau.conftest import database_url
+from qorgau.consent.models import ConsentGrant
 from qorgau.demo import reference_case
 from qorgau.demo.loader import email_for, load_demo
 from qorgau.evidence import storage
@@ -41,8 +42,14 @@ def lawyer(demo: Case) -> User:
     return User.objects.get(email=email_for("lawyer"))
 
 
+def court_grant(case: Case) -> ConsentGrant:
+    """The demo's consent to a court bundle."""
+    return ConsentGrant.objects.get(case=case, purpose="court")
+
+
 def _bundle(case: Case, by: User, language: str) -> tuple[Bundle, bytes]:
-    bundle = services.request_bundle(case, by, language, sees_restricted=True)
+    bundle = services.request_bundle(case, by, language, sees_restricted=True,
+                                     grant_id=court_grant(case).pk)
     assert bundle.status == Bundle.Status.DONE, bundle.message
     with services.open_bundle(bundle, by) as fh:
         return bundle, fh.read()
@@ -163,8 +170,10 @@ def test_bundle_pages_and_download(client, demo, lawyer):
     client.force_login(lawyer)
     url = reverse("bundles:list", args=[demo.reference])
     assert client.get(url).status_code == 200
-    response = client.post(url, {"language": "en"})
+    grant = court_grant(demo)
+    response = client.post(url, {"language": "en", "grant": grant.pk})
     bundle = Bundle.objects.get(case=demo)
+    assert bundle.grant == grant
     assert response["Location"] == reverse("bundles:detail", args=[demo.reference, bundle.pk])
     page = client.get(response["Location"]).content.decode()
     assert bundle.sha256 in page
@@ -173,7 +182,9 @@ def test_bundle_pages_and_download(client, demo, lawyer):
     zipped = client.post(download)
     data = b"".join(zipped.streaming_content)
     assert __import__("hashlib").sha256(data).hexdigest() == bundle.sha256
-    assert client.post(url, {"language": "de"}).status_code == 302
+    assert client.post(url, {"language": "de", "grant": grant.pk}).status_code == 302
+    refused = client.post(url, {"language": "en"}, follow=True).content.decode()
+    assert "Choose the survivor&#x27;s consent" in refused
     assert Bundle.objects.filter(case=demo).count() == 1
 
 
@@ -187,7 +198,8 @@ def test_bundle_builds_in_the_background_with_progress(committed_db, client, set
     demo = Case.objects.get(reference=reference_case.REFERENCE)
     lawyer = User.objects.get(email=email_for("lawyer"))
     client.force_login(lawyer)
-    response = client.post(reverse("bundles:list", args=[demo.reference]), {"language": "ru"})
+    response = client.post(reverse("bundles:list", args=[demo.reference]),
+                           {"language": "ru", "grant": court_grant(demo).pk})
     bundle = Bundle.objects.get(case=demo)
     assert bundle.status == Bundle.Status.QUEUED and bundle.progress == 0
     page = client.get(response["Location"]).content.decode()

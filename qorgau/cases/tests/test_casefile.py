@@ -33,8 +33,9 @@ def record(case, by, kind, start="", end="", qualifier="none", recurrence="once"
 
 
 @pytest.fixture
-def rich(case, alice):
-    """A closed case with everything a case file carries."""
+def rich(case, alice, consent_to):
+    """A closed case with everything a case file carries (and consent to transfer it)."""
+    consent_to(case, alice)
     survivor = services.add_party(
         case, alice, role="survivor", relationship="self", co_resident=False,
         full_name="Әйгерім Қасымқызы", other_names="Айгерим Касымовна; Aigerim Kassymova",
@@ -173,8 +174,33 @@ def test_export_is_recorded_on_the_ledger(rich, alice):
     last = LedgerEntry.objects.filter(case=rich).order_by("-seq").first()
     assert LedgerEntry.objects.filter(case=rich).count() == before + 1
     assert (last.action, last.actor) == ("case.export", alice)
-    assert last.detail == {"sha256": ledger.digest(document)}
+    grant = rich.consent_grants.get(purpose="transfer")
+    assert last.detail == {"sha256": ledger.digest(document), "grant": grant.pk}
     assert all(report.problem is None for report in verify_all())
+
+
+def test_export_needs_valid_consent_to_a_transfer(case, alice, consent_to):
+    services.add_party(case, alice, role="survivor", full_name="Зере Нурланқызы")
+    before = LedgerEntry.objects.filter(case=case).count()
+    with pytest.raises(CommandError, match="no consent from the survivor"):
+        export(case.reference)
+    court = consent_to(case, alice, "court")
+    with pytest.raises(CommandError, match="another purpose"):
+        call_command("export-case", case.reference, "--as", "alice@tcc.test", "--grant",
+                     str(court.pk), stdout=StringIO())
+    narrow = consent_to(case, alice, categories=["timeline"])
+    with pytest.raises(CommandError, match="does not cover: Identity.*Contact"):
+        call_command("export-case", case.reference, "--as", "alice@tcc.test", "--grant",
+                     str(narrow.pk), stdout=StringIO())
+    assert LedgerEntry.objects.filter(case=case, action="case.export").count() == 0
+    grant = consent_to(case, alice)
+    out = StringIO()
+    call_command("export-case", case.reference, "--as", "alice@tcc.test", "--grant",
+                 str(grant.pk), stdout=out)
+    assert "Зере Нурланқызы" in out.getvalue()
+    entry = LedgerEntry.objects.get(case=case, action="case.export")
+    assert entry.detail["grant"] == grant.pk
+    assert LedgerEntry.objects.filter(case=case).count() == before + 4
 
 
 def test_export_to_private_file(rich, tmp_path):
@@ -209,18 +235,21 @@ def test_export_refuses_a_role_that_cannot_see_restricted_events(rich, carol):
         export(rich.reference, "carol@tcc.test")
 
 
-def test_supervisor_exports_case_without_restricted_events(case, carol, alice):
+def test_supervisor_exports_case_without_restricted_events(case, carol, alice, consent_to):
     record(case, alice, "physical_assault", "2024-01-05")
+    consent_to(case, carol)
     assert json.loads(export(case.reference, "carol@tcc.test"))["events"][0]["number"] == 1
 
 
 # --- round trip -----------------------------------------------------------------------------
 
 
-def test_round_trip_is_identical_apart_from_reference_and_time(rich, tmp_path):
+def test_round_trip_is_identical_apart_from_reference_and_time(rich, alice, consent_to,
+                                                              tmp_path):
     first = json.loads(export(rich.reference))
     out, _ = import_file(tmp_path, first)
     new_reference = re.search(r"Imported case (\S+):", out).group(1)
+    consent_to(Case.objects.get(reference=new_reference), alice)
     assert new_reference != rich.reference
     second = json.loads(export(new_reference))
     assert differences(first, second) == ["$.case.reference", "$.exported_at"] or (
@@ -232,10 +261,11 @@ def test_round_trip_is_identical_apart_from_reference_and_time(rich, tmp_path):
     assert first == second
 
 
-def test_round_trip_text_is_byte_identical_after_masking(rich, tmp_path):
+def test_round_trip_text_is_byte_identical_after_masking(rich, alice, consent_to, tmp_path):
     first = export(rich.reference)
     out, _ = import_file(tmp_path, first)
     new_reference = re.search(r"Imported case (\S+):", out).group(1)
+    consent_to(Case.objects.get(reference=new_reference), alice)
     second = export(new_reference)
 
     def mask(text, reference):

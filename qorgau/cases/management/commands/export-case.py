@@ -1,4 +1,5 @@
-"""export-case REF --as EMAIL [--output FILE]: write one case as a portable case file."""
+"""export-case REF --as EMAIL [--grant ID] [--output FILE]: write one case as a portable
+case file, under the survivor's consent to a transfer."""
 
 import os
 import sys
@@ -14,13 +15,17 @@ from qorgau.cases import casefile
 class Command(BaseCommand):
     help = (
         "Write case REF as JSON (docs/case-file.md). The file holds decrypted personal data; "
-        "the export is recorded on the case's ledger under the --as user."
+        "it needs the survivor's valid consent to a transfer (--grant ID, or the valid one "
+        "that covers it), and the export is recorded on the case's ledger under the --as "
+        "user with the grant."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("reference", nargs="?", help="reference of the case to export")
         parser.add_argument("--as", dest="email", metavar="EMAIL",
                             help="staff member doing the export; must be assigned to the case")
+        parser.add_argument("--grant", type=int, metavar="ID",
+                            help="the consent grant (purpose: transfer) the export is made under")
         parser.add_argument("--output", "-o", metavar="FILE",
                             help="write to FILE (created with mode 0600) instead of stdout")
         parser.add_argument("--write-schema", metavar="FILE",
@@ -39,7 +44,7 @@ class Command(BaseCommand):
             raise CommandError(_("There is no active user with the email address %(email)s.")
                                % {"email": options["email"]})
         try:
-            document = casefile.export_case(options["reference"], user)
+            document = casefile.export_case(options["reference"], user, options["grant"])
         except casefile.Refused as exc:
             raise CommandError(str(exc)) from exc
         text = casefile.dumps(document)

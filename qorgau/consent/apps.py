@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class ConsentConfig(AppConfig):
+    name = "qorgau.consent"
+    label = "consent"
+
+    def ready(self) -> None:
+        from qorgau.cases import casefile, records
+        from qorgau.consent import services
+
+        records.register(services.consent_records)
+        casefile.register_export_check(services.check_export)
