@@ -40,8 +40,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.core.files import File
 from django.core.management.color import no_style
+from django.core.serializers.base import DeserializationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
@@ -242,9 +243,12 @@ def write_backup(output: Path, recipients: list[str]) -> dict[str, Any]:
             encrypt = Consumer(lambda plain: pyrage.encrypt_io(plain, out, keys))
             try:
                 manifest = _write_archive(encrypt.writer)
-            except BaseException:
-                with contextlib.suppress(BaseException):  # the first error is the one to tell
+            except BaseException as exc:
+                with contextlib.suppress(BaseException):
                     encrypt.finish()
+                if isinstance(exc, BrokenPipeError) and encrypt.error is not None:
+                    raise BackupError(f"The archive cannot be encrypted and written: "
+                                      f"{encrypt.error}") from encrypt.error
                 raise
             encrypt.finish()
             out.flush()
@@ -459,6 +463,10 @@ def restore_backup(archive: Path, identities: list[str]) -> dict[str, Any]:
     except (tarfile.TarError, EOFError, UnicodeDecodeError) as exc:
         _remove(state.written)
         raise BackupError(f"The backup is not a complete archive ({exc}).") from exc
+    except (DeserializationError, DatabaseError) as exc:
+        _remove(state.written)
+        raise BackupError(f"The backup's rows cannot be loaded here ({exc}); nothing was "
+                          "restored.") from exc
     except BaseException:
         _remove(state.written)
         raise

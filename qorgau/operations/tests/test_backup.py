@@ -204,6 +204,10 @@ def test_bad_archives_and_targets_leave_nothing_behind(committed_db, settings, t
         "altered row": (_reencrypted(good, backup_identity, (b"Test Crisis Centre",
                                                              b"Test Crisis Centra")),
                         "does not match its SHA-256 in the manifest"),
+        "unknown table": (_reencrypted(good, backup_identity,
+                                       (b'"model": "accounts.organisation"',
+                                        b'"model": "accounts.organisatiox"')),
+                          "rows cannot be loaded here"),
     }
     monkeypatch.setattr(backup, "migration_state", lambda: ["cases.0001_initial"])
     older = tmp_path / "older.tar.age"
@@ -276,3 +280,46 @@ def test_backup_is_written_whole_or_not_at_all(db, settings, tmp_path, org, alic
     with pytest.raises(backup.BackupError, match="missing from the evidence storage"):
         backup.write_backup(target, [str(pyrage.x25519.Identity.generate().to_public())])
     assert list(tmp_path.glob("*b.tar.age*")) == []
+
+
+MEASURED = ("import resource, subprocess, sys;"
+            "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL);"
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+
+
+def peak_kib(env: dict[str, str], *args: str) -> int:
+    """The peak resident memory (KiB) of one `qorgau` command."""
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURED, sys.executable, "-c",
+         "from qorgau.cli import main; main()", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return int(result.stdout.split()[-1])
+
+
+def test_a_large_evidence_file_streams_through(committed_db, settings, tmp_path,
+                                               backup_identity, org, alice):
+    """Backup and restore of a 96 MB exhibit stay far below its size in memory."""
+    case = _small_instance(org, alice)
+    big = tmp_path / "large.txt"
+    line = b"a long statement, line after line, kept as evidence.\n"
+    with big.open("wb") as fh:
+        for _ in range(96 * 1024 * 1024 // len(line)):
+            fh.write(line)
+    with big.open("rb") as fh:
+        exhibit = evidence.ingest(case, alice, evidence.Upload(fh, "large.txt"))
+    size = exhibit.blob.size
+    source = _env(settings, database_url(), tmp_path / "source",
+                  settings.QORGAU_EVIDENCE_DIR,
+                  QORGAU_BACKUP_RECIPIENTS=str(backup_identity.to_public()))
+    baseline = peak_kib(source, "verify")
+    archive = tmp_path / "large.tar.age"
+    written = peak_kib(source, "backup", "--output", str(archive))
+    assert archive.stat().st_size > size
+    with empty_database(tmp_path) as url:
+        target = _env(settings, url, tmp_path / "target", tmp_path / "target" / "evidence",
+                      QORGAU_BACKUP_IDENTITY=str(backup_identity))
+        assert qorgau(target, "migrate", "-v0").returncode == 0
+        restored = peak_kib(target, "restore", str(archive))
+    limit = baseline + size // 1024 // 3
+    assert written < limit and restored < limit, (baseline, written, restored, size // 1024)
