@@ -31,13 +31,13 @@ def rotate_model(model: type[models.Model]) -> int:
     while True:
         with transaction.atomic():
             rows = list(
-                model._default_manager.filter(pk__gt=last_pk).order_by("pk").only(*names)[:CHUNK]
+                model._base_manager.filter(pk__gt=last_pk).order_by("pk").only(*names)[:CHUNK]
             )
             for row in rows:
                 values = {name: getattr(row, name) for name in names}
                 if isinstance(row, Party):
                     values["name_index"] = ring.blind_index(row.full_name)
-                model._default_manager.filter(pk=row.pk).update(**values)
+                model._base_manager.filter(pk=row.pk).update(**values)
         if not rows:
             return done
         done += len(rows)

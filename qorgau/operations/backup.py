@@ -298,9 +298,11 @@ def _check_header(header: Any) -> None:
         raise BackupError(f"This backup has format version {header.get('version')!r}; this "
                           f"Qorgau reads version {VERSION}.")
     ours, theirs = migration_state(), header.get("migrations")
+    if not isinstance(theirs, list) or not all(isinstance(m, str) for m in theirs):
+        raise BackupError("The backup's header does not say its migration state.")
     if theirs != ours:
-        missing = sorted(set(theirs or ()) - set(ours))
-        extra = sorted(set(ours) - set(theirs or ()))
+        missing = sorted(set(theirs) - set(ours))
+        extra = sorted(set(ours) - set(theirs))
         raise BackupError(
             "The backup was made at another database migration state "
             f"(Qorgau {header.get('qorgau_version')}); "
@@ -360,7 +362,7 @@ class _Restore:
             raise BackupError("The backup has no manifest: it is cut short or not a backup.")
         listed = {}
         for entry in manifest["members"]:
-            if not isinstance(entry, dict):
+            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
                 raise BackupError("The backup's manifest cannot be read.")
             listed[entry.get("name")] = (entry.get("sha256"), entry.get("size"))
         if set(listed) != set(self.digests):
