@@ -88,6 +88,16 @@ def _age_identity() -> str:
     return str(pyrage.x25519.Identity.generate())
 
 
+def new_age_identity() -> str:
+    """A new age X25519 identity (AGE-SECRET-KEY-1...)."""
+    return _age_identity()
+
+
+def new_signing_key_pem() -> str:
+    """A new Ed25519 private key as PKCS#8 PEM."""
+    return _ed25519_pem()
+
+
 def load_evidence_keys(env: dict[str, str], mode: str, data_dir: Path) -> list[str]:
     """age X25519 identities for evidence at rest, newest first (comma-separated)."""
     raw = env.get("QORGAU_EVIDENCE_KEYS", "").strip()
@@ -105,4 +115,46 @@ def load_evidence_keys(env: dict[str, str], mode: str, data_dir: Path) -> list[s
     if not all(k.startswith("AGE-SECRET-KEY-1") for k in keys):
         raise ConfigurationError("QORGAU_EVIDENCE_KEYS must be age secret keys "
                                  "(AGE-SECRET-KEY-1...), comma-separated.")
+    return keys
+
+
+def load_backup_recipients(env: dict[str, str], mode: str, data_dir: Path) -> list[str]:
+    """age public keys (age1...) that backups are encrypted to (comma-separated).
+
+    Development: the public half of an identity generated into the data folder
+    (`backup_identity`); test: an ephemeral one; production: required. The identity that
+    opens backups should not live on the server (see docs/operations.md).
+    """
+    raw = env.get("QORGAU_BACKUP_RECIPIENTS", "").strip()
+    if not raw and mode == "development":
+        identity = read_identities(_read_or_create(data_dir / "backup_identity",
+                                                   _age_identity()))[0]
+        raw = age_public_key(identity)
+    if not raw and mode == "test":
+        raw = age_public_key(_age_identity())
+    if not raw:
+        raise ConfigurationError(
+            "QORGAU_BACKUP_RECIPIENTS is not set. It holds the age public keys (age1...) that "
+            "backups are encrypted to; generate a key pair with `qorgau generate-key --backup` "
+            "and keep the secret half off the server. Production never uses a default key."
+        )
+    keys = [k.strip() for k in raw.split(",") if k.strip()]
+    if not all(k.startswith("age1") for k in keys):
+        raise ConfigurationError("QORGAU_BACKUP_RECIPIENTS must be age public keys (age1...), "
+                                 "comma-separated.")
+    return keys
+
+
+def age_public_key(identity: str) -> str:
+    import pyrage
+
+    return str(pyrage.x25519.Identity.from_str(identity).to_public())
+
+
+def read_identities(text: str) -> list[str]:
+    """age secret keys from an identity file's text (comments and blank lines skipped)."""
+    keys = [line.strip() for line in text.splitlines()
+            if line.strip() and not line.strip().startswith("#")]
+    if not keys or not all(k.startswith("AGE-SECRET-KEY-1") for k in keys):
+        raise ConfigurationError("an age identity file holds AGE-SECRET-KEY-1... lines")
     return keys

@@ -12,6 +12,7 @@ import dj_database_url
 
 from qorgau.keys import (
     ConfigurationError,
+    load_backup_recipients,
     load_data_keys,
     load_evidence_keys,
     load_secret_key,
@@ -38,6 +39,7 @@ SECRET_KEY = load_secret_key(ENV, MODE, DATA_DIR)
 QORGAU_DATA_KEYS = load_data_keys(ENV, MODE, DATA_DIR)
 QORGAU_SIGNING_KEY = load_signing_key(ENV, MODE, DATA_DIR)
 QORGAU_EVIDENCE_KEYS = load_evidence_keys(ENV, MODE, DATA_DIR)
+QORGAU_BACKUP_RECIPIENTS = load_backup_recipients(ENV, MODE, DATA_DIR)
 ALLOWED_HOSTS = [h.strip() for h in ENV.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
 
 INSTALLED_APPS = [
@@ -60,6 +62,7 @@ INSTALLED_APPS = [
     "qorgau.proceedings",
     "qorgau.consent",
     "qorgau.demo",
+    "qorgau.operations",
     "django_tasks",
     "django_tasks_db",
 ]

@@ -1,4 +1,4 @@
-"""Re-encrypt all encrypted fields under the newest data key.
+"""Re-encrypt all encrypted fields, of every app, under the newest data key.
 
 Plaintext does not change, so ledger digests stay valid; this is key maintenance, not a
 change to any case, and writes no ledger entry.
@@ -6,9 +6,10 @@ change to any case, and writes no ledger entry.
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.db import models, transaction
 
-from qorgau.cases.models import Event, Party
+from qorgau.cases.models import Party
 from qorgau.fields import EncryptedTextField, keyring
 
 CHUNK = 500
@@ -16,6 +17,10 @@ CHUNK = 500
 
 def _encrypted_fields(model: type[models.Model]) -> list[str]:
     return [f.name for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+
+
+def encrypted_models() -> list[type[models.Model]]:
+    return [m for m in apps.get_models() if not m._meta.proxy and _encrypted_fields(m)]
 
 
 def rotate_model(model: type[models.Model]) -> int:
@@ -26,13 +31,13 @@ def rotate_model(model: type[models.Model]) -> int:
     while True:
         with transaction.atomic():
             rows = list(
-                model._default_manager.filter(pk__gt=last_pk).order_by("pk").only(*names)[:CHUNK]
+                model._base_manager.filter(pk__gt=last_pk).order_by("pk").only(*names)[:CHUNK]
             )
             for row in rows:
                 values = {name: getattr(row, name) for name in names}
                 if isinstance(row, Party):
                     values["name_index"] = ring.blind_index(row.full_name)
-                model._default_manager.filter(pk=row.pk).update(**values)
+                model._base_manager.filter(pk=row.pk).update(**values)
         if not rows:
             return done
         done += len(rows)
@@ -40,4 +45,4 @@ def rotate_model(model: type[models.Model]) -> int:
 
 
 def rotate_all() -> dict[str, int]:
-    return {model._meta.label: rotate_model(model) for model in (Party, Event)}
+    return {model._meta.label: rotate_model(model) for model in encrypted_models()}

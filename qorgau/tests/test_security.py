@@ -33,6 +33,7 @@ def _production_env(tmp_path: Path) -> dict[str, str]:
             "QORGAU_DATA_KEYS": Fernet.generate_key().decode(),
             "QORGAU_EVIDENCE_KEYS": str(pyrage.x25519.Identity.generate()),
             "QORGAU_SIGNING_KEY": _ed25519_pem(),
+            "QORGAU_BACKUP_RECIPIENTS": str(pyrage.x25519.Identity.generate().to_public()),
             "QORGAU_DATA_DIR": str(tmp_path / "data"),
             "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}"}
 
