@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 import pyrage
+from allauth.mfa.models import Authenticator
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import Permission
@@ -47,6 +48,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from qorgau.accounts import mfa_secrets
 from qorgau.accounts.models import User
 from qorgau.bundles.models import Bundle
 from qorgau.cases.checkpoints import instance_public_key, verify_checkpoints
@@ -165,6 +167,8 @@ def _counted(rows: Iterator[models.Model], counts: dict[str, int], label: str
              ) -> Iterator[models.Model]:
     for row in rows:
         counts[label] += 1
+        if isinstance(row, Authenticator):
+            mfa_secrets.reveal(row)  # like the encrypted fields: plaintext in the archive
         yield row
 
 
@@ -333,6 +337,8 @@ class _Restore:
             label = row.object._meta.label_lower
             if label not in self.labels:
                 raise BackupError(f"the archive holds rows of {label}, which is not restored")
+            if isinstance(row.object, Authenticator):
+                mfa_secrets.seal(row.object)
             row.save(force_insert=True)
             self.rows[label] = self.rows.get(label, 0) + 1
         self.digests[member.name] = (hashing.hexdigest(), hashing.size)

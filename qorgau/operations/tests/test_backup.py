@@ -13,6 +13,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -159,9 +160,15 @@ def test_round_trip_of_a_populated_instance(committed_db, settings, tmp_path, ba
             "print(Event.objects.order_by('-pk').first().narrative);"
             "org = Organisation.objects.get(slug='demo');"
             f"user = User.objects.get(email={lawyer.email!r});"
-            "print('new case', services.create_case(org, user, region='kz-west').pk)"))
+            "print('new case', services.create_case(org, user, region='kz-west').pk);"
+            # the second factor survives the new data key (its secret was re-encrypted)
+            "from allauth.mfa.models import Authenticator;"
+            "from allauth.mfa.totp.internal.auth import TOTP;"
+            f"totp = Authenticator.objects.get(user=user, type='totp');"
+            f"print('code accepted', TOTP(totp).validate_code({_demo_code()!r}))"))
         assert shell.returncode == 0, shell.stderr[-3000:]
         assert demo.reference in shell.stdout and "after checkpoint" in shell.stdout
+        assert "code accepted True" in shell.stdout
         assert f"new case {Case.objects.order_by('-pk').first().pk + 1}" in shell.stdout
         assert qorgau(target, "verify").returncode == 0
         assert opened_hashes(tmp_path / "target" / "evidence", settings) == recorded
@@ -323,3 +330,10 @@ def test_a_large_evidence_file_streams_through(committed_db, settings, tmp_path,
         restored = peak_kib(target, "restore", str(archive))
     limit = baseline + size // 1024 // 3
     assert written < limit and restored < limit, (baseline, written, restored, size // 1024)
+
+
+def _demo_code() -> str:
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    from qorgau.demo.loader import TOTP_SECRET
+    return format_hotp_value(hotp_value(TOTP_SECRET, int(time.time()) // 30))

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyrage
 import pytest
+from allauth.mfa.models import Authenticator
 from cryptography.fernet import Fernet, InvalidToken
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -46,10 +48,12 @@ def _rotate(*args: str) -> str:
     return out.getvalue()
 
 
-def test_rotated_evidence_opens_without_the_old_key(settings, case, alice, evidence_dir):
+def test_rotated_evidence_opens_without_the_old_key(settings, case, alice, evidence_dir,
+                                                    consent_to):
     old, new = _key(), _key()
     settings.QORGAU_EVIDENCE_KEYS = [old]
     exhibit = _ingest(case, alice, b"what the neighbour saw\n" * 40)
+    consent_to(case, alice, "court")
     bundle = bundles.request_bundle(case, alice, "en", sees_restricted=True)
     assert bundle.status == Bundle.Status.DONE, bundle.message
     files = {p: p.read_bytes() for p in evidence_dir.rglob("*.age")}
@@ -91,15 +95,23 @@ def test_a_file_that_no_longer_matches_its_hash_is_reported_and_kept(settings, c
 
 def test_fields_of_every_app_move_to_the_new_data_key(settings, case, alice):
     old, new = generate_key(), generate_key()
-    settings.QORGAU_DATA_KEYS = [old]
+    first = list(settings.QORGAU_DATA_KEYS)  # what the personas' authenticators use
+    settings.QORGAU_DATA_KEYS = [old, *first]
     exhibit = _ingest(case, alice, b"a statement\n" * 5, "statement.txt")
-    settings.QORGAU_DATA_KEYS = [new, old]
+    settings.QORGAU_DATA_KEYS = [new, old, *first]
     out = _rotate("--fields-only")
     assert "evidence.Exhibit: 1 rows re-encrypted" in out
     assert "stored files" not in out
     with connection.cursor() as cursor:
         cursor.execute("SELECT title, original_name, metadata_json, salt FROM evidence_exhibit")
         tokens = [t for row in cursor.fetchall() for t in row]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT data FROM mfa_authenticator WHERE user_id = %s", [alice.pk])
+        for (data,) in cursor.fetchall():
+            data = json.loads(data) if isinstance(data, str) else data
+            tokens += [data[k] for k in ("secret", "seed") if k in data]
+    every = Authenticator.objects.count()  # TOTP and recovery codes of each persona
+    assert f"authenticators (second factor): {every} re-encrypted" in out
     for token in tokens:
         Fernet(new).decrypt(token.encode())
         with pytest.raises(InvalidToken):

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from qorgau.accounts import mfa_secrets
 from qorgau.cases.keyrotation import rotate_all
 from qorgau.operations.evidence_keys import rotate_files
 
@@ -25,6 +26,8 @@ class Command(BaseCommand):
         if not options["evidence_only"]:
             for label, count in rotate_all().items():
                 self.stdout.write(f"{label}: {count} rows re-encrypted")
+            count = mfa_secrets.rotate_all()
+            self.stdout.write(f"authenticators (second factor): {count} re-encrypted")
             self.stdout.write(self.style.SUCCESS("OK: all encrypted fields use the newest key"))
         if options["fields_only"]:
             return
