@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "qorgau.bundles",
     "qorgau.proceedings",
     "qorgau.consent",
+    "qorgau.insights",
     "qorgau.demo",
     "qorgau.operations",
     "django_tasks",

@@ -35,6 +35,8 @@ class Organisation(models.Model):
     region = models.CharField(_("region"), max_length=40, blank=True)
     # Survivor-facing use: a neutral name, title and icon, nothing that names the service.
     discreet = models.BooleanField(_("discreet mode"), default=False)
+    # A coalition: monitors see the suppressed sums of every organisation that shares.
+    shares_aggregates = models.BooleanField(_("shares anonymised aggregates"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

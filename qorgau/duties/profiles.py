@@ -117,6 +117,7 @@ class Rule:
     effective_to: date | None
     escalation_to: str | None
     escalation_template: str | None
+    measures: str | None = None  # which accountability metric it feeds (qorgau.insights)
 
     def in_force(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None
@@ -191,6 +192,7 @@ def _build_rule(raw: Mapping[str, Any], profile_id: str) -> Rule:
     effective = raw["effective"]
     return Rule(
         id=raw["id"], family=raw.get("family", raw["id"]), profile=profile_id,
+        measures=raw.get("measures"),
         title=raw["title"], trigger=Trigger.from_data(raw["trigger"]),
         duty_bearer=raw["duty_bearer"], satisfied_by=Match.from_data(raw["satisfied_by"]),
         not_applicable_if=(Match.from_data(raw["not_applicable_if"])

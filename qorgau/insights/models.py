@@ -1,0 +1,40 @@
+"""Counts kept on write: what each case contributes, and their running sums."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from qorgau.accounts.models import Organisation
+from qorgau.cases.models import Case
+
+
+class CaseFact(models.Model):
+    """One case's contribution to one count (replaced whenever the case changes)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    metric = models.CharField(max_length=40)
+    key = models.CharField(max_length=80)
+    period = models.CharField(max_length=7)  # "2024-Q3"
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["case", "metric", "key", "period"],
+                                               name="one_fact_per_case_and_cell")]
+
+
+class MetricCount(models.Model):
+    """The sum of the cases' facts for one organisation, region and profile: what the
+    dashboard reads (a few thousand rows, whatever the number of cases)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    region = models.CharField(max_length=40)
+    profile = models.CharField(max_length=20)
+    metric = models.CharField(max_length=40)
+    key = models.CharField(max_length=80)
+    period = models.CharField(max_length=7)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["organisation", "metric", "period", "region", "profile", "key"],
+            name="one_count_per_cell")]
