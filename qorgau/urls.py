@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("qorgau.evidence.urls")),
     path("", include("qorgau.bundles.urls")),
     path("", include("qorgau.proceedings.urls")),
+    path("", include("qorgau.insights.urls")),
     path("", include("qorgau.consent.urls")),
     path("", include("qorgau.consent.shared_urls")),
 ]

@@ -33,10 +33,17 @@ ASSIGNED = {"caseworker", "supervisor"}
 #   "public": anyone
 #   "shared": a case shared with the other organisation: its case-role members get the page,
 #             everyone else 404 (the sharing organisation's people too)
+#   "insights": the accountability figures: monitors (suppressed), supervisors and
+#             administrators (their organisation, exact); everyone else 404
 #   "skip": not ours to check here (third-party pages), with the reason
 CASE, MEMBER, PUBLIC, SHARED, SKIP = "case", "member", "public", "shared", "skip"
+INSIGHTS = "insights"
+INSIGHT_PERSONAS = {"monitor", "supervisor", "admin"}
 ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "cases:list": (MEMBER, ("GET",)),
+    "insights:dashboard": (INSIGHTS, ("GET",)),
+    "insights:download": (INSIGHTS, ("GET",)),
+    "insights:report": (INSIGHTS, ("GET",)),
     "cases:new": (MEMBER, ("GET",)),
     "duties:needs_action": (MEMBER, ("GET",)),
     "quick_exit": (PUBLIC, ("POST",)),
@@ -118,6 +125,9 @@ def world(db, org, other_org, alice, carol, dave, erin, frank, case, survivor, c
         if kind == SHARED:
             urls[name] = reverse(name, args=[share.pk])
             continue
+        if name == "insights:download":
+            urls[name] = reverse(name, args=["orders_issued", "csv"])
+            continue
         if kind != CASE:
             urls[name] = reverse(name)
             continue
@@ -166,6 +176,10 @@ def _expected(kind: str, persona: str, method: str, methods: tuple[str, ...]) ->
         return {302}  # to the login page
     if kind == MEMBER:  # older list pages ignore the method; newer ones answer 405
         return {200} if method in methods else {200, 405}
+    if kind == INSIGHTS:
+        if persona not in INSIGHT_PERSONAS:
+            return {404}
+        return {200} if method in methods else {405}
     if kind == SHARED:
         if persona != "other_org":
             return {404}

@@ -1,0 +1,216 @@
+"""The accountability dashboard: charts, tables, CSV/XLSX and a report PDF."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, override
+
+from qorgau.accounts.models import Membership, User
+from qorgau.cases import taxonomy
+from qorgau.cases.regions import KZ_REGIONS, PROFILES
+from qorgau.insights import charts, metrics, publication
+from qorgau.insights.models import MetricCount
+from qorgau.insights.suppression import ALL, Published
+
+INSIGHT_ROLES = ("monitor", "supervisor", "admin")
+FONTS = Path(settings.BASE_DIR) / "static" / "fonts"
+KEY_LABELS: dict[str, str] = {
+    "all": gettext_noop("Total"), "on_time": gettext_noop("Within the deadline"),
+    "late": gettext_noop("Late"), "none": gettext_noop("No response"),
+    "pending": gettext_noop("Not yet due"), "met": gettext_noop("Met"),
+    "breached": gettext_noop("Breached"), "police": gettext_noop("Police"),
+    "prosecutor": gettext_noop("Prosecutor"), "court": gettext_noop("Court"),
+    "organisation": gettext_noop("Our organisation"), "standard": gettext_noop("Standard"),
+    "elevated": gettext_noop("Elevated"), "medium": gettext_noop("Medium"),
+    "high": gettext_noop("High"), "very_high": gettext_noop("Very high"),
+    "unknown": gettext_noop("Unknown"),
+    **taxonomy.GBVIMS_TYPES,
+}
+
+
+class AuthedRequest(HttpRequest):
+    user: User
+
+
+@dataclass(frozen=True)
+class Filters:
+    year: int
+    region: str  # ALL or a region id
+    profile: str
+    bearer: str  # ALL or a duty bearer
+
+
+def _scope(request: AuthedRequest) -> tuple[publication.Scope, Membership]:
+    membership = (Membership.objects.filter(user=request.user, role__in=INSIGHT_ROLES)
+                  .select_related("organisation").order_by("organisation_id").first())
+    scope = membership and publication.scope_for(membership.organisation, membership.role)
+    if not scope or membership is None:
+        raise Http404
+    return scope, membership
+
+
+def _years(scope: publication.Scope) -> list[int]:
+    periods = (MetricCount.objects.filter(organisation_id__in=scope.organisation_ids)
+               .values_list("period", flat=True).distinct())
+    years = sorted({int(p[:4]) for p in periods}, reverse=True)
+    return years or [timezone.localdate().year]
+
+
+def _filters(request: HttpRequest, years: list[int]) -> Filters:
+    def pick(name: str, allowed: Any, default: str) -> str:
+        value = request.GET.get(name, default)
+        return value if value in allowed else default
+
+    year = pick("year", [str(y) for y in years], str(years[0]))
+    return Filters(int(year), pick("region", [ALL, *KZ_REGIONS], ALL),
+                   pick("profile", list(PROFILES), "kz"),
+                   pick("bearer", [ALL, *metrics.BEARERS], ALL))
+
+
+def label(key: str) -> str:
+    return _(KEY_LABELS.get(key, key))
+
+
+@dataclass
+class Card:
+    metric: metrics.Metric
+    columns: list[str]
+    rows: list[tuple[str, list[int | None]]]  # (label, values per column); total last
+    chart: charts.Chart
+    note: str
+    summary: str = ""
+
+
+def _card(cube: Published, metric: metrics.Metric, f: Filters) -> Card:
+    quarters = [f"{f.year}-{q}" for q in publication.QUARTERS]
+    columns = [q[-2:] for q in quarters] + [str(f.year)]
+    key_dim = cube.dims[2]
+    root = f.bearer if metric.id == "obligations_by_bearer" and f.bearer != ALL else ALL
+    keys = key_dim.children(root)
+    if keys == ["all"]:
+        keys = []
+    rows = [(label(k.split(".")[-1]) if "." in k else label(k),
+             [cube.get(f.region, p, k) for p in [*quarters, ALL]]) for k in keys]
+    totals = [cube.get(f.region, p, root) for p in [*quarters, ALL]]
+    if metric.id == "breaches_by_rule":
+        rows = [r for r in rows if any(v for v in r[1])]  # the rules that were breached
+    rows.append((_("Total"), totals))
+    series = [(name, values[:4]) for name, values in rows[:-1]] or [(_("Total"), totals[:4])]
+    chart = charts.stacked(columns[:4], totals[:4], series, _("hidden (small numbers)"))
+    summary = ""
+    if metric.id == "response_days":
+        histogram = {k: cube.get(f.region, ALL, k) for k in metrics.DAY_BUCKETS}
+        if any(v is None for v in histogram.values()) or totals[-1] is None:
+            summary = _("Median and 90th percentile: hidden (small numbers).")
+        elif totals[-1]:
+            known = {k: v or 0 for k, v in histogram.items()}
+            summary = _("Median: %(median)s days; 90th percentile: %(p90)s days.") % {
+                "median": metrics.percentile(known, 0.5), "p90": metrics.percentile(known, 0.9)}
+    return Card(metric, columns, rows, chart, _(metric.note) if metric.note else "", summary)
+
+
+def _cards(scope: publication.Scope, f: Filters) -> list[Card]:
+    return [_card(publication.cube(scope, m.id, f.profile, f.year), m, f)
+            for m in metrics.METRICS.values()]
+
+
+@login_required
+def dashboard(request: AuthedRequest) -> HttpResponse:
+    scope, membership = _scope(request)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    years = _years(scope)
+    f = _filters(request, years)
+    return render(request, "insights/dashboard.html", {
+        "cards": _cards(scope, f), "filters": f, "years": years, "scope": scope,
+        "organisation": membership.organisation, "k": publication.threshold(),
+        "regions": KZ_REGIONS, "profiles": PROFILES, "bearers": metrics.BEARERS,
+        "query": request.GET.urlencode(),
+    })
+
+
+def _table_rows(cube: Published, metric: metrics.Metric) -> list[list[Any]]:
+    """Every cell of the published cube, as rows (hidden cells empty, flagged)."""
+    rows = []
+    for (region, period, key), value in sorted(cube.cells.items()):
+        rows.append([metric.id, region, period, key,
+                     "" if value is None else value, "hidden" if value is None else ""])
+    return rows
+
+
+HEADER = ["metric", "region", "period", "key", "count", "suppressed"]
+
+
+@login_required
+def download(request: AuthedRequest, metric_id: str, fmt: str) -> HttpResponse:
+    scope, _membership = _scope(request)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    metric = metrics.METRICS.get(metric_id)
+    if metric is None or fmt not in ("csv", "xlsx"):
+        raise Http404
+    f = _filters(request, _years(scope))
+    rows = _table_rows(publication.cube(scope, metric.id, f.profile, f.year), metric)
+    name = f"qorgau-{metric.id}-{f.profile}-{f.year}.{fmt}"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+        response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.title = metric.id[:31]
+        sheet.append(HEADER)
+        for row in rows:
+            sheet.append(row)
+        data = io.BytesIO()
+        book.save(data)
+        response = HttpResponse(data.getvalue(), content_type=(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def report_pdf(request: AuthedRequest) -> HttpResponse:
+    scope, membership = _scope(request)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    f = _filters(request, _years(scope))
+    language = request.GET.get("lang", "ru")
+    if language not in ("ru", "kk", "en"):
+        language = "ru"
+    from weasyprint import HTML  # needs the system's Pango; imported only when used
+
+    with override(language):
+        html = render_to_string("insights/report_pdf.html", {
+            "cards": _cards(scope, f), "filters": f, "scope": scope,
+            "organisation": membership.organisation, "k": publication.threshold(),
+            "region_label": _(KZ_REGIONS[f.region]) if f.region != ALL else _("All regions"),
+            "profile_label": _(PROFILES[f.profile]), "language": language,
+            "generated": timezone.localdate(),
+            "font_regular": (FONTS / "DejaVuSerif.ttf").as_uri(),
+            "font_bold": (FONTS / "DejaVuSerif-Bold.ttf").as_uri(),
+        })
+    pdf = HTML(string=html).write_pdf()
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="qorgau-accountability-{f.year}-{f.region}.pdf"')
+    return response
