@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from qorgau.cases.taxonomy import GBVIMS_TYPES
+
 
 def gettext_noop(message: str) -> str:
     return message
@@ -216,3 +218,18 @@ def diff(old: Iterable[tuple[tuple[str, str, str], int]],
     for key, count in old:
         delta[key] -= count
     return {key: count for key, count in delta.items() if count}
+
+
+# What the keys of the breakdowns are called (translated where shown).
+KEY_LABELS: dict[str, str] = {
+    "all": gettext_noop("Total"), "on_time": gettext_noop("Within the deadline"),
+    "late": gettext_noop("Late"), "none": gettext_noop("No response"),
+    "pending": gettext_noop("Not yet due"), "met": gettext_noop("Met"),
+    "breached": gettext_noop("Breached"), "police": gettext_noop("Police"),
+    "prosecutor": gettext_noop("Prosecutor"), "court": gettext_noop("Court"),
+    "organisation": gettext_noop("Our organisation"), "standard": gettext_noop("Standard"),
+    "elevated": gettext_noop("Elevated"), "medium": gettext_noop("Medium"),
+    "high": gettext_noop("High"), "very_high": gettext_noop("Very high"),
+    "unknown": gettext_noop("Unknown"),
+    **GBVIMS_TYPES,
+}

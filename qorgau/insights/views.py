@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,29 +16,19 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, override
+from django.utils.translation import override
 
 from qorgau.accounts.models import Membership, User
-from qorgau.cases import taxonomy
+from qorgau.cases import services as case_services
+from qorgau.cases.access import get_case_for_user
 from qorgau.cases.regions import KZ_REGIONS, PROFILES
-from qorgau.insights import charts, metrics, publication
+from qorgau.insights import charts, metrics, picture, publication
+from qorgau.insights.case_picture import marks as case_picture_marks
 from qorgau.insights.models import MetricCount
 from qorgau.insights.suppression import ALL, Published
 
 INSIGHT_ROLES = ("monitor", "supervisor", "admin")
 FONTS = Path(settings.BASE_DIR) / "static" / "fonts"
-KEY_LABELS: dict[str, str] = {
-    "all": gettext_noop("Total"), "on_time": gettext_noop("Within the deadline"),
-    "late": gettext_noop("Late"), "none": gettext_noop("No response"),
-    "pending": gettext_noop("Not yet due"), "met": gettext_noop("Met"),
-    "breached": gettext_noop("Breached"), "police": gettext_noop("Police"),
-    "prosecutor": gettext_noop("Prosecutor"), "court": gettext_noop("Court"),
-    "organisation": gettext_noop("Our organisation"), "standard": gettext_noop("Standard"),
-    "elevated": gettext_noop("Elevated"), "medium": gettext_noop("Medium"),
-    "high": gettext_noop("High"), "very_high": gettext_noop("Very high"),
-    "unknown": gettext_noop("Unknown"),
-    **taxonomy.GBVIMS_TYPES,
-}
 
 
 class AuthedRequest(HttpRequest):
@@ -80,7 +71,7 @@ def _filters(request: HttpRequest, years: list[int]) -> Filters:
 
 
 def label(key: str) -> str:
-    return _(KEY_LABELS.get(key, key))
+    return _(metrics.KEY_LABELS.get(key, key))
 
 
 @dataclass
@@ -214,3 +205,24 @@ def report_pdf(request: AuthedRequest) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="qorgau-accountability-{f.year}-{f.region}.pdf"')
     return response
+
+
+@login_required
+def case_picture(request: AuthedRequest, ref: str) -> HttpResponse:
+    """The case at a glance (SVG): a fragment for the case page, or a page to print."""
+    case = get_case_for_user(request, ref)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    since = None
+    if request.GET.get("since", "").isdigit():
+        since = date(max(1900, min(int(request.GET["since"]), 2100)), 1, 1)
+    marks = case_picture_marks(case, bool(getattr(case, "sees_restricted", False)))
+    drawing = picture.draw(marks, timezone.localdate(), since)
+    fragment = bool(getattr(request, "htmx", False))
+    if not fragment:
+        case_services.record_view(case, request.user, "picture")
+    years = sorted({m.start.year for m in marks})
+    return render(request, "insights/_picture.html" if fragment else "insights/picture.html", {
+        "case": case, "picture": drawing, "since": since, "years": years,
+        "lanes": [(lane, _(label)) for lane, label in picture.LANES],
+    })

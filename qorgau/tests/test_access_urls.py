@@ -21,6 +21,7 @@ from qorgau.duties import services as duty_services
 from qorgau.duties import urls as duty_urls
 from qorgau.evidence import services as evidence_services
 from qorgau.evidence import urls as evidence_urls
+from qorgau.insights import urls as insight_urls
 from qorgau.proceedings import services as proceeding_services
 from qorgau.proceedings import urls as proceeding_urls
 from qorgau.risk import services as risk_services
@@ -28,8 +29,10 @@ from qorgau.risk import urls as risk_urls
 
 URLCONFS = {"cases": case_urls, "duties": duty_urls, "risk": risk_urls,
             "evidence": evidence_urls, "proceedings": proceeding_urls,
-            "bundles": bundle_urls, "consent": consent_urls}
-CASE_INDEPENDENT = {"cases:list", "cases:new", "duties:needs_action"}
+            "bundles": bundle_urls, "consent": consent_urls, "insights": insight_urls}
+CASE_INDEPENDENT = {"cases:list", "cases:new", "duties:needs_action",
+                    # the organisation's counts, never one case (test_authorization_matrix)
+                    "insights:dashboard", "insights:report", "insights:download"}
 
 
 def _all_patterns() -> list[tuple[str, URLPattern]]:

@@ -55,6 +55,7 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "cases:parties": (CASE, ("GET", "POST")),
     "cases:party_edit": (CASE, ("GET", "POST")),
     "cases:ledger": (CASE, ("GET",)),
+    "insights:case_picture": (CASE, ("GET",)),
     "duties:case": (CASE, ("GET",)),
     "duties:letter_new": (CASE, ("POST",)),
     "duties:letter": (CASE, ("GET", "POST")),
