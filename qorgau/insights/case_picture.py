@@ -45,8 +45,8 @@ def marks(case: Case, sees_restricted: bool) -> list[Mark]:
         label = _label(event, when)
         approx = " approx" if end is not None else ""
         if kind.group == "abuse":
-            found.append(Mark("abuse", start, end, ("severe" if kind.severe else "incident") + approx,
-                              label))
+            css = ("severe" if kind.severe else "incident") + approx
+            found.append(Mark("abuse", start, end, css, label))
         elif event.kind in ("order_issued", "order_extended"):
             days = (event.attributes or {}).get("valid_days")
             found.append(Mark("orders", start, order_end(start, days if isinstance(days, int)
