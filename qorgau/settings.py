@@ -243,6 +243,11 @@ if ENV.get("QORGAU_CACHE_URL"):
                          "LOCATION": ENV["QORGAU_CACHE_URL"]}
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key", "login": "30/m/ip"}
 
+# Accountability figures that leave an organisation: counts below K are hidden (with the
+# counts that would reveal them); a suppressed table is recomputed at most every N seconds.
+QORGAU_SUPPRESSION_K = int(ENV.get("QORGAU_SUPPRESSION_K", "5"))
+QORGAU_INSIGHTS_CACHE_SECONDS = int(ENV.get("QORGAU_INSIGHTS_CACHE_SECONDS", "600"))
+
 # Quick exit: where the control sends her (the page replaces itself in the history).
 QORGAU_QUICK_EXIT_URL = ENV.get("QORGAU_QUICK_EXIT_URL", "https://www.google.com/search?q=weather")
 

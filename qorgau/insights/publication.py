@@ -3,9 +3,11 @@ leave it (monitors, coalitions, anything exported for them)."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Sum
 
 from qorgau.accounts.models import Organisation
@@ -65,13 +67,28 @@ def keys_dimension(metric: metrics.Metric, profile: str) -> Dimension:
 
 
 def cube(scope: Scope, metric_id: str, profile: str, year: int) -> Published:
+    """The published cube. Suppressed cubes are kept in the shared cache for
+    QORGAU_INSIGHTS_CACHE_SECONDS (the audit is the costly part; quarterly figures a few
+    minutes old are fine, and fewer recomputations leave less to difference over time)."""
+    if not scope.suppressed:
+        return _build(scope, metric_id, profile, year)
+    ids = hashlib.sha256(",".join(map(str, scope.organisation_ids)).encode()).hexdigest()[:16]
+    key = f"insights:cube:{ids}:{metric_id}:{profile}:{year}:{threshold()}"
+    cached = cache.get(key)
+    if cached is None:
+        cached = _build(scope, metric_id, profile, year)
+        cache.set(key, cached, getattr(settings, "QORGAU_INSIGHTS_CACHE_SECONDS", 600))
+    return cached
+
+
+def _build(scope: Scope, metric_id: str, profile: str, year: int) -> Published:
     metric = metrics.METRICS[metric_id]
     dims = [regions_dimension(), periods_dimension(year), keys_dimension(metric, profile)]
     known = [set(d.parent) for d in dims]
     leaves: dict[Coord, int] = {}
     rows = (MetricCount.objects
             .filter(organisation_id__in=scope.organisation_ids, metric=metric_id,
-                    profile=profile, period__startswith=f"{year}-")
+                    profile=profile, period__gte=f"{year}-Q1", period__lte=f"{year}-Q4")
             .values_list("region", "period", "key").annotate(total=Sum("count")))
     for region, period, key, total in rows:
         coord = (region, period, key)

@@ -147,26 +147,48 @@ def _complete_equations(cells: Mapping[Coord, int], eqs: list[tuple[Coord, list[
 
 def _determined(cells: Mapping[Coord, int], eqs: list[tuple[Coord, list[Coord]]],
                 hidden: set[Coord], k: int) -> list[Coord]:
-    """Hidden counts below k that the shown cells and the equations fix to one value."""
-    order = sorted(hidden)
-    index = {c: i for i, c in enumerate(order)}
-    rows = []
+    """Hidden counts below k that the shown cells and the equations fix to one value.
+
+    Equations that share no hidden cell are independent, so each connected group of hidden
+    cells is solved on its own (small matrices instead of one large one)."""
+    parent = {c: c for c in hidden}
+
+    def root(c: Coord) -> Coord:
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    rows: list[list[Coord]] = []
     for total, parts in eqs:
-        row = np.zeros(len(order))
-        for coef, member in [(1.0, total), *[(-1.0, p) for p in parts]]:
-            if member in index:
-                row[index[member]] += coef
-        if row.any():
-            rows.append(row)
-    if not rows:
-        return [c for c in order if 0 < cells[c] < k]
-    matrix = np.array(rows)
-    # Directions the hidden cells can move in together without changing a shown figure:
-    # the null space of the equations. A cell with no component there is determined.
-    values, vectors = np.linalg.eigh(matrix.T @ matrix)
-    free = vectors[:, values < 1e-9 * max(1.0, float(values.max()))]
-    movable = np.abs(free).max(axis=1) > 1e-9 if free.size else np.zeros(len(order), bool)
-    return [c for c in order if 0 < cells[c] < k and not movable[index[c]]]
+        members = [m for m in (total, *parts) if m in hidden]
+        if not members:
+            continue
+        rows.append([total, *parts])
+        first = root(members[0])
+        for m in members[1:]:
+            parent[root(m)] = first
+    groups: dict[Coord, list[list[Coord]]] = {}
+    for row in rows:
+        groups.setdefault(root(next(m for m in row if m in hidden)), []).append(row)
+    solved = []
+    for group_rows in groups.values():
+        order = sorted({m for row in group_rows for m in row if m in hidden})
+        index = {c: i for i, c in enumerate(order)}
+        matrix = np.zeros((len(group_rows), len(order)))
+        for r, (total, *parts) in enumerate(group_rows):
+            for coef, member in [(1.0, total), *[(-1.0, m) for m in parts]]:
+                if member in index:
+                    matrix[r, index[member]] += coef
+        # Directions the hidden cells can move in together without changing a shown
+        # figure: the null space of the equations. A cell with no part in it is determined.
+        values, vectors = np.linalg.eigh(matrix.T @ matrix)
+        free = vectors[:, values < 1e-9 * max(1.0, float(values.max()))]
+        movable = (np.abs(free).max(axis=1) > 1e-9 if free.size
+                   else np.zeros(len(order), bool))
+        solved += [c for c in order if 0 < cells[c] < k and not movable[index[c]]]
+    # A hidden cell in no equation at all is not constrained by anything shown.
+    return sorted(solved)
 
 
 def _hide_beside(cells: Mapping[Coord, int], eqs: list[tuple[Coord, list[Coord]]],
