@@ -9,9 +9,9 @@ go through the real law (engine.derive with the kz profile) and the real metrics
 (metrics.case_facts); their sums are loaded with COPY into insights_metriccount. Then it
 times the monitor's dashboard (every metric's cube, suppression and its audit, the page
 rendered) through the view itself, p50/p95 over --runs, cold (the shared cache emptied
-first) and cached (what monitors get within QORGAU_INSIGHTS_CACHE_SECONDS). The baseline, measured in the same
-run, is the database part alone: the rows every cube reads. It prints the plan of that
-query. The database given is dropped and re-created unless --reuse.
+first) and cached (what monitors get within QORGAU_INSIGHTS_CACHE_SECONDS). The baseline,
+measured in the same run, is the database part alone: the rows every cube reads. It prints
+the plan of that query. The database given is dropped and re-created unless --reuse.
 """
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ def main() -> None:
         request = factory.get("/insights/", {"year": str(args.year)})
         request.user = monitor
         request.session = {}  # type: ignore[assignment]
-        response = views.dashboard(request)
+        response = views.dashboard(request)  # type: ignore[arg-type]
         assert response.status_code == 200
 
     slowest: dict[str, float] = {}
