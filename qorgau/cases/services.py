@@ -39,6 +39,8 @@ READ_ACTIONS = frozenset({"case.view", "case.export", "case.import", "letter.exp
                           "duties.recompute", "exhibit.view", "exhibit.download",
                           "exhibit.derivative", "exhibit.export", "bundle.download"})
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
+# The last entry of an erased case: every subject written before it counts as removed.
+ERASE_ACTION = "case.erase"
 
 
 def _lock(case: Case) -> None:
@@ -75,6 +77,9 @@ def _append(
     """Append one entry to the case's chain. Call inside the writing transaction."""
     assert transaction.get_connection().in_atomic_block, "ledger writes need a transaction"
     _lock(case)
+    if action != ERASE_ACTION and Case.objects.filter(
+            pk=case.pk, status=Case.Status.ERASED).exists():
+        raise ValidationError(_("This case has been erased; nothing more can be recorded."))
     detail = dict(detail or {})
     last = (
         LedgerEntry.objects.filter(case=case).order_by("-seq").values_list("seq", "hash").first()
@@ -153,12 +158,20 @@ def create_case(
 
 
 @transaction.atomic
-def set_status(case: Case, by: User, status: str) -> Case:
-    if status not in Case.Status.values:
+def set_status(case: Case, by: User | None, status: str) -> Case:
+    """Open or close a case; receivers of `status_changed` (the retention clock) follow."""
+    if status not in (Case.Status.OPEN, Case.Status.CLOSED):
         raise ValidationError({"status": _("Unknown status.")})
+    _lock(case)
+    case.refresh_from_db(fields=["status"])
+    if case.status == Case.Status.ERASED:
+        raise ValidationError(_("This case has been erased; nothing more can be recorded."))
+    if case.status == status:
+        return case
     case.status = status
     case.save(update_fields=["status"])
     _append(case, by, "case.status", records.subject(case), records.case_record(case))
+    signals.status_changed.send(sender=Case, case=case, by=by)
     return case
 
 
