@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("qorgau.evidence.urls")),
     path("", include("qorgau.bundles.urls")),
     path("", include("qorgau.proceedings.urls")),
+    path("", include("qorgau.retention.urls")),
 ]

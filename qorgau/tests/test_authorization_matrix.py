@@ -28,10 +28,13 @@ ASSIGNED = {"caseworker", "supervisor"}
 
 # name -> (kind, methods that answer for the assigned)
 #   "case": takes the case; assigned: 200 (or 405 for a method it does not take); others 404
+#   "managed": a case page where assigned people see (GET) and only a supervisor or
+#              administrator acts (POST; 403 to other assignees, who already see the case)
 #   "member": any logged-in user: 200; anonymous: login
 #   "public": anyone
 #   "skip": not ours to check here (third-party pages), with the reason
-CASE, MEMBER, PUBLIC, SKIP = "case", "member", "public", "skip"
+CASE, MANAGED, MEMBER, PUBLIC, SKIP = "case", "managed", "member", "public", "skip"
+MANAGERS = {"supervisor", "admin"}
 ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "cases:list": (MEMBER, ("GET",)),
     "cases:new": (MEMBER, ("GET",)),
@@ -64,6 +67,7 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "proceedings:list": (CASE, ("GET", "POST")),
     "proceedings:detail": (CASE, ("GET", "POST")),
     "proceedings:report": (CASE, ("GET",)),
+    "retention:case": (MANAGED, ("GET", "POST")),
 }
 THIRD_PARTY = ("admin:", "account_", "set_language", "mfa_", "socialaccount_", "django_")
 
@@ -100,7 +104,7 @@ def world(db, org, alice, carol, dave, erin, frank, case, survivor):
            "proceedings": proceeding.pk}
     urls = {}
     for name, (kind, _methods) in ROUTES.items():
-        if kind != CASE:
+        if kind not in (CASE, MANAGED):
             urls[name] = reverse(name)
             continue
         app = name.split(":")[0]
@@ -148,6 +152,8 @@ def _expected(kind: str, persona: str, method: str, methods: tuple[str, ...]) ->
         return {404}
     if method not in methods:
         return {405}
+    if kind == MANAGED and method == "POST" and persona not in MANAGERS:
+        return {403}
     return {200, 302}  # a page, or a form's redirect
 
 
