@@ -49,6 +49,14 @@ def _lock(case: Case) -> None:
         list(Case.objects.select_for_update().filter(pk=case.pk).values_list("pk"))
 
 
+def _locked_status(case: Case) -> str | None:
+    """The case's stored status, read under the writers' lock (one query)."""
+    rows = Case.objects.filter(pk=case.pk)
+    if connection.vendor == "postgresql":
+        rows = rows.select_for_update()
+    return rows.values_list("status", flat=True).first()
+
+
 def append(
     case: Case,
     actor: User | None,
@@ -76,9 +84,7 @@ def _append(
 ) -> LedgerEntry:
     """Append one entry to the case's chain. Call inside the writing transaction."""
     assert transaction.get_connection().in_atomic_block, "ledger writes need a transaction"
-    _lock(case)
-    if action != ERASE_ACTION and Case.objects.filter(
-            pk=case.pk, status=Case.Status.ERASED).exists():
+    if _locked_status(case) == Case.Status.ERASED and action != ERASE_ACTION:
         raise ValidationError(_("This case has been erased; nothing more can be recorded."))
     detail = dict(detail or {})
     last = (

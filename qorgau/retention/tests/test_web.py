@@ -47,6 +47,13 @@ def test_assignees_see_the_page_but_only_managers_act(client, case, alice, carol
                                     ).content.decode()
 
 
+def test_the_case_page_cannot_mark_a_case_erased(client, case, alice, survivor):
+    client.force_login(alice)
+    client.post(reverse("cases:status", args=[case.reference]), {"status": "erased"})
+    case.refresh_from_db()
+    assert case.status == Case.Status.OPEN and Party.objects.filter(case=case).exists()
+
+
 def test_close_hold_lift_and_reopen_through_the_page(client, case, carol):
     client.force_login(carol)
     assert client.post(page(case), {"action": "close"}).status_code == 302
