@@ -30,6 +30,7 @@ class EraseForm(forms.Form):
         help_text=_("Erasure cannot be undone."))
 
     def __init__(self, *args: Any, reference: str, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "erase_%s")  # the hold form on the same page has `reason`
         super().__init__(*args, **kwargs)
         self.reference = reference
         set_choices(self, "reason", list(services.reason_choices()))

@@ -60,13 +60,15 @@ def test_close_hold_lift_and_reopen_through_the_page(client, case, carol):
     clock = RetentionClock.objects.get(case=case)
     html = client.get(page(case)).content.decode()
     assert clock.retain_until.strftime("%Y") in html and "Erase the case" in html
+    # Not due, and a supervisor: told who may erase early, and no form that would refuse.
+    assert "only an administrator can erase" in html and 'value="erase"' not in html
 
     response = client.post(page(case), {"action": "hold", "reason": "  "})
     assert response.status_code == 200 and "Nothing was saved" in response.content.decode()
     assert not LegalHold.objects.exists()
     client.post(page(case), {"action": "hold", "reason": "Appeal pending"})
     html = client.get(page(case)).content.decode()
-    assert "Appeal pending" in html and 'value="erase"' not in html  # held: no erasure
+    assert "Appeal pending" in html and "Erase the case" not in html  # held: no erasure
 
     client.post(page(case), {"action": "lift", "lift_reason": "Appeal decided"})
     assert LegalHold.objects.get().lifted_by == carol
@@ -107,6 +109,7 @@ def test_an_admin_erases_early_at_the_survivors_request(client, case, alice, adm
     client.force_login(admin)
     html = client.get(page(case)).content.decode()
     assert "As an administrator you can erase the case now" in html
+    assert 'value="erase"' in html and 'id="erase_reason"' in html
     response = client.post(page(case), {"action": "erase", "reason": policy.SURVIVOR_REQUEST,
                                         "confirm": case.reference})
     assert response.status_code == 302
