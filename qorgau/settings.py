@@ -58,9 +58,10 @@ INSTALLED_APPS = [
     "qorgau.duties",
     "qorgau.risk",
     "qorgau.evidence",
+    "qorgau.consent",  # before bundles, which are made under a grant
     "qorgau.bundles",
     "qorgau.proceedings",
-    "qorgau.consent",
+    "qorgau.retention",
     "qorgau.insights",
     "qorgau.demo",
     "qorgau.operations",
@@ -187,6 +188,12 @@ QORGAU_PROFILES_DIR = Path(ENV.get("QORGAU_PROFILES_DIR", BASE_DIR / "profiles")
 
 # Risk instruments (items, scoring rules, licences); checked at start-up.
 QORGAU_INSTRUMENTS_DIR = Path(ENV.get("QORGAU_INSTRUMENTS_DIR", BASE_DIR / "instruments"))
+
+# Months a closed case is kept before it is due for erasure (organisations may set their
+# own, `retention-policy`); 84 = seven years, see docs/retention.md.
+QORGAU_RETENTION_MONTHS = int(ENV.get("QORGAU_RETENTION_MONTHS", "84"))
+if QORGAU_RETENTION_MONTHS < 1:
+    raise ConfigurationError("QORGAU_RETENTION_MONTHS must be at least 1")
 
 # Evidence: originals encrypted with age, content-addressed. "local" (a folder) or "s3"
 # (any S3-compatible store: QORGAU_S3_BUCKET, QORGAU_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, ...).

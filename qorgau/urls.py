@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("qorgau.insights.urls")),
     path("", include("qorgau.consent.urls")),
     path("", include("qorgau.consent.shared_urls")),
+    path("", include("qorgau.retention.urls")),
 ]

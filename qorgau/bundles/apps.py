@@ -7,6 +7,7 @@ class BundlesConfig(AppConfig):
 
     def ready(self) -> None:
         from qorgau.bundles import services
-        from qorgau.cases import records
+        from qorgau.cases import erasure, records
 
         records.register(services.bundle_records)
+        erasure.register(services.erase_case_records)

@@ -16,6 +16,7 @@ from django_tasks import task
 from qorgau.accounts.models import User
 from qorgau.bundles import build as builder
 from qorgau.bundles.models import Bundle
+from qorgau.cases import erasure
 from qorgau.cases import services as case_services
 from qorgau.cases.models import Case
 from qorgau.consent import rules as consent_rules
@@ -41,6 +42,19 @@ def bundle_records(case_id: int) -> dict[str, Any]:
     """For `verify`: finished bundles as the ledger vouches for them."""
     return {f"bundle:{b.pk}": bundle_record(b)
             for b in Bundle.objects.filter(case_id=case_id, status=Bundle.Status.DONE)}
+
+
+def erase_case_records(case: Case) -> dict[str, int]:
+    """Eraser (qorgau.cases.erasure): bundles; their encrypted ZIPs go after the commit."""
+    bundles = Bundle.objects.filter(case=case)
+    names = [name for name in bundles.values_list("object_name", flat=True) if name]
+    # A bundle still being built has no name yet; its build finds the case erased and
+    # removes what it stored (build_bundle).
+    names += [f"{case.pk}/bundle-{pk}.zip.age" for pk in bundles.values_list("pk", flat=True)]
+    counts = erasure.delete(bundles)
+    transaction.on_commit(lambda: evidence.remove_objects(
+        sorted(set(names)), lambda name: Bundle.objects.filter(object_name=name).exists()))
+    return counts
 
 
 def require_court_grant(case: Case, grant_id: int | None) -> consent.ConsentGrant:

@@ -12,9 +12,9 @@ from qorgau.cases.models import Case, CaseAssignment
 def get_case_for_user(request: HttpRequest, ref: str, write: bool = False) -> Case:
     """The case `ref` if the user is assigned to it with a case role; else 404.
 
-    The returned case carries `access` ("write"/"read"), `viewer_role` and
-    `sees_restricted`. A read-only assignee asking to write gets 403: the case is
-    already visible to them, so refusing does not reveal it.
+    An erased case is 404 to everyone. The returned case carries `access` ("write"/"read"),
+    `viewer_role` and `sees_restricted`. A read-only assignee asking to write gets 403: the
+    case is already visible to them, so refusing does not reveal it.
     """
     user = request.user
     if not user.is_authenticated:
@@ -26,6 +26,7 @@ def get_case_for_user(request: HttpRequest, ref: str, write: bool = False) -> Ca
             case__organisation__memberships__user=user,
             case__organisation__memberships__role__in=CASE_ROLES,
         )
+        .exclude(case__status=Case.Status.ERASED)
         .select_related("case", "case__organisation")
         .values_list("access", "case__organisation__memberships__role", "case_id")
         .first()

@@ -217,7 +217,8 @@ def build_schema() -> dict[str, Any]:
                                        maxLength=Case._meta.get_field("reference").max_length),
                     "profile": _enum(PROFILES, description="Jurisdiction profile."),
                     "region": _enum(KZ_REGIONS, description="Region."),
-                    "status": _enum(Case.Status.values, description="Status."),
+                    "status": _enum([Case.Status.OPEN, Case.Status.CLOSED],
+                                    description="Status."),  # never erased
                 },
             },
             "parties": {"type": "array", "items": {"$ref": "#/$defs/party"}},

@@ -54,6 +54,11 @@ def set_choices(form: forms.Form, name: str, choices: list[tuple[Any, Any]]) -> 
     field.choices = choices
 
 
+# What a user may choose; only erasure (qorgau.retention) makes a case erased.
+LIVE_STATUSES = [(value, label) for value, label in Case.Status.choices
+                 if value != Case.Status.ERASED]
+
+
 def apply_service_error(form: forms.Form, error: ValidationError) -> None:
     """Show a service's ValidationError on the form: on its field if the form has it."""
     if hasattr(error, "error_dict"):
@@ -72,7 +77,7 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        set_choices(self, "status", [("", _("Any status")), *Case.Status.choices])
+        set_choices(self, "status", [("", _("Any status")), *LIVE_STATUSES])
         set_choices(self, "region", [("", _("Any region")), *region_choices()])
 
 
@@ -103,7 +108,7 @@ class NewCaseForm(forms.Form):
 
 
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(choices=Case.Status.choices)
+    status = forms.ChoiceField(choices=LIVE_STATUSES)
 
 
 class PartyForm(forms.Form):

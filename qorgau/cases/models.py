@@ -25,20 +25,24 @@ def _choices(mapping: dict[str, str]) -> list[tuple[str, Any]]:
 
 class CaseQuerySet(models.QuerySet["Case"]):
     def visible_to(self, user: Any) -> CaseQuerySet:
-        """Cases the user is assigned to, in an organisation where they hold a case role."""
+        """Cases the user is assigned to, in an organisation where they hold a case role.
+
+        Erased cases are never visible (their assignments are gone too)."""
         if not getattr(user, "is_authenticated", False):
             return self.none()
         return self.filter(
             assignments__user=user,
             organisation__memberships__user=user,
             organisation__memberships__role__in=CASE_ROLES,
-        )
+        ).exclude(status=Case.Status.ERASED)
 
 
 class Case(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
+        # Personal data removed; the row and the ledger remain (qorgau.retention).
+        ERASED = "erased", _("Erased")
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cases")
     reference = models.CharField(_("reference"), max_length=32, unique=True)

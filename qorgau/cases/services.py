@@ -40,12 +40,22 @@ READ_ACTIONS = frozenset({"case.view", "case.export", "case.import", "letter.exp
                           "exhibit.derivative", "exhibit.export", "bundle.download",
                           "share.view"})
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
+# The last entry of an erased case: every subject written before it counts as removed.
+ERASE_ACTION = "case.erase"
 
 
 def _lock(case: Case) -> None:
     """Serialise writers of one case (SQLite's IMMEDIATE transactions already do)."""
     if connection.vendor == "postgresql":
         list(Case.objects.select_for_update().filter(pk=case.pk).values_list("pk"))
+
+
+def _locked_status(case: Case) -> str | None:
+    """The case's stored status, read under the writers' lock (one query)."""
+    rows = Case.objects.filter(pk=case.pk)
+    if connection.vendor == "postgresql":
+        rows = rows.select_for_update()
+    return rows.values_list("status", flat=True).first()
 
 
 def append(
@@ -75,7 +85,8 @@ def _append(
 ) -> LedgerEntry:
     """Append one entry to the case's chain. Call inside the writing transaction."""
     assert transaction.get_connection().in_atomic_block, "ledger writes need a transaction"
-    _lock(case)
+    if _locked_status(case) == Case.Status.ERASED and action != ERASE_ACTION:
+        raise ValidationError(_("This case has been erased; nothing more can be recorded."))
     detail = dict(detail or {})
     last = (
         LedgerEntry.objects.filter(case=case).order_by("-seq").values_list("seq", "hash").first()
@@ -154,12 +165,20 @@ def create_case(
 
 
 @transaction.atomic
-def set_status(case: Case, by: User, status: str) -> Case:
-    if status not in Case.Status.values:
+def set_status(case: Case, by: User | None, status: str) -> Case:
+    """Open or close a case; receivers of `status_changed` (the retention clock) follow."""
+    if status not in (Case.Status.OPEN, Case.Status.CLOSED):
         raise ValidationError({"status": _("Unknown status.")})
+    _lock(case)
+    case.refresh_from_db(fields=["status"])
+    if case.status == Case.Status.ERASED:
+        raise ValidationError(_("This case has been erased; nothing more can be recorded."))
+    if case.status == status:
+        return case
     case.status = status
     case.save(update_fields=["status"])
     _append(case, by, "case.status", records.subject(case), records.case_record(case))
+    signals.status_changed.send(sender=Case, case=case, by=by)
     return case
 
 

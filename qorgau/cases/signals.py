@@ -5,3 +5,7 @@ from django.dispatch import Signal
 # Sent after events of a case were written, before the transaction commits: receivers that
 # keep derived data (obligations) write it in the same transaction. Arguments: case, by.
 events_changed = Signal()
+
+# Sent after a case was opened or closed, before the transaction commits (the retention
+# clock starts or stops in the same transaction). Arguments: case (its new status), by.
+status_changed = Signal()

@@ -8,7 +8,7 @@ from typing import Any
 
 from qorgau.cases import ledger, records
 from qorgau.cases.models import Case, CaseAssignment, Event, LedgerEntry, Party
-from qorgau.cases.services import READ_ACTIONS, ledger_entry
+from qorgau.cases.services import ERASE_ACTION, READ_ACTIONS, ledger_entry
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,11 @@ def verify_case(case_id: int, reference: str) -> CaseReport:
                     problem = ledger.Problem(entry.seq, "read entry differs from its digest")
                     break
                 continue
+            if entry.action == ERASE_ACTION:
+                # Erasure removed every record of the case written so far; only the case
+                # row (the tombstone this entry records) remains.
+                for subject, write in latest.items():
+                    latest[subject] = ledger.Write(write.seq, {}, "", removed=True)
             latest[entry.subject] = ledger.Write(
                 entry.seq, entry.detail, entry.payload_digest,
                 removed=entry.action.endswith(".remove"),

@@ -20,6 +20,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import CASE_ROLES, Membership, Organisation, User
+from qorgau.cases import erasure
 from qorgau.cases import services as case_services
 from qorgau.cases.models import Case
 from qorgau.consent import rules
@@ -286,3 +287,9 @@ def view_share(user: User, pk: int) -> CaseShare:
     case_services.append(share.case, user, "share.view", subject(share), detail={
         "share": share.pk, "grant": share.grant_id, "organisation": share.organisation_id})
     return share
+
+
+def erase_case_records(case: Case) -> dict[str, int]:
+    """Eraser (qorgau.cases.erasure): shares, then the grants they relied on."""
+    return erasure.delete(CaseShare.objects.filter(case=case),
+                          ConsentGrant.objects.filter(case=case))

@@ -6,7 +6,7 @@ class DutiesConfig(AppConfig):
     label = "duties"
 
     def ready(self) -> None:
-        from qorgau.cases import records, signals
+        from qorgau.cases import erasure, records, signals
         from qorgau.duties import services
 
         # A broken profile is a start-up error, not a surprise on a case page.
@@ -14,3 +14,4 @@ class DutiesConfig(AppConfig):
         signals.events_changed.connect(services.on_events_changed,
                                        dispatch_uid="duties.refresh")
         records.register(services.letter_records)
+        erasure.register(services.erase_case_records)

@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import User
-from qorgau.cases import ledger, taxonomy
+from qorgau.cases import erasure, ledger, taxonomy
 from qorgau.cases import services as case_services
 from qorgau.cases.dates import DateError, DateSpan
 from qorgau.cases.models import Case, Event, EventLink
@@ -176,6 +176,11 @@ def letter_records(case_id: int) -> dict[str, Any]:
     """For `verify`: the case's letters as the ledger vouches for them."""
     return {f"letter:{letter.pk}": letter_record(letter)
             for letter in Letter.objects.filter(case_id=case_id).select_related("sent_event")}
+
+
+def erase_case_records(case: Case) -> dict[str, int]:
+    """Eraser (qorgau.cases.erasure): the case's letters and obligations."""
+    return erasure.delete(Obligation.objects.filter(case=case), Letter.objects.filter(case=case))
 
 
 def escalations(case: Case, rows: list[Obligation] | None = None,

@@ -6,7 +6,8 @@ class EvidenceConfig(AppConfig):
     label = "evidence"
 
     def ready(self) -> None:
-        from qorgau.cases import records
+        from qorgau.cases import erasure, records
         from qorgau.evidence import services
 
         records.register(services.evidence_records)
+        erasure.register(services.erase_case_records)

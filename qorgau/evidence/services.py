@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import secrets
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import User
+from qorgau.cases import erasure
 from qorgau.cases import services as case_services
 from qorgau.cases.dates import DateError, PartialDate
 from qorgau.cases.models import Case, Event
@@ -38,6 +40,7 @@ from qorgau.evidence.models import Blob, Exhibit
 from qorgau.evidence.storage import evidence_storage, object_name
 
 CHUNK = 1024 * 1024
+log = logging.getLogger(__name__)
 LEFTOVER_AGE = 3600  # seconds after which an abandoned temporary file is removed
 
 
@@ -303,6 +306,33 @@ def evidence_records(case_id: int) -> dict[str, Any]:
     rows = Exhibit.objects.filter(case_id=case_id).select_related(
         "blob", "event", "derived_from__blob")
     return {subject(e): exhibit_record(e) for e in rows}
+
+
+def remove_objects(names: list[str], still_used: Callable[[str], bool]) -> None:
+    """Delete stored objects after an erasure commits, unless a row still names them.
+
+    `still_used(name)` tells whether a record still refers to the object. A failure is
+    logged and the object stays (then listed by `evidence-gc` as an orphan, for evidence)."""
+    storage = evidence_storage()
+    for name in names:
+        if not name or still_used(name):
+            continue
+        try:
+            storage.delete(name)
+        except Exception:  # noqa: BLE001 -- each backend fails its own way; keep going
+            log.exception("could not remove the erased case's stored object %s", name)
+
+
+def erase_case_records(case: Case) -> dict[str, int]:
+    """Eraser (qorgau.cases.erasure): exhibits and their blobs; the encrypted files are
+    removed once the erasure has committed, and only if no blob row still names them."""
+    names = list(Blob.objects.filter(case=case).values_list("object_name", flat=True))
+    exhibits = Exhibit.objects.filter(case=case)
+    exhibits.exclude(derived_from=None).update(derived_from=None)
+    counts = erasure.delete(exhibits, Blob.objects.filter(case=case))
+    transaction.on_commit(lambda: remove_objects(
+        names, lambda name: Blob.objects.filter(object_name=name).exists()))
+    return counts
 
 
 def orphans() -> list[str]:

@@ -6,6 +6,8 @@ class InsightsConfig(AppConfig):
     label = "insights"
 
     def ready(self) -> None:
+        from qorgau.cases import erasure
         from qorgau.insights import services
 
         services.connect()
+        erasure.register(services.erase_case_records)

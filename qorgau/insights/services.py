@@ -11,7 +11,7 @@ from django.db.models import F, Min
 from django.db.models.signals import post_save
 from django.utils import timezone
 
-from qorgau.cases import signals, taxonomy
+from qorgau.cases import erasure, signals, taxonomy
 from qorgau.cases.models import Case, Event
 from qorgau.duties.models import Obligation
 from qorgau.duties.services import profile_for
@@ -92,6 +92,18 @@ def _apply(case: Case, delta: dict[tuple[str, str, str], int]) -> None:
         updated = MetricCount.objects.filter(**cell).update(count=F("count") + change)
         if not updated:
             MetricCount.objects.create(**cell, count=change)
+        elif change < 0:
+            MetricCount.objects.filter(**cell, count=0).delete()
+
+
+def erase_case_records(case: Case) -> dict[str, int]:
+    """Eraser (qorgau.cases.erasure): the case's facts, and its part of the running sums
+    (the counts say what the organisation holds)."""
+    stored = CaseFact.objects.filter(case=case)
+    delta = metrics.diff({(f.metric, f.key, f.period): f.count for f in stored}.items(), [])
+    if delta:
+        _apply(case, delta)
+    return erasure.delete(stored)
 
 
 def refresh_cases(cases: Iterable[Case], today: date | None = None) -> tuple[int, int]:

@@ -6,7 +6,8 @@ class ProceedingsConfig(AppConfig):
     label = "proceedings"
 
     def ready(self) -> None:
-        from qorgau.cases import records
+        from qorgau.cases import erasure, records
         from qorgau.proceedings import services
 
         records.register(services.proceeding_records)
+        erasure.register(services.erase_case_records)

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from qorgau.accounts.models import User
+from qorgau.cases import erasure, taxonomy
 from qorgau.cases import services as case_services
-from qorgau.cases import taxonomy
 from qorgau.cases.dates import DateError, DateSpan
 from qorgau.cases.models import Case, Event, EventParty, Party
 from qorgau.duties import engine
@@ -68,6 +68,13 @@ def proceeding_records(case_id: int) -> dict[str, Any]:
     for g in FairnessGrade.objects.filter(proceeding__case_id=case_id):
         found[f"grade:{g.pk}"] = grade_record(g)
     return found
+
+
+def erase_case_records(case: Case) -> dict[str, int]:
+    """Eraser (qorgau.cases.erasure): proceedings, their hearing records and grades."""
+    return erasure.delete(FairnessGrade.objects.filter(proceeding__case=case),
+                          HearingRecord.objects.filter(proceeding__case=case),
+                          Proceeding.objects.filter(case=case))
 
 
 def _validate(case: Case, kind: str, court: str, charges: Sequence[Mapping[str, str]],

@@ -6,8 +6,9 @@ class RiskConfig(AppConfig):
     label = "risk"
 
     def ready(self) -> None:
-        from qorgau.cases import records
+        from qorgau.cases import erasure, records
         from qorgau.risk import services
 
         services.check_instruments()  # a broken instrument file stops start-up
         records.register(services.risk_records)
+        erasure.register(services.erase_case_records)

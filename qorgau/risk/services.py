@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import Organisation, User
+from qorgau.cases import erasure
 from qorgau.cases import services as case_services
 from qorgau.cases.dates import DateError, DateSpan
 from qorgau.cases.models import Case, Event
@@ -240,6 +241,12 @@ def risk_records(case_id: int) -> dict[str, Any]:
     for plan in SafetyPlan.objects.filter(case_id=case_id):
         found[f"safety_plan:{plan.pk}"] = plan_record(plan)
     return found
+
+
+def erase_case_records(case: Case) -> dict[str, int]:
+    """Eraser (qorgau.cases.erasure): the case's assessments and safety plan."""
+    return erasure.delete(Assessment.objects.filter(case=case),
+                          SafetyPlan.objects.filter(case=case))
 
 
 def load_licensed_text(organisation: Organisation, instrument_id: str,

@@ -24,12 +24,14 @@ from qorgau.evidence import urls as evidence_urls
 from qorgau.insights import urls as insight_urls
 from qorgau.proceedings import services as proceeding_services
 from qorgau.proceedings import urls as proceeding_urls
+from qorgau.retention import urls as retention_urls
 from qorgau.risk import services as risk_services
 from qorgau.risk import urls as risk_urls
 
 URLCONFS = {"cases": case_urls, "duties": duty_urls, "risk": risk_urls,
             "evidence": evidence_urls, "proceedings": proceeding_urls,
-            "bundles": bundle_urls, "consent": consent_urls, "insights": insight_urls}
+            "bundles": bundle_urls, "consent": consent_urls, "insights": insight_urls,
+            "retention": retention_urls}
 CASE_INDEPENDENT = {"cases:list", "cases:new", "duties:needs_action",
                     # the organisation's counts, never one case (test_authorization_matrix)
                     "insights:dashboard", "insights:report", "insights:download"}

@@ -29,6 +29,8 @@ ASSIGNED = {"caseworker", "supervisor"}
 
 # name -> (kind, methods that answer for the assigned)
 #   "case": takes the case; assigned: 200 (or 405 for a method it does not take); others 404
+#   "managed": a case page where assigned people see (GET) and only a supervisor or
+#              administrator acts (POST; 403 to other assignees, who already see the case)
 #   "member": any logged-in user: 200; anonymous: login
 #   "public": anyone
 #   "shared": a case shared with the other organisation: its case-role members get the page,
@@ -36,7 +38,9 @@ ASSIGNED = {"caseworker", "supervisor"}
 #   "insights": the accountability figures: monitors (suppressed), supervisors and
 #             administrators (their organisation, exact); everyone else 404
 #   "skip": not ours to check here (third-party pages), with the reason
-CASE, MEMBER, PUBLIC, SHARED, SKIP = "case", "member", "public", "shared", "skip"
+CASE, MANAGED, MEMBER, PUBLIC, SHARED = "case", "managed", "member", "public", "shared"
+SKIP = "skip"
+MANAGERS = {"supervisor", "admin"}
 INSIGHTS = "insights"
 INSIGHT_PERSONAS = {"monitor", "supervisor", "admin"}
 ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -81,6 +85,7 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "consent:withdraw": (CASE, ("POST",)),
     "shared:list": (MEMBER, ("GET",)),
     "shared:detail": (SHARED, ("GET",)),
+    "retention:case": (MANAGED, ("GET", "POST")),
 }
 THIRD_PARTY = ("admin:", "account_", "set_language", "mfa_", "socialaccount_", "django_")
 
@@ -129,7 +134,7 @@ def world(db, org, other_org, alice, carol, dave, erin, frank, case, survivor, c
         if name == "insights:download":
             urls[name] = reverse(name, args=["orders_issued", "csv"])
             continue
-        if kind != CASE:
+        if kind not in (CASE, MANAGED):
             urls[name] = reverse(name)
             continue
         app = name.split(":")[0]
@@ -189,6 +194,8 @@ def _expected(kind: str, persona: str, method: str, methods: tuple[str, ...]) ->
         return {404}
     if method not in methods:
         return {405}
+    if kind == MANAGED and method == "POST" and persona not in MANAGERS:
+        return {403}
     return {200, 302}  # a page, or a form's redirect
 
 

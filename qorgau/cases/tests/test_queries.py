@@ -52,9 +52,9 @@ def test_case_page_queries_do_not_grow_with_events(client, alice, carol, case, s
     assert response.content.decode().count('class="ev ') >= 490
     assert small == large, (small, large)
     assert small_history == large_history
-    # session, user, access (2), parties, events (4), the read on the ledger (4; 5 with
-    # PostgreSQL's row lock), discreet mode (1), risk, proceedings and duties panels (5),
-    # the session's new expiry (3)
+    # session, user, access (2), parties, events (4), the read on the ledger (5: its
+    # status, under PostgreSQL's row lock, refuses an erased case), discreet mode (1),
+    # risk, proceedings and duties panels (5), the session's new expiry (3)
     assert large <= 23
 
     # A supervisor (restricted events hidden) pays the same.

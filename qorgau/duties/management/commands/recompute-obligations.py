@@ -13,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument("--profile", help="only cases under this profile")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        cases = Case.objects.order_by("pk")
+        cases = Case.objects.exclude(status=Case.Status.ERASED).order_by("pk")
         if options["profile"]:
             cases = cases.filter(profile=options["profile"])
         total = changed = 0

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class RetentionConfig(AppConfig):
+    name = "qorgau.retention"
+    label = "retention"
+
+    def ready(self) -> None:
+        from qorgau.cases import erasure, records, signals
+        from qorgau.retention import services
+
+        records.register(services.retention_records)
+        erasure.register(services.erase_retention)
+        signals.status_changed.connect(services.on_status_changed,
+                                       dispatch_uid="retention.clock")
