@@ -23,13 +23,21 @@ LANGUAGES = ("ru", "kk")
 def main() -> int:
     problems: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
-        locale = Path(tmp) / "locale"
+        # makemessages writes next to the sources it reads (the project's locale/), so it
+        # runs on a copy of the sources: the real catalogues are never touched.
+        work = Path(tmp)
+        locale = work / "locale"
         shutil.copytree(ROOT / "locale", locale)
-        env = {**os.environ, "QORGAU_ENV": "test", "QORGAU_LOCALE_DIR": str(locale)}
+        shutil.copytree(ROOT / "qorgau", work / "qorgau",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copy(ROOT / "manage.py", work / "manage.py")
+        env = {**os.environ, "QORGAU_ENV": "test", "QORGAU_LOCALE_DIR": str(locale),
+               "QORGAU_DATA_DIR": str(work / "data"),
+               "QORGAU_PROFILES_DIR": str(ROOT / "profiles"),
+               "QORGAU_INSTRUMENTS_DIR": str(ROOT / "instruments")}
         cmd = [sys.executable, "manage.py", "makemessages", "--no-obsolete",
-               "--ignore", ".venv/*", "--ignore", "data/*", "--ignore", "scripts/*",
-               *[arg for lang in LANGUAGES for arg in ("-l", lang)]]
-        subprocess.run(cmd, cwd=ROOT, env=env, check=True, capture_output=True)
+               "--ignore", "data/*", *[arg for lang in LANGUAGES for arg in ("-l", lang)]]
+        subprocess.run(cmd, cwd=work, env=env, check=True, capture_output=True)
         for lang in LANGUAGES:
             fresh = polib.pofile(str(locale / lang / "LC_MESSAGES" / "django.po"))
             for entry in fresh:
