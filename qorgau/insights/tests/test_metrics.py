@@ -169,3 +169,22 @@ def test_percentile_from_the_histogram():
     assert metrics.percentile(histogram, 0.5) == "3"
     assert metrics.percentile(histogram, 0.9) == "15-30"
     assert metrics.percentile({}, 0.5) is None
+
+
+def test_the_calendar_turns_a_pending_duty_into_no_response(org, alice, case):
+    """Written on 2 Jan, the police's 7 days for a referral run out on 9 Jan with nobody
+    writing anything: the daily refresh moves the count from pending to no response."""
+    import io
+
+    from django.core.management import call_command
+
+    with time_machine.travel("2024-01-02 12:00 +05:00", tick=False):
+        make_event(case, alice, kind="police_report", start="2024-01-02")
+        assert counts(org, "report_referral") == {("kz-west", "2024-Q1", "pending"): 1}
+    with time_machine.travel("2024-01-20 12:00 +05:00", tick=False):
+        out = io.StringIO()
+        call_command("refresh-insights", stdout=out)
+        assert "1 whose counts changed" in out.getvalue()
+        assert counts(org, "report_referral") == {("kz-west", "2024-Q1", "none"): 1}
+        call_command("refresh-insights", "--all", stdout=out)
+        assert counts(org, "report_referral") == {("kz-west", "2024-Q1", "none"): 1}
