@@ -33,7 +33,8 @@ def test_main_pages_raise_no_csp_violation(phone: Page, live_server: LiveServer,
     # An htmx request too: filtering the list swaps part of the page.
     phone.locator("select[name=status]").select_option("open")
     expect(phone.locator("#results")).to_contain_text(case.reference)
-    for name in ("cases:detail", "duties:case", "risk:case", "evidence:list",
+    for name in ("cases:detail", "insights:case_picture", "duties:case", "risk:case",
+                 "evidence:list",
                  "proceedings:list", "bundles:list", "consent:case", "cases:parties",
                  "cases:event_new"):
         phone.goto(f"{live_server.url}{reverse(name, args=[case.reference])}")
@@ -107,4 +108,28 @@ def test_first_login_sets_up_the_authenticator_app(phone: Page, live_server: Liv
     assert phone.locator("ul.codes li").count() == 10
     phone.get_by_role("link", name="Go to my cases").click()
     expect(phone).to_have_url(f"{live_server.url}{reverse('cases:list')}")
+    assert problems == []
+
+
+def test_dashboard_and_case_picture_in_the_browser(phone: Page, live_server: LiveServer,
+                                                   alice: User, carol: User, case: Case,
+                                                   survivor: Party) -> None:
+    """The case page draws its picture (fetched by htmx) and the supervisor's dashboard
+    shows charts, both without a CSP violation and without sideways scrolling at 360 px."""
+    from qorgau.e2e.conftest import assert_fits_the_screen
+
+    make_event(case, alice, kind="order_issued", start="2024-01-10")
+    make_event(case, alice, kind="order_breached", start="2024-01-20")
+    problems: list[str] = []
+    phone.on("console", lambda m: problems.append(m.text)
+             if "Content Security Policy" in m.text or "Refused to" in m.text else None)
+    log_in(phone, live_server, carol)
+    phone.goto(f"{live_server.url}{reverse('cases:detail', args=[case.reference])}")
+    expect(phone.locator("svg.case-picture")).to_be_visible()
+    assert phone.locator("svg.case-picture .mark--breach").count() == 1
+    assert_fits_the_screen(phone)
+    phone.goto(f"{live_server.url}{reverse('insights:dashboard')}?year=2024")
+    expect(phone.locator("h1")).to_have_text("Accountability")
+    assert phone.locator("svg.bar-chart").count() >= 10
+    assert_fits_the_screen(phone)
     assert problems == []
