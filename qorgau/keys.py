@@ -111,11 +111,7 @@ def load_evidence_keys(env: dict[str, str], mode: str, data_dir: Path) -> list[s
             "evidence at rest, newest first; generate one with `qorgau generate-key "
             "--evidence`. Production never uses a default key."
         )
-    keys = [k.strip() for k in raw.split(",") if k.strip()]
-    if not all(k.startswith("AGE-SECRET-KEY-1") for k in keys):
-        raise ConfigurationError("QORGAU_EVIDENCE_KEYS must be age secret keys "
-                                 "(AGE-SECRET-KEY-1...), comma-separated.")
-    return keys
+    return _age_list(raw, "AGE-SECRET-KEY-1", "QORGAU_EVIDENCE_KEYS", "age secret keys")
 
 
 def load_backup_recipients(env: dict[str, str], mode: str, data_dir: Path) -> list[str]:
@@ -138,10 +134,13 @@ def load_backup_recipients(env: dict[str, str], mode: str, data_dir: Path) -> li
             "backups are encrypted to; generate a key pair with `qorgau generate-key --backup` "
             "and keep the secret half off the server. Production never uses a default key."
         )
+    return _age_list(raw, "age1", "QORGAU_BACKUP_RECIPIENTS", "age public keys")
+
+
+def _age_list(raw: str, prefix: str, name: str, what: str) -> list[str]:
     keys = [k.strip() for k in raw.split(",") if k.strip()]
-    if not all(k.startswith("age1") for k in keys):
-        raise ConfigurationError("QORGAU_BACKUP_RECIPIENTS must be age public keys (age1...), "
-                                 "comma-separated.")
+    if not all(k.startswith(prefix) for k in keys):
+        raise ConfigurationError(f"{name} must be {what} ({prefix}...), comma-separated.")
     return keys
 
 
