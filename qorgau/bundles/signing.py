@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import io
+from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 from cryptography import x509
@@ -80,8 +82,20 @@ def sign_pdf(pdf: bytes, reason: str) -> bytes:
         field_name="QorgauBundleSignature", reason=reason, md_algorithm="sha512",
         subfilter=fields.SigSeedSubFilter.PADES)
     out = io.BytesIO()
-    signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer,
-                     timestamper=timestamps.HTTPTimeStamper(tsa_url) if tsa_url else None,
-                     output=out)
+
+    def sign() -> None:
+        signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), meta, signer=signer,
+                         timestamper=timestamps.HTTPTimeStamper(tsa_url) if tsa_url else None,
+                         output=out)
+
+    # pyHanko runs its own event loop (asyncio.run), which cannot start inside a running
+    # one (an ASGI server, a browser-driving test): then it signs in a thread of its own.
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        sign()
+    else:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(sign).result()
     return out.getvalue()
 

@@ -223,3 +223,24 @@ def test_bundle_builds_in_the_background_with_progress(committed_db, client, set
     partial = client.get(response["Location"], HTTP_HX_REQUEST="true").content.decode()
     assert "every 2s" not in partial and bundle.sha256 in partial
     storage.evidence_storage.cache_clear()
+
+
+def test_signing_works_inside_a_running_event_loop():
+    """pyHanko starts its own loop; inside a running one (ASGI, a browser test) it must
+    still sign."""
+    import asyncio
+
+    from pypdf import PdfReader, PdfWriter
+
+    from qorgau.bundles import signing
+
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    blank = io.BytesIO()
+    writer.write(blank)
+
+    async def inside() -> bytes:
+        return signing.sign_pdf(blank.getvalue(), "test")
+
+    signed = asyncio.run(inside())
+    assert "/Sig" in str(PdfReader(io.BytesIO(signed)).trailer["/Root"]["/AcroForm"])
