@@ -229,6 +229,7 @@ def test_signing_works_inside_a_running_event_loop():
     """pyHanko starts its own loop; inside a running one (ASGI, a browser test) it must
     still sign."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from pypdf import PdfReader, PdfWriter
 
@@ -242,6 +243,8 @@ def test_signing_works_inside_a_running_event_loop():
     async def inside() -> bytes:
         return signing.sign_pdf(blank.getvalue(), "test")
 
-    signed = asyncio.run(inside())
+    # A thread of its own, so the loop is ours whatever the test runner already runs.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        signed = pool.submit(asyncio.run, inside()).result()
     fields = PdfReader(io.BytesIO(signed)).get_fields() or {}
     assert any(f.get("/FT") == "/Sig" for f in fields.values())
