@@ -347,7 +347,7 @@ def erase_case_records(case: Case) -> dict[str, int]:
                           Referral.objects.filter(case=case))
 
 
-DEMO_DIRECTORY = Path(__file__).parent / "data" / "demo-providers-kz-west.csv"
+DEMO_DIRECTORY = Path(__file__).parent / "demo" / "providers-kz-west.csv"
 
 
 def load_demo_directory() -> int:
