@@ -38,6 +38,7 @@ LANGUAGES: dict[str, str] = {"kk": _("Kazakh"), "ru": _("Russian"), "en": _("Eng
 
 # A provider that serves the whole country (a hotline) has this region.
 NATIONWIDE = "nationwide"
+NATIONWIDE_LABEL = _("Nationwide")
 
 MADE, ACCEPTED, DECLINED, STARTED, COMPLETED, WITHDRAWN = (
     "made", "accepted", "declined", "started", "completed", "withdrawn")

@@ -173,10 +173,9 @@ def _write_providers(rows: list[dict[str, Any]]) -> ImportResult:
     return result
 
 
-def can_update_places(user: User, provider: Provider) -> bool:
-    """The provider's own people, or case workers of any organisation."""
-    memberships = Membership.objects.filter(user=user, role__in=CASE_ROLES)
-    return memberships.exists()
+def can_update_places(user: User, provider: Provider | None) -> bool:
+    """Case workers of any organisation, the provider's own among them; not monitors."""
+    return Membership.objects.filter(user=user, role__in=CASE_ROLES).exists()
 
 
 @transaction.atomic
