@@ -9,4 +9,5 @@ urlpatterns = [
     path("services/<int:provider>/places/", views.places, name="places"),
     path("cases/<str:ref>/referrals/", views.case_referrals, name="case"),
     path("cases/<str:ref>/referrals/<int:referral>/move/", views.move, name="move"),
+    path("cases/<str:ref>/referrals/<int:referral>/letter/", views.letter, name="letter"),
 ]

@@ -15,7 +15,7 @@ from qorgau.cases.access import get_case_for_user
 from qorgau.cases.forms import apply_service_error
 from qorgau.cases.models import Case
 from qorgau.consent.models import ConsentGrant
-from qorgau.referrals import rules, services
+from qorgau.referrals import letters, rules, services
 from qorgau.referrals.forms import DirectoryFilterForm, MoveForm, NeedForm, PlacesForm, ReferForm
 from qorgau.referrals.models import Provider, Referral
 
@@ -141,3 +141,22 @@ def move(request: AuthedRequest, ref: str, referral: int) -> HttpResponse:
         messages.success(request, _("Referral no. %(number)s: %(state)s.") % {
             "number": moved.pk, "state": _(rules.STATES[moved.state])})
     return redirect("referrals:case", ref=case.reference)
+
+
+@login_required
+def letter(request: AuthedRequest, ref: str, referral: int) -> HttpResponse:
+    case = get_case_for_user(request, ref)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    found = get_object_or_404(Referral.objects.select_related("provider", "case__organisation"),
+                              case=case, pk=referral)
+    language = request.GET.get("lang", "ru")
+    try:
+        pdf = letters.letter_pdf(found, request.user, language)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("referrals:case", ref=case.reference)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="referral-{found.pk}-{case.reference}.pdf"')
+    return response

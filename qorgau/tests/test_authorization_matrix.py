@@ -94,6 +94,7 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "referrals:places": ("directory_edit", ("POST",)),
     "referrals:case": (CASE, ("GET", "POST")),
     "referrals:move": (CASE, ("POST",)),
+    "referrals:letter": (CASE, ("GET",)),
 }
 THIRD_PARTY = ("admin:", "account_", "set_language", "mfa_", "socialaccount_", "django_")
 
