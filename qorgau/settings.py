@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "qorgau.bundles",
     "qorgau.proceedings",
     "qorgau.retention",
+    "qorgau.referrals",  # after consent (referrals rely on grants), before insights
     "qorgau.insights",
     "qorgau.demo",
     "qorgau.operations",

@@ -24,4 +24,5 @@ urlpatterns = [
     path("", include("qorgau.consent.urls")),
     path("", include("qorgau.consent.shared_urls")),
     path("", include("qorgau.retention.urls")),
+    path("", include("qorgau.referrals.urls")),
 ]

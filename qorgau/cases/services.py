@@ -38,7 +38,7 @@ from qorgau.fields import keyring
 READ_ACTIONS = frozenset({"case.view", "case.export", "case.import", "letter.export",
                           "duties.recompute", "exhibit.view", "exhibit.download",
                           "exhibit.derivative", "exhibit.export", "bundle.download",
-                          "share.view"})
+                          "share.view", "referral.letter"})
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 # The last entry of an erased case: every subject written before it counts as removed.
 ERASE_ACTION = "case.erase"

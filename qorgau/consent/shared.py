@@ -6,6 +6,7 @@ does not show. Exhibits are listed (type, size, hash), never opened from here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from qorgau.cases import taxonomy
-from qorgau.cases.models import Event, Party
+from qorgau.cases.models import Case, Event, Party
 from qorgau.consent import rules
 from qorgau.consent.models import CaseShare
 from qorgau.duties import engine, profiles
@@ -36,23 +37,35 @@ class SharedView:
     proceedings: list[Proceeding] = field(default_factory=list)
 
 
+def _hidden(categories: Iterable[str]) -> frozenset[str]:
+    return taxonomy.RESTRICTED | rules.shared_kinds_excluded(categories)
+
+
 def hidden_kinds(share: CaseShare) -> frozenset[str]:
-    return taxonomy.RESTRICTED | rules.shared_kinds_excluded(share.grant.categories)
+    return _hidden(share.grant.categories)
 
 
 def shared_events(share: CaseShare) -> list[Event]:
-    return list(Event.objects.filter(case_id=share.case_id).current()
-                .exclude(kind__in=hidden_kinds(share)).chronological())
+    return _events(share.case, share.grant.categories)
+
+
+def _events(case: Case, categories: Iterable[str]) -> list[Event]:
+    return list(Event.objects.filter(case=case).current()
+                .exclude(kind__in=_hidden(categories)).chronological())
 
 
 def build(share: CaseShare) -> SharedView:
-    granted = set(share.grant.categories)
+    return build_for(share.case, share.grant.categories)
+
+
+def build_for(case: Case, categories: Iterable[str]) -> SharedView:
+    """What `categories` of the case show (a share's page, a referral letter)."""
+    granted = set(categories)
     view = SharedView(categories=[c for c in rules.CATEGORIES if c in granted])
-    case = share.case
     if granted & {"identity", "contact"}:
         view.parties = list(Party.objects.filter(case=case).order_by("id"))
     if "timeline" in granted:
-        view.events = shared_events(share)
+        view.events = _events(case, granted)
     if "risk" in granted:
         view.assessments = list(Assessment.objects.filter(case=case).order_by("-created_at"))
     if "safety_plan" in granted:
@@ -61,23 +74,23 @@ def build(share: CaseShare) -> SharedView:
             view.plan = [(str(getattr(SafetyPlan._meta.get_field(name), "verbose_name", name)),
                           getattr(plan, name)) for name in SECTIONS if getattr(plan, name)]
     if "duties" in granted:
-        view.obligations = _obligations(share)
+        view.obligations = _obligations(case)
     if "evidence" in granted:
         view.exhibits = list(Exhibit.objects.filter(case=case)
-                             .exclude(event__kind__in=hidden_kinds(share))
+                             .exclude(event__kind__in=_hidden(granted))
                              .select_related("blob").order_by("number"))
     if "proceedings" in granted:
         view.proceedings = list(Proceeding.objects.filter(case=case).order_by("pk"))
     return view
 
 
-def _obligations(share: CaseShare) -> list[dict[str, Any]]:
-    profile = duties.profile_for(share.case)
+def _obligations(case: Case) -> list[dict[str, Any]]:
+    profile = duties.profile_for(case)
     language = (get_language() or "ru")[:2]
     today = timezone.localdate()
     hidden = taxonomy.RESTRICTED
     rows = []
-    for o in (Obligation.objects.filter(case_id=share.case_id).select_related("trigger")
+    for o in (Obligation.objects.filter(case=case).select_related("trigger")
               .exclude(trigger__kind__in=hidden).order_by("due_latest", "pk")):
         try:
             rule = profile.rule(o.rule_id)

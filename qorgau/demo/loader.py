@@ -21,6 +21,7 @@ from qorgau.consent import services as consent
 from qorgau.demo import exhibits, reference_case, synthetic
 from qorgau.demo.specs import CaseSpec, EventSpec
 from qorgau.proceedings import services as proceedings
+from qorgau.referrals import services as referrals
 from qorgau.risk import services as risk_services
 
 ORG_SLUG = "demo"
@@ -169,6 +170,7 @@ def load_demo() -> DemoResult:
     organisation, org_created = _organisation()
     users, report = _users(organisation)
     result = DemoResult(organisation, org_created, report)
+    referrals.load_demo_directory()
     specs = case_specs()
     existing = set(Case.objects.filter(reference__in=[s.reference for s in specs])
                    .values_list("reference", flat=True))

@@ -24,6 +24,9 @@ from qorgau.evidence import urls as evidence_urls
 from qorgau.insights import urls as insight_urls
 from qorgau.proceedings import services as proceeding_services
 from qorgau.proceedings import urls as proceeding_urls
+from qorgau.referrals import services as referral_services
+from qorgau.referrals import urls as referral_urls
+from qorgau.referrals.models import Provider
 from qorgau.retention import urls as retention_urls
 from qorgau.risk import services as risk_services
 from qorgau.risk import urls as risk_urls
@@ -31,10 +34,12 @@ from qorgau.risk import urls as risk_urls
 URLCONFS = {"cases": case_urls, "duties": duty_urls, "risk": risk_urls,
             "evidence": evidence_urls, "proceedings": proceeding_urls,
             "bundles": bundle_urls, "consent": consent_urls, "insights": insight_urls,
-            "retention": retention_urls}
+            "retention": retention_urls, "referrals": referral_urls}
 CASE_INDEPENDENT = {"cases:list", "cases:new", "duties:needs_action",
                     # the organisation's counts, never one case (test_authorization_matrix)
-                    "insights:dashboard", "insights:report", "insights:download"}
+                    "insights:dashboard", "insights:report", "insights:download",
+                    # the service directory: providers, no case (test_authorization_matrix)
+                    "referrals:directory", "referrals:places"}
 
 
 def _all_patterns() -> list[tuple[str, URLPattern]]:
@@ -74,8 +79,12 @@ def case_urls_for(case, alice, survivor, other_org, consent_to):
                                             grant_id=court.pk)
     referral = consent_to(case, alice, "referral", recipient_organisation=other_org)
     share = consent_services.share_case(case, alice, referral.pk)
+    provider = Provider.objects.create(name="Shelter", kind="shelter", region="kz-west",
+                                       services=["shelter"], organisation=other_org)
+    made = referral_services.make_referral(
+        case, alice, provider=provider, need="shelter", grant_id=referral.pk)
     kwargs_for = {"ref": case.reference, "fmt": "pdf", "instrument_id": "qorgau-open",
-                  "grant": referral.pk, "share": share.pk}
+                  "grant": referral.pk, "share": share.pk, "referral": made.pk}
     result = []
     for name, pattern in _case_patterns():
         app = name.split(":")[0]
@@ -115,7 +124,7 @@ def test_member_gets_every_page(client, case_urls_for, alice):
     client.force_login(alice)
     post_only = {"cases:status", "duties:letter_new", "duties:letter_send",
                  "evidence:download", "bundles:download", "consent:revoke", "consent:share",
-                 "consent:withdraw"}
+                 "consent:withdraw", "referrals:move"}
     for name, url in case_urls_for:
         if name in post_only:
             assert client.get(url).status_code == 405, name

@@ -21,6 +21,8 @@ from qorgau.consent import services as consent_services
 from qorgau.duties import services as duty_services
 from qorgau.evidence import services as evidence_services
 from qorgau.proceedings import services as proceeding_services
+from qorgau.referrals import services as referral_services
+from qorgau.referrals.models import Provider
 from qorgau.risk import services as risk_services
 
 PERSONAS = ("anonymous", "outsider", "other_org", "monitor", "unassigned_lawyer",
@@ -37,6 +39,8 @@ ASSIGNED = {"caseworker", "supervisor"}
 #             everyone else 404 (the sharing organisation's people too)
 #   "insights": the accountability figures: monitors (suppressed), supervisors and
 #             administrators (their organisation, exact); everyone else 404
+#   "directory_edit": the service directory's places: case roles of any organisation act
+#             (POST), monitors 403, anonymous to the login
 #   "skip": not ours to check here (third-party pages), with the reason
 CASE, MANAGED, MEMBER, PUBLIC, SHARED = "case", "managed", "member", "public", "shared"
 SKIP = "skip"
@@ -86,6 +90,11 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "shared:list": (MEMBER, ("GET",)),
     "shared:detail": (SHARED, ("GET",)),
     "retention:case": (MANAGED, ("GET", "POST")),
+    "referrals:directory": (MEMBER, ("GET",)),
+    "referrals:places": ("directory_edit", ("POST",)),
+    "referrals:case": (CASE, ("GET", "POST")),
+    "referrals:move": (CASE, ("POST",)),
+    "referrals:letter": (CASE, ("GET",)),
 }
 THIRD_PARTY = ("admin:", "account_", "set_language", "mfa_", "socialaccount_", "django_")
 
@@ -122,6 +131,11 @@ def world(db, org, other_org, alice, carol, dave, erin, frank, case, survivor, c
                                             grant_id=court.pk)
     referral = consent_to(case, alice, "referral", recipient_organisation=other_org)
     share = consent_services.share_case(case, alice, referral.pk)
+    provider = Provider.objects.create(name="Shelter", kind="shelter", region="kz-west",
+                                       services=["shelter"], capacity=5)
+    outside = consent_to(case, alice, "referral")
+    made = referral_services.make_referral(case, alice, provider=provider, need="shelter",
+                                           grant_id=outside.pk, categories=["identity"])
     proceeding = proceeding_services.open_proceeding(case, alice, kind="criminal_respondent",
                                                      court="Court")
     pks = {"duties": letter.pk, "risk": assessment.pk, "bundles": bundle.pk,
@@ -130,6 +144,9 @@ def world(db, org, other_org, alice, carol, dave, erin, frank, case, survivor, c
     for name, (kind, _methods) in ROUTES.items():
         if kind == SHARED:
             urls[name] = reverse(name, args=[share.pk])
+            continue
+        if name == "referrals:places":
+            urls[name] = reverse(name, args=[provider.pk])
             continue
         if name == "insights:download":
             urls[name] = reverse(name, args=["orders_issued", "csv"])
@@ -153,6 +170,8 @@ def world(db, org, other_org, alice, carol, dave, erin, frank, case, survivor, c
                 kwargs[key] = referral.pk
             elif key == "share":
                 kwargs[key] = share.pk
+            elif key == "referral":
+                kwargs[key] = made.pk
         urls[name] = reverse(name, kwargs=kwargs)
     users: dict[str, User | None] = {
         "anonymous": None, "outsider": dave, "other_org": frank, "monitor": erin,
@@ -182,6 +201,10 @@ def _expected(kind: str, persona: str, method: str, methods: tuple[str, ...]) ->
         return {302}  # to the login page
     if kind == MEMBER:  # older list pages ignore the method; newer ones answer 405
         return {200} if method in methods else {200, 405}
+    if kind == "directory_edit":
+        if method not in methods:
+            return {405}
+        return {403} if persona == "monitor" else {302}
     if kind == INSIGHTS:
         if persona not in INSIGHT_PERSONAS:
             return {404}

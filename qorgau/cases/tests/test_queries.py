@@ -54,8 +54,9 @@ def test_case_page_queries_do_not_grow_with_events(client, alice, carol, case, s
     assert small_history == large_history
     # session, user, access (2), parties, events (4), the read on the ledger (5: its
     # status, under PostgreSQL's row lock, refuses an erased case), discreet mode (1),
-    # risk, proceedings and duties panels (5), the session's new expiry (3)
-    assert large <= 23
+    # risk, proceedings and duties panels (5), the services panel (1), the session's new
+    # expiry (3)
+    assert large <= 24
 
     # A supervisor (restricted events hidden) pays the same.
     client.force_login(carol)

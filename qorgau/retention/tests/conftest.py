@@ -23,6 +23,8 @@ from qorgau.evidence import storage
 from qorgau.evidence.models import Exhibit
 from qorgau.proceedings import flags
 from qorgau.proceedings import services as proceeding_services
+from qorgau.referrals import services as referral_services
+from qorgau.referrals.models import Provider
 from qorgau.retention import services as retention
 from qorgau.risk import services as risk_services
 
@@ -66,7 +68,7 @@ def full(case, alice, bob, carol, survivor, respondent, evidence_dir, consent_to
          other_org) -> Full:
     """Parties, events with links and a correction, obligations, a sent letter, a risk
     assessment, a safety plan, an original and a redacted exhibit, a court bundle, a
-    proceeding with a hearing record and a grade, consent grants with a share, and a
+    proceeding with a hearing record and a grade, consent grants with a share, a referral, and a
     lifted legal hold (and the accountability counts all that feeds)."""
     risk_services.record_assessment(case, alice, "qorgau-open", {})  # before any suggestion
     order = make_event(case, alice, "order_issued", "2024-01-10", narrative="order granted")
@@ -88,6 +90,12 @@ def full(case, alice, bob, carol, survivor, respondent, evidence_dir, consent_to
     consent_to(case, alice, "court")
     referral = consent_to(case, alice, "referral", recipient_organisation=other_org)
     consent_services.share_case(case, alice, referral.pk)
+    shelter = Provider.objects.create(name="Other Centre's shelter", kind="shelter",
+                                      region="kz-west", services=["shelter"],
+                                      organisation=other_org)
+    made = referral_services.make_referral(case, alice, provider=shelter, need="shelter",
+                                           grant_id=referral.pk)
+    referral_services.move(made, alice, "accepted")
     bundle = bundle_services.request_bundle(case, bob, "en", sees_restricted=True)
     assert bundle.status == Bundle.Status.DONE, bundle.message
     hearing = make_event(case, bob, "hearing", "2024-05-01")

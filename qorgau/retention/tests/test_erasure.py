@@ -27,7 +27,7 @@ from qorgau.retention.tests.conftest import SURVIVOR_NAME, png
 # Tables that outlive erasure: the tombstone, the ledger, checkpoints, and what belongs to
 # the organisation rather than to a case.
 KEPT = {"cases.Case", "cases.LedgerEntry", "cases.Checkpoint", "risk.LicensedText",
-        "retention.RetentionPolicy"}
+        "retention.RetentionPolicy", "referrals.Provider"}
 
 
 def case_tables() -> list[str]:

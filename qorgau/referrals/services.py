@@ -1,0 +1,358 @@
+"""The service directory and referrals: every write, each with its ledger entry.
+
+A referral is made under the survivor's consent (purpose `referral`) and records the grant
+and the data categories shared. To a provider whose organisation uses Qorgau, the case is
+shared read-only under that grant (qorgau.consent); to any other, a letter carries only the
+granted data. Each move is a ReferralStep, a ledger entry, and where the taxonomy has a kind
+(referral_made, referral_accepted, referral_declined) a timeline event, so duties and the
+accountability figures see it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qorgau.accounts.models import CASE_ROLES, Membership, User
+from qorgau.cases import erasure
+from qorgau.cases import services as case_services
+from qorgau.cases.models import Case, Event
+from qorgau.cases.regions import KZ_REGIONS
+from qorgau.consent import rules as consent_rules
+from qorgau.consent import services as consent
+from qorgau.consent.models import CaseShare
+from qorgau.referrals import rules
+from qorgau.referrals.models import Provider, Referral, ReferralStep
+
+# The institution a provider's answer is recorded under on the timeline.
+INSTITUTIONS = {"crisis_centre": "shelter", "shelter": "shelter",
+                "family_support": "social_services", "medical": "health"}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat() if moment else None
+
+
+# --- the directory -------------------------------------------------------------------------
+
+CSV_COLUMNS = ("name", "kind", "region", "city", "services", "languages", "accepts_children",
+               "boys_max_age", "accessible", "address", "phone", "email", "intake_hours",
+               "capacity", "places_available")
+REQUIRED_COLUMNS = ("name", "kind", "region", "services")
+YES, NO = {"yes", "y", "true", "1", "да", "иә"}, {"no", "n", "false", "0", "", "нет", "жоқ"}
+
+
+def _list(value: str) -> list[str]:
+    return sorted({v.strip() for v in value.replace(",", ";").split(";") if v.strip()})
+
+
+def _parse_row(row: dict[str, str], number: int) -> tuple[dict[str, Any], list[str]]:
+    errors: list[str] = []
+
+    def bad(column: str, message: str) -> None:
+        errors.append(_("Row %(row)s, column “%(column)s”: %(message)s")
+                      % {"row": number, "column": column, "message": message})
+
+    value = {k: (row.get(k) or "").strip() for k in CSV_COLUMNS}
+    for column in REQUIRED_COLUMNS:
+        if not value[column]:
+            bad(column, _("this column may not be empty."))
+    if value["kind"] and value["kind"] not in rules.PROVIDER_KINDS:
+        bad("kind", _("“%(value)s” is not a kind of provider; use one of: %(allowed)s.")
+            % {"value": value["kind"], "allowed": ", ".join(rules.PROVIDER_KINDS)})
+    regions = [*KZ_REGIONS, rules.NATIONWIDE]
+    if value["region"] and value["region"] not in regions:
+        bad("region", _("“%(value)s” is not a region code (for example kz-west, or %(all)s).")
+            % {"value": value["region"], "all": rules.NATIONWIDE})
+    services, languages = _list(value["services"]), _list(value["languages"])
+    unknown = [s for s in services if s not in rules.NEEDS]
+    if unknown:
+        bad("services", _("unknown services: %(values)s; use: %(allowed)s.")
+            % {"values": ", ".join(unknown), "allowed": ", ".join(rules.NEEDS)})
+    unknown = [lang for lang in languages if lang not in rules.LANGUAGES]
+    if unknown:
+        bad("languages", _("unknown languages: %(values)s; use: %(allowed)s.")
+            % {"values": ", ".join(unknown), "allowed": ", ".join(rules.LANGUAGES)})
+    flags: dict[str, bool] = {}
+    for column in ("accepts_children", "accessible"):
+        word = value[column].lower()
+        if word not in YES | NO:
+            bad(column, _("write yes or no, not “%(value)s”.") % {"value": value[column]})
+        flags[column] = word in YES
+    numbers: dict[str, int | None] = {}
+    for column in ("boys_max_age", "capacity", "places_available"):
+        if not value[column]:
+            numbers[column] = None
+        elif not value[column].isdigit() or int(value[column]) > 1000:
+            bad(column, _("write a whole number (0 to 1000), not “%(value)s”.")
+                % {"value": value[column]})
+        else:
+            numbers[column] = int(value[column])
+    capacity, places = numbers.get("capacity"), numbers.get("places_available")
+    if capacity is not None and places is not None and places > capacity:
+        bad("places_available", _("more places available (%(places)s) than places in all "
+                                  "(%(capacity)s).") % {"places": places, "capacity": capacity})
+    for column, limit in (("name", 200), ("city", 100), ("address", 300), ("phone", 100),
+                          ("email", 200), ("intake_hours", 200)):
+        if len(value[column]) > limit:
+            bad(column, _("longer than %(limit)s characters.") % {"limit": limit})
+    clean = {**value, **flags, **numbers, "services": services, "languages": languages}
+    return clean, errors
+
+
+@dataclass
+class ImportResult:
+    created: int
+    updated: int
+
+
+def import_providers(text: str) -> ImportResult:
+    """Providers from CSV (a header row, then one provider a row; matched by name). All rows
+    or none: any error raises ValidationError listing every bad row and column."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip() for h in reader.fieldnames or []]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise ValidationError(_("The file has no column %(columns)s (the first row must name "
+                                "the columns).") % {"columns": ", ".join(missing)})
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    if unknown:
+        raise ValidationError(_("Unknown columns: %(columns)s. Known: %(known)s.")
+                              % {"columns": ", ".join(unknown), "known": ", ".join(CSV_COLUMNS)})
+    rows: list[dict[str, Any]] = []
+    errors: list[str] = []
+    names: dict[str, int] = {}
+    for number, raw in enumerate(reader, start=2):
+        if None in raw:
+            errors.append(_("Row %(row)s: more cells than columns.") % {"row": number})
+            continue
+        row = {k.strip(): v for k, v in raw.items() if k}
+        clean, row_errors = _parse_row(row, number)
+        errors += row_errors
+        if clean["name"] in names:
+            errors.append(_("Row %(row)s, column “name”: the same provider as row %(first)s.")
+                          % {"row": number, "first": names[clean["name"]]})
+        names.setdefault(clean["name"], number)
+        rows.append(clean)
+    if errors:
+        raise ValidationError(errors)
+    if not rows:
+        raise ValidationError(_("The file has no providers."))
+    return _write_providers(rows)
+
+
+@transaction.atomic
+def _write_providers(rows: list[dict[str, Any]]) -> ImportResult:
+    now = timezone.now()
+    result = ImportResult(0, 0)
+    for row in rows:
+        values = {k: row[k] for k in CSV_COLUMNS if k != "name"}
+        existing = Provider.objects.filter(name=row["name"]).first()
+        if existing is not None and existing.places_available == values["places_available"]:
+            values.pop("places_available")  # keep the last update's time and author
+        elif values["places_available"] is not None:
+            values.update(places_updated_at=now, places_updated_by=None)
+        _provider, created = Provider.objects.update_or_create(name=row["name"],
+                                                               defaults=values)
+        if created:
+            result.created += 1
+        else:
+            result.updated += 1
+    return result
+
+
+def can_update_places(user: User, provider: Provider | None) -> bool:
+    """Case workers of any organisation, the provider's own among them; not monitors."""
+    return Membership.objects.filter(user=user, role__in=CASE_ROLES).exists()
+
+
+@transaction.atomic
+def update_places(provider: Provider, by: User, places: int) -> Provider:
+    if not can_update_places(by, provider):
+        raise ValidationError(_("Only case workers and the provider's own people can update "
+                                "the places available."))
+    if places < 0 or (provider.capacity is not None and places > provider.capacity):
+        raise ValidationError({"places": _("Places available must be between 0 and the "
+                                           "places in all (%(capacity)s).")
+                               % {"capacity": provider.capacity}})
+    provider = Provider.objects.select_for_update().get(pk=provider.pk)
+    provider.places_available = places
+    provider.places_updated_at = timezone.now()
+    provider.places_updated_by = by
+    provider.save(update_fields=["places_available", "places_updated_at",
+                                 "places_updated_by"])
+    return provider
+
+
+def matching(need: rules.Need) -> list[tuple[Provider, rules.Match]]:
+    """Providers for this need, those that fit first (region, eligibility, capacity)."""
+    providers = {p.pk: p for p in Provider.objects.filter(
+        active=True, region__in=[need.region, rules.NATIONWIDE]).select_related(
+        "places_updated_by")}
+    return [(providers[m.provider], m) for m in
+            rules.match([p.facts() for p in providers.values()], need)]
+
+
+# --- referrals -----------------------------------------------------------------------------
+
+
+def subject(referral: Referral) -> str:
+    return f"referral:{referral.pk}"
+
+
+def referral_record(referral: Referral, steps: Iterable[ReferralStep]) -> dict[str, Any]:
+    return {
+        "id": referral.pk, "case": referral.case_id, "provider": referral.provider_id,
+        "need": referral.need, "grant": referral.grant_id,
+        "categories": sorted(referral.categories), "share": referral.share_id,
+        "state": referral.state, "note": referral.note, "reason": referral.reason,
+        "made_by": referral.made_by_id, "created_at": _iso(referral.created_at),
+        "updated_at": _iso(referral.updated_at), "salt": referral.salt,
+        "steps": [{"id": s.pk, "state": s.state, "at": _iso(s.at), "by": s.by_id,
+                   "reason": s.reason, "event": s.event_id}
+                  for s in sorted(steps, key=lambda s: s.pk)],
+    }
+
+
+def referral_records(case_id: int) -> dict[str, Any]:
+    """For `verify`: referrals and their steps as the ledger vouches for them."""
+    return {subject(r): referral_record(r, r.steps.all())
+            for r in Referral.objects.filter(case_id=case_id).prefetch_related("steps")}
+
+
+def _event(case: Case, by: User, referral: Referral, state: str,
+           made: Event | None) -> Event | None:
+    kind = rules.EVENT_KINDS.get(state)
+    if kind is None:
+        return None
+    provider = referral.provider
+    institution = "organisation" if state == rules.MADE else INSTITUTIONS.get(provider.kind,
+                                                                               "other")
+    narrative = _("Referral no. %(number)s to %(provider)s (%(need)s): %(state)s.") % {
+        "number": referral.pk, "provider": provider.name,
+        "need": _(rules.NEEDS[referral.need]), "state": _(rules.STATES[state])}
+    if referral.reason and state in rules.NEEDS_REASON:
+        narrative += " " + referral.reason
+    return case_services.record_event(case, by, case_services.EventInput(
+        kind=kind, span=case_services.parse_span(timezone.localdate().isoformat()),
+        source="staff", reliability="confirmed", institution=institution,
+        institution_unit=provider.name, narrative=narrative,
+        links=[(made, "responds_to")] if made is not None else []))
+
+
+def _step(referral: Referral, by: User, state: str, reason: str) -> ReferralStep:
+    made = None
+    if state != rules.MADE:
+        made = (ReferralStep.objects.filter(referral=referral, state=rules.MADE)
+                .select_related("event").first())
+    event = _event(referral.case, by, referral, state, made.event if made else None)
+    return ReferralStep.objects.create(referral=referral, case=referral.case, state=state,
+                                       at=referral.updated_at, by=by, reason=reason,
+                                       event=event)
+
+
+@transaction.atomic
+def make_referral(case: Case, by: User, *, provider: Provider, need: str, grant_id: int | None,
+                  categories: Iterable[str] = (), note: str = "") -> Referral:
+    """Refer her to `provider` for `need` under consent `grant_id` (purpose referral),
+    sharing `categories` (to a provider that uses Qorgau: all the grant covers, as a
+    read-only share). Refused with a plain message when the consent does not allow it."""
+    chosen = sorted(set(categories))
+    errors: dict[str, list[str]] = {}
+    if need not in rules.NEEDS:
+        errors["need"] = [_("Choose a need from the list.")]
+    elif need not in provider.services or not provider.active:
+        errors["provider"] = [_("%(provider)s does not offer this service.")
+                              % {"provider": provider.name}]
+    if consent_rules.unknown_categories(chosen):
+        errors["categories"] = [_("Choose the kinds of data from the list.")]
+    elif not chosen and provider.organisation_id is None:
+        errors["categories"] = [_("Choose the data the letter may carry.")]
+    if grant_id is None:
+        errors["grant"] = [_("Choose the survivor's consent the referral is made under.")]
+    if errors:
+        raise ValidationError(errors)
+    case_services.lock(case)
+    in_qorgau = provider.organisation_id is not None
+    grant = consent.require_grant(case, "referral", () if in_qorgau else chosen,
+                                  recipient_org=provider.organisation_id, grant_id=grant_id)
+    if provider.organisation_id is None and grant.recipient_organisation_id is not None:
+        raise ValidationError(_(consent_rules.MESSAGES["recipient"]) % {"grant": grant.pk})
+    share = None
+    if in_qorgau:
+        chosen = sorted(grant.categories)  # the share shows all the grant covers
+        share = (CaseShare.objects.filter(grant=grant, withdrawn_at__isnull=True).first()
+                 or consent.share_case(case, by, grant.pk))
+    now = timezone.now()
+    referral = Referral.objects.create(
+        case=case, provider=provider, need=need, grant=grant, categories=chosen, share=share,
+        state=rules.MADE, note=note.strip(), made_by=by, created_at=now, updated_at=now,
+        salt=secrets.token_hex(16))
+    step = _step(referral, by, rules.MADE, "")
+    case_services.append(case, by, "referral.create", subject(referral),
+                         referral_record(referral, [step]),
+                         {"grant": grant.pk, "provider": provider.pk, "need": need})
+    return referral
+
+
+@transaction.atomic
+def move(referral: Referral, by: User, target: str, reason: str = "") -> Referral:
+    """Move a referral on (accepted, declined with reason, service started, completed, or
+    withdrawn by the survivor with reason). A referral that ends closes its share."""
+    case_services.lock(referral.case)
+    referral = Referral.objects.select_related("case", "provider").get(pk=referral.pk)
+    refusal = rules.check_transition(referral.state, target, reason)
+    if refusal is not None:
+        message = _(rules.MESSAGES[refusal.code]) % {
+            "state": _(rules.STATES.get(refusal.state, refusal.state)).lower(),
+            "target": _(rules.STATES.get(refusal.target, refusal.target)).lower()}
+        raise ValidationError({"reason": [message]} if refusal.code == "reason" else message)
+    referral.state = target
+    referral.reason = reason.strip() if target in rules.NEEDS_REASON else ""
+    referral.updated_at = timezone.now()
+    referral.save(update_fields=["state", "reason", "updated_at"])
+    _step(referral, by, target, referral.reason)
+    case_services.append(referral.case, by, "referral.update", subject(referral),
+                         referral_record(referral, referral.steps.all()),
+                         {"state": target})
+    if target in rules.TERMINAL and referral.share_id is not None:
+        share = CaseShare.objects.get(pk=referral.share_id)
+        still_used = Referral.objects.filter(share=share).exclude(
+            state__in=rules.TERMINAL).exists()
+        if share.withdrawn_at is None and not still_used:
+            consent.withdraw_share(share, by)
+    return referral
+
+
+def for_case(case: Case) -> QuerySet[Referral]:
+    return Referral.objects.filter(case=case).select_related("provider", "grant")
+
+
+def erase_case_records(case: Case) -> dict[str, int]:
+    """Eraser (qorgau.cases.erasure): steps, then referrals (before consent's shares)."""
+    return erasure.delete(ReferralStep.objects.filter(case=case),
+                          Referral.objects.filter(case=case))
+
+
+DEMO_DIRECTORY = Path(__file__).parent / "demo" / "providers-kz-west.csv"
+
+
+def load_demo_directory() -> int:
+    """The fictional West Kazakhstan directory, unless it is there already; providers made."""
+    text = DEMO_DIRECTORY.read_text(encoding="utf-8")
+    names = [row["name"] for row in csv.DictReader(io.StringIO(text))]
+    if Provider.objects.filter(name__in=names).exists():
+        return 0
+    return import_providers(text).created

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from qorgau.referrals import views
+
+app_name = "referrals"
+
+urlpatterns = [
+    path("services/", views.directory, name="directory"),
+    path("services/<int:provider>/places/", views.places, name="places"),
+    path("cases/<str:ref>/referrals/", views.case_referrals, name="case"),
+    path("cases/<str:ref>/referrals/<int:referral>/move/", views.move, name="move"),
+    path("cases/<str:ref>/referrals/<int:referral>/letter/", views.letter, name="letter"),
+]

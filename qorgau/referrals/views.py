@@ -1,0 +1,162 @@
+"""The service directory, and a case's referrals (need -> matching providers -> refer)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from qorgau.accounts.models import User
+from qorgau.cases import services as case_services
+from qorgau.cases.access import get_case_for_user
+from qorgau.cases.forms import apply_service_error
+from qorgau.cases.models import Case
+from qorgau.consent.models import ConsentGrant
+from qorgau.referrals import letters, rules, services
+from qorgau.referrals.forms import DirectoryFilterForm, MoveForm, NeedForm, PlacesForm, ReferForm
+from qorgau.referrals.models import Provider, Referral
+
+
+class AuthedRequest(HttpRequest):
+    user: User
+
+
+@login_required
+def directory(request: AuthedRequest) -> HttpResponse:
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    form = DirectoryFilterForm(request.GET or None)
+    providers = Provider.objects.filter(active=True).select_related("places_updated_by")
+    found: list[Provider] | None = None
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["region"]:
+            providers = providers.filter(region=data["region"])
+        if data["kind"]:
+            providers = providers.filter(kind=data["kind"])
+        if data["need"]:
+            found = [p for p in providers if data["need"] in p.services]
+    return render(request, "referrals/directory.html", {
+        "form": form, "providers": found if found is not None else list(providers),
+        "can_update": services.can_update_places(request.user, None),
+        "places_form": PlacesForm()})
+
+
+@login_required
+def places(request: AuthedRequest, provider: int) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    found = get_object_or_404(Provider, pk=provider, active=True)
+    if not services.can_update_places(request.user, found):
+        raise PermissionDenied
+    form = PlacesForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write the places available as a whole number."))
+    else:
+        try:
+            services.update_places(found, request.user, form.cleaned_data["places"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Places available at %(provider)s updated.")
+                             % {"provider": found.name})
+    return redirect("referrals:directory")
+
+
+def _referral_grants(case: Case) -> list[ConsentGrant]:
+    return list(ConsentGrant.objects.filter(case=case, purpose="referral")
+                .select_related("recipient_organisation"))
+
+
+def _page(request: AuthedRequest, case: Case, need_form: NeedForm,
+          refer_form: ReferForm | None = None) -> HttpResponse:
+    grants = _referral_grants(case)
+    matches = []
+    if need_form.is_valid():
+        data = need_form.cleaned_data
+        need = rules.Need(data["need"], case.region, data["with_children"],
+                          data["oldest_boy"], data["accessible"])
+        matches = [{"provider": provider, "doubts": [_(d) for d in match.doubts]}
+                   for provider, match in services.matching(need)]
+        if refer_form is None:
+            refer_form = ReferForm(grants, initial={"need": need.need})
+    referrals = list(services.for_case(case))
+    return render(request, "referrals/case.html", {
+        "case": case, "need_form": need_form, "matches": matches, "form": refer_form,
+        "chosen": str(refer_form.data.get("provider", "")) if refer_form is not None else "",
+        "has_grants": bool(grants),
+        "referrals": [{"referral": r, "state": _(rules.STATES[r.state]),
+                       "next": [(s, _(rules.STATES[s])) for s in rules.next_states(r.state)]}
+                      for r in referrals],
+        "can_write": getattr(case, "access", None) == "write",
+    })
+
+
+@login_required
+def case_referrals(request: AuthedRequest, ref: str) -> HttpResponse:
+    case = get_case_for_user(request, ref, write=request.method == "POST")
+    if request.method == "POST":
+        form = ReferForm(_referral_grants(case), request.POST)
+        need_form = NeedForm({"need": request.POST.get("need", ""),
+                              "with_children": request.POST.get("with_children", ""),
+                              "oldest_boy": request.POST.get("oldest_boy", ""),
+                              "accessible": request.POST.get("accessible", "")})
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                made = services.make_referral(
+                    case, request.user, provider=data["provider"], need=data["need"],
+                    grant_id=data["grant"].pk, categories=data["categories"],
+                    note=data["note"])
+            except ValidationError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("Referral no. %(number)s to %(provider)s is made.")
+                                 % {"number": made.pk, "provider": made.provider.name})
+                return redirect("referrals:case", ref=case.reference)
+        return _page(request, case, need_form, form)
+    case_services.record_view(case, request.user, "referrals")
+    return _page(request, case, NeedForm(request.GET if "need" in request.GET else None))
+
+
+@login_required
+def move(request: AuthedRequest, ref: str, referral: int) -> HttpResponse:
+    case = get_case_for_user(request, ref, write=request.method == "POST")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    found = get_object_or_404(Referral, case=case, pk=referral)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose what happened to the referral."))
+        return redirect("referrals:case", ref=case.reference)
+    try:
+        moved = services.move(found, request.user, form.cleaned_data["state"],
+                              form.cleaned_data["reason"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Referral no. %(number)s: %(state)s.") % {
+            "number": moved.pk, "state": _(rules.STATES[moved.state])})
+    return redirect("referrals:case", ref=case.reference)
+
+
+@login_required
+def letter(request: AuthedRequest, ref: str, referral: int) -> HttpResponse:
+    case = get_case_for_user(request, ref)
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    found = get_object_or_404(Referral.objects.select_related("provider", "case__organisation"),
+                              case=case, pk=referral)
+    language = request.GET.get("lang", "ru")
+    try:
+        pdf = letters.letter_pdf(found, request.user, language)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("referrals:case", ref=case.reference)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="referral-{found.pk}-{case.reference}.pdf"')
+    return response
