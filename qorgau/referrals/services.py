@@ -276,6 +276,10 @@ def make_referral(case: Case, by: User, *, provider: Provider, need: str, grant_
     elif need not in provider.services or not provider.active:
         errors["provider"] = [_("%(provider)s does not offer this service.")
                               % {"provider": provider.name}]
+    elif need == "shelter" and provider.places_available == 0:
+        errors["provider"] = [_("%(provider)s has no place free. Choose another shelter, or "
+                                "update its places first if that has changed.")
+                              % {"provider": provider.name}]
     if consent_rules.unknown_categories(chosen):
         errors["categories"] = [_("Choose the kinds of data from the list.")]
     elif not chosen and provider.organisation_id is None:

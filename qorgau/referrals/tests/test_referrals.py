@@ -183,3 +183,16 @@ def test_reference_case_police_referral_stays_breached(db):
                    .values_list("status", flat=True))
     assert after == ["breached"] * 3
     assert verify_case(ref.pk, ref.reference).problem is None
+
+
+def test_a_full_shelter_is_refused_until_its_places_change(case, alice, provider_in_qorgau,
+                                                           consent_to, other_org):
+    grant = consent_to(case, alice, "referral", recipient_organisation=other_org)
+    provider_in_qorgau.places_available = 0
+    provider_in_qorgau.save()
+    with pytest.raises(ValidationError, match="has no place free"):
+        _refer(case, alice, provider_in_qorgau, grant)
+    assert not Referral.objects.filter(case=case).exists()
+    services.update_places(provider_in_qorgau, alice, 1)
+    provider_in_qorgau.refresh_from_db()
+    assert _refer(case, alice, provider_in_qorgau, grant).state == "made"
