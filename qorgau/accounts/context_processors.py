@@ -7,8 +7,9 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from qorgau.accounts.models import INSIGHT_ROLES
+
 NEUTRAL_NAME = "Notes"
-INSIGHT_ROLES = ("monitor", "supervisor", "admin")
 
 
 def discretion(request: HttpRequest) -> dict[str, Any]:

@@ -15,6 +15,8 @@ class Role(models.TextChoices):
 
 # Roles that may open and work on cases (a monitor sees aggregates only).
 CASE_ROLES = frozenset({Role.CASEWORKER, Role.LAWYER, Role.SUPERVISOR, Role.ADMIN})
+# Roles that see the accountability figures (monitors suppressed, the others exact).
+INSIGHT_ROLES = frozenset({Role.MONITOR, Role.SUPERVISOR, Role.ADMIN})
 # Roles that see restricted events (self-harm) on cases they are assigned to.
 RESTRICTED_VIEW_ROLES = frozenset({Role.CASEWORKER, Role.LAWYER})
 

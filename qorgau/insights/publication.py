@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Sum
 
-from qorgau.accounts.models import Organisation
+from qorgau.accounts.models import INSIGHT_ROLES, Organisation
 from qorgau.cases.regions import KZ_REGIONS
 from qorgau.duties.services import profiles
 from qorgau.insights import metrics
@@ -40,7 +40,7 @@ def scope_for(organisation: Organisation, role: str) -> Scope | None:
                   .values_list("pk", flat=True))
         ids.add(organisation.pk)
         return Scope(tuple(sorted(ids)), True)
-    if role in ("supervisor", "admin"):
+    if role in INSIGHT_ROLES:  # supervisor, admin
         return Scope((organisation.pk,), False)
     return None
 

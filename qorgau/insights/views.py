@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
-from qorgau.accounts.models import Membership, User
+from qorgau.accounts.models import INSIGHT_ROLES, Membership, User
 from qorgau.cases import services as case_services
 from qorgau.cases.access import get_case_for_user
 from qorgau.cases.regions import KZ_REGIONS, PROFILES
@@ -27,7 +27,6 @@ from qorgau.insights.case_picture import marks as case_picture_marks
 from qorgau.insights.models import MetricCount
 from qorgau.insights.suppression import ALL, Published
 
-INSIGHT_ROLES = ("monitor", "supervisor", "admin")
 FONTS = Path(settings.BASE_DIR) / "static" / "fonts"
 
 
@@ -92,7 +91,7 @@ def _card(cube: Published, metric: metrics.Metric, f: Filters) -> Card:
     keys = key_dim.children(root)
     if keys == ["all"]:
         keys = []
-    rows = [(label(k.split(".")[-1]) if "." in k else label(k),
+    rows = [(label(k.rsplit(".", 1)[-1]),
              [cube.get(f.region, p, k) for p in [*quarters, ALL]]) for k in keys]
     totals = [cube.get(f.region, p, root) for p in [*quarters, ALL]]
     if metric.id == "breaches_by_rule":
@@ -127,7 +126,8 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     return render(request, "insights/dashboard.html", {
         "cards": _cards(scope, f), "filters": f, "years": years, "scope": scope,
         "organisation": membership.organisation, "k": publication.threshold(),
-        "regions": KZ_REGIONS, "profiles": PROFILES, "bearers": metrics.BEARERS,
+        "regions": KZ_REGIONS, "profiles": PROFILES,
+        "bearers": [(b, label(b)) for b in metrics.BEARERS],
         "query": request.GET.urlencode(),
     })
 
