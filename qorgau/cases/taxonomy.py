@@ -97,6 +97,10 @@ KINDS: tuple[Kind, ...] = (
     Kind("referral_made", "services", _("Referral made")),
     Kind("referral_accepted", "services", _("Referral accepted")),
     Kind("referral_declined", "services", _("Referral declined")),
+    Kind("referral_withdrawn", "services", _("Referral withdrawn by the survivor")),
+    Kind("service_started", "services", _("Service started")),
+    Kind("service_completed", "services", _("Service completed")),
+    Kind("referral_follow_up", "services", _("Follow-up with the survivor after a referral")),
     Kind("legal_aid", "services", _("Legal aid")),
     # proceedings
     Kind("arrest", "proceedings", _("Arrest")),

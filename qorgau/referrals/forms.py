@@ -81,3 +81,9 @@ class ReferForm(forms.Form):
 class MoveForm(forms.Form):
     state = forms.ChoiceField(choices=_choices(rules.STATES))
     reason = forms.CharField(required=False, max_length=2000)
+
+
+class FollowUpForm(forms.Form):
+    note = forms.CharField(label=_("What she said: did she receive the service, and how is "
+                                   "she?"), max_length=4000,
+                           widget=forms.Textarea(attrs={"rows": 2}))

@@ -64,13 +64,17 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 NEEDS_REASON = frozenset({DECLINED, WITHDRAWN})
 # The timeline event a state records, where the taxonomy has a kind for it.
 EVENT_KINDS: dict[str, str] = {MADE: "referral_made", ACCEPTED: "referral_accepted",
-                               DECLINED: "referral_declined"}
+                               DECLINED: "referral_declined", STARTED: "service_started",
+                               COMPLETED: "service_completed", WITHDRAWN: "referral_withdrawn"}
+# The moves a provider makes itself (the survivor's withdrawal is recorded by her caseworkers).
+PROVIDER_MOVES = frozenset({ACCEPTED, DECLINED, STARTED, COMPLETED})
 
 MESSAGES: dict[str, str] = {
     "unknown": _("Choose a state from the list."),
     "terminal": _("This referral is already %(state)s; it cannot change any more."),
     "not_next": _("A referral that is %(state)s cannot become %(target)s."),
     "reason": _("Say why (for example: no places, or she changed her mind)."),
+    "not_provider": _("Only the survivor's caseworkers record that she withdrew."),
 }
 
 
@@ -94,8 +98,16 @@ def check_transition(current: str, target: str, reason: str = "") -> Refusal | N
     return None
 
 
-def next_states(current: str) -> list[str]:
-    return [s for s in STATES if s in TRANSITIONS.get(current, frozenset())]
+def check_provider_move(current: str, target: str, reason: str = "") -> Refusal | None:
+    """As check_transition, for a move the provider makes itself."""
+    if target in STATES and target not in PROVIDER_MOVES:
+        return Refusal("not_provider", current, target)
+    return check_transition(current, target, reason)
+
+
+def next_states(current: str, provider: bool = False) -> list[str]:
+    return [s for s in STATES if s in TRANSITIONS.get(current, frozenset())
+            and (not provider or s in PROVIDER_MOVES)]
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from qorgau.cases.regions import KZ_REGIONS
 from qorgau.consent import rules as consent_rules
 from qorgau.consent import services as consent
 from qorgau.consent.models import CaseShare
+from qorgau.duties.models import Obligation
 from qorgau.referrals import rules
 from qorgau.referrals.models import Provider, Referral, ReferralStep
 
@@ -238,8 +239,8 @@ def _event(case: Case, by: User, referral: Referral, state: str,
     if kind is None:
         return None
     provider = referral.provider
-    institution = "organisation" if state == rules.MADE else INSTITUTIONS.get(provider.kind,
-                                                                               "other")
+    institution = ("organisation" if state in (rules.MADE, rules.WITHDRAWN)
+                   else INSTITUTIONS.get(provider.kind, "other"))
     narrative = _("Referral no. %(number)s to %(provider)s (%(need)s): %(state)s.") % {
         "number": referral.pk, "provider": provider.name,
         "need": _(rules.NEEDS[referral.need]), "state": _(rules.STATES[state])}
@@ -253,11 +254,8 @@ def _event(case: Case, by: User, referral: Referral, state: str,
 
 
 def _step(referral: Referral, by: User, state: str, reason: str) -> ReferralStep:
-    made = None
-    if state != rules.MADE:
-        made = (ReferralStep.objects.filter(referral=referral, state=rules.MADE)
-                .select_related("event").first())
-    event = _event(referral.case, by, referral, state, made.event if made else None)
+    made = _made_event(referral) if state != rules.MADE else None
+    event = _event(referral.case, by, referral, state, made)
     return ReferralStep.objects.create(referral=referral, case=referral.case, state=state,
                                        at=referral.updated_at, by=by, reason=reason,
                                        event=event)
@@ -311,18 +309,25 @@ def make_referral(case: Case, by: User, *, provider: Provider, need: str, grant_
     return referral
 
 
+def _refuse(refusal: rules.Refusal) -> ValidationError:
+    message = _(rules.MESSAGES[refusal.code]) % {
+        "state": _(rules.STATES.get(refusal.state, refusal.state)).lower(),
+        "target": _(rules.STATES.get(refusal.target, refusal.target)).lower()}
+    return ValidationError({"reason": [message]} if refusal.code == "reason" else message)
+
+
 @transaction.atomic
-def move(referral: Referral, by: User, target: str, reason: str = "") -> Referral:
+def move(referral: Referral, by: User, target: str, reason: str = "",
+         as_provider: bool = False) -> Referral:
     """Move a referral on (accepted, declined with reason, service started, completed, or
-    withdrawn by the survivor with reason). A referral that ends closes its share."""
+    withdrawn by the survivor with reason). A referral that ends closes its share.
+    `as_provider`: the provider's own people answer (they cannot record a withdrawal)."""
     case_services.lock(referral.case)
     referral = Referral.objects.select_related("case", "provider").get(pk=referral.pk)
-    refusal = rules.check_transition(referral.state, target, reason)
+    check = rules.check_provider_move if as_provider else rules.check_transition
+    refusal = check(referral.state, target, reason)
     if refusal is not None:
-        message = _(rules.MESSAGES[refusal.code]) % {
-            "state": _(rules.STATES.get(refusal.state, refusal.state)).lower(),
-            "target": _(rules.STATES.get(refusal.target, refusal.target)).lower()}
-        raise ValidationError({"reason": [message]} if refusal.code == "reason" else message)
+        raise _refuse(refusal)
     referral.state = target
     referral.reason = reason.strip() if target in rules.NEEDS_REASON else ""
     referral.updated_at = timezone.now()
@@ -330,7 +335,7 @@ def move(referral: Referral, by: User, target: str, reason: str = "") -> Referra
     _step(referral, by, target, referral.reason)
     case_services.append(referral.case, by, "referral.update", subject(referral),
                          referral_record(referral, referral.steps.all()),
-                         {"state": target})
+                         {"state": target, **({"by_provider": True} if as_provider else {})})
     if target in rules.TERMINAL and referral.share_id is not None:
         share = CaseShare.objects.get(pk=referral.share_id)
         still_used = Referral.objects.filter(share=share).exclude(
@@ -338,6 +343,74 @@ def move(referral: Referral, by: User, target: str, reason: str = "") -> Referra
         if share.withdrawn_at is None and not still_used:
             consent.withdraw_share(share, by)
     return referral
+
+
+def _made_event(referral: Referral) -> Event | None:
+    step = (ReferralStep.objects.filter(referral=referral, state=rules.MADE)
+            .select_related("event").first())
+    return step.event if step else None
+
+
+@transaction.atomic
+def follow_up(referral: Referral, by: User, note: str) -> Event:
+    """The organisation checked with her after the referral: a timeline event that answers
+    the referral (and meets the follow-up duty of the profiles)."""
+    if not note.strip():
+        raise ValidationError({"note": [_("Write what she said: did she receive the service, "
+                                          "and how is she?")]})
+    provider = referral.provider
+    made = _made_event(referral)
+    narrative = _("Follow-up after referral no. %(number)s to %(provider)s (%(need)s): "
+                  "%(note)s") % {"number": referral.pk, "provider": provider.name,
+                                 "need": _(rules.NEEDS[referral.need]), "note": note.strip()}
+    return case_services.record_event(referral.case, by, case_services.EventInput(
+        kind="referral_follow_up", span=case_services.parse_span(timezone.localdate().isoformat()),
+        source="staff", reliability="confirmed", institution="organisation",
+        institution_unit=provider.name, narrative=narrative,
+        links=[(made, "responds_to")] if made is not None else []))
+
+
+# --- the provider's side: referrals to an organisation that uses Qorgau ---------------------
+
+
+def provider_organisations(user: User) -> list[int]:
+    """Organisations whose case workers `user` is among (they answer referrals to them)."""
+    return list(Membership.objects.filter(user=user, role__in=CASE_ROLES)
+                .values_list("organisation_id", flat=True))
+
+
+def incoming(user: User) -> QuerySet[Referral]:
+    """Referrals to providers of the user's organisations, open ones first."""
+    return (Referral.objects.filter(provider__organisation__in=provider_organisations(user))
+            .exclude(case__status=Case.Status.ERASED)
+            .select_related("provider", "case__organisation", "share")
+            .order_by("updated_at"))
+
+
+def incoming_referral(user: User, pk: int) -> Referral | None:
+    return incoming(user).filter(pk=pk).first()
+
+
+def answer(referral: Referral, by: User, target: str, reason: str = "") -> Referral:
+    """The provider's own answer (accepted, declined with reason, started, completed)."""
+    if referral.provider.organisation_id not in provider_organisations(by):
+        raise ValidationError(_("Only the provider's own case workers answer its referrals."))
+    return move(referral, by, target, reason, as_provider=True)
+
+
+# Rules of the profiles whose obligations a referral gives rise to (its made event triggers).
+ANSWER_RULE, FOLLOW_UP_RULE = "intl.referral-answer", "intl.referral-follow-up"
+
+
+def duties_of(referrals: Iterable[Referral]) -> dict[int, dict[str, Obligation]]:
+    """The answer and follow-up obligations of each referral: {referral: {rule: obligation}}."""
+    made = dict(ReferralStep.objects.filter(referral__in=list(referrals), state=rules.MADE)
+                .values_list("event_id", "referral_id"))
+    found: dict[int, dict[str, Obligation]] = {}
+    for obligation in Obligation.objects.filter(trigger_id__in=list(made),
+                                                rule_id__in=(ANSWER_RULE, FOLLOW_UP_RULE)):
+        found.setdefault(made[obligation.trigger_id], {})[obligation.rule_id] = obligation
+    return found
 
 
 def for_case(case: Case) -> QuerySet[Referral]:

@@ -7,7 +7,11 @@ app_name = "referrals"
 urlpatterns = [
     path("services/", views.directory, name="directory"),
     path("services/<int:provider>/places/", views.places, name="places"),
+    path("services/referrals/", views.incoming, name="incoming"),
+    path("services/referrals/<int:referral>/answer/", views.answer, name="answer"),
     path("cases/<str:ref>/referrals/", views.case_referrals, name="case"),
     path("cases/<str:ref>/referrals/<int:referral>/move/", views.move, name="move"),
     path("cases/<str:ref>/referrals/<int:referral>/letter/", views.letter, name="letter"),
+    path("cases/<str:ref>/referrals/<int:referral>/follow-up/", views.follow_up,
+         name="follow_up"),
 ]

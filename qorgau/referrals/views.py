@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import User
@@ -15,8 +19,17 @@ from qorgau.cases.access import get_case_for_user
 from qorgau.cases.forms import apply_service_error
 from qorgau.cases.models import Case
 from qorgau.consent.models import ConsentGrant
+from qorgau.duties.engine import STATUS_LABELS, current_status
+from qorgau.duties.models import Obligation
 from qorgau.referrals import letters, rules, services
-from qorgau.referrals.forms import DirectoryFilterForm, MoveForm, NeedForm, PlacesForm, ReferForm
+from qorgau.referrals.forms import (
+    DirectoryFilterForm,
+    FollowUpForm,
+    MoveForm,
+    NeedForm,
+    PlacesForm,
+    ReferForm,
+)
 from qorgau.referrals.models import Provider, Referral
 
 
@@ -84,15 +97,32 @@ def _page(request: AuthedRequest, case: Case, need_form: NeedForm,
         if refer_form is None:
             refer_form = ReferForm(grants, initial={"need": need.need})
     referrals = list(services.for_case(case))
+    duties = services.duties_of(referrals)
+    today = timezone.localdate()
     return render(request, "referrals/case.html", {
         "case": case, "need_form": need_form, "matches": matches, "form": refer_form,
         "chosen": str(refer_form.data.get("provider", "")) if refer_form is not None else "",
         "has_grants": bool(grants),
         "referrals": [{"referral": r, "state": _(rules.STATES[r.state]),
-                       "next": [(s, _(rules.STATES[s])) for s in rules.next_states(r.state)]}
+                       "next": [(s, _(rules.STATES[s])) for s in rules.next_states(r.state)],
+                       "duties": _duty_lines(duties.get(r.pk, {}), today)}
                       for r in referrals],
+        "follow_up_form": FollowUpForm(),
         "can_write": getattr(case, "access", None) == "write",
     })
+
+
+def _duty_lines(obligations: dict[str, Obligation], today: date) -> list[dict[str, Any]]:
+    """The referral's answer and follow-up duties, as the case's duties page states them."""
+    lines = []
+    for rule_id, label in ((services.ANSWER_RULE, _("Provider's answer")),
+                           (services.FOLLOW_UP_RULE, _("Our follow-up with her"))):
+        o = obligations.get(rule_id)
+        if o is not None:
+            status = current_status(o.status, o.due_latest, today)
+            lines.append({"rule": rule_id, "label": label, "status": status, "status_label": _(
+                STATUS_LABELS[status]), "due": o.due_latest})
+    return lines
 
 
 @login_required
@@ -160,3 +190,70 @@ def letter(request: AuthedRequest, ref: str, referral: int) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="referral-{found.pk}-{case.reference}.pdf"')
     return response
+
+
+@login_required
+def follow_up(request: AuthedRequest, ref: str, referral: int) -> HttpResponse:
+    case = get_case_for_user(request, ref, write=request.method == "POST")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    found = get_object_or_404(Referral.objects.select_related("provider", "case"), case=case,
+                              pk=referral)
+    form = FollowUpForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write what she said: did she receive the service, and "
+                                  "how is she?"))
+        return redirect("referrals:case", ref=case.reference)
+    try:
+        services.follow_up(found, request.user, form.cleaned_data["note"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Follow-up on referral no. %(number)s recorded.")
+                         % {"number": found.pk})
+    return redirect("referrals:case", ref=case.reference)
+
+
+# --- the provider's side ---------------------------------------------------------------------
+
+
+@login_required
+def incoming(request: AuthedRequest) -> HttpResponse:
+    """Referrals to the user's organisations, for their own answer."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    referrals = list(services.incoming(request.user))
+    duties = services.duties_of(referrals)
+    today = timezone.localdate()
+    rows: list[dict[str, Any]] = [
+            {"referral": r, "state": _(rules.STATES[r.state]),
+             "next": [(s, _(rules.STATES[s])) for s in rules.next_states(r.state, provider=True)],
+             "duties": [d for d in _duty_lines(duties.get(r.pk, {}), today)
+                        if d["rule"] == services.ANSWER_RULE],
+             "share_open": r.share is not None and r.share.withdrawn_at is None}
+            for r in referrals]
+    return render(request, "referrals/incoming.html", {
+        "open": [row for row in rows if row["referral"].is_open],
+        "closed": [row for row in rows if not row["referral"].is_open]})
+
+
+@login_required
+def answer(request: AuthedRequest, referral: int) -> HttpResponse:
+    found = services.incoming_referral(request.user, referral)
+    if found is None:
+        raise Http404
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose what happened to the referral."))
+        return redirect("referrals:incoming")
+    try:
+        moved = services.answer(found, request.user, form.cleaned_data["state"],
+                                form.cleaned_data["reason"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Referral no. %(number)s: %(state)s.") % {
+            "number": moved.pk, "state": _(rules.STATES[moved.state])})
+    return redirect("referrals:incoming")

@@ -39,7 +39,10 @@ CASE_INDEPENDENT = {"cases:list", "cases:new", "duties:needs_action",
                     # the organisation's counts, never one case (test_authorization_matrix)
                     "insights:dashboard", "insights:report", "insights:download",
                     # the service directory: providers, no case (test_authorization_matrix)
-                    "referrals:directory", "referrals:places"}
+                    "referrals:directory", "referrals:places",
+                    # the provider's side: referrals to its own organisation, 404 to anyone
+                    # else (test_authorization_matrix, referrals/tests/test_provider.py)
+                    "referrals:incoming", "referrals:answer"}
 
 
 def _all_patterns() -> list[tuple[str, URLPattern]]:
@@ -124,7 +127,7 @@ def test_member_gets_every_page(client, case_urls_for, alice):
     client.force_login(alice)
     post_only = {"cases:status", "duties:letter_new", "duties:letter_send",
                  "evidence:download", "bundles:download", "consent:revoke", "consent:share",
-                 "consent:withdraw", "referrals:move"}
+                 "consent:withdraw", "referrals:move", "referrals:follow_up"}
     for name, url in case_urls_for:
         if name in post_only:
             assert client.get(url).status_code == 405, name

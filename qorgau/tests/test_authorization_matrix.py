@@ -41,9 +41,12 @@ ASSIGNED = {"caseworker", "supervisor"}
 #             administrators (their organisation, exact); everyone else 404
 #   "directory_edit": the service directory's places: case roles of any organisation act
 #             (POST), monitors 403, anonymous to the login
+#   "provider": a referral to the other organisation as a provider: its case-role members
+#             answer (POST), everyone else 404 (the referring organisation's people too)
 #   "skip": not ours to check here (third-party pages), with the reason
 CASE, MANAGED, MEMBER, PUBLIC, SHARED = "case", "managed", "member", "public", "shared"
 SKIP = "skip"
+PROVIDER = "provider"
 MANAGERS = {"supervisor", "admin"}
 INSIGHTS = "insights"
 INSIGHT_PERSONAS = {"monitor", "supervisor", "admin"}
@@ -95,6 +98,9 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "referrals:case": (CASE, ("GET", "POST")),
     "referrals:move": (CASE, ("POST",)),
     "referrals:letter": (CASE, ("GET",)),
+    "referrals:follow_up": (CASE, ("POST",)),
+    "referrals:incoming": (MEMBER, ("GET",)),
+    "referrals:answer": (PROVIDER, ("POST",)),
 }
 THIRD_PARTY = ("admin:", "account_", "set_language", "mfa_", "socialaccount_", "django_")
 
@@ -133,6 +139,11 @@ def world(db, org, other_org, alice, carol, dave, erin, frank, case, survivor, c
     share = consent_services.share_case(case, alice, referral.pk)
     provider = Provider.objects.create(name="Shelter", kind="shelter", region="kz-west",
                                        services=["shelter"], capacity=5)
+    partner = Provider.objects.create(name="Partner centre", kind="crisis_centre",
+                                      region="kz-west", services=["psychological"],
+                                      organisation=other_org)
+    to_partner = referral_services.make_referral(case, alice, provider=partner,
+                                                 need="psychological", grant_id=referral.pk)
     outside = consent_to(case, alice, "referral")
     made = referral_services.make_referral(case, alice, provider=provider, need="shelter",
                                            grant_id=outside.pk, categories=["identity"])
@@ -147,6 +158,9 @@ def world(db, org, other_org, alice, carol, dave, erin, frank, case, survivor, c
             continue
         if name == "referrals:places":
             urls[name] = reverse(name, args=[provider.pk])
+            continue
+        if kind == PROVIDER:
+            urls[name] = reverse(name, args=[to_partner.pk])
             continue
         if name == "insights:download":
             urls[name] = reverse(name, args=["orders_issued", "csv"])
@@ -209,6 +223,10 @@ def _expected(kind: str, persona: str, method: str, methods: tuple[str, ...]) ->
         if persona not in INSIGHT_PERSONAS:
             return {404}
         return {200} if method in methods else {405}
+    if kind == PROVIDER:
+        if persona != "other_org":
+            return {404}
+        return {302} if method in methods else {405}
     if kind == SHARED:
         if persona != "other_org":
             return {404}

@@ -182,6 +182,12 @@ def test_reference_case_police_referral_stays_breached(db):
     after = sorted(Obligation.objects.filter(case=ref, family="kz.referral")
                    .values_list("status", flat=True))
     assert after == ["breached"] * 3
+    duties = services.duties_of([referral])[referral.pk]
+    assert duties[services.ANSWER_RULE].status == "met"
+    assert duties[services.FOLLOW_UP_RULE].status == "pending"
+    services.follow_up(referral, caseworker, "She stayed nine days; safe at her sister's.")
+    duties = services.duties_of([referral])[referral.pk]
+    assert duties[services.FOLLOW_UP_RULE].status == "met"
     assert verify_case(ref.pk, ref.reference).problem is None
 
 

@@ -60,3 +60,16 @@ def test_matching_region_capacity_and_eligibility():
     psych = rules.match(providers, Need("psychological", "kz-almaty"))
     assert [m.provider for m in psych] == [4, 8]
     assert rules.match(providers, Need("shelter", "kz-west", accessible=True)) == []
+
+
+def test_a_provider_answers_but_does_not_record_her_withdrawal():
+    assert rules.next_states("made", provider=True) == ["accepted", "declined"]
+    assert rules.next_states("started", provider=True) == ["completed"]
+    assert rules.check_provider_move("made", "accepted") is None
+    assert rules.check_provider_move("made", "declined", "").code == "reason"
+    assert rules.check_provider_move("made", "withdrawn", "She moved").code == "not_provider"
+    assert rules.check_provider_move("completed", "started").code == "terminal"
+
+
+def test_every_move_has_its_timeline_event():
+    assert set(rules.EVENT_KINDS) == set(rules.STATES)
