@@ -18,6 +18,11 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.run-installed
 
+# axe-core for the accessibility tests (package.json; never served to users).
+node_modules/.installed: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
 # Install, migrate, load the demo and serve Qorgau on 127.0.0.1 (SQLite, data in ./data).
 run: $(VENV)/.run-installed
 	QORGAU_ENV=development DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
@@ -31,7 +36,7 @@ demo-code: $(VENV)/.run-installed
 	@QORGAU_ENV=development $(BIN)/python manage.py demo-code
 
 # Install and run every check and the whole suite on SQLite and on PostgreSQL.
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed node_modules/.installed
 	bash scripts/test.sh
 
 check: $(VENV)/.dev-installed

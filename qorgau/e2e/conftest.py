@@ -26,8 +26,8 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 PHONE = {"width": 360, "height": 740}
-STYLED = """() => [...document.styleSheets].some(sheet => {
-    try { return (sheet.href || "").includes("/css/qorgau") && sheet.cssRules.length > 0; }
+STYLED = """(name) => [...document.styleSheets].some(sheet => {
+    try { return (sheet.href || "").includes(name) && sheet.cssRules.length > 0; }
     catch (error) { return false; }  // a sheet that failed to load has no readable rules
 })"""
 TIMEOUT_MS = 5_000  # a local page answers in milliseconds; fail fast instead of waiting 30 s
@@ -92,14 +92,14 @@ def log_in(page: Page, live_server: LiveServer, user: User) -> None:
     expect(page).to_have_url(f"{live_server.url}{reverse('cases:list')}")
 
 
-def assert_fits_the_screen(page: Page) -> None:
+def assert_fits_the_screen(page: Page, sheet: str = "/css/qorgau") -> None:
     """Nothing sticks out sideways: the phone never has to scroll horizontally."""
     # Measured unstyled, "my cases" is 380 px wide: wait until the stylesheet has applied.
     page.wait_for_load_state("load")
     try:
-        page.wait_for_function(STYLED)
+        page.wait_for_function(STYLED, arg=sheet)
     except PlaywrightTimeoutError:
-        pytest.fail(f"{page.url}: the stylesheet qorgau.css did not load")
+        pytest.fail(f"{page.url}: the stylesheet {sheet} did not load")
     width, inner = page.evaluate(
         "() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert inner == PHONE["width"], f"the window is {inner} px wide, not a phone"
