@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test check lint messages bench clean demo-code
+.PHONY: run test check lint messages bench clean demo-code screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,14 +39,19 @@ demo-code: $(VENV)/.run-installed
 test: $(VENV)/.dev-installed node_modules/.installed
 	bash scripts/test.sh
 
+# docs/screenshots/: the main pages on the demo data, in Chromium (/usr/bin/chromium).
+screenshots: $(VENV)/.dev-installed
+	QORGAU_ENV=test QORGAU_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest -p no:randomly \
+	  qorgau/e2e/test_screenshots.py -q
+
 check: $(VENV)/.dev-installed
 	bash scripts/test.sh --checks-only
 
 # Re-extract translatable strings and compile catalogues (needs GNU gettext).
 messages: $(VENV)/.dev-installed
 	QORGAU_ENV=test $(BIN)/python manage.py makemessages -l ru -l kk --no-obsolete \
-	  --ignore '.venv/*' --ignore 'data/*' --add-location file
-	QORGAU_ENV=test $(BIN)/python manage.py compilemessages --ignore '.venv/*'
+	  --ignore '.venv/*' --ignore 'data/*' --ignore 'node_modules/*' --add-location file
+	QORGAU_ENV=test $(BIN)/python manage.py compilemessages --ignore '.venv/*' --ignore 'node_modules/*'
 
 # Benchmarks (not part of the tests): duties engine, court bundle, accountability dashboard
 # (PostgreSQL at 127.0.0.1:5432, database qorgau_bench).

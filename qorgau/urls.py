@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from qorgau.accounts.views import quick_exit
+from qorgau.accounts.views import choose_language, quick_exit
 
 # The admin logs in through the same pages (password, then the second factor).
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -12,7 +12,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="cases:list", permanent=False)),
     path("quick-exit/", quick_exit, name="quick_exit"),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", choose_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("cases/", include("qorgau.cases.urls")),
     path("", include("qorgau.duties.urls")),

@@ -28,7 +28,9 @@ run_suite() {  # name, database url ("" = default SQLite file)
   local name=$1 url=$2 log rc line
   step "pytest on $name"
   log=$(mktemp)
-  DATABASE_URL=$url QORGAU_DATA_DIR="$PWD/data/test-$name" $BIN/pytest -p no:randomly 2>&1 \
+  # A failing browser test leaves a screenshot in data/e2e-failures-<name>/.
+  DATABASE_URL=$url QORGAU_DATA_DIR="$PWD/data/test-$name" $BIN/pytest -p no:randomly \
+    --screenshot only-on-failure --full-page-screenshot --output "$PWD/data/e2e-failures-$name" 2>&1 \
     | tee "$log"
   rc=${PIPESTATUS[0]}
   [ "$rc" -eq 5 ] && rc=0   # "no tests collected" is not a failure of the code

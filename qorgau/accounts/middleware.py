@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 
 
@@ -62,3 +64,27 @@ class RequireMFAMiddleware:
             request.session[MFA_CHECKED] = True
             return None
         return redirect_to_login(request.get_full_path(), reverse("mfa_activate_totp"), "next")
+
+
+class UserLanguageMiddleware:
+    """Pages in the language the person chose (User.language) when this browser has no
+    choice of its own yet: a new device, or after a quick exit cleared the cookies."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        chosen = user.language if user is not None and user.is_authenticated else ""
+        if (not chosen or settings.LANGUAGE_COOKIE_NAME in request.COOKIES
+                or not translation.check_for_language(chosen)):
+            return self.get_response(request)
+        translation.activate(chosen)
+        request.LANGUAGE_CODE = chosen
+        response = self.get_response(request)
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, chosen,
+                            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                            secure=settings.LANGUAGE_COOKIE_SECURE,
+                            httponly=settings.LANGUAGE_COOKIE_HTTPONLY)
+        response.headers["Content-Language"] = chosen
+        return response

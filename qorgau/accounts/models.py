@@ -26,6 +26,8 @@ class User(AbstractUser):
 
     email = models.EmailField(_("email address"), unique=True)
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    # The language the person last chose; pages follow it on any device, after a quick exit.
+    language = models.CharField(_("language"), max_length=8, blank=True, default="")
 
     def __str__(self) -> str:
         return self.display_name or self.email or self.username

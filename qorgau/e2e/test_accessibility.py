@@ -24,7 +24,6 @@ from qorgau.e2e.conftest import PHONE, assert_fits_the_screen, log_in
 from qorgau.evidence import services as evidence_services
 from qorgau.proceedings import services as proceeding_services
 from qorgau.referrals import services as referral_services
-from qorgau.referrals.models import Provider
 from qorgau.risk import services as risk_services
 
 ZOOMED = {"width": 640, "height": 800}  # a 1280 px window at 200% zoom

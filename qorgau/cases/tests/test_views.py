@@ -359,6 +359,31 @@ def test_language_switch(client, alice, case):
         assert name in html
 
 
+def test_the_chosen_language_is_kept_on_the_account(client, alice, case):
+    from django.test import Client
+
+    client.force_login(alice)
+    client.post(reverse("set_language"), {"language": "kk", "next": "/cases/"})
+    alice.refresh_from_db()
+    assert alice.language == "kk"
+    # Another browser (or this one after a quick exit cleared its cookies) logs in.
+    other = Client()
+    other.force_login(alice)
+    response = other.get(reverse("cases:list"))
+    assert '<html lang="kk">' in response.content.decode()
+    assert response.cookies["django_language"].value == "kk"
+    # A choice made in this browser wins over the account's, and becomes the account's.
+    other.post(reverse("set_language"), {"language": "ru", "next": "/cases/"})
+    assert '<html lang="ru">' in other.get(reverse("cases:list")).content.decode()
+    alice.refresh_from_db()
+    assert alice.language == "ru"
+    # Someone who is not logged in changes only their own browser.
+    anonymous = Client()
+    anonymous.post(reverse("set_language"), {"language": "en", "next": "/"})
+    alice.refresh_from_db()
+    assert alice.language == "ru"
+
+
 def test_login_page_uses_the_site_layout(client):
     html = client.get(reverse("account_login")).content.decode()
     assert "qorgau.css" in html and "htmx.min.js" in html

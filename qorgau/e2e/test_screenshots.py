@@ -1,0 +1,72 @@
+"""Screenshots of the main pages on the demo data, for docs/screenshots/.
+
+`make screenshots` runs this test with QORGAU_SCREENSHOTS=docs/screenshots; in the ordinary
+suite the pictures go to a temporary folder, so the command is known to work."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from django.urls import reverse
+from playwright.sync_api import Page, expect
+from pytest_django.live_server_helper import LiveServer
+
+from qorgau.cases.models import Case
+from qorgau.demo import loader, reference_case
+
+DESKTOP = {"width": 1280, "height": 900}
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def _log_in(page: Page, live_server: LiveServer, role: str) -> None:
+    page.goto(f"{live_server.url}{reverse('account_login')}")
+    page.locator("input[name=login]").fill(loader.email_for(role))
+    page.locator("input[name=password]").fill(loader.PASSWORD)
+    page.locator("main").get_by_role("button", name="Log in").click()
+    code = format_hotp_value(hotp_value(loader.TOTP_SECRET, int(time.time()) // 30))
+    page.locator("input[name=code]").fill(code)
+    page.locator("main").get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{live_server.url}{reverse('cases:list')}")
+
+
+def test_screenshots_of_the_main_pages(phone: Page, live_server: LiveServer,
+                                       tmp_path: Path) -> None:
+    folder = Path(os.environ.get("QORGAU_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    loader.load_demo()
+    ref = Case.objects.get(reference=reference_case.REFERENCE).reference
+    page = phone
+    _log_in(page, live_server, "supervisor")
+    page.set_viewport_size(DESKTOP)
+    shots = {
+        "cases": reverse("cases:list"),
+        "case": reverse("cases:detail", args=[ref]),
+        "case-picture": reverse("insights:case_picture", args=[ref]),
+        "duties": reverse("duties:case", args=[ref]),
+        "needs-action": reverse("duties:needs_action"),
+        "risk": reverse("risk:case", args=[ref]),
+        "evidence": reverse("evidence:list", args=[ref]),
+        "proceedings": reverse("proceedings:list", args=[ref]),
+        "referrals": reverse("referrals:case", args=[ref]),
+        "services": reverse("referrals:directory"),
+        "accountability": reverse("insights:dashboard"),
+    }
+    written = []
+    for name, url in shots.items():
+        page.goto(f"{live_server.url}{url}")
+        page.wait_for_load_state("networkidle")
+        path = folder / f"{name}.png"
+        page.screenshot(path=str(path))
+        written.append(path)
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(f"{live_server.url}{reverse('cases:detail', args=[ref])}")
+    page.wait_for_load_state("networkidle")
+    path = folder / "case-phone.png"
+    page.screenshot(path=str(path), full_page=False)
+    written.append(path)
+    for path in written:
+        data = path.read_bytes()
+        assert data.startswith(PNG) and len(data) > 10_000, path.name
