@@ -157,3 +157,22 @@ def test_a_caseworker_takes_a_case_from_first_report_to_court_bundle(
     # Everything the pages did is on the case's ledger, and the chain verifies.
     assert LedgerEntry.objects.filter(case=case, action="bundle.download").exists()
     assert verify_case(case.pk, case.reference).problem is None
+
+
+def test_a_rejected_form_keeps_what_was_typed(phone: Page, live_server: LiveServer,
+                                              alice: User, case: Case) -> None:
+    log_in(phone, live_server, alice)
+    phone.goto(f"{live_server.url}{reverse('cases:event_new', args=[case.reference])}")
+    phone.locator("select[name=kind]").select_option("stalking")
+    phone.locator("input[name=when_start]").fill("2025-13-45")
+    phone.locator("select[name=source]").select_option("witness")
+    phone.locator("select[name=reliability]").select_option("possible")
+    story = "He waited outside her work every evening for a week."
+    phone.locator("textarea[name=narrative]").fill(story)
+    phone.get_by_role("button", name="Record the event", exact=True).click()
+    expect(phone.locator("main .errors, main .errorlist").first).to_be_visible()
+    expect(phone.locator("textarea[name=narrative]")).to_have_value(story)
+    expect(phone.locator("input[name=when_start]")).to_have_value("2025-13-45")
+    expect(phone.locator("select[name=kind]")).to_have_value("stalking")
+    expect(phone.locator("select[name=reliability]")).to_have_value("possible")
+    assert not case.events.exists()
