@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 from pytest_django.live_server_helper import LiveServer
 
 from qorgau.accounts.models import User
@@ -26,7 +26,7 @@ from qorgau.proceedings import services as proceeding_services
 from qorgau.referrals import services as referral_services
 from qorgau.risk import services as risk_services
 
-ZOOMED = {"width": 640, "height": 800}  # a 1280 px window at 200% zoom
+ZOOMED: ViewportSize = {"width": 640, "height": 800}  # a 1280 px window at 200% zoom
 
 
 @dataclass

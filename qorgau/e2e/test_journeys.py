@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from qorgau.accounts.models import User
@@ -102,8 +102,9 @@ def test_a_caseworker_takes_a_case_from_first_report_to_court_bundle(
     # 6. An exhibit: a photo's worth of bytes, uploaded through the form.
     page.locator("nav.case-nav").get_by_role("link", name="Evidence").click()
     original = b"Medical certificate no. 88, 2025-03-01.\n"
-    page.locator("input[name=file]").set_input_files(
-        files=[{"name": "certificate.txt", "mimeType": "text/plain", "buffer": original}])
+    upload: FilePayload = {"name": "certificate.txt", "mimeType": "text/plain",
+                           "buffer": original}
+    page.locator("input[name=file]").set_input_files(files=[upload])
     page.locator("input[name=title]").fill("Medical certificate")
     page.locator("main form").filter(has=page.locator("input[name=file]")).locator(
         "button[type=submit]").click()

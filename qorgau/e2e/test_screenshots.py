@@ -11,13 +11,14 @@ from pathlib import Path
 
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.urls import reverse
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 from pytest_django.live_server_helper import LiveServer
 
 from qorgau.cases.models import Case
 from qorgau.demo import loader, reference_case
 
-DESKTOP = {"width": 1280, "height": 900}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 360, "height": 740}
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -61,7 +62,7 @@ def test_screenshots_of_the_main_pages(phone: Page, live_server: LiveServer,
         path = folder / f"{name}.png"
         page.screenshot(path=str(path))
         written.append(path)
-    page.set_viewport_size({"width": 360, "height": 740})
+    page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}{reverse('cases:detail', args=[ref])}")
     page.wait_for_load_state("networkidle")
     path = folder / "case-phone.png"
