@@ -583,7 +583,7 @@ def write(tables: dict[str, list[tuple[Any, ...]]]) -> None:
                         copy.write_row(row)
             else:
                 marks = ", ".join("?" * len(columns))
-                insert = f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({marks})'  # noqa: S608
+                insert = f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({marks})'  # noqa: S608  # nosec B608
                 raw.executemany(insert, data)
 
 

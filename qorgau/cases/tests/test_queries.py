@@ -12,8 +12,6 @@ from django.urls import reverse
 from qorgau.cases import services
 from qorgau.cases.models import Case
 from qorgau.conftest import make_event
-from qorgau.duties import services as duties
-from qorgau.insights import services as insights
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
 
@@ -77,14 +75,13 @@ def test_case_page_queries_do_not_grow_with_events(client, alice, carol, case, s
 
 def test_case_page_queries_at_10_100_and_1000_events(client, db):
     """Generated cases (bench/dataset.py: orders, breaches, police answers, corrections),
-    their obligations and counts derived as the services derive them."""
+    their obligations and counts derived by the commands."""
     counts = {}
     for length in (10, 100, 1000):
         (shape,) = dataset.shapes(1, seed=length, length=length)
         dataset.load_shapes([shape])
         case = Case.objects.get(reference=shape.reference)
-        duties.refresh_case(case)
-        insights.refresh_case(case)
+        dataset.refresh_derived()  # recompute-obligations, refresh-insights --all
         assert case.obligations.exists()
         client.force_login(case.created_by)
         detail = reverse("cases:detail", args=[case.reference])
