@@ -90,6 +90,32 @@ def is_restricted(kind_id: str) -> bool:
 
 
 @register.filter
+def kind_label(kind_id: str) -> str:
+    """What get_kind_display shows, without building every kind's label (the timeline asks
+    once per event)."""
+    kind = taxonomy.BY_ID.get(kind_id)
+    return gettext(kind.label) if kind else kind_id
+
+
+@register.filter
+def source_label(source: str) -> str:
+    label = taxonomy.SOURCES.get(source)
+    return gettext(label) if label else source
+
+
+@register.filter
+def reliability_label(reliability: str) -> str:
+    label = taxonomy.RELIABILITY.get(reliability)
+    return gettext(label) if label else reliability
+
+
+@register.filter
+def institution_label(institution: str) -> str:
+    label = taxonomy.INSTITUTIONS.get(institution)
+    return gettext(label) if label else institution
+
+
+@register.filter
 def link_label(kind: str) -> str:
     label = taxonomy.LINK_KINDS.get(kind)
     return gettext(label) if label else kind
