@@ -15,7 +15,6 @@ site root (a redirect): middleware, the session read and written, no work of its
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -36,25 +35,12 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--cases", type=int, default=10_000)
+    parser = dataset.bench_arguments(__doc__ or "", 10_000)
     parser.add_argument("--runs", type=int, default=50)
-    parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--database",
-                        default="postgres://postgres@127.0.0.1:5432/qorgau_bench")
-    parser.add_argument("--reuse", action="store_true",
-                        help="use the dataset already loaded in the database")
     args = parser.parse_args()
-    dataset.prepare_environment(args.database)
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    if not args.reuse:
-        dataset.recreate(args.database)
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    dataset.open_database(args)
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -67,7 +53,6 @@ def main() -> None:
     from qorgau.insights import services as insights
 
     if not args.reuse:
-        call_command("migrate", verbosity=0)
         started = time.perf_counter()
         _digest, events = dataset.load(args.cases, args.seed, args.jobs)
         print(f"dataset: {args.cases:,} cases, {events:,} events loaded in "

@@ -671,19 +671,20 @@ def recreate(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--cases", type=int, default=10_000)
+def bench_arguments(doc: str, cases: int) -> argparse.ArgumentParser:
+    """What every bench script on a database takes: size, seed, database, reuse."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--cases", type=int, default=cases)
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--jobs", type=int, default=2, help="processes building rows")
     parser.add_argument("--database",
                         default="postgres://postgres@127.0.0.1:5432/qorgau_bench")
     parser.add_argument("--reuse", action="store_true",
-                        help="add to the database as it is (else it is re-created)")
-    parser.add_argument("--no-derived", action="store_true",
-                        help="skip recomputing obligations and the accountability counts")
-    parser.add_argument("--verify", action="store_true", help="run `verify` at the end")
-    args = parser.parse_args()
+                        help="use the database as an earlier run left it (else re-created)")
+    return parser
+
+
+def open_database(args: argparse.Namespace) -> None:
+    """Settings, a fresh database unless --reuse, Django set up, migrations applied."""
     prepare_environment(args.database)
     if not args.reuse:
         recreate(args.database)
@@ -694,6 +695,18 @@ def main() -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+
+
+def main() -> None:
+    parser = bench_arguments(__doc__ or "", 10_000)
+    parser.add_argument("--jobs", type=int, default=2, help="processes building rows")
+    parser.add_argument("--no-derived", action="store_true",
+                        help="skip recomputing obligations and the accountability counts")
+    parser.add_argument("--verify", action="store_true", help="run `verify` at the end")
+    args = parser.parse_args()
+    open_database(args)
+    from django.core.management import call_command
+
     started = time.perf_counter()
 
     def report(done: int, events: int) -> None:

@@ -16,7 +16,6 @@ the plan of that query. The database given is dropped and re-created unless --re
 
 from __future__ import annotations
 
-import argparse
 import random
 import statistics
 import sys
@@ -91,24 +90,11 @@ def load(sums: Counter[tuple[int, str, str, str, str]]) -> list[int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser = dataset.bench_arguments(__doc__ or "", 1_000_000)
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--year", type=int, default=2024)
-    parser.add_argument("--database",
-                        default="postgres://postgres@127.0.0.1:5432/qorgau_bench")
-    parser.add_argument("--reuse", action="store_true",
-                        help="keep the database and its counts from an earlier run")
     args = parser.parse_args()
-    dataset.prepare_environment(args.database)
-    if not args.reuse:
-        dataset.recreate(args.database)
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    dataset.open_database(args)
     from django.db import connection
     from django.test import RequestFactory
 
@@ -118,7 +104,6 @@ def main() -> None:
     from qorgau.insights.models import MetricCount
 
     if not args.reuse:
-        call_command("migrate", verbosity=0)
         started = time.perf_counter()
         sums = generate(args.cases, args.seed)
         made = time.perf_counter() - started

@@ -97,22 +97,23 @@ def kind_label(kind_id: str) -> str:
     return gettext(kind.label) if kind else kind_id
 
 
+def _label(labels: dict[str, str], key: str) -> str:
+    return gettext(labels[key]) if key in labels else key
+
+
 @register.filter
 def source_label(source: str) -> str:
-    label = taxonomy.SOURCES.get(source)
-    return gettext(label) if label else source
+    return _label(taxonomy.SOURCES, source)
 
 
 @register.filter
 def reliability_label(reliability: str) -> str:
-    label = taxonomy.RELIABILITY.get(reliability)
-    return gettext(label) if label else reliability
+    return _label(taxonomy.RELIABILITY, reliability)
 
 
 @register.filter
 def institution_label(institution: str) -> str:
-    label = taxonomy.INSTITUTIONS.get(institution)
-    return gettext(label) if label else institution
+    return _label(taxonomy.INSTITUTIONS, institution)
 
 
 @register.filter
