@@ -76,13 +76,14 @@ def test_case_page_queries_do_not_grow_with_events(client, alice, carol, case, s
 def test_case_page_queries_at_10_100_and_1000_events(client, db):
     """Generated cases (bench/dataset.py: orders, breaches, police answers, corrections),
     their obligations and counts derived by the commands."""
+    shapes = {length: next(dataset.shapes(1, seed=length, length=length))
+              for length in (10, 100, 1000)}
+    dataset.load_shapes(shapes.values())
+    dataset.refresh_derived()  # recompute-obligations, refresh-insights --all
     counts = {}
-    for length in (10, 100, 1000):
-        (shape,) = dataset.shapes(1, seed=length, length=length)
-        dataset.load_shapes([shape])
+    for length, shape in shapes.items():
         case = Case.objects.get(reference=shape.reference)
-        dataset.refresh_derived()  # recompute-obligations, refresh-insights --all
-        assert case.obligations.exists()
+        assert case.events.count() == length and case.obligations.exists()
         client.force_login(case.created_by)
         detail = reverse("cases:detail", args=[case.reference])
         count, response = _count(client, detail)
