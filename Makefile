@@ -53,12 +53,15 @@ messages: $(VENV)/.dev-installed
 	  --ignore '.venv/*' --ignore 'data/*' --ignore 'node_modules/*' --add-location file
 	QORGAU_ENV=test $(BIN)/python manage.py compilemessages --ignore '.venv/*' --ignore 'node_modules/*'
 
-# Benchmarks (not part of the tests): duties engine, court bundle, accountability dashboard
-# (PostgreSQL at 127.0.0.1:5432, database qorgau_bench).
+# Benchmarks (not part of the tests): duties engine, court bundle, accountability dashboard,
+# the synthetic national dataset's load and the case page on it
+# (PostgreSQL at 127.0.0.1:5432, database qorgau_bench; see docs/performance.md).
 bench: $(VENV)/.run-installed
 	$(BIN)/python bench/duties_engine.py
 	$(BIN)/python bench/bundle_build.py
 	$(BIN)/python bench/insights_dashboard.py --cases 100000
+	$(BIN)/python bench/dataset.py --cases 10000 --verify
+	$(BIN)/python bench/case_page.py --cases 10000
 
 clean:
 	rm -rf $(VENV) data

@@ -3,10 +3,10 @@
     .venv/bin/python bench/insights_dashboard.py [--cases 1000000] [--runs 15]
         [--database postgres://postgres@127.0.0.1:5432/qorgau_bench] [--reuse]
 
-Builds the running sums a national deployment would hold: synthetic cases (the shapes of
-bench/duties_engine.py, ten years, 100 organisations that share aggregates, every region)
-go through the real law (engine.derive with the kz profile) and the real metrics
-(metrics.case_facts); their sums are loaded with COPY into insights_metriccount. Then it
+Builds the running sums a national deployment would hold: the cases of the synthetic
+national dataset (bench/dataset.py: ten years, 100 organisations, every region) go through
+the real law (engine.derive with the kz profile) and the real metrics (metrics.case_facts);
+their sums are loaded with COPY into insights_metriccount. Then it
 times the monitor's dashboard (every metric's cube, suppression and its audit, the page
 rendered) through the view itself, p50/p95 over --runs, cold (the shared cache emptied
 first) and cached (what monitors get within QORGAU_INSIGHTS_CACHE_SECONDS). The baseline,
@@ -16,79 +16,49 @@ the plan of that query. The database given is dropped and re-created unless --re
 
 from __future__ import annotations
 
-import argparse
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from duties_engine import synthetic_case  # noqa: E402
-
-
-def _prepare_environment(url: str) -> None:
-    os.environ["DATABASE_URL"] = url
-    os.environ["QORGAU_ENV"] = "test"
-    os.environ.setdefault("QORGAU_DATA_DIR", tempfile.mkdtemp(prefix="qorgau-bench-"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "qorgau.settings"
-
-
-def _recreate(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
+import dataset  # noqa: E402
 
 
 def generate(cases: int, seed: int) -> Counter[tuple[int, str, str, str, str]]:
-    """(organisation index, region, metric, key, period) -> count, through the real law."""
-    from qorgau.cases.regions import KZ_REGIONS
+    """(organisation index, region, metric, key, period) -> count: the cases of the
+    synthetic national dataset (bench/dataset.py) through the real law and metrics."""
+    from qorgau.cases import taxonomy
     from qorgau.duties import engine, profiles
     from qorgau.insights import metrics
 
     profile = profiles.load("kz", ROOT / "profiles")
     measures = {r.id: r.measures for r in profile.rules}
-    regions = list(KZ_REGIONS)
     rng = random.Random(seed)
     sums: Counter[tuple[int, str, str, str, str]] = Counter()
     today = date(2026, 11, 25)
-    for _ in range(cases):
-        org = rng.randrange(100)
-        region = regions[org % len(regions)]
-        n = max(3, int(rng.expovariate(1 / 20)))
-        facts = synthetic_case(rng, min(n, 200))
-        shift = timedelta(days=rng.randrange(-1900, 1500))  # ten years, 2016-2026
+
+    def day(fact: engine.Fact) -> date:
+        return fact.earliest or fact.sort_key[0]
+
+    for shape in dataset.shapes(cases, seed):
+        facts = dataset.engine_facts(shape)
         by_number = {f.number: f for f in facts}
         obligations = engine.derive(profile, facts, today)
-        events = [metrics.EventFact(f.number, f.kind,
-                                    (f.earliest or f.sort_key[0]) + shift,
-                                    None if f.kind not in ("physical_assault", "strangulation",
-                                                           "psychological_abuse",
-                                                           "threat_to_kill")
-                                    else ("physical_assault" if f.kind in (
-                                        "physical_assault", "strangulation")
-                                        else "psychological_abuse"))
-                  for f in facts]
+        events = [metrics.EventFact(f.number, f.kind, day(f), taxonomy.gbvims_type(f.kind),
+                                    f.kind in taxonomy.RESTRICTED) for f in facts]
         obs = []
         for o in obligations:
-            trigger = by_number[o.trigger]
             done = by_number.get(o.satisfied_by) if o.satisfied_by else None
             obs.append(metrics.ObligationFact(
                 o.rule.id, o.rule.duty_bearer, measures.get(o.rule.id), o.status, o.late,
-                (trigger.earliest or trigger.sort_key[0]) + shift,
-                o.due_latest + shift if o.due_latest else None,
-                ((done.earliest or done.sort_key[0]) + shift) if done else None))
+                day(by_number[o.trigger]), o.due_latest, day(done) if done else None))
         assessments = ([metrics.AssessmentFact(rng.choice(["standard", "medium", "high"]),
                                                events[0].day or today)]
                        if rng.random() < 0.6 else [])
@@ -97,7 +67,7 @@ def generate(cases: int, seed: int) -> Counter[tuple[int, str, str, str, str]]:
         case_facts = metrics.case_facts(metrics.CaseInput(events, obs, assessments,
                                                           proceedings), today)
         for (metric, key, period), count in case_facts.items():
-            sums[(org, region, metric, key, period)] += count
+            sums[(shape.organisation, shape.region, metric, key, period)] += count
     return sums
 
 
@@ -120,24 +90,11 @@ def load(sums: Counter[tuple[int, str, str, str, str]]) -> list[int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser = dataset.bench_arguments(__doc__ or "", 1_000_000)
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--year", type=int, default=2024)
-    parser.add_argument("--database",
-                        default="postgres://postgres@127.0.0.1:5432/qorgau_bench")
-    parser.add_argument("--reuse", action="store_true",
-                        help="keep the database and its counts from an earlier run")
     args = parser.parse_args()
-    _prepare_environment(args.database)
-    if not args.reuse:
-        _recreate(args.database)
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    dataset.open_database(args)
     from django.db import connection
     from django.test import RequestFactory
 
@@ -147,7 +104,6 @@ def main() -> None:
     from qorgau.insights.models import MetricCount
 
     if not args.reuse:
-        call_command("migrate", verbosity=0)
         started = time.perf_counter()
         sums = generate(args.cases, args.seed)
         made = time.perf_counter() - started

@@ -125,6 +125,12 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     if _db["NAME"] != ":memory:":
         Path(_db["NAME"]).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
 DATABASES = {"default": _db}
+# A PostgreSQL streaming replica of the default database: read-heavy pages read from it
+# (qorgau.replica). Tests use the default database for it.
+if ENV.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(ENV["DATABASE_REPLICA_URL"], conn_max_age=60)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["qorgau.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

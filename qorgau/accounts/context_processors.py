@@ -7,19 +7,17 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from qorgau.accounts.models import INSIGHT_ROLES
+from qorgau.accounts.models import INSIGHT_ROLES, request_memberships
 
 NEUTRAL_NAME = "Notes"
 
 
 def discretion(request: HttpRequest) -> dict[str, Any]:
-    discreet = sees_insights = False
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        # One query: discreet mode, and whether the accountability figures are for them.
-        rows = list(user.memberships.values_list("organisation__discreet", "role"))
-        discreet = any(d for d, _role in rows)
-        sees_insights = any(role in INSIGHT_ROLES for _d, role in rows)
+    # Discreet mode, and whether the accountability figures are for them (no query when
+    # the view already read the memberships).
+    rows = request_memberships(request).values()
+    discreet = any(d for _role, d in rows)
+    sees_insights = any(role in INSIGHT_ROLES for role, _d in rows)
     return {
         "discreet": discreet,
         "sees_insights": sees_insights,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -68,3 +70,18 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organisation} ({self.role})"
+
+
+def request_memberships(request: Any) -> dict[int, tuple[str, bool]]:
+    """The signed-in user's memberships as organisation id -> (role, discreet), read once
+    per request (case access and the page chrome both need them)."""
+    cached = getattr(request, "_qorgau_memberships", None)
+    if cached is None:
+        user = getattr(request, "user", None)
+        cached = {}
+        if user is not None and user.is_authenticated:
+            cached = {org: (role, discreet) for org, role, discreet in
+                      Membership.objects.filter(user=user)
+                      .values_list("organisation_id", "role", "organisation__discreet")}
+        request._qorgau_memberships = cached
+    return cached

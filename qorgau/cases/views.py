@@ -173,39 +173,49 @@ def _timeline(case: Case, history: bool) -> list[Event]:
         events = events.current()
     events = events.chronological().select_related("supersedes", "superseded_by").prefetch_related(
         Prefetch("event_parties", queryset=EventParty.objects.order_by("pk")),
-        Prefetch("links_out", queryset=EventLink.objects.select_related("target")
-                 .only("id", "kind", "source_id", "target_id", "target__number",
-                       "target__kind").order_by("pk")),
-        Prefetch("links_in", queryset=EventLink.objects.select_related("source")
-                 .only("id", "kind", "source_id", "target_id", "source__number",
-                       "source__kind").order_by("pk")),
     )
     return list(events)
 
 
-def _decorate(events: Sequence[Any], parties: dict[int, Party], sees_restricted: bool) -> None:
+def _links(links: QuerySet[EventLink]) -> list[EventLink]:
+    """Links with the number and kind of both ends (one query for the whole timeline)."""
+    return list(links.select_related("source", "target").only(
+        "id", "kind", "source_id", "target_id", "source__number", "source__kind",
+        "target__number", "target__kind").order_by("pk"))
+
+
+def _decorate(events: Sequence[Any], parties: dict[int, Party], sees_restricted: bool,
+              links: Sequence[EventLink]) -> None:
     """Attach what the template shows, hiding links to events the viewer may not see."""
     def visible(kind: str) -> bool:
         return sees_restricted or kind not in taxonomy.RESTRICTED
 
+    links_out: dict[int, list[EventLink]] = {}
+    links_in: dict[int, list[EventLink]] = {}
+    for link in links:
+        links_out.setdefault(link.source_id, []).append(link)
+        links_in.setdefault(link.target_id, []).append(link)
     for event in events:
         event.involved = [(parties[ep.party_id], ep.get_role_display())
                           for ep in event.event_parties.all() if ep.party_id in parties]
-        event.links = [link for link in event.links_out.all() if visible(link.target.kind)]
-        event.linked_from = [link for link in event.links_in.all()
+        event.links = [link for link in links_out.get(event.pk, [])
+                       if visible(link.target.kind)]
+        event.linked_from = [link for link in links_in.get(event.pk, [])
                              if visible(link.source.kind)]
         event.corrected_by = getattr(event, "superseded_by", None)
 
 
 @login_required
 def case_detail(request: AuthedRequest, ref: str) -> HttpResponse:
-    case = get_case_for_user(request, ref)
+    # The risk panel shows the safety plan: loaded with the case.
+    case = get_case_for_user(request, ref, related=("safety_plan",))
     if refused := _read_only(request):
         return refused
     history = request.GET.get("history") == "1"
     parties = list(case.parties.all())
     events = _timeline(case, history)
-    _decorate(events, {p.pk: p for p in parties}, _sees_restricted(case))
+    _decorate(events, {p.pk: p for p in parties}, _sees_restricted(case),
+              _links(EventLink.objects.filter(source__case=case)))
     services.record_view(case, request.user, "case")
     return render(request, "cases/case_detail.html", {
         "case": case, "parties": parties, "events": events, "history": history,
@@ -287,7 +297,8 @@ def event_detail(request: AuthedRequest, ref: str, number: int) -> HttpResponse:
         return refused
     event = _event_or_404(case, number)
     parties = {p.pk: p for p in case.parties.all()}
-    _decorate([event], parties, _sees_restricted(case))
+    _decorate([event], parties, _sees_restricted(case),
+              _links(EventLink.objects.filter(Q(source=event) | Q(target=event))))
     earlier = []  # the versions this one corrects, newest first
     step = event.supersedes
     while step is not None:

@@ -124,6 +124,7 @@ def refresh_case(case: Case, today: date | None = None) -> list[Obligation]:
     """Rewrite the case's stored obligations from its events. Call inside the transaction."""
     obligations, case_facts = derive(case, today)
     rows = _rows(case, obligations, case_facts, profile_for(case))
+    case.__dict__.pop("_page_obligations", None)
     Obligation.objects.filter(case=case).delete()
     return Obligation.objects.bulk_create(rows)
 
@@ -156,6 +157,20 @@ def visible_obligations(case: Case) -> list[Obligation]:
     found = list(rows.order_by("due_latest", "rule_id", "trigger__number"))
     for row in found:
         row.case = case
+    return found
+
+
+def page_obligations(case: Case) -> list[Obligation]:
+    """Every obligation of the case, by due date, read once for the panels of the case page
+    (kept on the case object the view loaded; refresh_case forgets it)."""
+    found: list[Obligation] | None = getattr(case, "_page_obligations", None)
+    if found is None:
+        found = list(Obligation.objects.filter(case=case)
+                     .select_related("trigger", "satisfied_by")
+                     .order_by("due_latest", "rule_id", "trigger__number"))
+        for row in found:
+            row.case = case
+        case._page_obligations = found  # type: ignore[attr-defined]
     return found
 
 

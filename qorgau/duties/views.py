@@ -33,6 +33,7 @@ from qorgau.cases.models import Case
 from qorgau.cases.templatetags.qorgau_cases import format_day, format_span
 from qorgau.duties import documents, engine, profiles, services
 from qorgau.duties.models import Letter, Obligation
+from qorgau.replica import replica_reads
 
 SOON = timedelta(days=7)
 QUEUE_PER_PAGE = 100
@@ -150,6 +151,7 @@ def queue(user: Any, today: date) -> Any:
 
 
 @login_required
+@replica_reads
 def needs_action(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
     page = Paginator(queue(request.user, today), QUEUE_PER_PAGE).get_page(

@@ -26,6 +26,7 @@ from qorgau.insights import charts, metrics, picture, publication
 from qorgau.insights.case_picture import marks as case_picture_marks
 from qorgau.insights.models import MetricCount
 from qorgau.insights.suppression import ALL, Published
+from qorgau.replica import replica_reads
 
 FONTS = Path(settings.BASE_DIR) / "static" / "fonts"
 
@@ -117,6 +118,7 @@ def _cards(scope: publication.Scope, f: Filters) -> list[Card]:
 
 
 @login_required
+@replica_reads
 def dashboard(request: AuthedRequest) -> HttpResponse:
     scope, membership = _scope(request)
     if request.method not in ("GET", "HEAD"):
@@ -145,6 +147,7 @@ HEADER = ["metric", "region", "period", "key", "count", "suppressed"]
 
 
 @login_required
+@replica_reads
 def download(request: AuthedRequest, metric_id: str, fmt: str) -> HttpResponse:
     scope, _membership = _scope(request)
     if request.method not in ("GET", "HEAD"):
@@ -180,6 +183,7 @@ def download(request: AuthedRequest, metric_id: str, fmt: str) -> HttpResponse:
 
 
 @login_required
+@replica_reads
 def report_pdf(request: AuthedRequest) -> HttpResponse:
     scope, membership = _scope(request)
     if request.method not in ("GET", "HEAD"):

@@ -90,6 +90,33 @@ def is_restricted(kind_id: str) -> bool:
 
 
 @register.filter
+def kind_label(kind_id: str) -> str:
+    """What get_kind_display shows, without building every kind's label (the timeline asks
+    once per event)."""
+    kind = taxonomy.BY_ID.get(kind_id)
+    return gettext(kind.label) if kind else kind_id
+
+
+def _label(labels: dict[str, str], key: str) -> str:
+    return gettext(labels[key]) if key in labels else key
+
+
+@register.filter
+def source_label(source: str) -> str:
+    return _label(taxonomy.SOURCES, source)
+
+
+@register.filter
+def reliability_label(reliability: str) -> str:
+    return _label(taxonomy.RELIABILITY, reliability)
+
+
+@register.filter
+def institution_label(institution: str) -> str:
+    return _label(taxonomy.INSTITUTIONS, institution)
+
+
+@register.filter
 def link_label(kind: str) -> str:
     label = taxonomy.LINK_KINDS.get(kind)
     return gettext(label) if label else kind

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from qorgau.cases import services
+from qorgau.cases.models import Case
 from qorgau.conftest import make_event
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
+
+import dataset  # noqa: E402
 
 KINDS = ("physical_assault", "police_report", "order_issued", "order_breached", "self_harm",
          "medical_exam", "hearing")
@@ -38,6 +46,7 @@ def _count(client, url):
 
 def test_case_page_queries_do_not_grow_with_events(client, alice, carol, case, survivor,
                                                    respondent):
+    """The fixture's case grown through the services (parties, links, corrections)."""
     client.force_login(alice)
     detail = reverse("cases:detail", args=[case.reference])
     history = detail + "?history=1"
@@ -46,21 +55,43 @@ def test_case_page_queries_do_not_grow_with_events(client, alice, carol, case, s
     small_history, _ = _count(client, history)
     assert response.content.decode().count('class="ev ') >= 9
 
-    _grow(case, alice, [survivor, respondent], 500)
+    _grow(case, alice, [survivor, respondent], 120)
     large, response = _count(client, detail)
     large_history, _ = _count(client, history)
-    assert response.content.decode().count('class="ev ') >= 490
+    assert response.content.decode().count('class="ev ') >= 115
     assert small == large, (small, large)
     assert small_history == large_history
-    # session, user, access (2), parties, events (4), the read on the ledger (5: its
-    # status, under PostgreSQL's row lock, refuses an erased case), discreet mode (1),
-    # risk, proceedings and duties panels (5), the services panel (1), the session's new
-    # expiry (3)
-    assert large <= 24
+    # session, user, memberships, the case (and its safety plan), parties, events (3: the
+    # events, their parties, their links), the read on the ledger (5: its status, under
+    # PostgreSQL's row lock, refuses an erased case), risk (1), proceedings (1), the
+    # obligations of the duties and risk panels (1), the services panel (1), the session's
+    # new expiry (3)
+    assert large <= 20
 
     # A supervisor (restricted events hidden) pays the same.
     client.force_login(carol)
     assert _count(client, detail)[0] == large
+
+
+def test_case_page_queries_at_10_100_and_1000_events(client, db):
+    """Generated cases (bench/dataset.py: orders, breaches, police answers, corrections),
+    their obligations and counts derived by the commands."""
+    shapes = {length: next(dataset.shapes(1, seed=length, length=length))
+              for length in (10, 100, 1000)}
+    dataset.load_shapes(shapes.values())
+    dataset.refresh_derived()  # recompute-obligations, refresh-insights --all
+    counts = {}
+    for length, shape in shapes.items():
+        case = Case.objects.get(reference=shape.reference)
+        assert case.events.count() == length and case.obligations.exists()
+        client.force_login(case.created_by)
+        detail = reverse("cases:detail", args=[case.reference])
+        count, response = _count(client, detail)
+        shown = response.content.decode().count('class="ev ')
+        assert shown == case.events.current().visible_to_role("caseworker").count()
+        counts[length] = (count, _count(client, detail + "?history=1")[0])
+    assert len(set(counts.values())) == 1, counts
+    assert counts[1000][0] <= 20, counts
 
 
 def test_case_list_queries_do_not_grow_with_cases(client, alice, org):

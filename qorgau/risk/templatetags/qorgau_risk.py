@@ -8,7 +8,7 @@ from django import template
 from django.utils import timezone
 
 from qorgau.cases.models import Case
-from qorgau.duties.models import Obligation
+from qorgau.duties.services import page_obligations
 from qorgau.risk.models import Assessment, SafetyPlan
 from qorgau.risk.services import next_review
 from qorgau.risk.views import factors, history_chart, level_title
@@ -20,11 +20,10 @@ register = template.Library()
 def risk_panel(case: Case) -> dict[str, Any]:
     assessments = list(Assessment.objects.filter(case=case).select_related("event")[:20])
     latest = assessments[0] if assessments else None
-    plan = SafetyPlan.objects.filter(case=case).first()
-    open_duties = list(
-        Obligation.objects.filter(case=case, status__in=["pending", "breached"],
-                                  family__in=["intl.safety-plan", "intl.risk-reassessment"])
-        .select_related("trigger").order_by("due_latest"))
+    # Loaded with the case by the case page (else one query); None when there is none.
+    plan: SafetyPlan | None = getattr(case, "safety_plan", None)
+    open_duties = [o for o in page_obligations(case) if o.status in ("pending", "breached")
+                   and o.family in ("intl.safety-plan", "intl.risk-reassessment")]
     plan_due = next((o for o in open_duties if o.family == "intl.safety-plan"), None)
     reassess = next((o for o in open_duties if o.family == "intl.risk-reassessment"), None)
     today = timezone.localdate()
