@@ -1,0 +1,117 @@
+"""Every API operation, for every persona, against an explicit table.
+
+The operations are read from the OpenAPI schema (which lists every ninja operation); an
+operation without an entry in OPERATIONS fails `test_every_operation_is_in_the_table`. Each
+call sends a valid body, so the answer shows the access rule, not input validation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from qorgau.accounts.services import add_member, create_user, enrol_totp
+from qorgau.api.tests.contract import ApiClient, openapi
+from qorgau.conftest import PASSWORD, TOTP_SECRET, make_event
+from qorgau.tests.test_authorization_matrix import _patterns
+
+PERSONAS = ("anonymous", "outsider", "other_org", "monitor", "unassigned_lawyer",
+            "caseworker", "supervisor", "admin")
+ASSIGNED = {"caseworker", "supervisor"}
+CASE_ROLE_PERSONAS = {"outsider", "other_org", "unassigned_lawyer", "caseworker", "supervisor",
+                      "admin"}
+
+EVENT = {"kind": "police_report", "when": {"start": "2024-05-01"}, "source": "survivor",
+         "reliability": "probable"}
+
+# (method, path) -> (kind, body)
+#   "case": the case's assignees get 2xx, every other persona 404, no token 401
+#   "member": anyone with a token gets 2xx (their own data only), no token 401
+#   "opener": people with a case role open cases (201); a monitor is refused (422)
+CASE, MEMBER, OPENER = "case", "member", "opener"
+OPERATIONS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
+    ("get", "/api/v1/cases"): (MEMBER, None),
+    ("post", "/api/v1/cases"): (OPENER, {"region": "kz-west"}),
+    ("get", "/api/v1/cases/{ref}"): (CASE, None),
+    ("post", "/api/v1/cases/{ref}/status"): (CASE, {"status": "open"}),
+    ("get", "/api/v1/cases/{ref}/parties"): (CASE, None),
+    ("post", "/api/v1/cases/{ref}/parties"): (CASE, {"role": "witness", "full_name": "W"}),
+    ("patch", "/api/v1/cases/{ref}/parties/{party_id}"): (CASE, {"notes": "n"}),
+    ("get", "/api/v1/cases/{ref}/events"): (CASE, None),
+    ("post", "/api/v1/cases/{ref}/events"): (CASE, EVENT),
+    ("get", "/api/v1/cases/{ref}/events/{number}"): (CASE, None),
+    ("post", "/api/v1/cases/{ref}/events/{number}/corrections"): (
+        CASE, {**EVENT, "reason": "Checked the record."}),
+    ("get", "/api/v1/cases/{ref}/obligations"): (CASE, None),
+}
+# Served beside the operations, to anyone: the schema and the docs page.
+NOT_OPERATIONS = {"api:openapi-json", "api:openapi-view", "api:api-root"}
+
+
+def _operations() -> set[tuple[str, str]]:
+    return {(method, path) for path, ops in openapi()["paths"].items() for method in ops}
+
+
+def test_every_operation_is_in_the_table():
+    missing = sorted(_operations() - set(OPERATIONS))
+    assert not missing, f"API operations without an entry in the table: {missing}"
+    assert not set(OPERATIONS) - _operations()
+    # Every URL the API serves is one of those operations (named after its view).
+    ids = [op["operationId"] for ops in openapi()["paths"].values() for op in ops.values()]
+    names = {name for name, _p in _patterns() if name.startswith("api:")} - NOT_OPERATIONS
+    unlisted = [n for n in names if not any(i.endswith("_" + n[4:]) for i in ids)]
+    assert not unlisted, unlisted
+
+
+@pytest.fixture
+def world(db, org, other_org, alice, carol, dave, erin, frank, case, survivor):
+    lawyer = create_user("lena@tcc.test", PASSWORD)
+    add_member(lawyer, org, "lawyer")
+    enrol_totp(lawyer, TOTP_SECRET)
+    admin = create_user("adam@tcc.test", PASSWORD)
+    add_member(admin, org, "admin")
+    enrol_totp(admin, TOTP_SECRET)
+    users = {"anonymous": None, "outsider": dave, "other_org": frank, "monitor": erin,
+             "unassigned_lawyer": lawyer, "caseworker": alice, "supervisor": carol,
+             "admin": admin}
+    # One event per persona, so that each may correct "its" event once.
+    events = {p: make_event(case, alice, start="2024-01-05").number for p in PERSONAS}
+    return case, survivor, users, events
+
+
+def _url(path: str, case: Any, party: Any, number: int) -> str:
+    return (path.replace("{ref}", case.reference).replace("{party_id}", str(party.pk))
+            .replace("{number}", str(number)))
+
+
+def _expected(kind: str, persona: str, method: str) -> set[int]:
+    if persona == "anonymous":
+        return {401}
+    if kind == MEMBER:
+        return {200}
+    if kind == OPENER:
+        return {201} if persona in CASE_ROLE_PERSONAS else {422}
+    if persona not in ASSIGNED:
+        return {404}
+    return {200} if method == "get" else {200, 201}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_api_authorization_matrix(world, token_for, persona):
+    case, survivor, users, events = world
+    user = users[persona]
+    api = ApiClient(token_for(user) if user else None)
+    for (method, path), (kind, body) in OPERATIONS.items():
+        url = _url(path, case, survivor, events[persona])
+        response = getattr(api, method)(url, body)
+        expected = _expected(kind, persona, method)
+        assert response.status_code in expected, (
+            f"{persona} {method.upper()} {path}: {response.status_code} {response.content!r}"
+            f", expected {expected}")
+
+
+def test_schema_and_docs_answer_everyone(client):
+    for name in ("api:openapi-json", "api:openapi-view"):
+        assert client.get(reverse(name)).status_code == 200
