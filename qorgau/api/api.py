@@ -10,7 +10,7 @@ from ninja import NinjaAPI
 from ninja.parser import Parser
 
 from qorgau.api import errors
-from qorgau.api.auth import record_token_use
+from qorgau.api.auth import record_token_use, refuse_unstorable_text
 from qorgau.api.routers import cases
 
 # Every operation may answer these, each with the Error body.
@@ -28,12 +28,15 @@ ERROR_STATUSES = {
 
 
 class JsonParser(Parser):
-    """Bodies must be JSON (a form post or plain text is refused with 415)."""
+    """Bodies must be JSON (a form post or plain text is refused with 415), and text in
+    them storable (no NUL character, no lone surrogate)."""
 
     def parse_body(self, request: HttpRequest) -> Any:
         if request.content_type != "application/json":
             raise errors.UnsupportedMediaType(request.content_type)
-        return json.loads(request.body)
+        data = json.loads(request.body)
+        errors.check_text(data)
+        return data
 
 
 class QorgauAPI(NinjaAPI):
@@ -77,5 +80,6 @@ api = QorgauAPI(
     docs_url="/docs",
 )
 errors.install(api)
+api.add_decorator(refuse_unstorable_text, mode="view")
 api.add_decorator(record_token_use, mode="view")
 api.add_router("/", cases.router)

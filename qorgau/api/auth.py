@@ -3,6 +3,7 @@ session that passed the second factor (CSRF-checked like every form)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -14,7 +15,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from qorgau.accounts.middleware import MFA_CHECKED
 from qorgau.api import tokens
-from qorgau.api.errors import ApiError
+from qorgau.api.errors import ApiError, storable, unstorable_body
 from qorgau.api.models import ApiToken
 
 
@@ -93,6 +94,22 @@ def record_token_use(run: Callable[..., HttpResponse]) -> Callable[..., HttpResp
             tokens.record_use(token, request.method or "", request.path,
                               response.status_code)
         return response
+
+    return wrapped
+
+
+def refuse_unstorable_text(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A path or query with a NUL character or invalid Unicode is bad input (422), not a
+    database error."""
+
+    @wraps(run)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        texts = [request.path, *request.GET.keys(),
+                 *(v for values in request.GET.lists() for v in values[1])]
+        if not all(storable(t) for t in texts):
+            return HttpResponse(json.dumps(unstorable_body()), status=422,
+                                content_type="application/json; charset=utf-8")
+        return run(request, *args, **kwargs)
 
     return wrapped
 

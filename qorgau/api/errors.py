@@ -33,6 +33,39 @@ class UnsupportedMediaType(Exception):
     """A body that is not JSON where JSON is expected (raised by the parser)."""
 
 
+class UnstorableText(ValueError):
+    """Text with a NUL character or a lone surrogate (no database stores it)."""
+
+
+def storable(text: str) -> bool:
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_text(value: Any) -> None:
+    """Raise UnstorableText if any string (or key) in a JSON value cannot be stored."""
+    if isinstance(value, str):
+        if not storable(value):
+            raise UnstorableText
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_text(key)
+            check_text(item)
+    elif isinstance(value, list):
+        for item in value:
+            check_text(item)
+
+
+def unstorable_body() -> dict[str, Any]:
+    return error_body("invalid_text", _("Text may not contain NUL characters or invalid "
+                                        "Unicode."))
+
+
 def error_body(code: str, message: str, field: str | None = None,
                errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message, "field": field}
@@ -95,6 +128,8 @@ def _http_error(api: NinjaAPI, request: HttpRequest, exc: HttpError) -> HttpResp
     if isinstance(cause, UnsupportedMediaType):
         return respond(api, request, 415, error_body(
             "unsupported_media_type", _("Send the body as application/json.")))
+    if isinstance(cause, UnstorableText):
+        return respond(api, request, 422, unstorable_body())
     if isinstance(cause, (json.JSONDecodeError, UnicodeDecodeError, ValueError)):
         return respond(api, request, 400, error_body(
             "malformed_json", _("The body is not valid JSON.")))

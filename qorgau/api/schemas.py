@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import ConfigDict, Field
+
+MAX_ID = 2**31 - 1  # ids and numbers fit a 32-bit column
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class In(Schema):
@@ -125,12 +128,12 @@ class WhenOut(Schema):
 
 
 class EventPartyIn(In):
-    party: int = Field(description="A party id of this case.")
+    party: Id = Field(description="A party id of this case.")
     role: str = Field(max_length=20)
 
 
 class EventLinkIn(In):
-    event: int = Field(description="The number of an earlier event of this case.")
+    event: Id = Field(description="The number of an earlier event of this case.")
     kind: str = Field(max_length=20, description="breach_of, responds_to or related_to.")
 
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field
 
 from qorgau.accounts.models import CASE_ROLES, Membership, Organisation
@@ -24,6 +24,7 @@ from qorgau.api.schemas import (
     EventIn,
     EventOut,
     EventPage,
+    Id,
     ObligationOut,
     PartyIn,
     PartyOut,
@@ -150,7 +151,7 @@ def add_party(request: HttpRequest, ref: str,
 
 @router.patch("/cases/{ref}/parties/{party_id}", response=PartyOut, auth=WRITE,
               summary="Change a person's details")
-def update_party(request: HttpRequest, ref: str, party_id: int,
+def update_party(request: HttpRequest, ref: str, party_id: Path[Id],
                  payload: PartyPatch) -> dict[str, Any]:
     case = case_for(request, ref, write=True)
     party = Party.objects.filter(case=case, pk=party_id).first()
@@ -290,7 +291,7 @@ def create_event(request: HttpRequest, ref: str,
 
 @router.get("/cases/{ref}/events/{number}", response=EventOut, auth=READ,
             summary="One event")
-def get_event(request: HttpRequest, ref: str, number: int) -> dict[str, Any]:
+def get_event(request: HttpRequest, ref: str, number: Path[Id]) -> dict[str, Any]:
     case = case_for(request, ref)
     event = _one_event(case, number)
     viewed(case, request, f"event:{number}")
@@ -299,7 +300,7 @@ def get_event(request: HttpRequest, ref: str, number: int) -> dict[str, Any]:
 
 @router.post("/cases/{ref}/events/{number}/corrections", response={201: EventOut},
              auth=WRITE, summary="Correct an event (a new event that supersedes it)")
-def correct_event(request: HttpRequest, ref: str, number: int,
+def correct_event(request: HttpRequest, ref: str, number: Path[Id],
                   payload: CorrectionIn) -> Status:
     case = case_for(request, ref, write=True)
     original = _one_event(case, number)

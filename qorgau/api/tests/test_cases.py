@@ -256,3 +256,17 @@ def test_schema_and_docs_are_served_without_external_resources(client, path):
     if path == "docs":
         assert "/static/ninja/swagger-ui-bundle.js" in text
         assert "<script>" not in text  # no inline script under the strict CSP
+
+
+def test_text_no_database_can_store_is_bad_input(api_as, case, alice):
+    api = api_as(alice)
+    url = f"cases/{case.reference}/events"
+    nul = api.post(url, {**EVENT, "institution_unit": "a\x00b"})
+    assert nul.status_code == 422 and nul.json()["code"] == "invalid_text"
+    surrogate = api.post(url, '{"kind": "\\ud800"}', content_type="application/json")
+    assert surrogate.status_code == 422 and surrogate.json()["code"] == "invalid_text"
+    assert api.get("cases", {"q": "x\x00"}).json()["code"] == "invalid_text"
+    assert api.get(f"{url}/99999999999").status_code == 422  # past any stored number
+    huge = api.post(url, {**EVENT, "parties": [{"party": 2**40, "role": "victim"}]})
+    assert huge.status_code == 422
+    assert not Event.objects.filter(case=case).exists()
