@@ -15,9 +15,6 @@ from qorgau.cases import services as case_services
 from qorgau.cases.access import get_case_for_user
 from qorgau.cases.models import Case
 
-MAX_LIMIT = 200
-
-
 def case_for(request: HttpRequest, ref: str, write: bool = False) -> Case:
     """The same rule as the pages: assigned with a case role, else 404 (403 to a
     read-only assignee asking to write)."""
@@ -53,9 +50,3 @@ def decode_cursor(cursor: str | None) -> int | None:
         raise ApiError(400, "bad_cursor", _("This cursor is not one the API gave out."),
                        "cursor") from None
 
-
-def check_limit(limit: int) -> int:
-    if not 1 <= limit <= MAX_LIMIT:
-        raise ApiError(400, "bad_limit", _("The limit is from 1 to %(max)s.") % {
-            "max": MAX_LIMIT}, "limit")
-    return limit
