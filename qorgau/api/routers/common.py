@@ -15,6 +15,7 @@ from qorgau.cases import services as case_services
 from qorgau.cases.access import get_case_for_user
 from qorgau.cases.models import Case
 
+
 def case_for(request: HttpRequest, ref: str, write: bool = False) -> Case:
     """The same rule as the pages: assigned with a case role, else 404 (403 to a
     read-only assignee asking to write)."""
