@@ -11,7 +11,7 @@ from ninja.parser import Parser
 
 from qorgau.api import errors
 from qorgau.api.auth import record_token_use, refuse_unstorable_text
-from qorgau.api.routers import cases
+from qorgau.api.routers import bundles, casefile, cases, evidence, insights
 
 # Every operation may answer these, each with the Error body.
 ERROR_STATUSES = {
@@ -82,4 +82,5 @@ api = QorgauAPI(
 errors.install(api)
 api.add_decorator(refuse_unstorable_text, mode="view")
 api.add_decorator(record_token_use, mode="view")
-api.add_router("/", cases.router)
+for area in (cases, evidence, bundles, casefile, insights):
+    api.add_router("/", area.router)

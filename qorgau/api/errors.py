@@ -8,13 +8,15 @@ import logging
 from typing import Any
 
 from allauth.core.exceptions import ReauthenticationRequired
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+
+from qorgau.consent.services import ConsentRequired
 
 logger = logging.getLogger(__name__)
 
@@ -23,10 +25,12 @@ class ApiError(Exception):
     """An error with its status and stable code, raised by the API's own code."""
 
     def __init__(self, status: int, code: str, message: str, field: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+                 headers: dict[str, str] | None = None,
+                 errors: list[dict[str, Any]] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
         self.headers = headers or {}
+        self.errors = errors
 
 
 class UnsupportedMediaType(Exception):
@@ -128,6 +132,9 @@ def _http_error(api: NinjaAPI, request: HttpRequest, exc: HttpError) -> HttpResp
     if isinstance(cause, UnsupportedMediaType):
         return respond(api, request, 415, error_body(
             "unsupported_media_type", _("Send the body as application/json.")))
+    if isinstance(cause, RequestDataTooBig):
+        return respond(api, request, 413, error_body(
+            "too_large", _("The body is too large."), None))
     if isinstance(cause, UnstorableText):
         return respond(api, request, 422, unstorable_body())
     if isinstance(cause, (json.JSONDecodeError, UnicodeDecodeError, ValueError)):
@@ -154,7 +161,10 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(DjangoValidationError, handler(_django_validation))
     api.add_exception_handler(HttpError, handler(_http_error))
     api.add_exception_handler(ApiError, lambda request, exc: respond(
-        api, request, exc.status, error_body(exc.code, exc.message, exc.field), exc.headers))
+        api, request, exc.status, error_body(exc.code, exc.message, exc.field, exc.errors),
+        exc.headers))
+    api.add_exception_handler(ConsentRequired, lambda request, exc: respond(
+        api, request, 403, error_body("consent_required", " ".join(exc.messages))))
     api.add_exception_handler(Http404, lambda request, exc: respond(
         api, request, 404, error_body("not_found", _("Not found."))))
     api.add_exception_handler(PermissionDenied, lambda request, exc: respond(

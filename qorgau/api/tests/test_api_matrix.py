@@ -7,14 +7,18 @@ call sends a valid body, so the answer shows the access rule, not input validati
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 from django.urls import reverse
 
 from qorgau.accounts.services import add_member, create_user, enrol_totp
-from qorgau.api.tests.contract import ApiClient, openapi
+from qorgau.api.tests.contract import ApiClient, check, openapi
+from qorgau.bundles import services as bundle_services
+from qorgau.cases import casefile
 from qorgau.conftest import PASSWORD, TOTP_SECRET, make_event
+from qorgau.evidence import services as evidence_services
 from qorgau.tests.test_authorization_matrix import _patterns
 
 PERSONAS = ("anonymous", "outsider", "other_org", "monitor", "unassigned_lawyer",
@@ -30,7 +34,10 @@ EVENT = {"kind": "police_report", "when": {"start": "2024-05-01"}, "source": "su
 #   "case": the case's assignees get 2xx, every other persona 404, no token 401
 #   "member": anyone with a token gets 2xx (their own data only), no token 401
 #   "opener": people with a case role open cases (201); a monitor is refused (422)
-CASE, MEMBER, OPENER = "case", "member", "opener"
+#   "insights": monitors (suppressed), supervisors and administrators get 200, others 404
+CASE, MEMBER, OPENER, INSIGHTS = "case", "member", "opener", "insights"
+MULTIPART = {"multipart": True}
+DOCUMENT = {"document": True}  # the world's case file, filled in by the test
 OPERATIONS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("get", "/api/v1/cases"): (MEMBER, None),
     ("post", "/api/v1/cases"): (OPENER, {"region": "kz-west"}),
@@ -45,7 +52,20 @@ OPERATIONS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("post", "/api/v1/cases/{ref}/events/{number}/corrections"): (
         CASE, {**EVENT, "reason": "Checked the record."}),
     ("get", "/api/v1/cases/{ref}/obligations"): (CASE, None),
+    ("get", "/api/v1/cases/{ref}/exhibits"): (CASE, None),
+    ("post", "/api/v1/cases/{ref}/exhibits"): (CASE, MULTIPART),
+    ("get", "/api/v1/cases/{ref}/exhibits/{number}"): (CASE, None),
+    ("post", "/api/v1/cases/{ref}/exhibits/{number}/original"): (CASE, {"why": "Court"}),
+    ("get", "/api/v1/cases/{ref}/bundles"): (CASE, None),
+    ("post", "/api/v1/cases/{ref}/bundles"): (CASE, {"language": "en"}),  # + its grant
+    ("get", "/api/v1/cases/{ref}/bundles/{bundle_id}"): (CASE, None),
+    ("post", "/api/v1/cases/{ref}/bundles/{bundle_id}/download"): (CASE, None),
+    ("get", "/api/v1/cases/{ref}/casefile"): (CASE, None),
+    ("post", "/api/v1/casefile"): (OPENER, DOCUMENT),
+    ("get", "/api/v1/insights/metrics"): (INSIGHTS, None),
+    ("get", "/api/v1/insights/metrics/{metric_id}"): (INSIGHTS, None),
 }
+INSIGHT_PERSONAS = {"monitor", "supervisor", "admin"}
 # Served beside the operations, to anyone: the schema and the docs page.
 NOT_OPERATIONS = {"api:openapi-json", "api:openapi-view", "api:api-root"}
 
@@ -66,7 +86,7 @@ def test_every_operation_is_in_the_table():
 
 
 @pytest.fixture
-def world(db, org, other_org, alice, carol, dave, erin, frank, case, survivor):
+def world(db, org, other_org, alice, carol, dave, erin, frank, case, survivor, consent_to):
     lawyer = create_user("lena@tcc.test", PASSWORD)
     add_member(lawyer, org, "lawyer")
     enrol_totp(lawyer, TOTP_SECRET)
@@ -78,12 +98,23 @@ def world(db, org, other_org, alice, carol, dave, erin, frank, case, survivor):
              "admin": admin}
     # One event per persona, so that each may correct "its" event once.
     events = {p: make_event(case, alice, start="2024-01-05").number for p in PERSONAS}
-    return case, survivor, users, events
+    exhibit = evidence_services.ingest(case, alice, evidence_services.Upload(
+        io.BytesIO(b"A note.\n"), "note.txt"))
+    court = consent_to(case, alice, "court")
+    bundle = bundle_services.request_bundle(case, alice, "en", sees_restricted=True,
+                                            grant_id=court.pk)
+    consent_to(case, alice, "transfer")
+    ids = {"{ref}": case.reference, "{party_id}": str(survivor.pk),
+           "{bundle_id}": str(bundle.pk), "{metric_id}": "orders_issued",
+           "{exhibit}": str(exhibit.number)}
+    bodies = {"grant": court.pk, "document": casefile.build_document(case)}
+    return ids, users, events, bodies
 
 
-def _url(path: str, case: Any, party: Any, number: int) -> str:
-    return (path.replace("{ref}", case.reference).replace("{party_id}", str(party.pk))
-            .replace("{number}", str(number)))
+def _url(path: str, ids: dict[str, str], number: int) -> str:
+    for key, value in ids.items():
+        path = path.replace(key, value)
+    return path.replace("{number}", ids["{exhibit}"] if "/exhibits/" in path else str(number))
 
 
 def _expected(kind: str, persona: str, method: str) -> set[int]:
@@ -93,23 +124,39 @@ def _expected(kind: str, persona: str, method: str) -> set[int]:
         return {200}
     if kind == OPENER:
         return {201} if persona in CASE_ROLE_PERSONAS else {422}
+    if kind == INSIGHTS:
+        return {200} if persona in INSIGHT_PERSONAS else {404}
     if persona not in ASSIGNED:
         return {404}
-    return {200} if method == "get" else {200, 201}
+    return {200} if method == "get" else {200, 201, 202}
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
 def test_api_authorization_matrix(world, token_for, persona):
-    case, survivor, users, events = world
+    ids, users, events, bodies = world
     user = users[persona]
     api = ApiClient(token_for(user) if user else None)
     for (method, path), (kind, body) in OPERATIONS.items():
-        url = _url(path, case, survivor, events[persona])
-        response = getattr(api, method)(url, body)
+        url = _url(path, ids, events[persona])
+        if body is MULTIPART:
+            response = api.client.post(url, {"file": _file(persona)}, headers=api.headers)
+            check("POST", url, response)
+        else:
+            if body is DOCUMENT:
+                body = {"document": bodies["document"]}
+            elif path.endswith("/bundles") and method == "post":
+                body = {**(body or {}), "grant": bodies["grant"]}
+            response = getattr(api, method)(url, body)
         expected = _expected(kind, persona, method)
         assert response.status_code in expected, (
             f"{persona} {method.upper()} {path}: {response.status_code} {response.content!r}"
             f", expected {expected}")
+
+
+def _file(persona: str) -> io.BytesIO:
+    fh = io.BytesIO(f"Note by {persona}.\n".encode())
+    fh.name = "note.txt"
+    return fh
 
 
 def test_schema_and_docs_answer_everyone(client):
