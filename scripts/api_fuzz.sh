@@ -2,7 +2,7 @@
 # Fuzz the API with schemathesis against a live server on loopback, on a throwaway SQLite
 # database under data/ (never the test databases). Fails on any 5xx, undocumented status
 # or body that does not fit the OpenAPI schema. QORGAU_FUZZ_EXAMPLES bounds the test cases
-# per operation (default 25).
+# per operation (default 15).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -26,7 +26,7 @@ log="$DATA/schemathesis.log"
 $BIN/schemathesis --config-file scripts/schemathesis.toml run \
   "http://127.0.0.1:$PORT/api/v1/openapi.json" --wait-for-schema 30 \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-  --max-examples "${QORGAU_FUZZ_EXAMPLES:-25}" --workers 1 --seed 1 --no-color \
+  --max-examples "${QORGAU_FUZZ_EXAMPLES:-15}" --workers 1 --seed 1 --no-color \
   2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 cases=$(grep -A1 '^Test cases:' "$log" | grep -oE '[0-9]+ generated' | grep -oE '[0-9]+' | tail -1)

@@ -9,6 +9,7 @@ from functools import wraps
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.decorators import decorate_view
@@ -71,6 +72,11 @@ def _exhibit(case: Case, number: int) -> Exhibit:
     return exhibit
 
 
+def _json(status: int, body: dict[str, Any]) -> HttpResponse:
+    return HttpResponse(json.dumps(body), status=status,
+                        content_type="application/json; charset=utf-8")
+
+
 def limited_upload(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Count the upload's bytes as they stream and stop past the limit (413)."""
 
@@ -79,11 +85,13 @@ def limited_upload(run: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
         handler = LimitedUploadHandler(request)
         request.upload_handlers.insert(0, handler)  # type: ignore[union-attr]
         if request.content_type == "multipart/form-data":
-            request.FILES  # noqa: B018 (read the body now, through the handler)
+            try:
+                request.FILES  # noqa: B018 (read the body now, through the handler)
+            except MultiPartParserError:
+                return _json(400, error_body("malformed_multipart", _(
+                    "The body is not valid multipart/form-data.")))
         if handler.exceeded:
-            return HttpResponse(json.dumps(error_body("too_large", services.too_large_message(),
-                                                      "file")),
-                                status=413, content_type="application/json; charset=utf-8")
+            return _json(413, error_body("too_large", services.too_large_message(), "file"))
         return run(request, *args, **kwargs)
 
     return wrapped

@@ -124,3 +124,10 @@ def test_insights_suppressed_for_monitors_and_closed_to_caseworkers(api_as, case
     assert api_as(alice).get("insights/metrics/orders_issued").status_code == 404
     assert api_as(erin).get("insights/metrics/nothing").status_code == 404
     assert "orders_issued" in api_as(erin).get("insights/metrics").json()
+
+
+def test_a_broken_multipart_body_is_bad_input(api_as, case, alice):
+    api = api_as(alice)
+    response = api.post(f"cases/{case.reference}/exhibits", "--x\r\nnothing",
+                        content_type="multipart/form-data")
+    assert response.status_code == 400 and response.json()["code"] == "malformed_multipart"
