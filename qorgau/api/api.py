@@ -11,7 +11,7 @@ from ninja.parser import Parser
 
 from qorgau.api import errors
 from qorgau.api.auth import record_token_use, refuse_unstorable_text
-from qorgau.api.routers import bundles, casefile, cases, evidence, insights
+from qorgau.api.routers import bundles, casefile, cases, evidence, insights, records
 
 # Every operation may answer these, each with the Error body.
 ERROR_STATUSES = {
@@ -82,5 +82,5 @@ api = QorgauAPI(
 errors.install(api)
 api.add_decorator(refuse_unstorable_text, mode="view")
 api.add_decorator(record_token_use, mode="view")
-for area in (cases, evidence, bundles, casefile, insights):
+for area in (cases, evidence, bundles, casefile, records, insights):
     api.add_router("/", area.router)

@@ -19,6 +19,7 @@ from qorgau.bundles import services as bundle_services
 from qorgau.cases import casefile
 from qorgau.conftest import PASSWORD, TOTP_SECRET, make_event
 from qorgau.evidence import services as evidence_services
+from qorgau.referrals.models import Provider
 from qorgau.tests.test_authorization_matrix import _patterns
 
 PERSONAS = ("anonymous", "outsider", "other_org", "monitor", "unassigned_lawyer",
@@ -62,6 +63,14 @@ OPERATIONS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("post", "/api/v1/cases/{ref}/bundles/{bundle_id}/download"): (CASE, None),
     ("get", "/api/v1/cases/{ref}/casefile"): (CASE, None),
     ("post", "/api/v1/casefile"): (OPENER, DOCUMENT),
+    ("get", "/api/v1/cases/{ref}/risk-assessments"): (CASE, None),
+    ("post", "/api/v1/cases/{ref}/risk-assessments"): (CASE, {"instrument": "qorgau-open"}),
+    ("get", "/api/v1/cases/{ref}/referrals"): (CASE, None),
+    ("post", "/api/v1/cases/{ref}/referrals"): (CASE, {"need": "shelter",
+                                                       "categories": ["identity"]}),
+    ("get", "/api/v1/cases/{ref}/proceedings"): (CASE, None),
+    ("post", "/api/v1/cases/{ref}/proceedings"): (CASE, {"kind": "criminal_respondent",
+                                                         "court": "Court"}),
     ("get", "/api/v1/insights/metrics"): (INSIGHTS, None),
     ("get", "/api/v1/insights/metrics/{metric_id}"): (INSIGHTS, None),
 }
@@ -97,17 +106,22 @@ def world(db, org, other_org, alice, carol, dave, erin, frank, case, survivor, c
              "unassigned_lawyer": lawyer, "caseworker": alice, "supervisor": carol,
              "admin": admin}
     # One event per persona, so that each may correct "its" event once.
-    events = {p: make_event(case, alice, start="2024-01-05").number for p in PERSONAS}
+    events = {p: make_event(case, alice, kind="hearing", start="2024-01-05").number
+              for p in PERSONAS}
     exhibit = evidence_services.ingest(case, alice, evidence_services.Upload(
         io.BytesIO(b"A note.\n"), "note.txt"))
     court = consent_to(case, alice, "court")
     bundle = bundle_services.request_bundle(case, alice, "en", sees_restricted=True,
                                             grant_id=court.pk)
     consent_to(case, alice, "transfer")
+    provider = Provider.objects.create(name="Shelter", kind="shelter", region="kz-west",
+                                       services=["shelter"], capacity=5)
+    outside = consent_to(case, alice, "referral")
     ids = {"{ref}": case.reference, "{party_id}": str(survivor.pk),
            "{bundle_id}": str(bundle.pk), "{metric_id}": "orders_issued",
            "{exhibit}": str(exhibit.number)}
-    bodies = {"grant": court.pk, "document": casefile.build_document(case)}
+    bodies = {"grant": court.pk, "document": casefile.build_document(case),
+              "referral": {"provider": provider.pk, "grant": outside.pk}}
     return ids, users, events, bodies
 
 
@@ -146,6 +160,8 @@ def test_api_authorization_matrix(world, token_for, persona):
                 body = {"document": bodies["document"]}
             elif path.endswith("/bundles") and method == "post":
                 body = {**(body or {}), "grant": bodies["grant"]}
+            elif path.endswith("/referrals") and method == "post":
+                body = {**(body or {}), **bodies["referral"]}
             response = getattr(api, method)(url, body)
         expected = _expected(kind, persona, method)
         assert response.status_code in expected, (
