@@ -163,8 +163,11 @@ def install(api: NinjaAPI) -> None:
     api.add_exception_handler(ApiError, lambda request, exc: respond(
         api, request, exc.status, error_body(exc.code, exc.message, exc.field, exc.errors),
         exc.headers))
-    api.add_exception_handler(ConsentRequired, lambda request, exc: respond(
-        api, request, 403, error_body("consent_required", " ".join(exc.messages))))
+    def consent_required(request: HttpRequest, exc: Any) -> HttpResponse:
+        return respond(api, request, 403, error_body("consent_required",
+                                                     " ".join(exc.messages)))
+
+    api.add_exception_handler(ConsentRequired, consent_required)
     api.add_exception_handler(Http404, lambda request, exc: respond(
         api, request, 404, error_body("not_found", _("Not found."))))
     api.add_exception_handler(PermissionDenied, lambda request, exc: respond(

@@ -118,9 +118,10 @@ def upload_exhibit(request: HttpRequest, ref: str, file: File[UploadedFile],
                   .visible_to_role(getattr(case, "viewer_role", None)).first())
         if linked is None:
             raise ApiError(422, "invalid", _("A linked event is not in this case."), "event")
-    exhibit = services.ingest(case, request.user, services.Upload(  # type: ignore[arg-type]
-        file.file, file.name or "upload", file.content_type or "", title[:300],
-        description, captured_at, linked))
+    upload = services.Upload(
+        file.file, file.name or "upload", file.content_type or "",  # type: ignore[arg-type]
+        title=title[:300], description=description, captured_at=captured_at, event=linked)
+    exhibit = services.ingest(case, request.user, upload)  # type: ignore[arg-type]
     return Status(201, exhibit_out(_exhibit(case, exhibit.number)))
 
 
