@@ -43,12 +43,14 @@ messages: $(VENV)/.dev-installed
 	  --ignore '.venv/*' --ignore 'data/*' --add-location file
 	QORGAU_ENV=test $(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
-# Benchmarks (not part of the tests): duties engine, court bundle, accountability dashboard
+# Benchmarks (not part of the tests): duties engine, court bundle, accountability dashboard,
+# API latency
 # (PostgreSQL at 127.0.0.1:5432, database qorgau_bench).
 bench: $(VENV)/.run-installed
 	$(BIN)/python bench/duties_engine.py
 	$(BIN)/python bench/bundle_build.py
 	$(BIN)/python bench/insights_dashboard.py --cases 100000
+	$(BIN)/python bench/api_latency.py
 
 clean:
 	rm -rf $(VENV) data
