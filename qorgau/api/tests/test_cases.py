@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
 
-import pytest
 from django.test import Client, override_settings
 
 from qorgau.api.models import ApiAuditEntry
@@ -184,7 +184,7 @@ def test_restricted_events_stay_hidden_from_supervisors(api_as, case, alice, car
 
 # --- authentication, scopes, limits -----------------------------------------------------
 
-def test_no_token_bad_token_revoked_and_expired(case, alice, token_for, time_machine=None):
+def test_no_token_bad_token_revoked_and_expired(case, alice, token_for):
     from qorgau.api import tokens
     from qorgau.api.models import ApiToken
 
@@ -247,15 +247,21 @@ def test_errors_carry_no_traces(api_as, case, alice):
     assert "Traceback" not in json.dumps(response.json())
 
 
-@pytest.mark.parametrize("path", ["openapi.json", "docs"])
-def test_schema_and_docs_are_served_without_external_resources(client, path):
-    response = client.get(f"/api/v1/{path}")
-    assert response.status_code == 200
-    text = response.content.decode()
-    assert "cdn" not in text.lower() and "https://" not in text.split("servers")[0][:0] + ""
-    if path == "docs":
-        assert "/static/ninja/swagger-ui-bundle.js" in text
-        assert "<script>" not in text  # no inline script under the strict CSP
+def test_schema_and_docs_are_served_without_external_resources(client):
+    schema = client.get("/api/v1/openapi.json")
+    assert schema.status_code == 200 and schema.json()["openapi"].startswith("3.")
+    docs = client.get("/api/v1/docs")
+    assert docs.status_code == 200
+    text = docs.content.decode()
+    # Everything the page loads comes from this instance (no CDN), and no inline script
+    # runs (the strict CSP would block it): the settings are a JSON data block.
+    assert re.findall(r'(?:src|href)="([^"]+)"', text)
+    assert all(url.startswith("/") for url in re.findall(r'(?:src|href)="([^"]+)"', text))
+    assert "/static/ninja/swagger-ui-bundle.js" in text
+    assert re.findall(r"<script(?: [^>]*)?>", text) == [
+        '<script type="application/json" id="swagger-settings">',
+        '<script src="/static/ninja/swagger-ui-bundle.js">',
+        '<script src="/static/ninja/swagger-ui-init.js">']
 
 
 def test_text_no_database_can_store_is_bad_input(api_as, case, alice):
