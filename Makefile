@@ -54,7 +54,7 @@ messages: $(VENV)/.dev-installed
 	QORGAU_ENV=test $(BIN)/python manage.py compilemessages --ignore '.venv/*' --ignore 'node_modules/*'
 
 # Benchmarks (not part of the tests): duties engine, court bundle, accountability dashboard,
-# the synthetic national dataset's load and the case page on it
+# the synthetic national dataset's load, the case page on it, API latency and `verify`
 # (PostgreSQL at 127.0.0.1:5432, database qorgau_bench; see docs/performance.md).
 bench: $(VENV)/.run-installed
 	$(BIN)/python bench/duties_engine.py
@@ -62,6 +62,8 @@ bench: $(VENV)/.run-installed
 	$(BIN)/python bench/insights_dashboard.py --cases 100000
 	$(BIN)/python bench/dataset.py --cases 10000 --verify
 	$(BIN)/python bench/case_page.py --cases 10000
+	$(BIN)/python bench/api_latency.py
+	$(BIN)/python bench/ledger_verify.py --cases 10000
 
 clean:
 	rm -rf $(VENV) data

@@ -64,10 +64,12 @@ INSTALLED_APPS = [
     "qorgau.retention",
     "qorgau.referrals",  # after consent (referrals rely on grants), before insights
     "qorgau.insights",
+    "qorgau.api",
     "qorgau.demo",
     "qorgau.operations",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # its vendored Swagger UI for the API docs (no CDN)
 ]
 
 MIDDLEWARE = [
@@ -257,6 +259,9 @@ if ENV.get("QORGAU_CACHE_URL"):
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                          "LOCATION": ENV["QORGAU_CACHE_URL"]}
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key", "login": "30/m/ip"}
+
+# API requests allowed per personal access token per minute (429 beyond).
+QORGAU_API_RATE_PER_MINUTE = int(ENV.get("QORGAU_API_RATE_PER_MINUTE", "120"))
 
 # Accountability figures that leave an organisation: counts below K are hidden (with the
 # counts that would reveal them); a suppressed table is recomputed at most every N seconds.

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from qorgau.accounts.views import choose_language, quick_exit
+from qorgau.api.api import api
 
 # The admin logs in through the same pages (password, then the second factor).
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -25,4 +26,6 @@ urlpatterns = [
     path("", include("qorgau.consent.shared_urls")),
     path("", include("qorgau.retention.urls")),
     path("", include("qorgau.referrals.urls")),
+    path("api/v1/", api.urls),
+    path("settings/api-tokens/", include("qorgau.api.urls")),
 ]

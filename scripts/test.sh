@@ -45,6 +45,16 @@ unset DATABASE_URL
 run_suite sqlite "sqlite:///$PWD/data/test-sqlite/qorgau.sqlite3"
 run_suite postgresql "$POSTGRES_URL"
 
+# The API fuzzed against its schema on a live loopback server (its own SQLite file in data/).
+step "API fuzzing (schemathesis)"
+fuzz_log=$(mktemp)
+bash scripts/api_fuzz.sh 2>&1 | tee "$fuzz_log"
+fuzz_rc=${PIPESTATUS[0]}
+[ "$fuzz_rc" -ne 0 ] && status=1
+summaries+=("api fuzz: $(grep -E '^schemathesis ran' "$fuzz_log" | tail -1)$(
+  [ "$fuzz_rc" -ne 0 ] && echo ' (FAILED)')")
+rm -f "$fuzz_log"
+
 printf '\n'
 printf '%s\n' "${summaries[@]}"
 echo "total: $passed passed, $failed failed"

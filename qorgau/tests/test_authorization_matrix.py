@@ -15,6 +15,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from qorgau.accounts.models import Organisation, User
 from qorgau.accounts.services import add_member, create_user, enrol_totp
+from qorgau.api import tokens as api_tokens
 from qorgau.bundles import services as bundle_services
 from qorgau.conftest import PASSWORD, TOTP_SECRET, make_event
 from qorgau.consent import services as consent_services
@@ -43,7 +44,11 @@ ASSIGNED = {"caseworker", "supervisor"}
 #             (POST), monitors 403, anonymous to the login
 #   "provider": a referral to the other organisation as a provider: its case-role members
 #             answer (POST), everyone else 404 (the referring organisation's people too)
+#   "own": the caseworker's own record (an API token): its owner acts (POST), other
+#          logged-in people 404, anonymous to the login
 #   "skip": not ours to check here (third-party pages), with the reason
+# Every operation of the API (/api/v1/, "api:*") has its own table in
+# qorgau/api/tests/test_api_matrix.py.
 CASE, MANAGED, MEMBER, PUBLIC, SHARED = "case", "managed", "member", "public", "shared"
 SKIP = "skip"
 PROVIDER = "provider"
@@ -101,8 +106,11 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "referrals:follow_up": (CASE, ("POST",)),
     "referrals:incoming": (MEMBER, ("GET",)),
     "referrals:answer": (PROVIDER, ("POST",)),
+    "tokens:list": (MEMBER, ("GET", "POST")),
+    "tokens:revoke": ("own", ("POST",)),
 }
-THIRD_PARTY = ("admin:", "account_", "set_language", "mfa_", "socialaccount_", "django_")
+THIRD_PARTY = ("admin:", "account_", "set_language", "mfa_", "socialaccount_", "django_",
+               "api:")
 
 
 def _names() -> list[str]:
@@ -162,6 +170,10 @@ def world(db, org, other_org, alice, carol, dave, erin, frank, case, survivor, c
         if kind == PROVIDER:
             urls[name] = reverse(name, args=[to_partner.pk])
             continue
+        if name == "tokens:revoke":
+            urls[name] = reverse(name, args=[api_tokens.create_token(
+                alice, "matrix", ["read"], 1).token.pk])
+            continue
         if name == "insights:download":
             urls[name] = reverse(name, args=["orders_issued", "csv"])
             continue
@@ -215,6 +227,10 @@ def _expected(kind: str, persona: str, method: str, methods: tuple[str, ...]) ->
         return {302}  # to the login page
     if kind == MEMBER:  # older list pages ignore the method; newer ones answer 405
         return {200} if method in methods else {200, 405}
+    if kind == "own":
+        if method not in methods:
+            return {405}
+        return {302} if persona == "caseworker" else {404}
     if kind == "directory_edit":
         if method not in methods:
             return {405}
