@@ -60,7 +60,8 @@ def main_pages(case: Case, alice: User, survivor: Party, other_org, consent_to) 
     ref = case.reference
     urls = [reverse(name) for name in (
         "cases:list", "cases:new", "duties:needs_action", "referrals:directory",
-        "referrals:incoming", "shared:list", "insights:dashboard", "mfa_index")]
+        "referrals:incoming", "shared:list", "insights:dashboard", "mfa_index",
+        "tokens:list")]
     urls += [reverse(name, args=[ref]) for name in (
         "cases:detail", "insights:case_picture", "cases:parties", "cases:event_new",
         "cases:ledger", "duties:case", "risk:case", "risk:plan", "risk:plan_print",
