@@ -263,6 +263,23 @@ def test_recompute_after_a_profile_change(demo, settings, tmp_path):
     assert LedgerEntry.objects.filter(case=demo, action="duties.recompute").count() == 1
 
 
+def test_recompute_shows_progress_and_resumes(demo):
+    from io import StringIO
+
+    from qorgau.cases.models import Case
+
+    out = StringIO()
+    call_command("recompute-obligations", "--every", "5", stdout=out)
+    lines = out.getvalue().splitlines()
+    count = Case.objects.exclude(status=Case.Status.ERASED).count()
+    assert lines[0].startswith(f"5/{count} cases") and "resume with --after" in lines[0]
+    after = int(lines[1].rsplit(" ", 1)[1])
+    out = StringIO()
+    call_command("recompute-obligations", "--after", str(after), stdout=out)
+    left = Case.objects.exclude(status=Case.Status.ERASED).filter(pk__gt=after).count()
+    assert f"OK: {left} cases recomputed" in out.getvalue()
+
+
 def test_restricted_triggers_are_hidden_from_supervisors(demo):
     """An obligation arising from a restricted event (self-harm) is not shown to a viewer
     who may not see that event. No shipped rule triggers on one, so the row is made here."""
