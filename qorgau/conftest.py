@@ -183,6 +183,17 @@ def database_url() -> str:
 
 
 @pytest.fixture
+def personas(org: Organisation, alice: User, carol: User, dave: User, erin: User,
+             frank: User) -> dict[str, User | None]:
+    """A user for every persona of the authorization matrices (anonymous: None)."""
+    lawyer = _person("lena@tcc.test", org, "lawyer")
+    admin = _person("adam@tcc.test", org, "admin")
+    return {"anonymous": None, "outsider": dave, "other_org": frank, "monitor": erin,
+            "unassigned_lawyer": lawyer, "caseworker": alice, "supervisor": carol,
+            "admin": admin}
+
+
+@pytest.fixture
 def consent_to(db: None):
     """consent_to(case, by, purpose="transfer", categories=None, **extra): record the
     survivor's written consent, valid 90 days, to a recipient outside Qorgau (or

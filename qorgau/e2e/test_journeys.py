@@ -5,7 +5,6 @@ screenshot (pytest-playwright's --screenshot only-on-failure; see scripts/test.s
 from __future__ import annotations
 
 import hashlib
-import io
 import zipfile
 from datetime import timedelta
 from pathlib import Path
@@ -22,7 +21,7 @@ from qorgau.e2e.conftest import assert_fits_the_screen, log_in
 
 
 def _event(page: Page, kind: str, day: str, narrative: str, *, institution: str = "",
-           link: tuple[str, str] | None = None, **selects: str) -> None:
+           link: tuple[str, str] | None = None, **fields: str) -> None:
     page.locator("nav.case-nav").get_by_role("link", name="Add event", exact=True).click()
     page.locator("select[name=kind]").select_option(kind)
     page.locator("input[name=when_start]").fill(day)
@@ -30,7 +29,7 @@ def _event(page: Page, kind: str, day: str, narrative: str, *, institution: str 
     page.locator("select[name=reliability]").select_option("probable")
     if institution:
         page.locator("select[name=institution]").select_option(institution)
-    for name, value in selects.items():
+    for name, value in fields.items():
         page.locator(f"[name={name}]").fill(value)
     if link is not None:
         target, kind_of_link = link
@@ -138,7 +137,6 @@ def test_a_caseworker_takes_a_case_from_first_report_to_court_bundle(
         sha = hashlib.sha256(original).hexdigest()
         assert archive.read(f"originals/001-{sha[:16]}.txt") == original
         assert any(n.endswith("manifest.json") for n in names)
-    assert zipfile.is_zipfile(io.BytesIO(bundle.read_bytes()))
 
     # 8. Russian, then Kazakh, and the choice stays.
     page.locator(".langs button[value=ru]").click()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -158,19 +159,25 @@ def move(request: AuthedRequest, ref: str, referral: int) -> HttpResponse:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     found = get_object_or_404(Referral, case=case, pk=referral)
+    _record_move(request, found, services.move)
+    return redirect("referrals:case", ref=case.reference)
+
+
+def _record_move(request: AuthedRequest, found: Referral,
+                 mover: Callable[[Referral, User, str, str], Referral]) -> None:
+    """The posted move (state and reason) through `mover`, told back as a message."""
     form = MoveForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose what happened to the referral."))
-        return redirect("referrals:case", ref=case.reference)
+        return
     try:
-        moved = services.move(found, request.user, form.cleaned_data["state"],
-                              form.cleaned_data["reason"])
+        moved = mover(found, request.user, form.cleaned_data["state"],
+                      form.cleaned_data["reason"])
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Referral no. %(number)s: %(state)s.") % {
             "number": moved.pk, "state": _(rules.STATES[moved.state])})
-    return redirect("referrals:case", ref=case.reference)
 
 
 @login_required
@@ -244,16 +251,5 @@ def answer(request: AuthedRequest, referral: int) -> HttpResponse:
         raise Http404
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    form = MoveForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose what happened to the referral."))
-        return redirect("referrals:incoming")
-    try:
-        moved = services.answer(found, request.user, form.cleaned_data["state"],
-                                form.cleaned_data["reason"])
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, _("Referral no. %(number)s: %(state)s.") % {
-            "number": moved.pk, "state": _(rules.STATES[moved.state])})
+    _record_move(request, found, services.answer)
     return redirect("referrals:incoming")

@@ -14,10 +14,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from qorgau.accounts.models import Organisation, User
-from qorgau.accounts.services import add_member, create_user, enrol_totp
 from qorgau.api import tokens as api_tokens
 from qorgau.bundles import services as bundle_services
-from qorgau.conftest import PASSWORD, TOTP_SECRET, make_event
+from qorgau.conftest import make_event
 from qorgau.consent import services as consent_services
 from qorgau.duties import services as duty_services
 from qorgau.evidence import services as evidence_services
@@ -125,14 +124,8 @@ def test_every_route_is_in_the_table():
 
 
 @pytest.fixture
-def world(db, org, other_org, alice, carol, dave, erin, frank, case, survivor, consent_to):
+def world(db, org, other_org, alice, case, survivor, consent_to, personas):
     """A case with one of everything, and a user for every persona."""
-    lawyer = create_user("lena@tcc.test", PASSWORD)
-    add_member(lawyer, org, "lawyer")
-    enrol_totp(lawyer, TOTP_SECRET)
-    admin = create_user("adam@tcc.test", PASSWORD)
-    add_member(admin, org, "admin")
-    enrol_totp(admin, TOTP_SECRET)
     event = make_event(case, alice, kind="hearing", start="2024-05-01")
     make_event(case, alice, kind="police_report", start="2024-01-05")  # a breached duty
     letter = duty_services.draft_letter(case, alice, "police_inaction", "ru")
@@ -199,11 +192,7 @@ def world(db, org, other_org, alice, carol, dave, erin, frank, case, survivor, c
             elif key == "referral":
                 kwargs[key] = made.pk
         urls[name] = reverse(name, kwargs=kwargs)
-    users: dict[str, User | None] = {
-        "anonymous": None, "outsider": dave, "other_org": frank, "monitor": erin,
-        "unassigned_lawyer": lawyer, "caseworker": alice, "supervisor": carol,
-        "admin": admin,
-    }
+    users: dict[str, User | None] = personas
     assert Organisation.objects.count() == 2
     return urls, users
 

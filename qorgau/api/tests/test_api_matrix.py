@@ -13,11 +13,10 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from qorgau.accounts.services import add_member, create_user, enrol_totp
 from qorgau.api.tests.contract import ApiClient, check, openapi
 from qorgau.bundles import services as bundle_services
 from qorgau.cases import casefile
-from qorgau.conftest import PASSWORD, TOTP_SECRET, make_event
+from qorgau.conftest import make_event
 from qorgau.evidence import services as evidence_services
 from qorgau.referrals.models import Provider
 from qorgau.tests.test_authorization_matrix import _patterns
@@ -95,16 +94,7 @@ def test_every_operation_is_in_the_table():
 
 
 @pytest.fixture
-def world(db, org, other_org, alice, carol, dave, erin, frank, case, survivor, consent_to):
-    lawyer = create_user("lena@tcc.test", PASSWORD)
-    add_member(lawyer, org, "lawyer")
-    enrol_totp(lawyer, TOTP_SECRET)
-    admin = create_user("adam@tcc.test", PASSWORD)
-    add_member(admin, org, "admin")
-    enrol_totp(admin, TOTP_SECRET)
-    users = {"anonymous": None, "outsider": dave, "other_org": frank, "monitor": erin,
-             "unassigned_lawyer": lawyer, "caseworker": alice, "supervisor": carol,
-             "admin": admin}
+def world(db, alice, case, survivor, consent_to, personas):
     # One event per persona, so that each may correct "its" event once.
     events = {p: make_event(case, alice, kind="hearing", start="2024-01-05").number
               for p in PERSONAS}
@@ -122,7 +112,7 @@ def world(db, org, other_org, alice, carol, dave, erin, frank, case, survivor, c
            "{exhibit}": str(exhibit.number)}
     bodies = {"grant": court.pk, "document": casefile.build_document(case),
               "referral": {"provider": provider.pk, "grant": outside.pk}}
-    return ids, users, events, bodies
+    return ids, personas, events, bodies
 
 
 def _url(path: str, ids: dict[str, str], number: int) -> str:
