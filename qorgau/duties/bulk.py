@@ -10,7 +10,6 @@ A block is one transaction.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date
@@ -124,20 +123,14 @@ def recompute_block(first: int, last: int, profile: str | None = None,
     return result
 
 
-def _events(first: int, last: int) -> Iterator[tuple[Any, ...]]:
-    """(case id, *FACT_COLUMNS) of the cases' events, read raw: the attributes' JSON is
-    decoded here (most are empty), not by the ORM's converters."""
+def _events(first: int, last: int) -> list[tuple[Any, ...]]:
+    """(case id, *FACT_COLUMNS) of the cases' events, read raw (the attributes as JSON
+    text: `services.facts_from` decodes what is not empty)."""
     columns = ", ".join(["case_id", *services.FACT_COLUMNS])
-    attributes = 1 + services.FACT_COLUMNS.index("attributes")
     with connection.cursor() as cursor:
         cursor.execute(f'SELECT {columns} FROM "{Event._meta.db_table}" '  # noqa: S608  # nosec B608
                        "WHERE case_id >= %s AND case_id <= %s", [first, last])
-        for row in cursor.fetchall():
-            value = row[attributes]
-            if isinstance(value, str | bytes):
-                row = (*row[:attributes], {} if value == "{}" else json.loads(value),
-                       *row[attributes + 1:])
-            yield row
+        return cursor.fetchall()
 
 
 def _delete(ids: list[int]) -> None:

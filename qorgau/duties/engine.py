@@ -16,9 +16,8 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cached_property
 from math import ceil
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from qorgau.cases.dates import DateSpan
 from qorgau.duties.profiles import Match, Profile, Rule
@@ -42,6 +41,21 @@ STATUS_LABELS: dict[str, str] = {
 }
 
 
+T = TypeVar("T")
+
+
+class _cached(Generic[T]):  # noqa: N801
+    """functools.cached_property without its lock (Python 3.11 takes one per read)."""
+
+    def __init__(self, func: Callable[[Any], T]) -> None:
+        self.func = func
+        self.name = func.__name__
+
+    def __get__(self, obj: Any, owner: type | None = None) -> T:
+        value = obj.__dict__[self.name] = self.func(obj)
+        return value
+
+
 @dataclass(frozen=True)
 class Fact:
     """What the engine needs of one current (not superseded) event."""
@@ -53,15 +67,15 @@ class Fact:
     institution: str = ""
     links: tuple[int, ...] = ()  # numbers of the events this one links to
 
-    @cached_property
+    @_cached
     def sort_key(self) -> tuple[date, date]:
         return self.span.sort_key()
 
-    @cached_property
+    @_cached
     def earliest(self) -> date | None:
         return self.span.earliest()
 
-    @cached_property
+    @_cached
     def latest(self) -> date | None:
         return self.span.latest()
 

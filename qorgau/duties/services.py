@@ -8,6 +8,7 @@ ledger entry in the same transaction.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -81,8 +82,9 @@ def _span(start: str, end: str, qualifier: str, recurrence: str) -> DateSpan:
 
 
 def facts_from(rows: Iterable[Sequence[Any]], links: Iterable[Sequence[int]]) -> CaseFacts:
-    """Engine facts from one case's event rows (FACT_COLUMNS) and its links (source id,
-    target id): superseded events left out, links followed to the newest correction."""
+    """Engine facts from one case's event rows (FACT_COLUMNS; the attributes decoded, or
+    their JSON text) and its links (source id, target id): superseded events left out,
+    links followed to the newest correction."""
     rows = list(rows)
     successor = {row[9]: row[0] for row in rows if row[9] is not None}
 
@@ -101,6 +103,8 @@ def facts_from(rows: Iterable[Sequence[Any]], links: Iterable[Sequence[int]]) ->
          _sup) in rows:
         if pk in successor:
             continue  # corrected: its successor speaks for it
+        if attributes.__class__ is str:  # raw rows: JSON text, most often empty
+            attributes = {} if attributes == "{}" else json.loads(attributes)
         facts.append(engine.Fact(number, kind, _span(start, end, qualifier, recurrence),
                                  attributes or {}, institution,
                                  tuple(sorted(linked.get(pk, set()) - {number}))))
