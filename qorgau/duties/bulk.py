@@ -10,6 +10,7 @@ A block is one transaction.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date
@@ -142,32 +143,37 @@ def _delete(ids: list[int]) -> None:
             cursor.execute(f'DELETE FROM "{table}" WHERE id IN ({marks})', chunk)  # noqa: S608  # nosec B608
 
 
-def _insert(rows: list[tuple[Any, ...]]) -> None:
-    """New obligation rows (case id, *CONTENT), computed now."""
-    if not rows:
-        return
-    table = Obligation._meta.db_table
-    columns = ["case_id", *CONTENT, "computed_at"]
-    ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
-    earliest, latest = 1 + CONTENT.index("due_earliest"), 1 + CONTENT.index("due_latest")
+def _write(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Rows of values ready for the database: COPY on PostgreSQL, one executemany on
+    SQLite."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             with cursor.cursor.copy(  # type: ignore[union-attr]
                     f'COPY "{table}" ({", ".join(columns)}) FROM STDIN') as copy:
                 for row in rows:
-                    copy.write_row((*row, now))
+                    copy.write_row(row)
             return
-        prepared = []
-        for row in rows:
-            values = list(row)
-            values[earliest] = ops.adapt_datefield_value(values[earliest])
-            values[latest] = ops.adapt_datefield_value(values[latest])
-            values.append(now)
-            prepared.append(values)
         marks = ", ".join(["?"] * len(columns))
         cursor.connection.executemany(  # type: ignore[union-attr]
-            f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({marks})', prepared)  # noqa: S608  # nosec B608
+            f'INSERT INTO "{table}" ({", ".join(columns)}) VALUES ({marks})', rows)  # noqa: S608  # nosec B608
+
+
+def _insert(rows: list[tuple[Any, ...]]) -> None:
+    """New obligation rows (case id, *CONTENT), computed now."""
+    if not rows:
+        return
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    if connection.vendor != "postgresql":  # dates as the backend stores them
+        earliest, latest = 1 + CONTENT.index("due_earliest"), 1 + CONTENT.index("due_latest")
+        rows = [(*row[:earliest], ops.adapt_datefield_value(row[earliest]),
+                 ops.adapt_datefield_value(row[latest]), *row[latest + 1:]) for row in rows]
+    _write(Obligation._meta.db_table, ["case_id", *CONTENT, "computed_at"],
+           ((*row, now) for row in rows))
+
+
+LEDGER_COLUMNS = ("case_id", "seq", "at", "actor_id", "action", "subject", "detail",
+                  "payload_digest", "prev_hash", "hash")
 
 
 def _append(changed: list[tuple[int, profiles.Profile, list[list[Any]]]]) -> None:
@@ -179,6 +185,7 @@ def _append(changed: list[tuple[int, profiles.Profile, list[list[Any]]]]) -> Non
     heads = dict((case_id, (seq, hash_)) for case_id, seq, hash_ in LedgerEntry.objects.filter(
         case_id__in=[case_id for case_id, _law, _after in changed],
         seq=Subquery(newest.values("seq")[:1])).values_list("case_id", "seq", "hash"))
+    adapt = connection.ops.adapt_datetimefield_value
     entries = []
     for case_id, law, after in changed:
         seq, prev = heads.get(case_id, (0, ledger.GENESIS))
@@ -186,13 +193,12 @@ def _append(changed: list[tuple[int, profiles.Profile, list[list[Any]]]]) -> Non
         at = timezone.now()
         payload_digest = ledger.payload_digest(detail, None)
         subject = f"case:{case_id}"
-        entries.append(LedgerEntry(
-            case_id=case_id, seq=seq + 1, at=at, actor=None, action="duties.recompute",
-            subject=subject, detail=detail, payload_digest=payload_digest, prev_hash=prev,
-            hash=ledger.chain_hash(str(case_id), seq + 1, at.astimezone(UTC).isoformat(),
-                                   "system", "duties.recompute", subject, payload_digest,
-                                   prev)))
-    LedgerEntry.objects.bulk_create(entries)
+        entry_hash = ledger.chain_hash(str(case_id), seq + 1, at.astimezone(UTC).isoformat(),
+                                       "system", "duties.recompute", subject, payload_digest,
+                                       prev)
+        entries.append((case_id, seq + 1, adapt(at), None, "duties.recompute", subject,
+                        json.dumps(detail), payload_digest, prev, entry_hash))
+    _write(LedgerEntry._meta.db_table, LEDGER_COLUMNS, entries)
 
 
 def _work(job: tuple[int, int, str | None, date]) -> BlockResult:
