@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 
 from qorgau.cases.models import Case, Event, LedgerEntry
@@ -169,3 +169,8 @@ def test_jobs_give_the_same_result(committed_db):
     # One process over the same cases: nothing left to change.
     call_command("recompute-obligations", verbosity=0)
     assert _state(0) == expected
+
+
+def test_bad_numbers_are_refused(db):
+    with pytest.raises(CommandError, match="positive number"):
+        call_command("recompute-obligations", "--jobs", "0")
