@@ -381,7 +381,7 @@ class CaseBatch:
     def add_party(self, **values: Any) -> Party:
         party = Party(case=self.case, salt=secrets.token_hex(16), **_party_values(values))
         party.name_index = keyring().blind_index(party.full_name)
-        _clean(party, exclude=["name_index", "salt"])
+        _clean(party, exclude=["name_index", "salt", "case"])  # the batch's case exists
         self._added.append(party)
         return party
 
@@ -420,7 +420,9 @@ class CaseBatch:
             correction_reason=correction_reason.strip(), salt=secrets.token_hex(16),
             recorded_by=self.by,
         )
-        _clean(event, exclude=["salt", "supersedes", "recorded_by", "sort_start", "sort_end"])
+        # Not the case either: it exists (locked above), and checking it is a query.
+        _clean(event, exclude=["salt", "supersedes", "recorded_by", "sort_start", "sort_end",
+                               "case"])
         self._number += 1
         self._added.append(event)
         self._links[id(event)] = (list(data.parties), list(data.links))
