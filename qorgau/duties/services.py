@@ -180,9 +180,10 @@ class PageObligation(NamedTuple):
 
     def obligation(self, case: Case) -> Obligation:
         """The model row, for one the page shows (its events carry number and kind)."""
-        satisfied_by = (Event(pk=self.satisfied_by_id, case=case,
-                              number=self.satisfied_by_number)
-                        if self.satisfied_by_id else None)
+        satisfied_by = None
+        if self.satisfied_by_id and self.satisfied_by_number is not None:
+            satisfied_by = Event(pk=self.satisfied_by_id, case=case,
+                                 number=self.satisfied_by_number)
         return Obligation(
             pk=self.pk, case=case, profile=self.profile, rule_id=self.rule_id,
             family=self.family, status=self.status, due_latest=self.due_latest,

@@ -33,7 +33,7 @@ def duties_panel(case: Case) -> dict[str, Any]:
     today = timezone.localdate()
     rules: dict[str, frozenset[str]] = {}
     counts = {status: 0 for status in engine.STATUSES}
-    urgent = []
+    urgent: list[tuple[int, date, int, services.PageObligation]] = []
     for row in services.page_obligations(case):
         if not sees_restricted and row.trigger_kind in RESTRICTED:
             continue
