@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import (
     Count,
+    Exists,
     F,
     OuterRef,
     Prefetch,
@@ -182,7 +183,11 @@ def case_new(request: AuthedRequest) -> HttpResponse:
 
 def _timeline_events(case: Case, history: bool) -> QuerySet[Event]:
     events = Event.objects.filter(case=case).visible_to_role(_role(case))
-    return events if history else events.current()
+    if history:
+        return events
+    # Event.current() as NOT EXISTS: PostgreSQL then probes the supersedes index per event
+    # instead of merging it whole with the case's events.
+    return events.filter(~Exists(Event.objects.filter(supersedes=OuterRef("pk"))))
 
 
 def _newest_first(events: QuerySet[Event]) -> QuerySet[Event]:
@@ -247,7 +252,8 @@ def _timeline(case: Case, history: bool, page: int) -> TimelinePage:
     events = _timeline_events(case, history)
     rows = (_newest_first(events).annotate(total=Window(Count("pk")))
             .defer("salt")  # not shown: one decryption less per event
-            .select_related("supersedes", "superseded_by")
+            # Current events have no correction: only the history needs superseded_by.
+            .select_related("supersedes", *(("superseded_by",) if history else ()))
             .prefetch_related(Prefetch("event_parties",
                                        queryset=EventParty.objects.order_by("pk"))))
     offset = (page - 1) * TIMELINE_PER_PAGE
@@ -267,8 +273,9 @@ def _links(links: QuerySet[EventLink]) -> list[EventLink]:
 
 
 def _decorate(events: Sequence[Any], parties: dict[int, Party], sees_restricted: bool,
-              links: Sequence[EventLink]) -> None:
-    """Attach what the template shows, hiding links to events the viewer may not see."""
+              links: Sequence[EventLink], corrected: bool = True) -> None:
+    """Attach what the template shows, hiding links to events the viewer may not see.
+    `corrected`: whether the events may have been corrected (else none is asked)."""
     def visible(kind: str) -> bool:
         return sees_restricted or kind not in taxonomy.RESTRICTED
 
@@ -285,7 +292,7 @@ def _decorate(events: Sequence[Any], parties: dict[int, Party], sees_restricted:
                        if visible(link.target.kind)]
         event.linked_from = [link for link in links_in.get(event.pk, [])
                              if visible(link.source.kind)]
-        event.corrected_by = getattr(event, "superseded_by", None)
+        event.corrected_by = getattr(event, "superseded_by", None) if corrected else None
 
 
 @login_required
@@ -306,7 +313,8 @@ def case_detail(request: AuthedRequest, ref: str) -> HttpResponse:
     timeline = _timeline(case, history, page)
     ids = [event.pk for event in timeline.events]
     _decorate(timeline.events, {p.pk: p for p in parties}, _sees_restricted(case),
-              _links(EventLink.objects.filter(Q(source_id__in=ids) | Q(target_id__in=ids))))
+              _links(EventLink.objects.filter(Q(source_id__in=ids) | Q(target_id__in=ids))),
+              corrected=history)
     services.record_view(case, request.user, "case")
     context = {
         "case": case, "parties": parties, "timeline": timeline,
