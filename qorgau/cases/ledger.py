@@ -8,6 +8,7 @@ an entry breaks the chain from that point on.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +18,53 @@ import rfc8785
 GENESIS = "0" * 64
 
 
+_INT_LIMIT = 2**53 - 1  # RFC 8785 numbers are IEEE 754 doubles
+_SURROGATES = "\ud800"  # keys from here on may sort differently as UTF-16
+_fast = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                         allow_nan=False, check_circular=False).encode
+
+
+def _plain(obj: Any) -> bool:
+    """True if the C json encoder writes `obj` exactly as RFC 8785 does: no floats (their
+    ECMAScript form differs), integers in the safe range, keys that sort the same by code
+    point as by UTF-16 code unit, and only dicts, lists, tuples, strings, bools and None."""
+    if isinstance(obj, dict):
+        for key in obj:
+            if type(key) is not str or not (key.isascii() or max(key) < _SURROGATES):
+                return False
+        items: Iterable[Any] = obj.values()
+    elif isinstance(obj, list | tuple):
+        items = obj
+    else:
+        items = (obj,)
+    for item in items:
+        kind = type(item)
+        if kind is str or item is None or kind is bool:
+            continue
+        if kind is int:
+            if not -_INT_LIMIT <= item <= _INT_LIMIT:
+                return False
+        elif isinstance(item, dict | list | tuple):
+            if not _plain(item):
+                return False
+        elif isinstance(item, str):
+            continue
+        elif isinstance(item, int):  # int subclasses (IntEnum) are written as their value
+            if not -_INT_LIMIT <= item <= _INT_LIMIT:
+                return False
+        else:
+            return False
+    return True
+
+
 def canonical(obj: Any) -> bytes:
-    """RFC 8785 (JCS) canonical JSON bytes."""
+    """RFC 8785 (JCS) canonical JSON bytes: by the C json encoder where its output is the
+    same (most records), else by the rfc8785 package."""
+    if _plain(obj):
+        try:
+            return _fast(obj).encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate, refused as rfc8785 does
+            raise rfc8785.CanonicalizationError("input contains non-UTF-8 codepoints") from exc
     return rfc8785.dumps(obj)
 
 

@@ -3,7 +3,7 @@
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qorgau.cases import ledger
@@ -112,6 +112,34 @@ def _chain(n: int) -> list[ledger.Entry]:
 
 def test_canonical_json_is_rfc8785():
     assert ledger.canonical({"b": 1, "a": [1.0, "é"]}) == b'{"a":[1,"\xc3\xa9"],"b":1}'
+
+
+# Whatever goes in, the fast path writes the rfc8785 package's bytes or refuses as it does:
+# keys beyond the BMP and in U+E000-U+FFFF (which sort differently as UTF-16), control
+# characters, lone surrogates, floats, integers past 2**53.
+_keys = st.text(st.characters(codec=None), max_size=4) | st.sampled_from(
+    ["a", "b", "\ue000", "\U0001f600", "\ud800", "é", "\x00", "\u2028"])
+_scalars = (st.none() | st.booleans() | st.text(st.characters(codec=None), max_size=8)
+            | st.integers(min_value=-(2**54), max_value=2**54)
+            | st.floats(allow_nan=True, allow_infinity=True))
+_json = st.recursive(_scalars, lambda inner: st.lists(inner, max_size=4)
+                     | st.tuples(inner, inner) | st.dictionaries(_keys, inner, max_size=4),
+                     max_leaves=20)
+
+
+def _outcome(dump, value):
+    try:
+        return dump(value)
+    except ValueError as exc:
+        return type(exc)
+
+
+@settings(max_examples=500)
+@given(_json)
+def test_canonical_fast_path_writes_rfc8785s_bytes(value):
+    import rfc8785
+
+    assert _outcome(ledger.canonical, value) == _outcome(rfc8785.dumps, value)
 
 
 def test_intact_chain_verifies():
