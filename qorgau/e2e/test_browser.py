@@ -55,7 +55,7 @@ def test_caseworker_on_a_phone_reads_the_case_and_adds_an_event(
     phone.locator("textarea[name=narrative]").fill("He threatened her by phone at night.")
     phone.get_by_role("button", name="Record the event", exact=True).click()
 
-    expect(phone).to_have_url(f"{detail}#e3")
+    expect(phone).to_have_url(f"{detail}?event=3#e3")  # the page of the timeline that shows it
     expect(phone.locator("ul.messages")).to_contain_text("Event #3 recorded.")
     expect(timeline).to_have_count(3)
     added = phone.locator("#e3")
