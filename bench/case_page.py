@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/case_page.py --cases 10000 [--runs 50]
         [--database postgres://postgres@127.0.0.1:5432/qorgau_bench | sqlite:///path.sqlite3]
-        [--reuse]
+        [--reuse] [--profile]
 
 Loads the synthetic national dataset (bench/dataset.py, --cases; or --reuse one already
 loaded there by `bench/dataset.py`), adds three cases of exactly 10, 100 and 1,000 events
@@ -11,11 +11,16 @@ stack (Django's test client: middleware, session, login, the ledger entry every 
 writes, the panels) as the case's caseworker, p50/p95 over --runs and the queries of one
 request. The baseline, measured in the same run by the same client as the same user, is the
 site root (a redirect): middleware, the session read and written, no work of its own.
+--profile adds, for each length, where one request spends its time (cProfile over --runs
+requests: the functions by own time, then the project's by cumulative time).
 """
 
 from __future__ import annotations
 
+import cProfile
+import io
 import os
+import pstats
 import statistics
 import sys
 import time
@@ -34,10 +39,25 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def _profile(client: object, url: str, runs: int) -> str:
+    """cProfile over `runs` requests: the functions by own time, then by cumulative time."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(runs):
+        client.get(url)  # type: ignore[attr-defined]
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats("qorgau/", 40)  # the project's own functions
+    return out.getvalue()
+
+
 def main() -> None:
     parser = dataset.bench_arguments(__doc__ or "", 10_000)
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     dataset.open_database(args)
@@ -77,6 +97,7 @@ def main() -> None:
 
     user_logged_in.connect(_full_login, dispatch_uid="bench-full-login")
     results: list[tuple[str, int, float, float]] = []
+    profiles: list[tuple[int, str]] = []
     baseline_url = "/"
     for length, (case, url) in pages.items():
         user = case.created_by
@@ -98,6 +119,8 @@ def main() -> None:
             started = time.perf_counter()
             client.get(url)
             page.append(time.perf_counter() - started)
+        if args.profile:
+            profiles.append((length, _profile(client, url, args.runs)))
         results.append((f"case page, {length:,} events", queries,
                         statistics.median(page), percentile(page, 0.95)))
         results.append(("  baseline (site root, a redirect)", 0,
@@ -106,6 +129,8 @@ def main() -> None:
     print(f"{'':38} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8}")
     for name, queries, p50, p95 in results:
         print(f"{name:38} {queries or '':>7} {p50 * 1000:8.1f} {p95 * 1000:8.1f}")
+    for length, text in profiles:
+        print(f"\n--- profile: case page, {length:,} events ---\n{text}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ every change goes through qorgau.cases.services."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -11,7 +13,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -43,6 +56,7 @@ from qorgau.cases.models import (
 )
 
 CASES_PER_PAGE = 50
+TIMELINE_PER_PAGE = 25
 LEDGER_PER_PAGE = 100
 SAFE_METHODS = ("GET", "HEAD")
 
@@ -167,26 +181,101 @@ def case_new(request: AuthedRequest) -> HttpResponse:
 # --- the case page -----------------------------------------------------------------------
 
 
-def _timeline(case: Case, history: bool) -> list[Event]:
+def _timeline_events(case: Case, history: bool) -> QuerySet[Event]:
     events = Event.objects.filter(case=case).visible_to_role(_role(case))
-    if not history:
-        events = events.current()
-    events = events.chronological().select_related("supersedes", "superseded_by").prefetch_related(
-        Prefetch("event_parties", queryset=EventParty.objects.order_by("pk")),
-    )
-    return list(events)
+    if history:
+        return events
+    # Event.current() as NOT EXISTS: PostgreSQL then probes the supersedes index per event
+    # instead of merging it whole with the case's events.
+    return events.filter(~Exists(Event.objects.filter(supersedes=OuterRef("pk"))))
+
+
+def _newest_first(events: QuerySet[Event]) -> QuerySet[Event]:
+    """The timeline's order (Event.chronological) reversed: the newest page comes first."""
+    return events.order_by(F("sort_start").desc(nulls_first=True),
+                           F("sort_end").desc(nulls_first=True), "-number")
+
+
+def _page_of_event(events: QuerySet[Event], number: int) -> int:
+    """The timeline page (1: the newest) that shows event `number`; 1 if the viewer does not
+    see it. One query: how many events come after it in the timeline's order."""
+    start = Coalesce("sort_start", Value(date.max))  # NULLS LAST, as a value
+    end = Coalesce("sort_end", Value(date.max))
+    it = events.filter(number=number)
+    k1 = Subquery(it.values(k=start)[:1])
+    k2 = Subquery(it.values(k=end)[:1])
+    later = events.alias(k1=start, k2=end).filter(
+        Q(k1__gt=k1) | Q(k1=k1, k2__gt=k2) | Q(k1=k1, k2=k2, number__gt=number)).count()
+    return later // TIMELINE_PER_PAGE + 1
+
+
+@dataclass
+class TimelinePage:
+    """One page of the timeline, oldest first on the page; page 1 holds the newest events."""
+
+    events: list[Event]
+    number: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // TIMELINE_PER_PAGE))
+
+    @property
+    def first_position(self) -> int:
+        """The chronological position (1: the earliest) of the page's first event."""
+        return self.total - (self.number - 1) * TIMELINE_PER_PAGE - len(self.events) + 1
+
+    @property
+    def last_position(self) -> int:
+        return self.first_position + len(self.events) - 1
+
+    @property
+    def earlier(self) -> int | None:
+        return self.number + 1 if self.number < self.pages else None
+
+    @property
+    def later(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        return max(1, int(value or 1))
+    except ValueError:
+        return 1
+
+
+def _timeline(case: Case, history: bool, page: int) -> TimelinePage:
+    """One page of events with their corrections and parties, and how many there are (the
+    count rides on the page's query)."""
+    events = _timeline_events(case, history)
+    rows = (_newest_first(events).annotate(total=Window(Count("pk")))
+            .defer("salt")  # not shown: one decryption less per event
+            # Current events have no correction: only the history needs superseded_by.
+            .select_related("supersedes", *(("superseded_by",) if history else ()))
+            .prefetch_related(Prefetch("event_parties",
+                                       queryset=EventParty.objects.order_by("pk"))))
+    offset = (page - 1) * TIMELINE_PER_PAGE
+    found: list[Event] = list(rows[offset:offset + TIMELINE_PER_PAGE])
+    if not found and page > 1:  # past the earliest page: show the earliest
+        last = max(1, -(-events.count() // TIMELINE_PER_PAGE))
+        return _timeline(case, history, last) if last < page else TimelinePage([], page, 0)
+    found.reverse()
+    return TimelinePage(found, page, getattr(found[0], "total", 0) if found else 0)
 
 
 def _links(links: QuerySet[EventLink]) -> list[EventLink]:
-    """Links with the number and kind of both ends (one query for the whole timeline)."""
+    """Links with the number and kind of both ends (one query for the whole page)."""
     return list(links.select_related("source", "target").only(
         "id", "kind", "source_id", "target_id", "source__number", "source__kind",
         "target__number", "target__kind").order_by("pk"))
 
 
 def _decorate(events: Sequence[Any], parties: dict[int, Party], sees_restricted: bool,
-              links: Sequence[EventLink]) -> None:
-    """Attach what the template shows, hiding links to events the viewer may not see."""
+              links: Sequence[EventLink], corrected: bool = True) -> None:
+    """Attach what the template shows, hiding links to events the viewer may not see.
+    `corrected`: whether the events may have been corrected (else none is asked)."""
     def visible(kind: str) -> bool:
         return sees_restricted or kind not in taxonomy.RESTRICTED
 
@@ -195,14 +284,15 @@ def _decorate(events: Sequence[Any], parties: dict[int, Party], sees_restricted:
     for link in links:
         links_out.setdefault(link.source_id, []).append(link)
         links_in.setdefault(link.target_id, []).append(link)
+    roles = {role: str(label) for role, label in EventParty.Role.choices}  # once, not per row
     for event in events:
-        event.involved = [(parties[ep.party_id], ep.get_role_display())
+        event.involved = [(parties[ep.party_id], roles.get(ep.role, ep.role))
                           for ep in event.event_parties.all() if ep.party_id in parties]
         event.links = [link for link in links_out.get(event.pk, [])
                        if visible(link.target.kind)]
         event.linked_from = [link for link in links_in.get(event.pk, [])
                              if visible(link.source.kind)]
-        event.corrected_by = getattr(event, "superseded_by", None)
+        event.corrected_by = getattr(event, "superseded_by", None) if corrected else None
 
 
 @login_required
@@ -212,16 +302,32 @@ def case_detail(request: AuthedRequest, ref: str) -> HttpResponse:
     if refused := _read_only(request):
         return refused
     history = request.GET.get("history") == "1"
+    page = _page_number(request.GET.get("page"))
+    if "event" in request.GET:  # a link to one event: the page that shows it
+        try:
+            number = int(request.GET["event"])
+        except ValueError:
+            number = 0
+        page = _page_of_event(_timeline_events(case, history), number)
     parties = list(case.parties.all())
-    events = _timeline(case, history)
-    _decorate(events, {p.pk: p for p in parties}, _sees_restricted(case),
-              _links(EventLink.objects.filter(source__case=case)))
+    timeline = _timeline(case, history, page)
+    ids = [event.pk for event in timeline.events]
+    _decorate(timeline.events, {p.pk: p for p in parties}, _sees_restricted(case),
+              _links(EventLink.objects.filter(Q(source_id__in=ids) | Q(target_id__in=ids))),
+              corrected=history)
     services.record_view(case, request.user, "case")
-    return render(request, "cases/case_detail.html", {
-        "case": case, "parties": parties, "events": events, "history": history,
+    context = {
+        "case": case, "parties": parties, "timeline": timeline,
+        "events": timeline.events, "history": history,
         "can_write": _can_write(case),
-        "status_form": StatusForm(initial={"status": case.status}),
-    })
+    }
+    if request.htmx.target == "timeline":  # another page of the timeline, in place
+        response = render(request, "cases/_timeline.html", context)
+    else:
+        context["status_form"] = StatusForm(initial={"status": case.status})
+        response = render(request, "cases/case_detail.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required
@@ -242,6 +348,12 @@ def case_status(request: AuthedRequest, ref: str) -> HttpResponse:
 
 
 # --- events ------------------------------------------------------------------------------
+
+
+def event_url(case: Case, number: int, history: bool = False) -> str:
+    """Event #number on the timeline, on whichever page shows it."""
+    query = f"?history=1&event={number}" if history else f"?event={number}"
+    return f"{reverse('cases:detail', args=[case.reference])}{query}#e{number}"
 
 
 def _event_or_404(case: Case, number: int) -> Event:
@@ -285,8 +397,7 @@ def event_new(request: AuthedRequest, ref: str) -> HttpResponse:
         else:
             messages.success(request, _("Event #%(number)s recorded.") % {
                 "number": event.number})
-            return redirect(reverse("cases:detail", args=[case.reference])
-                            + f"#e{event.number}")
+            return redirect(event_url(case, event.number))
     return render(request, "cases/event_form.html", {"case": case, "form": form})
 
 
@@ -307,6 +418,8 @@ def event_detail(request: AuthedRequest, ref: str, number: int) -> HttpResponse:
     services.record_view(case, request.user, f"event:{event.number}")
     return render(request, "cases/event_detail.html", {
         "case": case, "event": event, "earlier": earlier,
+        "on_timeline": event_url(case, event.number,
+                                 history=getattr(event, "corrected_by", None) is not None),
         "can_write": _can_write(case),
     })
 
@@ -332,8 +445,7 @@ def event_correct(request: AuthedRequest, ref: str, number: int) -> HttpResponse
             else:
                 messages.success(request, _("Event #%(old)s corrected by #%(new)s.") % {
                     "old": original.number, "new": event.number})
-                return redirect(reverse("cases:detail", args=[case.reference])
-                                + f"#e{event.number}")
+                return redirect(event_url(case, event.number))
     else:
         form = _event_form(case, CorrectionForm, initial=EventForm.initial_for(original_input),
                            original=original, original_input=original_input)

@@ -55,7 +55,7 @@ def test_caseworker_on_a_phone_reads_the_case_and_adds_an_event(
     phone.locator("textarea[name=narrative]").fill("He threatened her by phone at night.")
     phone.get_by_role("button", name="Record the event", exact=True).click()
 
-    expect(phone).to_have_url(f"{detail}#e3")
+    expect(phone).to_have_url(f"{detail}?event=3#e3")  # the page of the timeline that shows it
     expect(phone.locator("ul.messages")).to_contain_text("Event #3 recorded.")
     expect(timeline).to_have_count(3)
     added = phone.locator("#e3")
@@ -123,3 +123,30 @@ def test_an_outsider_gets_the_404_page_for_the_case(
         expect(phone.locator("main")).not_to_contain_text("Zhanar Testbayeva")
         expect(phone.locator("main")).not_to_contain_text(case.reference)
         assert_fits_the_screen(phone)
+
+
+def test_a_long_timeline_pages_in_place_and_finds_an_event_by_its_anchor(
+    phone: Page, live_server: LiveServer, alice: User, case: Case,
+) -> None:
+    for year in range(1990, 2020):  # 30 events: two pages
+        make_event(case, alice, start=f"{year}-03-01", narrative=f"In {year}.")
+    detail = f"{live_server.url}{reverse('cases:detail', args=[case.reference])}"
+    log_in(phone, live_server, alice)
+    phone.goto(detail)
+    rows = phone.locator("ol.timeline > li")
+    expect(rows).to_have_count(25)
+    expect(phone.locator("#e30")).to_contain_text("In 2019.")
+    expect(phone.locator("#e1")).to_have_count(0)
+
+    # htmx: the earlier page swapped in place, its address in the history.
+    phone.get_by_role("link", name="Earlier events").first.click()
+    expect(phone).to_have_url(re.compile(r"\?page=2"))
+    expect(phone.locator("#e1")).to_contain_text("In 1990.")
+    expect(rows).to_have_count(5)
+    expect(phone.locator(".duties-panel")).to_have_count(1)
+    assert_fits_the_screen(phone)
+
+    # An old-style link to #e1 (no ?event=) still reaches it, on its page.
+    phone.goto(f"{detail}#e1")
+    expect(phone).to_have_url(f"{detail}?event=1#e1")
+    expect(phone.locator("#e1")).to_be_visible()

@@ -20,3 +20,17 @@
     last = now;
   });
 })();
+
+/* A link to #e14 on the case page when event #14 is on another page of the timeline: ask the
+   server for the page that shows it (without script, links carry ?event=14 themselves). */
+(function () {
+  "use strict";
+  var match = /^#e(\d+)$/.exec(window.location.hash);
+  if (!match || document.getElementById("e" + match[1])) { return; }
+  if (!document.getElementById("timeline")) { return; }
+  var params = new URLSearchParams(window.location.search);
+  if (params.get("event") === match[1]) { return; }  /* asked already: not visible */
+  params.set("event", match[1]);
+  params.delete("page");
+  window.location.replace(window.location.pathname + "?" + params.toString() + match[0]);
+})();

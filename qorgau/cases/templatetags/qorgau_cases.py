@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from django import template
 from django.conf import settings
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import get_language, gettext, pgettext_lazy
 
 from qorgau.cases import taxonomy
 from qorgau.cases.dates import DateSpan
@@ -32,8 +33,14 @@ MONTHS = (
 ORDER_KINDS = frozenset(k.id for k in taxonomy.KINDS if k.id.startswith("order_"))
 
 
+@lru_cache(maxsize=16)
+def _months(language: str | None) -> tuple[str, ...]:
+    """The abbreviated months in `language` (translated once, not once per date)."""
+    return tuple(str(m) for m in MONTHS)
+
+
 def format_span(span: DateSpan) -> str:
-    return span.format(gettext, [str(m) for m in MONTHS])
+    return span.format(gettext, _months(get_language()))
 
 
 def format_day(day: date | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from django.urls import reverse
 
 from qorgau.cases import services
 from qorgau.cases.models import Case
+from qorgau.cases.views import TIMELINE_PER_PAGE
 from qorgau.conftest import make_event
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
@@ -44,6 +46,23 @@ def _count(client, url):
     return len(ctx.captured_queries), response
 
 
+def _shown(response) -> list[int]:
+    """The numbers of the events a timeline page shows, in its order."""
+    return [int(n) for n in re.findall(r'<li id="e(\d+)"', response.content.decode())]
+
+
+def _walk(client, url, total):
+    """Every page of the timeline, newest first: the query count of each, and the events
+    from the earliest to the latest."""
+    pages = -(-total // TIMELINE_PER_PAGE)
+    counts, numbers = set(), []
+    for page in range(pages, 0, -1):
+        count, response = _count(client, f"{url}{'&' if '?' in url else '?'}page={page}")
+        counts.add(count)
+        numbers += _shown(response)
+    return counts, numbers
+
+
 def test_case_page_queries_do_not_grow_with_events(client, alice, carol, case, survivor,
                                                    respondent):
     """The fixture's case grown through the services (parties, links, corrections)."""
@@ -58,15 +77,28 @@ def test_case_page_queries_do_not_grow_with_events(client, alice, carol, case, s
     _grow(case, alice, [survivor, respondent], 120)
     large, response = _count(client, detail)
     large_history, _ = _count(client, history)
-    assert response.content.decode().count('class="ev ') >= 115
+    assert len(_shown(response)) == TIMELINE_PER_PAGE  # the newest page
+    current = case.events.current()
+    counts, numbers = _walk(client, detail, current.count())
+    assert counts == {large}
+    assert numbers == list(current.chronological().values_list("number", flat=True))
+    counts, numbers = _walk(client, history, case.events.count())
+    assert counts == {large_history}
+    assert sorted(numbers) == sorted(case.events.values_list("number", flat=True))
     assert small == large, (small, large)
     assert small_history == large_history
-    # session, user, memberships, the case (and its safety plan), parties, events (3: the
-    # events, their parties, their links), the read on the ledger (5: its status, under
-    # PostgreSQL's row lock, refuses an erased case), risk (1), proceedings (1), the
-    # obligations of the duties and risk panels (1), the services panel (1), the session's
-    # new expiry (3)
+    # session, user, memberships, the case (and its safety plan), parties, one page of
+    # events (3: the events with their count, their parties, their links), the read on the
+    # ledger (5: its status, under PostgreSQL's row lock, refuses an erased case), risk (1),
+    # proceedings (1), the obligations of the duties and risk panels (1), the services
+    # panel (1), the session's new expiry (3)
     assert large <= 20
+    # A link to one event opens the page that shows it, for one query more (where the event
+    # falls in the timeline).
+    earliest = current.chronological().first()
+    at_event, response = _count(client, f"{detail}?event={earliest.number}")
+    assert earliest.number in _shown(response)
+    assert at_event == large + 1
 
     # A supervisor (restricted events hidden) pays the same.
     client.force_login(carol)
@@ -87,11 +119,18 @@ def test_case_page_queries_at_10_100_and_1000_events(client, db):
         client.force_login(case.created_by)
         detail = reverse("cases:detail", args=[case.reference])
         count, response = _count(client, detail)
-        shown = response.content.decode().count('class="ev ')
-        assert shown == case.events.current().visible_to_role("caseworker").count()
-        counts[length] = (count, _count(client, detail + "?history=1")[0])
+        visible = case.events.current().visible_to_role("caseworker")
+        assert _shown(response) == list(visible.chronological().values_list(
+            "number", flat=True))[-TIMELINE_PER_PAGE:]
+        pages, shown = _walk(client, detail, visible.count())
+        assert pages == {count}
+        assert len(shown) == len(set(shown)) == visible.count()
+        first = visible.chronological().first().number
+        at_event, response = _count(client, f"{detail}?event={first}")
+        assert first in _shown(response)
+        counts[length] = (count, _count(client, detail + "?history=1")[0], at_event)
     assert len(set(counts.values())) == 1, counts
-    assert counts[1000][0] <= 20, counts
+    assert counts[1000][0] <= 20 and counts[1000][2] == counts[1000][0] + 1, counts
 
 
 def test_case_list_queries_do_not_grow_with_cases(client, alice, org):

@@ -236,6 +236,56 @@ def test_correction_supersedes_and_keeps_the_original(client, alice, case, survi
     assert Event.objects.count() == 2
 
 
+def _shown(html):
+    return [int(n) for n in re.findall(r'<li id="e(\d+)"', html)]
+
+
+def test_long_timeline_comes_in_pages_newest_first(client, alice, case):
+    """60 events, one a year: the newest 25 first, links to earlier pages that work without
+    script, ?event=N opens the page that shows #N, and htmx swaps only the timeline."""
+    from qorgau.cases.views import TIMELINE_PER_PAGE
+
+    for year in range(1960, 2020):
+        make_event(case, alice, start=f"{year}-03-01")
+    detail = reverse("cases:detail", args=[case.reference])
+    client.force_login(alice)
+    html = client.get(detail).content.decode()
+    assert _shown(html) == list(range(36, 61))
+    assert "Events 36–60 of 60, in date order" in html
+    assert 'href="?page=2#timeline-title"' in html and 'rel="prev"' in html
+    assert "Later events" not in html
+
+    html = client.get(detail + "?page=3").content.decode()
+    assert _shown(html) == list(range(1, 11))
+    assert "Events 1–10 of 60" in html and "Earlier events" not in html
+    assert client.get(detail + "?page=99").content.decode().count('<li id="e') == 10
+    assert _shown(client.get(detail + "?page=x").content.decode()) == list(range(36, 61))
+
+    # A link to event #3 (the recorded-event redirect, the event page's way back) finds it.
+    html = client.get(detail + "?event=3").content.decode()
+    assert 3 in _shown(html) and len(_shown(html)) == 10
+    back = client.get(reverse("cases:event_detail", args=[case.reference, 3])).content.decode()
+    assert f'href="{detail}?event=3#e3"' in back
+    # An event the viewer cannot reach opens the newest page.
+    assert _shown(client.get(detail + "?event=999").content.decode())[-1] == 60
+
+    # A back-dated event lands where its date puts it, and the redirect follows it there.
+    response = client.post(reverse("cases:event_new", args=[case.reference]),
+                           _event_post(when_start="1961-06-01"))
+    assert response["Location"] == f"{detail}?event=61#e61"
+    assert 61 in _shown(client.get(response["Location"]).content.decode())
+
+    # In place (htmx): the timeline's page alone, the panels not drawn again.
+    part = client.get(detail + "?page=2", HTTP_HX_REQUEST="true",
+                      HTTP_HX_TARGET="timeline").content.decode()
+    assert "<h1" not in part and "duties-panel" not in part
+    assert len(_shown(part)) == TIMELINE_PER_PAGE
+
+    # The corrected versions' view keeps its filter across pages.
+    html = client.get(detail + "?history=1").content.decode()
+    assert 'href="?history=1&amp;page=2#timeline-title"' in html
+
+
 def test_restricted_events_only_for_caseworker_and_lawyer(client, alice, bob, carol, case):
     make_event(case, alice, kind="self_harm", start="2023", narrative="Restricted narrative")
     make_event(case, alice, kind="police_report", start="2023-06")

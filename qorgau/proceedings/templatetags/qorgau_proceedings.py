@@ -14,10 +14,16 @@ from qorgau.proceedings.models import Proceeding
 register = template.Library()
 
 
+PANEL_PROCEEDINGS = 5  # the proceedings page has them all
+
+
 @register.inclusion_tag("proceedings/_panel.html")
 def proceedings_panel(case: Case) -> dict[str, Any]:
-    rows = []
-    for proceeding in Proceeding.objects.filter(case=case).exclude(status="closed"):
+    """The open proceedings (the first few), each with its detention clock and flags."""
+    rows: list[tuple[Proceeding, Any, list[str]]] = []
+    found = list(Proceeding.objects.filter(case=case).exclude(status="closed")
+                 .order_by("pk")[:PANEL_PROCEEDINGS + 1])
+    for proceeding in found[:PANEL_PROCEEDINGS]:
         picture = services.picture(proceeding)
         rows.append((proceeding, picture.clock, [f.text(_) for f in picture.flags]))
-    return {"case": case, "rows": rows}
+    return {"case": case, "rows": rows, "more": len(found) > PANEL_PROCEEDINGS}

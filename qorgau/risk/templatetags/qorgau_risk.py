@@ -24,8 +24,10 @@ def risk_panel(case: Case) -> dict[str, Any]:
     plan: SafetyPlan | None = getattr(case, "safety_plan", None)
     open_duties = [o for o in page_obligations(case) if o.status in ("pending", "breached")
                    and o.family in ("intl.safety-plan", "intl.risk-reassessment")]
-    plan_due = next((o for o in open_duties if o.family == "intl.safety-plan"), None)
-    reassess = next((o for o in open_duties if o.family == "intl.risk-reassessment"), None)
+    plan_due = next((o.obligation(case) for o in open_duties
+                     if o.family == "intl.safety-plan"), None)
+    reassess = next((o.obligation(case) for o in open_duties
+                     if o.family == "intl.risk-reassessment"), None)
     today = timezone.localdate()
     review = next_review(plan) if plan else None
     return {
