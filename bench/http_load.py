@@ -23,6 +23,10 @@ spawning) are not measured; requests/s, p50 and p95 are over the --measure secon
 errors over the whole stage. Load generator and server share the machine's cores.
 Afterwards `verify` runs on every case the caseworkers wrote to. gunicorn and locust are
 stopped on exit, also on Ctrl-C or a failure.
+
+--profile: py-spy (pip install py-spy) samples gunicorn's workers during the last step's
+measured seconds; the functions where their time goes are printed after the figures (the
+sampling costs CPU too: take the figures from a run without it).
 """
 
 from __future__ import annotations
@@ -138,7 +142,7 @@ def prepare_accounts(count: int, per_user: int) -> list[dict[str, Any]]:
     from qorgau.cases.models import Case
     from qorgau.duties import services as duties
 
-    accounts = []
+    accounts: list[dict[str, Any]] = []
     for i in range(dataset.ORGANISATIONS):
         if len(accounts) == count:
             break
@@ -188,7 +192,7 @@ def wait_ready(server: subprocess.Popen[bytes], base: str, log: Path) -> None:
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit(f"gunicorn exited ({server.returncode}):\n{log.read_text()}")
-        request = urllib.request.Request(f"{base}/accounts/login/",
+        request = urllib.request.Request(f"{base}/accounts/login/",  # noqa: S310  # nosec B310
                                          headers={"X-Forwarded-Proto": "https"})
         try:
             with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310  # nosec B310
@@ -218,6 +222,8 @@ def main() -> None:
                         help="gunicorn sync workers (docs/operations.md: 2 x cores)")
     parser.add_argument("--cases-per-user", type=int, default=20)
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--profile", action="store_true",
+                        help="sample the workers with py-spy during the last step")
     args = parser.parse_args()
     steps = [int(s) for s in args.steps.split(",")]
     stages = [Stage("baseline", args.baseline_users, 5, args.measure)] + [
@@ -257,7 +263,7 @@ def main() -> None:
     total = sum(s.warmup + s.measure for s in stages)
     load_before = os.getloadavg()
     when = datetime.now(UTC)
-    server = load = None
+    server = load = spy = None
     try:
         server = start([str(BIN / "gunicorn"), "qorgau.wsgi", "--workers", str(args.workers),
                         "--bind", f"127.0.0.1:{args.port}", "--timeout", "60",
@@ -268,12 +274,18 @@ def main() -> None:
         load = start([str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"),
                       "--headless", "--host", base, "--only-summary", "--loglevel", "WARNING",
                       "--csv", str(WORK / "locust")], WORK / "locust.log")
+        if args.profile:
+            time.sleep(total - stages[-1].measure)
+            spy = start([str(BIN / "py-spy"), "record", "--pid", str(server.pid),
+                         "--subprocesses", "--nonblocking", "--nolineno", "--rate", "50",
+                         "--format", "raw", "--duration", str(int(stages[-1].measure)),
+                         "--output", str(WORK / "profile.txt")], WORK / "py-spy.log")
         try:
             load.wait(timeout=total + 60)
         except subprocess.TimeoutExpired:
             raise SystemExit(f"locust still running after {total + 60:.0f} s") from None
     finally:
-        for process in (load, server):
+        for process in (load, server, spy):
             if process is not None:
                 stop(process)
     load_after = os.getloadavg()
@@ -281,6 +293,8 @@ def main() -> None:
         raise SystemExit(f"locust wrote no records:\n{(WORK / 'locust.log').read_text()}")
     figures = summarise(json.loads(records_file.read_text()), stages)
     report(figures, load_after)
+    if args.profile:
+        profile_report(WORK / "profile.txt")
 
     written = Case.objects.filter(reference__in={r for a in accounts for r in a["cases"]})
     problems = [r for r in (verify_case(c.pk, c.reference) for c in written) if r.problem]
@@ -292,8 +306,8 @@ def main() -> None:
 
 def report(figures: list[Figures], load_after: tuple[float, float, float]) -> None:
     baseline = figures[0]
-    print(f"\n| stage | users | requests | req/s | p50 ms | p95 ms | errors | "
-          f"p50 / baseline | p95 / baseline |")
+    print("\n| stage | users | requests | req/s | p50 ms | p95 ms | errors | "
+          "p50 / baseline | p95 / baseline |")
     print("|---|---|---|---|---|---|---|---|---|")
     for f in figures:
         print(f"| {f.stage.kind} | {f.stage.users} | {f.requests} | {f.rps:.1f} | "
@@ -316,6 +330,42 @@ def report(figures: list[Figures], load_after: tuple[float, float, float]) -> No
         for message, n in f.messages:
             print(f"errors, {f.stage.kind} {f.stage.users}: {n} x {message}")
     print(f"load average after: {load_after[0]:.1f}")
+
+
+def profile_report(path: Path, top: int = 25) -> None:
+    """Share of the workers' samples in each function (anywhere on the stack), from
+    py-spy's collapsed stacks; the project's own functions and the heaviest others."""
+    if not path.exists():
+        print(f"no profile: {(WORK / 'py-spy.log').read_text()}")
+        return
+    inclusive: Counter[str] = Counter()
+    own: Counter[str] = Counter()
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        frames = [f.strip().replace(f"{ROOT}/", "") for f in stack.split(";")]
+        if not any("wsgi" in f or "handle_request" in f for f in frames):
+            continue  # the master, or a worker waiting for a request
+        n = int(count)
+        total += n
+        for frame in set(frames):
+            inclusive[frame] += n
+        own[frames[-1]] += n
+    if not total:
+        print("no profile samples")
+        return
+    print(f"\nprofile of the workers, last step ({total} samples while serving):")
+    print("| function (anywhere on the stack) | share |")
+    print("|---|---|")
+    shown = [(f, n) for f, n in inclusive.most_common() if "qorgau/" in f][:top]
+    for frame, n in shown:
+        print(f"| {frame} | {n / total:.0%} |")
+    print("| function (on top of the stack) | share |")
+    print("|---|---|")
+    for frame, n in own.most_common(12):
+        print(f"| {frame} | {n / total:.0%} |")
 
 
 if __name__ == "__main__":
