@@ -51,10 +51,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
 import dataset  # noqa: E402
+from webform import LOGIN  # noqa: E402
 
 BIN = Path(sys.executable).parent
 WORK = ROOT / "data" / "bench" / "http-load"
-LOGIN = "login"  # as bench/locustfile.py names the logins' requests
 
 
 @dataclass(frozen=True)

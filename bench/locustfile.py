@@ -13,99 +13,24 @@ must answer 200 (a redirect, e.g. to the login page, is a failure) and every for
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import itertools
 import json
 import os
 import random
-import struct
 import time
 import uuid
 from datetime import date
-from html.parser import HTMLParser
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
 from locust import FastHttpUser, LoadTestShape, between, events, task
+from webform import LOGIN, Forms, multipart, totp
 
 PLAN = json.loads(open(os.environ["QORGAU_LOAD_PLAN"]).read())  # noqa: SIM115
 PROXY = {"X-Forwarded-Proto": "https"}
-LOGIN = "login"  # request names starting so are the logins, not the workload
 ACCOUNTS = itertools.count()
 STARTED = [0.0]
 RECORDS: list[tuple[float, str, float, int, str]] = []  # done at (s), name, ms, failed, error
-
-
-def totp(secret: str, at: float | None = None) -> str:
-    """RFC 6238: what the caseworker's authenticator app shows now (SHA-1, 6 digits, 30 s)."""
-    key = base64.b32decode(secret)
-    counter = struct.pack(">Q", int(at or time.time()) // 30)
-    digest = hmac.new(key, counter, hashlib.sha1).digest()
-    offset = digest[-1] & 0x0F
-    value = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
-    return f"{value % 1_000_000:06d}"
-
-
-class Forms(HTMLParser):
-    """The named fields of every form on a page, with the values a browser would send
-    unchanged (checked boxes, selected options, textarea text)."""
-
-    def __init__(self, html: str) -> None:
-        super().__init__()
-        self.forms: list[dict[str, str]] = []
-        self._select: str | None = None
-        self._textarea: str | None = None
-        self.feed(html)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag == "form":
-            self.forms.append({})
-        if not self.forms:
-            return
-        fields, name = self.forms[-1], a.get("name", "")
-        if tag == "input" and name and a.get("type") not in ("submit", "button", "file"):
-            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
-                return
-            fields[name] = a.get("value", "on" if a.get("type") == "checkbox" else "")
-        elif tag == "select" and name:
-            self._select = name
-        elif tag == "option" and self._select:
-            if self._select not in fields or "selected" in a:
-                fields[self._select] = a.get("value", "")
-        elif tag == "textarea" and name:
-            self._textarea = name
-            fields[name] = ""
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea and self.forms:
-            self.forms[-1][self._textarea] += data
-
-    def having(self, field: str) -> dict[str, str]:
-        """The form with this field (KeyError if the page has none)."""
-        for fields in self.forms:
-            if field in fields:
-                return dict(fields)
-        raise KeyError(f"no form with a field {field!r}")
-
-
-def _multipart(fields: dict[str, str], name: str, filename: str,
-               content: bytes) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
-             .encode() for k, v in fields.items()]
-    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-                 f'filename="{filename}"\r\nContent-Type: text/plain\r\n\r\n'.encode()
-                 + content + b"\r\n")
-    return b"".join(parts) + f"--{boundary}--\r\n".encode(), boundary
 
 
 # Send the Secure cookies (__Host-sessionid, __Host-csrftoken) over loopback's plain HTTP:
@@ -230,7 +155,7 @@ class Caseworker(Client):
             fields = {}
         fields = {"csrfmiddlewaretoken": fields.get("csrfmiddlewaretoken", ""),
                   "title": "Photo of the message", "description": "", "captured_at": ""}
-        body, boundary = _multipart(fields, "file", "message.txt",
+        body, boundary = multipart(fields, "file", "message.txt",
                                     f"He wrote: you will regret it. {uuid.uuid4()}\n".encode())
         self._send(path, "evidence upload (POST)", f"/cases/{ref}/evidence/", data=body,
                    headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
