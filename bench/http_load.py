@@ -229,6 +229,7 @@ def main() -> None:
     stages = [Stage("baseline", args.baseline_users, 5, args.measure)] + [
         Stage("caseworkers", n, args.warmup, args.measure) for n in steps]
     signal.signal(signal.SIGTERM, _on_term)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
 
     production_environment(args.database)
     dataset.open_database(args)
@@ -321,10 +322,10 @@ def report(figures: list[Figures], load_after: tuple[float, float, float]) -> No
     else:
         best = figures[-1]
         print("\nno caseworker step was free of errors")
-    print(f"\n{best.stage.users} caseworkers, by request:")
+    print(f"\n{best.stage.users} caseworkers, by request (and the baseline's):")
     print("| request | requests | p50 ms | p95 ms |")
     print("|---|---|---|---|")
-    for name, (n, p50, p95) in best.by_name.items():
+    for name, (n, p50, p95) in [*best.by_name.items(), *baseline.by_name.items()]:
         print(f"| {name} | {n} | {p50:.0f} | {p95:.0f} |")
     for f in figures:
         for message, n in f.messages:
@@ -369,4 +370,7 @@ def profile_report(path: Path, top: int = 25) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        raise SystemExit("interrupted (gunicorn and locust stopped)") from None
