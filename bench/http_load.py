@@ -3,7 +3,7 @@
     .venv/bin/python bench/http_load.py --reuse
         [--database postgres://postgres@127.0.0.1:5432/qorgau_bench | sqlite:///path.sqlite3]
         [--cases 10000] [--steps 2,4,8,16] [--warmup 10] [--measure 30] [--workers 4]
-        [--cases-per-user 20] [--port 8765]
+        [--cases-per-user 20] [--port 8765] [--profile]
 
 Uses the synthetic national dataset (bench/dataset.py; --reuse one loaded there before, or
 --cases to load it here). Its first caseworkers get a password and an authenticator app
@@ -18,13 +18,20 @@ with --workers sync workers, and locust (bench/locustfile.py, headless, one proc
    list, case pages, Needs action, duties and risk pages, a timeline event recorded
    through its form (GET, then POST with the CSRF token), now and then an exhibit uploaded.
 
+Production settings, not development or test: test makes new keys in every process (each
+gunicorn worker would have its own SECRET_KEY and data key) and hashes passwords with MD5;
+development leaves cookies unsecured. The one stand-in: no TLS on loopback, so locust sends
+what the TLS proxy in front of gunicorn would (X-Forwarded-Proto: https, which Django
+trusts by SECURE_PROXY_SSL_HEADER) and the browser's Referer, and sends the Secure
+__Host- cookies over loopback's plain HTTP.
+
 Every user waits 0.2-0.8 s between requests. A stage's first --warmup seconds (logins,
 spawning) are not measured; requests/s, p50 and p95 are over the --measure seconds after,
 errors over the whole stage. Load generator and server share the machine's cores.
 Afterwards `verify` runs on every case the caseworkers wrote to. gunicorn and locust are
 stopped on exit, also on Ctrl-C or a failure.
 
---profile: py-spy (pip install py-spy) samples gunicorn's workers during the last step's
+--profile: py-spy (in the bench extra) samples gunicorn's workers during the last step's
 measured seconds; the functions where their time goes are printed after the figures (the
 sampling costs CPU too: take the figures from a run without it).
 """
