@@ -266,6 +266,7 @@ def main() -> None:
     plan.write_text(json.dumps({"accounts": accounts, "stages": [vars(s) for s in stages]}))
     plan.chmod(0o600)
     records_file.unlink(missing_ok=True)
+    Path(f"{records_file}.started").unlink(missing_ok=True)
     os.environ.update(QORGAU_LOAD_PLAN=str(plan), QORGAU_LOAD_RECORDS=str(records_file))
     base = f"http://127.0.0.1:{args.port}"
     total = sum(s.warmup + s.measure for s in stages)
@@ -283,6 +284,9 @@ def main() -> None:
                       "--headless", "--host", base, "--only-summary", "--loglevel", "WARNING",
                       "--csv", str(WORK / "locust")], WORK / "locust.log")
         if args.profile:
+            begun = Path(f"{records_file}.started")
+            while not begun.exists() and load.poll() is None:
+                time.sleep(0.1)
             time.sleep(total - stages[-1].measure)
             spy = start([str(BIN / "py-spy"), "record", "--pid", str(server.pid),
                          "--subprocesses", "--nonblocking", "--nolineno", "--rate", "50",

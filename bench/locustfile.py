@@ -3,7 +3,8 @@
 Read from the environment that http_load.py sets:
     QORGAU_LOAD_PLAN     JSON: the accounts (email, password, TOTP secret, their cases),
                          the stages (baseline, then the caseworker steps) and their seconds
-    QORGAU_LOAD_RECORDS  where every request is written at the end (JSON), for the figures
+    QORGAU_LOAD_RECORDS  where every request is written at the end (JSON), for the figures;
+                         beside it, NAME.started when the first stage starts
 
 Requests go to http://127.0.0.1:PORT as a TLS proxy would pass them on (X-Forwarded-Proto:
 https, a Referer on posts), so the server runs with its production settings. Every page
@@ -192,6 +193,7 @@ def stage_at(seconds: float) -> int | None:
 @events.test_start.add_listener
 def _started(**_kwargs: Any) -> None:
     STARTED[0] = time.monotonic()
+    open(os.environ["QORGAU_LOAD_RECORDS"] + ".started", "w").close()  # noqa: SIM115
 
 
 @events.request.add_listener
