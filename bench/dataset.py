@@ -519,9 +519,10 @@ def _work(job: tuple[int, int, int, Ids, Context]) -> tuple[
     return chunk_rows(list(shapes(stop, seed, start)), ids, ctx)
 
 
-def _plan(cases: int, seed: int, ids: Ids) -> Iterator[tuple[int, int, Ids]]:
+def _plan(cases: int, seed: int, ids: Ids, first_case: int = 0) -> Iterator[
+        tuple[int, int, Ids]]:
     """(start, stop, first ids) of each chunk: counting is cheap, the rows are not."""
-    for start in range(0, cases, CHUNK):
+    for start in range(first_case, cases, CHUNK):
         stop = min(cases, start + CHUNK)
         first = Ids(**vars(ids))
         for shape in shapes(stop, seed, start):
@@ -535,10 +536,11 @@ def _plan(cases: int, seed: int, ids: Ids) -> Iterator[tuple[int, int, Ids]]:
         yield start, stop, first
 
 
-def rows(cases: int, seed: int, ids: Ids, ctx: Context, jobs: int = 1) -> Iterator[
-        tuple[dict[str, list[tuple[Any, ...]]], list[str], int]]:
+def rows(cases: int, seed: int, ids: Ids, ctx: Context, jobs: int = 1,
+         first_case: int = 0) -> Iterator[tuple[dict[str, list[tuple[Any, ...]]], list[str], int]]:
     """Every chunk's rows in order; built by `jobs` processes."""
-    plan = ((seed, start, stop, first, ctx) for start, stop, first in _plan(cases, seed, ids))
+    plan = ((seed, start, stop, first, ctx)
+            for start, stop, first in _plan(cases, seed, ids, first_case))
     if jobs <= 1:
         yield from map(_work, plan)
         return
@@ -628,8 +630,18 @@ def finish() -> None:
         cursor.execute("ANALYZE")
 
 
-def load(cases: int, seed: int, jobs: int = 1, report: Any = None) -> tuple[str, int]:
-    """Generate and write the dataset into the configured database: (digest, events)."""
+def cases_present() -> int:
+    """How many of the dataset's cases the database already holds (they come first)."""
+    from qorgau.cases.models import Case
+
+    return Case.objects.filter(organisation__slug__startswith="dataset-").count()
+
+
+def load(cases: int, seed: int, jobs: int = 1, report: Any = None,
+         first_case: int = 0) -> tuple[str, int]:
+    """Generate and write the dataset's cases first_case..cases-1 into the configured
+    database: (digest of their heads, events). Case i is the same whatever the size, so a
+    dataset grows to a larger one by its missing cases (--resume)."""
     from django.db import connection
 
     ctx = prepare()
@@ -638,12 +650,12 @@ def load(cases: int, seed: int, jobs: int = 1, report: Any = None) -> tuple[str,
         connection.close()  # the workers fork; they never touch the database
     heads: list[str] = []
     events = 0
-    for tables, chunk_heads, chunk_events in rows(cases, seed, ids, ctx, jobs):
+    for tables, chunk_heads, chunk_events in rows(cases, seed, ids, ctx, jobs, first_case):
         write(tables)
         heads.extend(chunk_heads)
         events += chunk_events
         if report:
-            report(len(heads), events)
+            report(first_case + len(heads), len(heads), events)
     finish()
     return digest(heads), events
 
@@ -731,21 +743,28 @@ def main() -> None:
     parser.add_argument("--no-derived", action="store_true",
                         help="skip recomputing obligations and the accountability counts")
     parser.add_argument("--verify", action="store_true", help="run `verify` at the end")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the cases present (implies --reuse) and add the rest")
     args = parser.parse_args()
+    args.reuse = args.reuse or args.resume
     open_database(args)
     from django.core.management import call_command
 
     started = time.perf_counter()
 
-    def report(done: int, events: int) -> None:
+    first_case = cases_present() if args.resume else 0
+    if first_case:
+        print(f"resuming after the {first_case:,} cases present")
+
+    def report(done: int, written: int, events: int) -> None:
         if done % (CHUNK * 10) == 0:
             spent = time.perf_counter() - started
             print(f"  {done:,} cases, {events:,} events, {events / spent:,.0f} events/s",
                   flush=True)
 
-    fingerprint, events = load(args.cases, args.seed, args.jobs, report)
+    fingerprint, events = load(args.cases, args.seed, args.jobs, report, first_case)
     spent = time.perf_counter() - started
-    print(f"{args.cases:,} cases, {events:,} events loaded in {spent:.1f} s: "
+    print(f"{args.cases - first_case:,} cases, {events:,} events loaded in {spent:.1f} s: "
           f"{events / spent:,.0f} events/s ({args.jobs} jobs; digest {fingerprint[:16]})")
     if not args.no_derived:
         started = time.perf_counter()
