@@ -6,14 +6,17 @@ sync. Regenerate it with `manage.py export-case --write-schema docs/case-file.sc
 
 Export reads a case and records the read on its ledger. Import validates the whole file
 first (syntax, schema, then meaning), then writes it inside one transaction through the
-service functions, so every party and event gets its ledger entry, and any failure leaves
-nothing behind. Every problem is reported with the JSON path of the item that caused it.
+service functions (the parties and events as one `services.CaseBatch`: each checked as
+`add_party` and `record_event` check it, then all written in a few statements), so every
+party and event gets its ledger entry, and any failure leaves nothing behind. Every problem
+is reported with the JSON path of the item that caused it.
 
 A case file holds decrypted personal data: whoever handles one handles the case.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -30,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import RESTRICTED_VIEW_ROLES, Membership, Organisation, User
-from qorgau.cases import ledger, services, taxonomy
+from qorgau.cases import ledger, schemacheck, services, taxonomy
 from qorgau.cases.dates import QUALIFIERS, RECURRENCES, DateError, DateSpan, PartialDate
 from qorgau.cases.models import Case, Event, EventParty, Party
 from qorgau.cases.regions import KZ_REGIONS, PROFILES
@@ -401,7 +404,14 @@ def _path_key(error: jsonschema.ValidationError) -> tuple[Any, ...]:
     return tuple((0, p, "") if isinstance(p, int) else (1, 0, p) for p in error.absolute_path)
 
 
+@functools.cache
+def _schema_check() -> schemacheck.Check:
+    return schemacheck.compile_schema(build_schema())
+
+
 def schema_problems(document: Any) -> list[Problem]:
+    if _schema_check()(document):
+        return []  # the fast yes; only a refused file is walked for its messages
     validator = jsonschema.Draft202012Validator(build_schema())
     errors = sorted(validator.iter_errors(document), key=_path_key)
     return [Problem(error.json_path, _schema_message(error)) for error in errors]
@@ -513,10 +523,25 @@ def _service_problems(exc: ValidationError, path: str,
     return problems
 
 
-def _party_values(party: Mapping[str, Any]) -> dict[str, Any]:
+def party_values(party: Mapping[str, Any]) -> dict[str, Any]:
     values = {name: party.get(name, "") for name in PARTY_FIELDS}
     values["co_resident"] = party.get("co_resident")
     return values
+
+
+def event_input(item: Mapping[str, Any], span: DateSpan, parties: Mapping[str, Party],
+                events: Mapping[int, Event]) -> services.EventInput:
+    """What the services take for the event `item` of a validated file; `parties` by key,
+    the earlier `events` by their number in the file."""
+    return services.EventInput(
+        kind=item["kind"], span=span, source=item["source"],
+        reliability=item["reliability"], narrative=item.get("narrative", ""),
+        place=item.get("place", ""), institution=item.get("institution", ""),
+        institution_unit=item.get("institution_unit", ""),
+        attributes=item.get("attributes", {}),
+        parties=[(parties[ref["party"]], ref["role"]) for ref in item.get("parties", [])],
+        links=[(events[link["target"]], link["kind"]) for link in item.get("links", [])],
+    )
 
 
 def import_case(
@@ -552,32 +577,21 @@ def import_case(
             case = services.create_case(organisation, by, region=meta["region"],
                                         profile=meta.get("profile", "kz"),
                                         reference=reference)
+            batch = services.CaseBatch(case, by)
             parties: dict[str, Party] = {}
             for i, party in enumerate(document["parties"]):
                 path = f"$.parties[{i}]"
-                parties[party["key"]] = services.add_party(case, by, **_party_values(party))
+                parties[party["key"]] = batch.add_party(**party_values(party))
             events: dict[int, Event] = {}
             for i, item in enumerate(document["events"]):
                 path = f"$.events[{i}]"
-                data = services.EventInput(
-                    kind=item["kind"], span=spans[i], source=item["source"],
-                    reliability=item["reliability"], narrative=item.get("narrative", ""),
-                    place=item.get("place", ""), institution=item.get("institution", ""),
-                    institution_unit=item.get("institution_unit", ""),
-                    attributes=item.get("attributes", {}),
-                    parties=[(parties[ref["party"]], ref["role"])
-                             for ref in item.get("parties", [])],
-                    links=[(events[link["target"]], link["kind"])
-                           for link in item.get("links", [])],
-                )
+                data = event_input(item, spans[i], parties, events)
                 supersedes = item.get("supersedes")
-                if supersedes is None:
-                    event = services.record_event(
-                        case, by, data, correction_reason=item.get("correction_reason", ""))
-                else:
-                    event = services.correct_event(events[supersedes], by, data,
-                                                   item.get("correction_reason", ""))
-                events[item["number"]] = event
+                events[item["number"]] = batch.add_event(
+                    data, supersedes=None if supersedes is None else events[supersedes],
+                    correction_reason=item.get("correction_reason", ""))
+            path = "$"
+            batch.write()
             path = "$.case.status"
             status = meta.get("status", Case.Status.OPEN)
             if status != case.status:

@@ -84,22 +84,38 @@ def _append(
     detail: Mapping[str, Any] | None = None,
 ) -> LedgerEntry:
     """Append one entry to the case's chain. Call inside the writing transaction."""
+    _check_writable(case, action)
+    entry = _chained(case, _head(case), actor, action, subject, record, detail)
+    entry.save(force_insert=True)
+    return entry
+
+
+def _check_writable(case: Case, action: str) -> None:
+    """Under the writers' lock: nothing but the erasure is recorded on an erased case."""
     assert transaction.get_connection().in_atomic_block, "ledger writes need a transaction"
     if _locked_status(case) == Case.Status.ERASED and action != ERASE_ACTION:
         raise ValidationError(_("This case has been erased; nothing more can be recorded."))
-    detail = dict(detail or {})
+
+
+def _head(case: Case) -> tuple[int, str]:
+    """(seq, hash) of the case's newest entry; (0, genesis) before the first."""
     last = (
         LedgerEntry.objects.filter(case=case).order_by("-seq").values_list("seq", "hash").first()
     )
-    seq, prev = (last[0] + 1, last[1]) if last else (1, ledger.GENESIS)
-    at = timezone.now()
-    payload_digest = ledger.payload_digest(detail, record)
+    return (last[0], last[1]) if last else (0, ledger.GENESIS)
+
+
+def _chained(case: Case, after: tuple[int, str], actor: User | None, action: str,
+             subject: str, record: Any = None,
+             detail: Mapping[str, Any] | None = None) -> LedgerEntry:
+    """The entry (not saved) that follows the entry `after` = (seq, hash) on the chain."""
+    detail = dict(detail or {})
     entry = LedgerEntry(
-        case=case, seq=seq, at=at, actor=actor, action=action, subject=subject,
-        detail=detail, payload_digest=payload_digest, prev_hash=prev,
+        case=case, seq=after[0] + 1, at=timezone.now(), actor=actor, action=action,
+        subject=subject, detail=detail, payload_digest=ledger.payload_digest(detail, record),
+        prev_hash=after[1],
     )
     entry.hash = ledger_entry(entry).computed_hash()
-    entry.save(force_insert=True)
     return entry
 
 
@@ -270,12 +286,9 @@ def _party_values(values: Mapping[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic
 def add_party(case: Case, by: User, **values: Any) -> Party:
-    clean = _party_values(values)
-    party = Party(case=case, salt=secrets.token_hex(16), **clean)
-    party.name_index = keyring().blind_index(party.full_name)
-    _clean(party, exclude=["name_index", "salt"])
-    party.save()
-    _append(case, by, "party.create", records.subject(party), records.party_record(party))
+    batch = CaseBatch(case, by)
+    party = batch.add_party(**values)
+    batch.write()
     return party
 
 
@@ -341,9 +354,10 @@ def _validate_event(case: Case, data: EventInput) -> None:
             errors.setdefault("parties", []).append(_("A party belongs to another case."))
         if role not in EventParty.Role.values:
             errors.setdefault("parties", []).append(_("Unknown role of a party in the event."))
-        if party.pk in seen:
+        key = party.pk if party.pk is not None else -id(party)  # one not written yet
+        if key in seen:
             errors.setdefault("parties", []).append(_("A party is named twice."))
-        seen.add(party.pk)
+        seen.add(key)
     for target, kind in data.links:
         if target.case_id != case.pk:
             errors.setdefault("links", []).append(_("A linked event belongs to another case."))
@@ -351,6 +365,118 @@ def _validate_event(case: Case, data: EventInput) -> None:
             errors.setdefault("links", []).append(_("Unknown kind of link."))
     if errors:
         raise ValidationError(errors)
+
+
+class CaseBatch:
+    """New parties and events of one case, checked one by one and written at once.
+
+    `add_party` and `add_event` check their input as `add_party` and `record_event` always
+    have (the same ValidationError, nothing written) and return the unsaved record, which
+    later events may name (parties, links, the event they correct). `write` inserts all the
+    rows in a few statements, appends their ledger entries after the case's head in the
+    order they were added, and sends `events_changed` once, so derived data is brought up
+    to date once. Use inside the writing transaction: from the first event on, other
+    writers of the case wait. `add_party` and `record_event` are batches of one; the
+    importer writes a whole case file as one batch.
+    """
+
+    def __init__(self, case: Case, by: User) -> None:
+        self.case = case
+        self.by = by
+        self._added: list[Party | Event] = []  # in ledger order
+        self._links: dict[int, tuple[list[tuple[Party, str]], list[tuple[Event, str]]]] = {}
+        self._corrected: set[int] = set()  # id() of events this batch corrects
+        self._number = 0  # the next event number, once the case is locked
+
+    def add_party(self, **values: Any) -> Party:
+        party = Party(case=self.case, salt=secrets.token_hex(16), **_party_values(values))
+        party.name_index = keyring().blind_index(party.full_name)
+        _clean(party, exclude=["name_index", "salt", "case"])  # the batch's case exists
+        self._added.append(party)
+        return party
+
+    def add_event(self, data: EventInput, *, supersedes: Event | None = None,
+                  correction_reason: str = "") -> Event:
+        case = self.case
+        _validate_event(case, data)
+        if not self._number:
+            _lock(case)
+            self._number = (
+                Event.objects.filter(case=case).aggregate(n=Max("number"))["n"] or 0) + 1
+        if supersedes is not None:
+            if supersedes.case_id != case.pk:
+                raise ValidationError(_("The corrected event belongs to another case."))
+            if id(supersedes) in self._corrected or (
+                    supersedes.pk is not None
+                    and Event.objects.filter(supersedes=supersedes).exists()):
+                raise ValidationError(_("This event has already been corrected; correct the "
+                                        "newest version instead."))
+            if not correction_reason.strip():
+                raise ValidationError({"correction_reason": _("Say why the event is corrected.")})
+            self._corrected.add(id(supersedes))
+        span = data.span
+        earliest, latest = span.earliest(), span.latest()
+        event = Event(
+            case=case, number=self._number, kind=data.kind,
+            when_start=span.start.iso() if span.start else "",
+            when_end=span.end.iso() if span.end else "",
+            qualifier=span.qualifier, recurrence=span.recurrence,
+            sort_start=span.sort_key()[0] if span.known else None,
+            sort_end=latest if latest else (earliest if earliest else None),
+            source=data.source, reliability=data.reliability,
+            institution=data.institution, institution_unit=data.institution_unit.strip(),
+            attributes=data.attributes, place=data.place.strip(),
+            narrative=data.narrative.strip(), supersedes=supersedes,
+            correction_reason=correction_reason.strip(), salt=secrets.token_hex(16),
+            recorded_by=self.by,
+        )
+        # Not the case either: it exists (locked above), and checking it is a query.
+        _clean(event, exclude=["salt", "supersedes", "recorded_by", "sort_start", "sort_end",
+                               "case"])
+        self._number += 1
+        self._added.append(event)
+        self._links[id(event)] = (list(data.parties), list(data.links))
+        return event
+
+    @transaction.atomic
+    def write(self) -> None:
+        if not self._added:
+            return
+        case = self.case
+        _check_writable(case, "")
+        Party.objects.bulk_create([obj for obj in self._added if isinstance(obj, Party)])
+        events = [obj for obj in self._added if isinstance(obj, Event)]
+        pending: list[Event] = []
+        for event in events:
+            if event.supersedes is not None and event.supersedes.pk is None:
+                Event.objects.bulk_create(pending)  # the corrected event needs its id first
+                pending = []
+            pending.append(event)
+        Event.objects.bulk_create(pending)
+        EventParty.objects.bulk_create([
+            EventParty(event=event, party=party, role=role)
+            for event in events for party, role in self._links[id(event)][0]])
+        EventLink.objects.bulk_create([
+            EventLink(source=event, target=target, kind=kind)
+            for event in events for target, kind in self._links[id(event)][1]])
+        head = _head(case)
+        entries = []
+        for obj in self._added:
+            if isinstance(obj, Party):
+                action, record = "party.create", records.party_record(obj)
+            else:
+                parties, links = self._links[id(obj)]
+                record = records.event_record(
+                    obj, [(party.pk, role) for party, role in parties],
+                    [(target.number, kind) for target, kind in links],
+                    obj.supersedes.number if obj.supersedes else None)
+                action = "event.correct" if obj.supersedes else "event.create"
+            entry = _chained(case, head, self.by, action, records.subject(obj), record)
+            head = (entry.seq, entry.hash)
+            entries.append(entry)
+        LedgerEntry.objects.bulk_create(entries)
+        if events:
+            signals.events_changed.send(sender=Case, case=case, by=self.by)
 
 
 @transaction.atomic
@@ -362,49 +488,9 @@ def record_event(
     supersedes: Event | None = None,
     correction_reason: str = "",
 ) -> Event:
-    _validate_event(case, data)
-    _lock(case)
-    if supersedes is not None:
-        if supersedes.case_id != case.pk:
-            raise ValidationError(_("The corrected event belongs to another case."))
-        if Event.objects.filter(supersedes=supersedes).exists():
-            raise ValidationError(_("This event has already been corrected; correct the "
-                                    "newest version instead."))
-        if not correction_reason.strip():
-            raise ValidationError({"correction_reason": _("Say why the event is corrected.")})
-    number = (Event.objects.filter(case=case).aggregate(n=Max("number"))["n"] or 0) + 1
-    span = data.span
-    earliest, latest = span.earliest(), span.latest()
-    event = Event(
-        case=case, number=number, kind=data.kind,
-        when_start=span.start.iso() if span.start else "",
-        when_end=span.end.iso() if span.end else "",
-        qualifier=span.qualifier, recurrence=span.recurrence,
-        sort_start=span.sort_key()[0] if span.known else None,
-        sort_end=latest if latest else (earliest if earliest else None),
-        source=data.source, reliability=data.reliability,
-        institution=data.institution, institution_unit=data.institution_unit.strip(),
-        attributes=data.attributes, place=data.place.strip(), narrative=data.narrative.strip(),
-        supersedes=supersedes, correction_reason=correction_reason.strip(),
-        salt=secrets.token_hex(16), recorded_by=by,
-    )
-    _clean(event, exclude=["salt", "supersedes", "recorded_by", "sort_start", "sort_end"])
-    event.save()
-    EventParty.objects.bulk_create(
-        [EventParty(event=event, party=party, role=role) for party, role in data.parties]
-    )
-    EventLink.objects.bulk_create(
-        [EventLink(source=event, target=target, kind=kind) for target, kind in data.links]
-    )
-    record = records.event_record(
-        event,
-        [(party.pk, role) for party, role in data.parties],
-        [(target.number, kind) for target, kind in data.links],
-        supersedes.number if supersedes else None,
-    )
-    action = "event.correct" if supersedes else "event.create"
-    _append(case, by, action, records.subject(event), record)
-    signals.events_changed.send(sender=Case, case=case, by=by)
+    batch = CaseBatch(case, by)
+    event = batch.add_event(data, supersedes=supersedes, correction_reason=correction_reason)
+    batch.write()
     return event
 
 

@@ -12,12 +12,12 @@ have happened by the latest due day.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cached_property
 from math import ceil
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from qorgau.cases.dates import DateSpan
 from qorgau.duties.profiles import Match, Profile, Rule
@@ -41,6 +41,21 @@ STATUS_LABELS: dict[str, str] = {
 }
 
 
+T = TypeVar("T")
+
+
+class _cached(Generic[T]):  # noqa: N801
+    """functools.cached_property without its lock (Python 3.11 takes one per read)."""
+
+    def __init__(self, func: Callable[[Any], T]) -> None:
+        self.func = func
+        self.name = func.__name__
+
+    def __get__(self, obj: Any, owner: type | None = None) -> T:
+        value = obj.__dict__[self.name] = self.func(obj)
+        return value
+
+
 @dataclass(frozen=True)
 class Fact:
     """What the engine needs of one current (not superseded) event."""
@@ -52,15 +67,15 @@ class Fact:
     institution: str = ""
     links: tuple[int, ...] = ()  # numbers of the events this one links to
 
-    @cached_property
+    @_cached
     def sort_key(self) -> tuple[date, date]:
         return self.span.sort_key()
 
-    @cached_property
+    @_cached
     def earliest(self) -> date | None:
         return self.span.earliest()
 
-    @cached_property
+    @_cached
     def latest(self) -> date | None:
         return self.span.latest()
 
@@ -126,11 +141,14 @@ def _matches(fact: Fact, match: Match) -> bool:
         return False
     if match.institution and fact.institution not in match.institution:
         return False
-    for name, accepted in match.attributes.items():
-        if fact.attributes.get(name) not in accepted:
-            return False
-    return all(fact.attributes.get(name) not in refused
-               for name, refused in match.except_attributes.items())
+    if match.attributes:
+        for name, accepted in match.attributes.items():
+            if fact.attributes.get(name) not in accepted:
+                return False
+    if match.except_attributes:
+        return all(fact.attributes.get(name) not in refused
+                   for name, refused in match.except_attributes.items())
+    return True
 
 
 class _Case:
@@ -146,6 +164,7 @@ class _Case:
             for target in f.links:
                 self.linked_from.setdefault(target, set()).add(f.number)
         self._of_kinds: dict[frozenset[str], list[Fact]] = {}
+        self._starts: dict[frozenset[str], list[date]] = {}
 
     def of_kinds(self, kinds: frozenset[str]) -> list[Fact]:
         """Facts of these kinds, in chronological order."""
@@ -156,6 +175,13 @@ class _Case:
                 found.sort(key=Fact.order_key)
             self._of_kinds[kinds] = found
         return found
+
+    def since(self, kinds: frozenset[str], day: date) -> int:
+        """Where facts of these kinds (of_kinds order) stop starting before `day`."""
+        starts = self._starts.get(kinds)
+        if starts is None:
+            starts = self._starts[kinds] = [f.sort_key[0] for f in self.of_kinds(kinds)]
+        return bisect_left(starts, day)
 
     def kinds_of(self, numbers: Iterable[int]) -> set[str]:
         return {self.by_number[n].kind for n in numbers if n in self.by_number}
@@ -176,8 +202,8 @@ class _Case:
         """An event matching `match` happened strictly before `fact`."""
         if not fact.span.known:
             return False
-        return any(f.span.known and f.sort_key[0] < fact.sort_key[0] and _matches(f, match)
-                   for f in self.of_kinds(match.kinds))
+        before = self.of_kinds(match.kinds)[:self.since(match.kinds, fact.sort_key[0])]
+        return any(f.span.known and _matches(f, match) for f in before)
 
     def neighbourhood(self, fact: Fact) -> set[int]:
         return {fact.number, *fact.links}
@@ -185,16 +211,26 @@ class _Case:
     def first_match(self, trigger: Fact, match: Match) -> Fact | None:
         """The earliest fact matching `match` that answers `trigger`."""
         near = self.neighbourhood(trigger)
+        if match.linked:
+            # Only facts that link to the trigger or to what it links to: the earliest.
+            found = None
+            for number in set().union(*(self.linked_from.get(n, ()) for n in near)):
+                f = self.by_number[number]
+                if f.number == trigger.number or not _matches(f, match):
+                    continue
+                if found is None or f.order_key() < found.order_key():
+                    found = f
+            return found
+        facts = self.of_kinds(match.kinds)
         start = trigger.sort_key[0]
-        for f in self.of_kinds(match.kinds):
+        # Facts that started before a dated trigger cannot answer it.
+        first = self.since(match.kinds, start) if trigger.span.known else 0
+        for f in facts[first:] if first else facts:
             if f.number == trigger.number or not _matches(f, match):
                 continue
-            if match.linked:
-                if not set(f.links) & near:
-                    continue
-            elif f.number in trigger.links:
+            if f.number in trigger.links:
                 continue  # what the trigger answers came before it
-            elif f.span.known and trigger.span.known and f.sort_key[0] < start:
+            if f.span.known and trigger.span.known and f.sort_key[0] < start:
                 continue  # happened before the trigger
             return f
         return None

@@ -8,6 +8,7 @@ ledger entry in the same transaction.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -59,11 +60,32 @@ class CaseFacts:
     event_ids: dict[int, int]  # number -> id of the current event
 
 
-def facts_for(case: Case) -> CaseFacts:
-    """The case's current events as engine facts (3 queries, whatever the case's length)."""
-    rows = list(Event.objects.filter(case=case).values_list(
-        "id", "number", "kind", "when_start", "when_end", "qualifier", "recurrence",
-        "attributes", "institution", "supersedes_id"))
+# Columns of the events that facts are built from (facts_for and the bulk recompute).
+FACT_COLUMNS = ("id", "number", "kind", "when_start", "when_end", "qualifier", "recurrence",
+                "attributes", "institution", "supersedes_id")
+_SPANS: dict[tuple[str, str, str, str], DateSpan] = {}
+
+
+def _span(start: str, end: str, qualifier: str, recurrence: str) -> DateSpan:
+    """The parsed span (spans are immutable; the same dates recur across cases)."""
+    key = (start, end, qualifier, recurrence)
+    span = _SPANS.get(key)
+    if span is None:
+        try:
+            span = DateSpan.parse(start, end, qualifier, recurrence)
+        except DateError:
+            span = DateSpan()
+        if len(_SPANS) > 200_000:
+            _SPANS.clear()
+        _SPANS[key] = span
+    return span
+
+
+def facts_from(rows: Iterable[Sequence[Any]], links: Iterable[Sequence[int]]) -> CaseFacts:
+    """Engine facts from one case's event rows (FACT_COLUMNS; the attributes decoded, or
+    their JSON text) and its links (source id, target id): superseded events left out,
+    links followed to the newest correction."""
+    rows = list(rows)
     successor = {row[9]: row[0] for row in rows if row[9] is not None}
 
     def newest(event_id: int) -> int:
@@ -72,24 +94,29 @@ def facts_for(case: Case) -> CaseFacts:
         return event_id
 
     number_of = {row[0]: row[1] for row in rows}
-    links: dict[int, set[int]] = {}
-    for source, target in EventLink.objects.filter(source__case=case).values_list(
-            "source_id", "target_id"):
-        links.setdefault(source, set()).add(number_of[newest(target)])
+    linked: dict[int, set[int]] = {}
+    for source, target in links:
+        linked.setdefault(source, set()).add(number_of[newest(target)])
     facts = []
     event_ids = {}
     for (pk, number, kind, start, end, qualifier, recurrence, attributes, institution,
          _sup) in rows:
         if pk in successor:
             continue  # corrected: its successor speaks for it
-        try:
-            span = DateSpan.parse(start, end, qualifier, recurrence)
-        except DateError:
-            span = DateSpan()
-        facts.append(engine.Fact(number, kind, span, attributes or {}, institution,
-                                 tuple(sorted(links.get(pk, set()) - {number}))))
+        if attributes.__class__ is str:  # raw rows: JSON text, most often empty
+            attributes = {} if attributes == "{}" else json.loads(attributes)
+        facts.append(engine.Fact(number, kind, _span(start, end, qualifier, recurrence),
+                                 attributes or {}, institution,
+                                 tuple(sorted(linked.get(pk, set()) - {number}))))
         event_ids[number] = pk
     return CaseFacts(facts, event_ids)
+
+
+def facts_for(case: Case) -> CaseFacts:
+    """The case's current events as engine facts (2 queries, whatever the case's length)."""
+    rows = Event.objects.filter(case=case).values_list(*FACT_COLUMNS)
+    links = EventLink.objects.filter(source__case=case).values_list("source_id", "target_id")
+    return facts_from(rows, links)
 
 
 def derive(case: Case, today: date | None = None) -> tuple[list[engine.Obligation], CaseFacts]:
@@ -116,8 +143,23 @@ def _rows(case: Case, obligations: Iterable[engine.Obligation], case_facts: Case
 
 
 def _signature(rows: Iterable[Obligation]) -> list[list[Any]]:
-    return sorted([o.rule_id, o.trigger_id, o.satisfied_by_id, o.status,
-                   o.due_latest.isoformat() if o.due_latest else None, o.late] for o in rows)
+    return signature((o.rule_id, o.trigger_id, o.satisfied_by_id, o.status, o.due_latest, o.late)
+                     for o in rows)
+
+
+def signature(values: Iterable[tuple[str, int, int | None, str, date | None, bool]],
+              ) -> list[list[Any]]:
+    """What a recompute compares, and the ledger entry digests: (rule, trigger, satisfied
+    by, status, latest due day, late) of each obligation."""
+    return sorted([rule_id, trigger_id, satisfied_by_id, status,
+                   due_latest.isoformat() if due_latest else None, late]
+                  for rule_id, trigger_id, satisfied_by_id, status, due_latest, late in values)
+
+
+def recompute_detail(profile: profiles.Profile, after: list[list[Any]]) -> dict[str, Any]:
+    """The detail of a `duties.recompute` ledger entry."""
+    return {"profile": profile.id, "version": profile.version,
+            "obligations": len(after), "digest": ledger.digest(after)}
 
 
 def refresh_case(case: Case, today: date | None = None) -> list[Obligation]:
@@ -141,11 +183,8 @@ def recompute(case: Case, by: User | None = None, today: date | None = None) -> 
     after = _signature(after_rows)
     if before == after:
         return False
-    profile = profile_for(case)
-    case_services.append(case, by, "duties.recompute", f"case:{case.pk}", detail={
-        "profile": profile.id, "version": profile.version,
-        "obligations": len(after), "digest": ledger.digest(after),
-    })
+    case_services.append(case, by, "duties.recompute", f"case:{case.pk}",
+                         detail=recompute_detail(profile_for(case), after))
     return True
 
 

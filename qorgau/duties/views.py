@@ -29,10 +29,11 @@ from qorgau.cases import services as case_services
 from qorgau.cases import taxonomy
 from qorgau.cases.access import get_case_for_user
 from qorgau.cases.forms import apply_service_error
-from qorgau.cases.models import Case
+from qorgau.cases.models import Case, Event
 from qorgau.cases.templatetags.qorgau_cases import format_day, format_span
 from qorgau.duties import documents, engine, profiles, services
 from qorgau.duties.models import Letter, Obligation
+from qorgau.fields import EncryptedTextField
 from qorgau.replica import replica_reads
 
 SOON = timedelta(days=7)
@@ -142,6 +143,9 @@ def queue(user: Any, today: date) -> Any:
             .values("pk"),
         )
         .select_related("case", "trigger", "satisfied_by")
+        # Numbers and kinds of the events, never their text: nothing decrypted.
+        .defer(*(f"{event}__{f.name}" for event in ("trigger", "satisfied_by")
+                 for f in Event._meta.concrete_fields if isinstance(f, EncryptedTextField)))
         .order_by("due_latest", "case__reference", "rule_id")
     )
     restricted_ok = Membership.objects.filter(

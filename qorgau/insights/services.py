@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F, Min
+from django.db import connection, transaction
+from django.db.models import Min
 from django.db.models.signals import post_save
 from django.utils import timezone
 
@@ -21,6 +21,8 @@ from qorgau.proceedings.models import Proceeding
 from qorgau.risk.models import Assessment
 
 PROCEEDING_START = ("arrest", "detention_ordered", "indictment")
+# The columns of a running sum's cell (its unique constraint, one_count_per_cell).
+CELL = ("organisation_id", "region", "profile", "metric", "key", "period")
 
 
 def _day(value: Any) -> date | None:
@@ -86,14 +88,24 @@ def refresh_case(case: Case, today: date | None = None) -> int:
 
 
 def _apply(case: Case, delta: dict[tuple[str, str, str], int]) -> None:
-    for (metric, key, period), change in sorted(delta.items()):
-        cell = {"organisation_id": case.organisation_id, "region": case.region,
-                "profile": case.profile, "metric": metric, "key": key, "period": period}
-        updated = MetricCount.objects.filter(**cell).update(count=F("count") + change)
-        if not updated:
-            MetricCount.objects.create(**cell, count=change)
-        elif change < 0:
-            MetricCount.objects.filter(**cell, count=0).delete()
+    """Move the running sums by `delta`: one upsert per cell, sent as one batch (each adds
+    to the stored count, so writers of other cases of the same cells add up), then the
+    cells that fell to zero are removed."""
+    quote = connection.ops.quote_name
+    table, count = quote(MetricCount._meta.db_table), quote("count")
+    cell = ", ".join(quote(name) for name in CELL)
+    rows = [(case.organisation_id, case.region, case.profile, metric, key, period, change)
+            for (metric, key, period), change in sorted(delta.items())]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({cell}, {count}) VALUES ({', '.join(['%s'] * 7)}) "  # noqa: S608  # nosec B608
+            f"ON CONFLICT ({cell}) DO UPDATE SET {count} = {table}.{count} + excluded.{count}",
+            rows)
+        fallen = [row[:6] for row in rows if row[6] < 0]
+        if fallen:
+            where = " AND ".join(f"{quote(name)} = %s" for name in CELL)
+            cursor.executemany(
+                f"DELETE FROM {table} WHERE {where} AND {count} = 0", fallen)  # noqa: S608  # nosec B608
 
 
 def erase_case_records(case: Case) -> dict[str, int]:

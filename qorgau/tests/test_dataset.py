@@ -48,6 +48,19 @@ def test_generated_cases_verify_and_drive_the_derived_tables(db, capsys):
     assert "OK: 50 cases" in capsys.readouterr().out
 
 
+def test_a_dataset_grows_by_its_missing_cases(db, capsys):
+    """Cases 0..19 and then 20..49 are the 50-case dataset: the same ledger heads."""
+    whole = dataset.digest(
+        head for _t, heads, _n in dataset.rows(50, 5, dataset.Ids(), dataset.prepare())
+        for head in heads)
+    dataset.load(20, seed=5)
+    assert dataset.cases_present() == 20
+    dataset.load(50, seed=5, first_case=dataset.cases_present())
+    assert dataset.digest(h or "" for h in _heads_in_db()) == whole
+    call_command("verify")
+    assert "OK: 50 cases" in capsys.readouterr().out
+
+
 def test_same_seed_same_dataset(db):
     ctx = dataset.prepare()
 

@@ -477,31 +477,31 @@ def test_second_correction_of_the_same_event(good, tmp_path):
 
 def test_failure_in_the_middle_leaves_nothing(good, tmp_path, monkeypatch):
     """A service refusing event 9 of 10 rolls back the case, parties, events and ledger."""
-    real = services.record_event
+    real = services.CaseBatch.add_event
     calls = []
 
-    def refusing(case, by, data, **kwargs):
+    def refusing(batch, data, **kwargs):
         calls.append(data.kind)
         if len(calls) == 9:
             raise ValidationError({"when_start": "refused by the service",
                                    "kind": "also refused"})
-        return real(case, by, data, **kwargs)
+        return real(batch, data, **kwargs)
 
-    monkeypatch.setattr(services, "record_event", refusing)
+    monkeypatch.setattr(services.CaseBatch, "add_event", refusing)
     err = failed_import(tmp_path, good)
-    assert len(calls) == 9  # the case, 4 parties and 8 events were written, then undone
+    assert len(calls) == 9  # the case was written, 4 parties and 8 events taken, then undone
     assert "$.events[8].when.start: refused by the service" in err
     assert "$.events[8].kind: also refused" in err
 
 
 def test_service_error_on_a_party_names_its_path(good, alice, tmp_path, monkeypatch):
-    real = services.add_party
+    real = services.CaseBatch.add_party
 
-    def refusing(case, by, **values):
+    def refusing(batch, **values):
         if values["full_name"] == "Дана":
             raise ValidationError({"full_name": "not a name"})
-        return real(case, by, **values)
+        return real(batch, **values)
 
-    monkeypatch.setattr(services, "add_party", refusing)
+    monkeypatch.setattr(services.CaseBatch, "add_party", refusing)
     err = failed_import(tmp_path, good)
     assert "$.parties[2].full_name: not a name" in err

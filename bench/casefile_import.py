@@ -1,0 +1,182 @@
+"""Case file import throughput (events/s), against baselines measured in the same run.
+
+    .venv/bin/python bench/casefile_import.py [--cases 200] [--long 1200] [--seed 11]
+        [--profile] [--database postgres://postgres@127.0.0.1:5432/bench_import |
+        sqlite:///data/bench/import.sqlite3]
+
+Case files are generated from the synthetic dataset's shapes (bench/dataset.py): --cases
+cases with the dataset's long tail (parties, links, corrections, 5-99 events, now and then
+hundreds), plus one long case of --long events. On a fresh database (re-created unless
+--reuse) it times, in this order:
+1. `validate` alone (after parsing the JSON): the floor an import cannot go under;
+2. the import, as `import-case` runs it: `loads` then `import_case`, one file at a time;
+3. the same cases as rows built and written the way bench/dataset.py loads the national
+   dataset (records, digests and encryption in Python, then COPY on PostgreSQL or
+   executemany on SQLite), in one transaction: what writing these rows costs at least.
+Then `verify` must pass on every imported case. --profile imports the files once more
+under cProfile and prints where the time goes.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import pstats
+import random
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+import dataset  # noqa: E402
+
+SOURCES = ["survivor", "survivor", "document", "official_record", "witness", "staff"]
+RELIABILITY = ["confirmed", "probable", "probable", "possible"]
+
+
+def case_file(shape: dataset.CaseShape) -> dict[str, Any]:
+    """The case file of a generated case, with the text a real one carries."""
+    rng = random.Random(f"file:{shape.reference}")
+    parties = []
+    for i, p in enumerate(shape.parties, start=1):
+        parties.append({
+            "key": f"p{i}", "role": p.role, "relationship": p.relationship,
+            "co_resident": p.co_resident, "institution": p.institution,
+            "full_name": p.full_name, "other_names": "",
+            "birth_date": f"{rng.randrange(1960, 2004)}" if p.role == "survivor" else "",
+            "address": f"{rng.choice(dataset.PLACES)}, {rng.randrange(1, 200)}"
+            if p.role in ("survivor", "respondent") else "",
+            "phone": f"+7 70{rng.randrange(10_000_000, 99_999_999)}"
+            if p.role == "survivor" else "",
+            "documents": "", "notes": "",
+        })
+    events = []
+    for e in shape.events:
+        span = e.span()
+        events.append({
+            "number": e.number, "kind": e.kind,
+            "when": {"start": span.start.iso() if span.start else "", "end": "",
+                     "qualifier": span.qualifier, "recurrence": span.recurrence},
+            "source": rng.choice(SOURCES), "reliability": rng.choice(RELIABILITY),
+            "institution": e.institution, "institution_unit": "",
+            "place": rng.choice(dataset.PLACES), "narrative": rng.choice(dataset.NARRATIVES),
+            "attributes": e.attributes,
+            "parties": [{"party": f"p{i + 1}", "role": role} for i, role in e.parties],
+            "links": [{"target": target, "kind": kind} for target, kind in e.links],
+            "supersedes": e.supersedes,
+            "correction_reason": "The date was checked against the document."
+            if e.supersedes else "",
+        })
+    return {
+        "format": "qorgau.case-file", "version": 1,
+        "exported_at": "2026-11-30T12:00:00+00:00",
+        "case": {"reference": shape.reference, "profile": "kz", "region": shape.region,
+                 "status": "closed" if shape.closed else "open"},
+        "parties": parties,
+        "events": events,
+    }
+
+
+def _profile(run: Any) -> str:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run()
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(30)
+    stats.sort_stats("tottime").print_stats(20)
+    return out.getvalue()
+
+
+def main() -> None:
+    parser = dataset.bench_arguments(__doc__ or "", 200)
+    parser.set_defaults(database="postgres://postgres@127.0.0.1:5432/bench_import")
+    parser.add_argument("--long", type=int, default=1200,
+                        help="events in the one long case (0: none)")
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    dataset.open_database(args)
+    from django.db import connection, transaction
+
+    from qorgau.accounts.models import Organisation
+    from qorgau.accounts.services import add_member, create_user
+    from qorgau.cases import casefile
+    from qorgau.cases.verification import verify_all
+
+    shapes = list(dataset.shapes(args.cases, args.seed))
+    if args.long:
+        shapes += list(dataset.shapes(1, args.seed + 1, length=args.long))
+    texts = [casefile.dumps(case_file(shape)) for shape in shapes]
+    events = sum(len(shape.events) for shape in shapes)
+    longest = max(len(shape.events) for shape in shapes)
+    organisation = Organisation.objects.create(name="Import bench", slug="import-bench")
+    user = create_user("importer@bench.test", None)
+    add_member(user, organisation, "caseworker")
+    print(f"database ({connection.vendor}): {len(texts)} case files, {events:,} events "
+          f"(longest {longest:,}), {sum(map(len, texts)) / 1e6:.1f} MB of JSON")
+
+    def validate_all() -> None:
+        for text in texts:
+            casefile.validate(casefile.loads(text))
+
+    def import_all(only: Iterable[str] = texts) -> None:
+        for text in only:
+            casefile.import_case(casefile.loads(text), organisation, user)
+
+    started = time.perf_counter()
+    validate_all()
+    validate_s = time.perf_counter() - started
+    started = time.perf_counter()
+    import_all(texts[:-1] if args.long else texts)
+    short_s = time.perf_counter() - started
+    long_s = 0.0
+    if args.long:
+        started = time.perf_counter()
+        import_all(texts[-1:])
+        long_s = time.perf_counter() - started
+    import_s = short_s + long_s
+
+    ctx = dataset.prepare()
+    started = time.perf_counter()
+    tables, _heads, _events = dataset.chunk_rows(shapes, dataset.next_ids(), ctx)
+    build_s = time.perf_counter() - started
+    started = time.perf_counter()
+    dataset.write(tables)
+    write_s = time.perf_counter() - started
+    dataset.finish()
+
+    broken = [report for report in verify_all() if report.problem is not None]
+    assert not broken, f"{len(broken)} cases do not verify: {broken[0]}"
+
+    def line(name: str, seconds: float, n: int = events) -> str:
+        return f"{name:<44} {seconds:8.2f} s {n / seconds:12,.0f} events/s"
+
+    print(line("validate alone (loads + validate)", validate_s))
+    print(line("import (loads + import_case), all files", import_s))
+    short_events = events - (len(shapes[-1].events) if args.long else 0)
+    print(line(f"  of which {len(texts) - bool(args.long)} dataset cases", short_s,
+               short_events))
+    if args.long:
+        print(line(f"  of which the {args.long:,}-event case", long_s, len(shapes[-1].events)))
+    print(line("rows as bench/dataset.py builds them", build_s))
+    print(line(f"  written by {'COPY' if connection.vendor == 'postgresql' else 'executemany'}",
+               write_s))
+    print(line("  built and written", build_s + write_s))
+    print(f"import takes {import_s / validate_s:.1f}x validate alone and "
+          f"{import_s / (build_s + write_s):.2f}x building and writing the same rows; "
+          f"target >= 20,000 events/s on PostgreSQL: "
+          f"{'met' if events / import_s >= 20_000 else 'missed'}")
+    if args.profile:
+        def import_again() -> None:
+            with transaction.atomic():
+                import_all()
+        print(_profile(import_again))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""The Needs action queue at national scale: server time p50/p95 and queries.
+
+    .venv/bin/python bench/needs_action.py --reuse --database postgres://...qorgau_100k
+        [--runs 30] [--cases 10000 (without --reuse: loads the dataset first)]
+
+On the synthetic national dataset (bench/dataset.py) with its obligations derived (if the
+database has none, `recompute-obligations` derives them first, timed). Measured, through
+the whole stack as in bench/pages.py: the queue of the dataset's busiest caseworker (every
+case of her organisation is assigned to her: at 1,000,000 cases, about 10,000 cases and
+their open duties, the worst case), its first and tenth page; and the queue of a
+caseworker with a typical load (150 open cases of the same organisation, assigned to her
+through the services). Baseline: the site root, in the same run, as the same user.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+
+import dataset  # noqa: E402
+import pages  # noqa: E402
+
+TYPICAL_LOAD = 150
+
+
+def main() -> None:
+    parser = dataset.bench_arguments(__doc__ or "", 10_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    dataset.open_database(args)
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Count, Q
+    from django.urls import reverse
+
+    from qorgau.accounts.models import User
+    from qorgau.accounts.services import add_member, create_user
+    from qorgau.cases import services as case_services
+    from qorgau.cases.models import Case, CaseAssignment, Event
+    from qorgau.duties.models import Obligation
+
+    if not args.reuse:
+        dataset.load(args.cases, args.seed, args.jobs)
+    if not Obligation.objects.exists():
+        started = time.perf_counter()
+        call_command("recompute-obligations", verbosity=0)
+        print(f"obligations derived in {time.perf_counter() - started:.0f} s")
+    cases, events = Case.objects.count(), Event.objects.count()
+    print(f"database ({connection.vendor}): {cases:,} cases, {events:,} events, "
+          f"{Obligation.objects.count():,} obligations")
+
+    busiest = (User.objects.filter(email__endswith="@dataset.test")
+               .annotate(open=Count("case_assignments", filter=Q(
+                   case_assignments__case__status=Case.Status.OPEN)))
+               .order_by("-open").first())
+    assert busiest is not None, "no dataset caseworkers: load the dataset first"
+    organisation = busiest.memberships.get().organisation
+    typical = User.objects.filter(email="typical@dataset.test").first()
+    if typical is None:
+        typical = create_user("typical@dataset.test", None)
+        add_member(typical, organisation, "caseworker")
+        for case in Case.objects.filter(organisation=organisation,
+                                        status=Case.Status.OPEN).order_by("-pk")[:TYPICAL_LOAD]:
+            case_services.assign(case, typical, busiest)
+    open_of = {user: CaseAssignment.objects.filter(user=user, case__status="open").count()
+               for user in (busiest, typical)}
+
+    url = reverse("duties:needs_action")
+    rows = []
+    for user, label in ((busiest, "busiest caseworker"), (typical, "typical caseworker")):
+        client = pages.client_for(user)
+        name = f"{label} ({open_of[user]:,} open cases)"
+        rows.append((f"{name}, page 1", pages.time_page(client, url, args.runs)))
+        if user == busiest:
+            rows.append((f"{name}, page 10",
+                         pages.time_page(client, f"{url}?page=10", args.runs)))
+    pages.print_table(rows)
+
+
+if __name__ == "__main__":
+    main()

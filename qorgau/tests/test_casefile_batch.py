@@ -1,0 +1,165 @@
+"""A case file imported as one batch is the case the per-event services would have written:
+the same records, the same ledger (actions, subjects, payload digests of the same records,
+in the same order), the same obligations and counts; its export is the file again."""
+
+from __future__ import annotations
+
+import copy
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+import casefile_import  # noqa: E402
+import dataset  # noqa: E402
+
+from qorgau.accounts.models import Organisation, User  # noqa: E402
+from qorgau.cases import casefile, ledger, records, services  # noqa: E402
+from qorgau.cases.models import Case, Event, LedgerEntry, Party  # noqa: E402
+from qorgau.cases.verification import verify_all  # noqa: E402
+from qorgau.duties.models import Obligation  # noqa: E402
+from qorgau.insights.models import CaseFact  # noqa: E402
+
+
+def import_one_by_one(document: dict[str, Any], organisation: Organisation, by: User) -> Case:
+    """The importer as it was: one service call per party, per event, per correction."""
+    spans = casefile.validate(document)
+    with transaction.atomic():
+        meta = document["case"]
+        case = services.create_case(organisation, by, region=meta["region"],
+                                    profile=meta.get("profile", "kz"))
+        parties = {party["key"]: services.add_party(case, by, **casefile.party_values(party))
+                   for party in document["parties"]}
+        events: dict[int, Event] = {}
+        for i, item in enumerate(document["events"]):
+            data = casefile.event_input(item, spans[i], parties, events)
+            if item.get("supersedes") is None:
+                event = services.record_event(
+                    case, by, data, correction_reason=item.get("correction_reason", ""))
+            else:
+                event = services.correct_event(events[item["supersedes"]], by, data,
+                                               item["correction_reason"])
+            events[item["number"]] = event
+        if meta.get("status", "open") != case.status:
+            services.set_status(case, by, meta["status"])
+        services.record_import(case, by, ledger.digest(document))
+    return case
+
+
+def snapshot(case: Case) -> dict[str, Any]:
+    """The case with its ids replaced by positions (parties) and numbers (events), salts
+    left out; every party and event entry checked to digest the record now stored."""
+    parties = {p.pk: i for i, p in enumerate(Party.objects.filter(case=case).order_by("pk"))}
+    numbers = dict(Event.objects.filter(case=case).values_list("pk", "number"))
+    stored = {records.subject(p): records.party_record(p)
+              for p in Party.objects.filter(case=case)}
+    stored.update({records.subject(e): records.event_record_from_db(e)
+                   for e in Event.objects.filter(case=case).select_related("supersedes")
+                   .prefetch_related("event_parties", "links_out__target")})
+
+    def local(subject: str) -> tuple[str, Any]:
+        kind, _sep, pk = subject.partition(":")
+        return kind, {"party": parties, "event": numbers}.get(kind, {}).get(int(pk), kind)
+
+    def plain(record: dict[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in record.items() if k not in ("id", "case", "salt")}
+        if "parties" in out:
+            out["parties"] = sorted([parties[pk], role] for pk, role in out["parties"])
+        return out
+
+    entries = []
+    for entry in LedgerEntry.objects.filter(case=case).order_by("seq"):
+        record = stored.get(entry.subject)
+        if record is not None:
+            assert ledger.payload_digest(entry.detail, record) == entry.payload_digest
+        entries.append((entry.action, local(entry.subject), entry.detail,
+                        plain(record) if record else None))
+    obligations = sorted(
+        (o.rule_id, o.family, o.duty_bearer, o.profile, numbers[o.trigger_id],
+         numbers.get(o.satisfied_by_id or 0), o.status, o.due_earliest, o.due_latest, o.late,
+         o.confirmed, o.reason) for o in Obligation.objects.filter(case=case))
+    facts = sorted(CaseFact.objects.filter(case=case).values_list(
+        "metric", "key", "period", "count"))
+    return {"case": (case.region, case.profile, case.status), "ledger": entries,
+            "obligations": obligations, "facts": facts}
+
+
+def generated_files() -> list[dict[str, Any]]:
+    """Dataset cases with corrections and links, one closed, and a correction of a
+    correction linked to both versions."""
+    shapes = [s for s in dataset.shapes(60, seed=3)
+              if any(e.supersedes for e in s.events)][:3]
+    shapes.append(next(s for s in dataset.shapes(60, seed=3) if s.closed))
+    files = [casefile_import.case_file(shape) for shape in shapes]
+    again = copy.deepcopy(files[0])
+    events = again["events"]
+    corrected = next(e for e in events if e["supersedes"])
+    events.append({**copy.deepcopy(corrected), "number": len(events) + 1,
+                   "supersedes": corrected["number"], "correction_reason": "Again.",
+                   "links": [{"target": corrected["supersedes"], "kind": "related_to"},
+                             {"target": corrected["number"], "kind": "related_to"}]})
+    return [*files, again]
+
+
+@pytest.fixture
+def importer(org: Organisation, alice: User) -> tuple[Organisation, User]:
+    return org, alice
+
+
+def test_batch_import_writes_what_the_per_event_services_write(importer):
+    organisation, by = importer
+    for document in generated_files():
+        batch = casefile.import_case(copy.deepcopy(document), organisation, by)
+        one_by_one = import_one_by_one(copy.deepcopy(document), organisation, by)
+        assert snapshot(batch) == snapshot(one_by_one)
+        assert Obligation.objects.filter(case=batch).exists()
+    assert [report.problem for report in verify_all()] == [None] * 10
+
+
+def test_export_of_a_batch_import_is_the_file_again(importer):
+    organisation, by = importer
+    for document in generated_files():
+        case = casefile.import_case(copy.deepcopy(document), organisation, by)
+        exported = casefile.build_document(case)
+        for d in (exported, document):
+            d.pop("exported_at"), d["case"].pop("reference")
+        assert exported == document
+
+
+def test_batch_keeps_numbers_and_ids_in_file_order(importer):
+    organisation, by = importer
+    document = generated_files()[-1]
+    case = casefile.import_case(document, organisation, by)
+    rows = list(Event.objects.filter(case=case).order_by("pk").values_list("number",
+                                                                           flat=True))
+    assert rows == list(range(1, len(document["events"]) + 1))
+
+
+def test_a_batch_on_a_case_with_events_continues_its_numbers_and_chain(importer, case):
+    _organisation, by = importer
+    first = services.record_event(case, by, services.EventInput(
+        kind="police_report", span=services.parse_span("2024-01-02"), source="survivor",
+        reliability="probable"))
+    with transaction.atomic():
+        batch = services.CaseBatch(case, by)
+        party = batch.add_party(role="witness", full_name="A Neighbour")
+        data = services.event_input_from(first)
+        data.parties = [(party, "witness")]
+        correction = batch.add_event(data, supersedes=first, correction_reason="Witness.")
+        with pytest.raises(ValidationError, match="already been corrected"):
+            batch.add_event(data, supersedes=first, correction_reason="Twice.")
+        later = batch.add_event(services.EventInput(
+            kind="order_requested", span=services.parse_span("2024-01-05"),
+            source="survivor", reliability="probable", links=[(correction, "related_to")]))
+        batch.write()
+    assert (first.number, correction.number, later.number) == (1, 2, 3)
+    assert correction.supersedes_id == first.pk
+    assert [r.problem for r in verify_all()] == [None]
+    with transaction.atomic(), pytest.raises(ValidationError, match="already been corrected"):
+        services.CaseBatch(case, by).add_event(data, supersedes=first,
+                                               correction_reason="Again.")
