@@ -1,28 +1,35 @@
-"""`verify` throughput, as a share of raw SHA-256 over the same bytes, measured in one run.
+"""`verify` throughput against raw SHA-256 of the same bytes and against reading the same
+rows, both measured in the same run.
 
     .venv/bin/python bench/ledger_verify.py --cases 10000 [--runs 3] [--profile]
         [--database postgres://postgres@127.0.0.1:5432/qorgau_bench | sqlite:///path.sqlite3]
-        [--reuse]
+        [--reuse] [--block 500] [--verify-jobs 2]
 
 Loads the synthetic national dataset (bench/dataset.py) unless --reuse, then:
 1. runs the verification of every case once with SHA-256 recorded, collecting every byte
-   string the ledger hashes (entry hashes and record digests);
+   string the ledger hashes (entry hashes and record digests), and every query it sends
+   (SQL and parameters);
 2. times the verification of every case (`qorgau.cases.verification.verify_all`, what the
    `verify` command runs) over --runs, uninstrumented;
-3. times raw hashlib.sha256 over the same byte strings, in the same run.
-The figure is verify's bytes per second as a share of raw SHA-256's. --profile adds the
-functions where verify spends its time (cProfile, cumulative).
+3. times reading the same rows: the recorded queries sent again through the same database
+   connection, every row fetched, nothing converted (no model fields, no decryption, no
+   JSON), no hashing: the database-bound baseline;
+4. times raw hashlib.sha256 over the recorded byte strings.
+The figures are verify's bytes per second as a share of raw SHA-256's, and the time of
+reading the rows as a share of verify's. --verify-jobs N also times `verify --jobs N`.
+--profile adds where verify spends its time (cProfile): reading, decrypting, canonical JSON,
+hashing, and the functions with the most time of their own.
 """
 
 from __future__ import annotations
 
 import cProfile
 import hashlib
-import io
 import pstats
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,21 +50,102 @@ class _Recording:
         return hashlib.sha256(data)
 
 
-def _verify_all() -> tuple[int, int, int]:
+class _Queries:
+    """A connection execute wrapper keeping every query sent, with its parameters."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, Any]] = []
+
+    def __call__(self, execute: Callable[..., Any], sql: str, params: Any, many: bool,
+                 context: Any) -> Any:
+        assert not many, "verify only reads"
+        self.sent.append((sql, params))
+        return execute(sql, params, many, context)
+
+
+def _verify_all(jobs: int = 1, block: int = 500) -> tuple[int, int, int]:
     from qorgau.cases.verification import verify_all
 
     cases = entries = broken = 0
-    for report in verify_all():
+    for report in verify_all(jobs=jobs, block=block):
         cases += 1
         entries += report.entries
         broken += report.problem is not None
     return cases, entries, broken
 
 
+def _read_rows(queries: list[tuple[str, Any]]) -> int:
+    """Send the queries again and fetch every row, raw."""
+    from django.db import connection
+
+    rows = 0
+    with connection.cursor() as cursor:
+        for sql, params in queries:
+            cursor.execute(sql, params)
+            rows += len(cursor.fetchall())
+    return rows
+
+
+def _median_time(runs: int, work: Callable[[], object]) -> tuple[float, float]:
+    """Median wall-clock and CPU seconds (of this process) of `runs` runs of `work`."""
+    walls, cpus = [], []
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        work()
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+# Where verify's time goes: (part of the file name, part of the function name) of the
+# functions doing each part, summed by cumulative time.
+PARTS = {
+    "reading rows (database driver: execute, fetch)": (
+        ("~", "'execute' of 'sqlite3.Cursor'"), ("~", "'fetchmany' of 'sqlite3.Cursor'"),
+        ("psycopg/cursor.py", "execute"), ("psycopg/cursor.py", "fetchmany")),
+    "decrypting (Fernet)": (("qorgau/crypto.py", "decrypt"),),
+    "JSON of ledger details (json.loads)": (("django/db/models/fields/json.py",
+                                             "from_db_value"),),
+    "canonical JSON (RFC 8785)": (("qorgau/cases/ledger.py", "canonical"),),
+    "SHA-256": (("~", "_hashlib.openssl_sha256"), ("~", "'hexdigest' of '_hashlib.HASH'")),
+}
+
+
+def _parts(stats: pstats.Stats) -> tuple[float, dict[str, float]]:
+    table: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    total = stats.total_tt  # type: ignore[attr-defined]
+    found = dict.fromkeys(PARTS, 0.0)
+    for (filename, _line, name), (_cc, _nc, _tt, ct, _callers) in table.items():
+        for part, marks in PARTS.items():
+            if any(file in filename and function in name for file, function in marks):
+                found[part] += ct
+    return total, found
+
+
+def _profile(block: int) -> None:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    _verify_all(block=block)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    total, found = _parts(stats)
+    print(f"\nwhere verify's time goes (cProfile, one run, {total:.1f} s profiled):")
+    for part, seconds in found.items():
+        print(f"  {part:52s} {seconds:7.2f} s  {100 * seconds / total:5.1f}%")
+    rest = total - sum(found.values())
+    print(f"  {'the rest (ORM, building records, checking)':52s} {rest:7.2f} s  "
+          f"{100 * rest / total:5.1f}%")
+    print("\nfunctions with the most time of their own:")
+    stats.sort_stats("tottime").print_stats(15)
+
+
 def main() -> None:
     parser = dataset.bench_arguments(__doc__ or "", 10_000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--jobs", type=int, default=2, help="processes building the dataset")
+    parser.add_argument("--block", type=int, default=500, help="cases verify reads together")
+    parser.add_argument("--verify-jobs", type=int, default=1,
+                        help="also time verify with this many processes")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     dataset.open_database(args)
@@ -71,42 +159,47 @@ def main() -> None:
         print(f"dataset: {args.cases:,} cases, {events:,} events loaded in "
               f"{time.perf_counter() - started:.0f} s")
 
-    recording = _Recording()
+    recording, queries = _Recording(), _Queries()
     ledger.hashlib = recording  # type: ignore[assignment]
     try:
-        cases, entries, broken = _verify_all()
+        with connection.execute_wrapper(queries):
+            cases, entries, broken = _verify_all(block=args.block)
     finally:
         ledger.hashlib = hashlib  # type: ignore[assignment]
     assert broken == 0, f"{broken} cases do not verify"
     hashed = sum(len(b) for b in recording.seen)
+    rows = _read_rows(queries.sent)
     print(f"database ({connection.vendor}): {cases:,} cases, {entries:,} ledger entries; "
-          f"verify hashes {len(recording.seen):,} byte strings, {hashed / 1e6:,.1f} MB")
+          f"verify sends {len(queries.sent):,} queries for {rows:,} rows (blocks of "
+          f"{args.block}) and hashes {len(recording.seen):,} byte strings, {hashed / 1e6:,.1f} MB")
 
-    verify_times = []
-    for _ in range(args.runs):
-        started = time.perf_counter()
-        _verify_all()
-        verify_times.append(time.perf_counter() - started)
-    sha_times = []
-    for _ in range(args.runs):
-        started = time.perf_counter()
-        for data in recording.seen:
-            hashlib.sha256(data).hexdigest()
-        sha_times.append(time.perf_counter() - started)
-    verify_s, sha_s = statistics.median(verify_times), statistics.median(sha_times)
-    print(f"verify:      {verify_s:8.2f} s  {hashed / verify_s / 1e6:10.2f} MB/s  "
-          f"{entries / verify_s:10,.0f} entries/s  {cases / verify_s:8,.0f} cases/s")
-    print(f"raw SHA-256: {sha_s:8.2f} s  {hashed / sha_s / 1e6:10.2f} MB/s")
-    print(f"verify runs at {100 * sha_s / verify_s:.2f}% of raw SHA-256 over the same bytes "
-          f"(target >= 50%); medians of {args.runs} runs")
+    def line(name: str, seconds: tuple[float, float]) -> str:
+        wall, cpu = seconds
+        return (f"{name:24s} {wall:8.2f} s ({cpu:7.2f} s CPU here)  {hashed / wall / 1e6:8.2f} "
+                f"MB/s  {entries / wall:9,.0f} entries/s  {cases / wall:8,.0f} cases/s")
+
+    verify_s = _median_time(args.runs, lambda: _verify_all(block=args.block))
+    print(line("verify", verify_s))
+    if args.verify_jobs > 1:
+        jobs_s = _median_time(args.runs, lambda: _verify_all(args.verify_jobs, args.block))
+        print(line(f"verify --jobs {args.verify_jobs}", jobs_s))
+    read_s = _median_time(args.runs, lambda: _read_rows(queries.sent))
+    print(line("reading the rows", read_s))
+    sha_s = _median_time(args.runs, lambda: [hashlib.sha256(b).hexdigest()
+                                             for b in recording.seen])
+    print(line("raw SHA-256", sha_s))
+    for how, at in (("wall-clock", 0), ("CPU of this process", 1)):
+        print(f"by {how} time: verify runs at {100 * sha_s[at] / verify_s[at]:.2f}% of raw "
+              f"SHA-256 over the same bytes (target >= 50%), and at "
+              f"{100 * read_s[at] / verify_s[at]:.1f}% of the speed of reading the same rows "
+              f"({verify_s[at] / read_s[at]:.1f}x their time)")
+    print(f"(medians of {args.runs} runs; on PostgreSQL the server's CPU is not in "
+          "'CPU here')")
+    if args.verify_jobs > 1:
+        print(f"verify --jobs {args.verify_jobs}: {100 * sha_s[0] / jobs_s[0]:.2f}% of raw "
+              f"SHA-256, {verify_s[0] / jobs_s[0]:.2f}x one process (wall-clock)")
     if args.profile:
-        profiler = cProfile.Profile()
-        profiler.enable()
-        _verify_all()
-        profiler.disable()
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
-        print(out.getvalue())
+        _profile(args.block)
 
 
 if __name__ == "__main__":

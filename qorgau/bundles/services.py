@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import IO, Any
 
 import pyrage
@@ -16,7 +17,7 @@ from django_tasks import task
 from qorgau.accounts.models import User
 from qorgau.bundles import build as builder
 from qorgau.bundles.models import Bundle
-from qorgau.cases import erasure
+from qorgau.cases import erasure, records
 from qorgau.cases import services as case_services
 from qorgau.cases.models import Case
 from qorgau.consent import rules as consent_rules
@@ -38,10 +39,12 @@ def bundle_record(bundle: Bundle) -> dict[str, Any]:
     return record
 
 
-def bundle_records(case_id: int) -> dict[str, Any]:
+def bundle_records(case_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """For `verify`: finished bundles as the ledger vouches for them."""
-    return {f"bundle:{b.pk}": bundle_record(b)
-            for b in Bundle.objects.filter(case_id=case_id, status=Bundle.Status.DONE)}
+    found = records.by_case(case_ids)
+    for b in Bundle.objects.filter(case_id__in=case_ids, status=Bundle.Status.DONE):
+        found[b.case_id][f"bundle:{b.pk}"] = bundle_record(b)
+    return found
 
 
 def erase_case_records(case: Case) -> dict[str, int]:

@@ -121,16 +121,26 @@ def _chained(case: Case, after: tuple[int, str], actor: User | None, action: str
 
 def ledger_entry(entry: LedgerEntry) -> ledger.Entry:
     """The pure form of a stored entry, as hashed."""
+    return ledger_entry_row([getattr(entry, name) for name in LEDGER_COLUMNS])
+
+
+# A stored entry's columns as `ledger_entry_row` takes them (`values_list`).
+LEDGER_COLUMNS = ("case_id", "seq", "at", "actor_id", "action", "subject", "payload_digest",
+                  "prev_hash", "hash")
+
+
+def ledger_entry_row(row: Sequence[Any]) -> ledger.Entry:
+    case_id, seq, at, actor_id, action, subject, payload_digest, prev_hash, hash_ = row
     return ledger.Entry(
-        case=str(entry.case_id),
-        seq=entry.seq,
-        at=entry.at.astimezone(UTC).isoformat(),
-        actor=str(entry.actor_id) if entry.actor_id else "system",
-        action=entry.action,
-        subject=entry.subject,
-        payload_digest=entry.payload_digest,
-        prev_hash=entry.prev_hash,
-        hash=entry.hash,
+        case=str(case_id),
+        seq=seq,
+        at=at.astimezone(UTC).isoformat(),
+        actor=str(actor_id) if actor_id else "system",
+        action=action,
+        subject=subject,
+        payload_digest=payload_digest,
+        prev_hash=prev_hash,
+        hash=hash_,
     )
 
 

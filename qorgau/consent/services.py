@@ -8,7 +8,7 @@ either sees the revocation or finishes before it.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import CASE_ROLES, Membership, Organisation, User
-from qorgau.cases import erasure
+from qorgau.cases import erasure, records
 from qorgau.cases import services as case_services
 from qorgau.cases.models import Case
 from qorgau.consent import rules
@@ -84,13 +84,13 @@ def share_record(share: CaseShare) -> dict[str, Any]:
     }
 
 
-def consent_records(case_id: int) -> dict[str, Any]:
+def consent_records(case_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """For `verify`: grants and shares as the ledger vouches for them."""
-    found: dict[str, Any] = {}
-    for grant in ConsentGrant.objects.filter(case_id=case_id):
-        found[subject(grant)] = grant_record(grant)
-    for share in CaseShare.objects.filter(case_id=case_id):
-        found[subject(share)] = share_record(share)
+    found = records.by_case(case_ids)
+    for grant in ConsentGrant.objects.filter(case_id__in=case_ids):
+        found[grant.case_id][subject(grant)] = grant_record(grant)
+    for share in CaseShare.objects.filter(case_id__in=case_ids):
+        found[share.case_id][subject(share)] = share_record(share)
     return found
 
 

@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import User
-from qorgau.cases import erasure, ledger, taxonomy
+from qorgau.cases import erasure, ledger, records, taxonomy
 from qorgau.cases import services as case_services
 from qorgau.cases.dates import DateError, DateSpan
 from qorgau.cases.models import Case, Event, EventLink
@@ -259,10 +259,12 @@ def letter_record(letter: Letter) -> dict[str, Any]:
     }
 
 
-def letter_records(case_id: int) -> dict[str, Any]:
-    """For `verify`: the case's letters as the ledger vouches for them."""
-    return {f"letter:{letter.pk}": letter_record(letter)
-            for letter in Letter.objects.filter(case_id=case_id).select_related("sent_event")}
+def letter_records(case_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """For `verify`: the cases' letters as the ledger vouches for them."""
+    found = records.by_case(case_ids)
+    for letter in Letter.objects.filter(case_id__in=case_ids).select_related("sent_event"):
+        found[letter.case_id][f"letter:{letter.pk}"] = letter_record(letter)
+    return found
 
 
 def erase_case_records(case: Case) -> dict[str, int]:

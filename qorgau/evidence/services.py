@@ -15,7 +15,7 @@ import os
 import secrets
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import User
-from qorgau.cases import erasure
+from qorgau.cases import erasure, records
 from qorgau.cases import services as case_services
 from qorgau.cases.dates import DateError, PartialDate
 from qorgau.cases.models import Case, Event
@@ -301,11 +301,13 @@ def chunks(fh: IO[bytes]) -> Iterator[bytes]:
         fh.close()
 
 
-def evidence_records(case_id: int) -> dict[str, Any]:
+def evidence_records(case_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """For `verify`: exhibits as the ledger vouches for them."""
-    rows = Exhibit.objects.filter(case_id=case_id).select_related(
-        "blob", "event", "derived_from__blob")
-    return {subject(e): exhibit_record(e) for e in rows}
+    found = records.by_case(case_ids)
+    for e in Exhibit.objects.filter(case_id__in=case_ids).select_related(
+            "blob", "event", "derived_from__blob"):
+        found[e.case_id][subject(e)] = exhibit_record(e)
+    return found
 
 
 def remove_objects(names: list[str], still_used: Callable[[str], bool]) -> None:

@@ -11,12 +11,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from qorgau.accounts.models import User
-from qorgau.cases import erasure, taxonomy
+from qorgau.cases import erasure, records, taxonomy
 from qorgau.cases import services as case_services
 from qorgau.cases.dates import DateError, DateSpan
 from qorgau.cases.models import Case, Event, EventParty, Party
@@ -58,15 +59,19 @@ def grade_record(g: FairnessGrade) -> dict[str, Any]:
             "salt": g.salt}
 
 
-def proceeding_records(case_id: int) -> dict[str, Any]:
+def proceeding_records(case_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """For `verify`: proceedings, hearing records and grades as the ledger vouches."""
-    found: dict[str, Any] = {}
-    for p in Proceeding.objects.filter(case_id=case_id).prefetch_related("events"):
-        found[f"proceeding:{p.pk}"] = proceeding_record(p)
-    for h in HearingRecord.objects.filter(proceeding__case_id=case_id).select_related("event"):
-        found[f"hearing:{h.pk}"] = hearing_record(h)
-    for g in FairnessGrade.objects.filter(proceeding__case_id=case_id):
-        found[f"grade:{g.pk}"] = grade_record(g)
+    found = records.by_case(case_ids)
+    for p in Proceeding.objects.filter(case_id__in=case_ids).prefetch_related("events"):
+        found[p.case_id][f"proceeding:{p.pk}"] = proceeding_record(p)
+    hearings = HearingRecord.objects.filter(proceeding__case_id__in=case_ids).select_related(
+        "event").annotate(case_key=F("proceeding__case_id"))
+    for h in hearings:
+        found[h.case_key][f"hearing:{h.pk}"] = hearing_record(h)
+    grades = FairnessGrade.objects.filter(proceeding__case_id__in=case_ids).annotate(
+        case_key=F("proceeding__case_id"))
+    for g in grades:
+        found[g.case_key][f"grade:{g.pk}"] = grade_record(g)
     return found
 
 

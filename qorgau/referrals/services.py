@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import CASE_ROLES, Membership, User
-from qorgau.cases import erasure
+from qorgau.cases import erasure, records
 from qorgau.cases import services as case_services
 from qorgau.cases.models import Case, Event
 from qorgau.cases.regions import KZ_REGIONS
@@ -227,10 +227,12 @@ def referral_record(referral: Referral, steps: Iterable[ReferralStep]) -> dict[s
     }
 
 
-def referral_records(case_id: int) -> dict[str, Any]:
+def referral_records(case_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """For `verify`: referrals and their steps as the ledger vouches for them."""
-    return {subject(r): referral_record(r, r.steps.all())
-            for r in Referral.objects.filter(case_id=case_id).prefetch_related("steps")}
+    found = records.by_case(case_ids)
+    for r in Referral.objects.filter(case_id__in=case_ids).prefetch_related("steps"):
+        found[r.case_id][subject(r)] = referral_record(r, r.steps.all())
+    return found
 
 
 def _event(case: Case, by: User, referral: Referral, state: str,

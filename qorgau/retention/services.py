@@ -8,6 +8,7 @@ tombstone (status `erased`) and ends the ledger with a `case.erase` entry.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -84,13 +85,13 @@ def hold_record(hold: LegalHold) -> dict[str, Any]:
             "lifted_at": _iso(hold.lifted_at), "salt": hold.salt}
 
 
-def retention_records(case_id: int) -> dict[str, Any]:
-    """For `verify`: the clock and the holds as the ledger vouches for them."""
-    found: dict[str, Any] = {}
-    for clock in RetentionClock.objects.filter(case_id=case_id):
-        found[clock_subject(clock)] = clock_record(clock)
-    for hold in LegalHold.objects.filter(case_id=case_id):
-        found[hold_subject(hold)] = hold_record(hold)
+def retention_records(case_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """For `verify`: the clocks and the holds as the ledger vouches for them."""
+    found = records.by_case(case_ids)
+    for clock in RetentionClock.objects.filter(case_id__in=case_ids):
+        found[clock.case_id][clock_subject(clock)] = clock_record(clock)
+    for hold in LegalHold.objects.filter(case_id__in=case_ids):
+        found[hold.case_id][hold_subject(hold)] = hold_record(hold)
     return found
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import Organisation, User
-from qorgau.cases import erasure
+from qorgau.cases import erasure, records
 from qorgau.cases import services as case_services
 from qorgau.cases.dates import DateError, DateSpan
 from qorgau.cases.models import Case, Event
@@ -233,13 +233,13 @@ def next_review(plan: SafetyPlan) -> date | None:
 # --- verification and licences -------------------------------------------------------------
 
 
-def risk_records(case_id: int) -> dict[str, Any]:
+def risk_records(case_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """For `verify`: assessments and safety plans as the ledger vouches for them."""
-    found: dict[str, Any] = {}
-    for a in Assessment.objects.filter(case_id=case_id).select_related("event"):
-        found[f"assessment:{a.pk}"] = assessment_record(a)
-    for plan in SafetyPlan.objects.filter(case_id=case_id):
-        found[f"safety_plan:{plan.pk}"] = plan_record(plan)
+    found = records.by_case(case_ids)
+    for a in Assessment.objects.filter(case_id__in=case_ids).select_related("event"):
+        found[a.case_id][f"assessment:{a.pk}"] = assessment_record(a)
+    for plan in SafetyPlan.objects.filter(case_id__in=case_ids):
+        found[plan.case_id][f"safety_plan:{plan.pk}"] = plan_record(plan)
     return found
 
 

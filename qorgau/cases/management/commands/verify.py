@@ -1,16 +1,24 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from qorgau.cases.verification import verify_all
+from qorgau.cases.verification import BLOCK, verify_all
 
 
 class Command(BaseCommand):
     help = "Re-derive every case's hash chain from the stored records; report the first break."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--jobs", type=int, default=1,
+                            help="processes checking disjoint blocks of cases (default 1)")
+        parser.add_argument("--block", type=int, default=BLOCK,
+                            help=f"cases read together (default {BLOCK})")
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["jobs"] < 1 or options["block"] < 1:
+            raise CommandError("--jobs and --block must be at least 1")
         cases = broken = entries = 0
-        for report in verify_all():
+        for report in verify_all(jobs=options["jobs"], block=options["block"]):
             cases += 1
             entries += report.entries
             if report.problem:
