@@ -650,13 +650,15 @@ def load(cases: int, seed: int, jobs: int = 1, report: Any = None,
         connection.close()  # the workers fork; they never touch the database
     heads: list[str] = []
     events = 0
-    for tables, chunk_heads, chunk_events in rows(cases, seed, ids, ctx, jobs, first_case):
-        write(tables)
-        heads.extend(chunk_heads)
-        events += chunk_events
-        if report:
-            report(first_case + len(heads), len(heads), events)
-    finish()
+    try:
+        for tables, chunk_heads, chunk_events in rows(cases, seed, ids, ctx, jobs, first_case):
+            write(tables)
+            heads.extend(chunk_heads)
+            events += chunk_events
+            if report:
+                report(first_case + len(heads), len(heads), events)
+    finally:  # also when interrupted: the chunks written are whole, their ids taken
+        finish()
     return digest(heads), events
 
 
