@@ -21,22 +21,16 @@ import cProfile
 import io
 import os
 import pstats
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 import dataset  # noqa: E402
+import pages  # noqa: E402
 
 LENGTHS = (10, 100, 1000)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 def _profile(client: object, url: str, runs: int) -> str:
@@ -61,28 +55,15 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     dataset.open_database(args)
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    from qorgau.accounts.services import enrol_totp
-    from qorgau.cases.models import Case, Event
-    from qorgau.conftest import TOTP_SECRET, _full_login
+    from qorgau.cases.models import Case
     from qorgau.duties import services as duties
     from qorgau.insights import services as insights
 
-    if not args.reuse:
-        started = time.perf_counter()
-        _digest, events = dataset.load(args.cases, args.seed, args.jobs)
-        print(f"dataset: {args.cases:,} cases, {events:,} events loaded in "
-              f"{time.perf_counter() - started:.0f} s")
-    total_cases = Case.objects.count()
-    total_events = Event.objects.count()
-    print(f"database ({connection.vendor}): {total_cases:,} cases, {total_events:,} events")
-
+    dataset.load_unless_reused(args)
     # Three cases of known length, from a seed of their own, beside the dataset.
-    pages = {}
+    cases = {}
     for length in LENGTHS:
         (shape,) = dataset.shapes(1, seed=1_000_000 + length, length=length)
         if not Case.objects.filter(reference=shape.reference).exists():
@@ -90,45 +71,16 @@ def main() -> None:
         case = Case.objects.get(reference=shape.reference)
         duties.refresh_case(case)
         insights.refresh_case(case)
-        pages[length] = (case, reverse("cases:detail", args=[case.reference]))
+        cases[length] = (case, reverse("cases:detail", args=[case.reference]))
 
-    from allauth.account.signals import user_logged_in
-    from allauth.mfa.models import Authenticator
-
-    user_logged_in.connect(_full_login, dispatch_uid="bench-full-login")
-    results: list[tuple[str, int, float, float]] = []
+    rows: list[tuple[str, pages.Timing]] = []
     profiles: list[tuple[int, str]] = []
-    baseline_url = "/"
-    for length, (case, url) in pages.items():
-        user = case.created_by
-        if not Authenticator.objects.filter(user=user).exists():
-            enrol_totp(user, TOTP_SECRET)
-        client = Client()
-        client.force_login(user)
-        for _ in range(3):  # warm: templates, caches, connection
-            assert client.get(url).status_code == 200
-            client.get(baseline_url)
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get(url).status_code == 200
-        queries = len(ctx.captured_queries)
-        page, base = [], []
-        for _ in range(args.runs):
-            started = time.perf_counter()
-            client.get(baseline_url)
-            base.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            client.get(url)
-            page.append(time.perf_counter() - started)
+    for length, (case, url) in cases.items():
+        client = pages.client_for(case.created_by)
+        rows.append((f"case page, {length:,} events", pages.time_page(client, url, args.runs)))
         if args.profile:
             profiles.append((length, _profile(client, url, args.runs)))
-        results.append((f"case page, {length:,} events", queries,
-                        statistics.median(page), percentile(page, 0.95)))
-        results.append(("  baseline (site root, a redirect)", 0,
-                        statistics.median(base), percentile(base, 0.95)))
-
-    print(f"{'':38} {'queries':>7} {'p50 ms':>8} {'p95 ms':>8}")
-    for name, queries, p50, p95 in results:
-        print(f"{name:38} {queries or '':>7} {p50 * 1000:8.1f} {p95 * 1000:8.1f}")
+    pages.print_table(rows)
     for length, text in profiles:
         print(f"\n--- profile: case page, {length:,} events ---\n{text}")
 

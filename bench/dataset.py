@@ -739,6 +739,21 @@ def open_database(args: argparse.Namespace) -> None:
     call_command("migrate", verbosity=0)
 
 
+def load_unless_reused(args: argparse.Namespace) -> None:
+    """For the bench scripts: the dataset loaded here unless --reuse; what the database holds."""
+    from django.db import connection
+
+    from qorgau.cases.models import Case, Event
+
+    if not args.reuse:
+        started = time.perf_counter()
+        _digest, events = load(args.cases, args.seed, args.jobs)
+        print(f"dataset: {args.cases:,} cases, {events:,} events loaded in "
+              f"{time.perf_counter() - started:.0f} s")
+    print(f"database ({connection.vendor}): {Case.objects.count():,} cases, "
+          f"{Event.objects.count():,} events")
+
+
 def main() -> None:
     parser = bench_arguments(__doc__ or "", 10_000)
     parser.add_argument("--jobs", type=int, default=2, help="processes building rows")

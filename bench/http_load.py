@@ -244,16 +244,10 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from qorgau.cases.models import Case, Event
+    from qorgau.cases.models import Case
     from qorgau.cases.verification import verify_case
 
-    if not args.reuse:
-        started = time.perf_counter()
-        _digest, events = dataset.load(args.cases, args.seed, args.jobs)
-        print(f"dataset: {args.cases:,} cases, {events:,} events loaded in "
-              f"{time.perf_counter() - started:.0f} s")
-    print(f"database ({connection.vendor}): {Case.objects.count():,} cases, "
-          f"{Event.objects.count():,} events")
+    dataset.load_unless_reused(args)
     started = time.perf_counter()
     accounts = prepare_accounts(max(steps), args.cases_per_user)
     print(f"{len(accounts)} caseworkers, {args.cases_per_user} working cases each "

@@ -153,11 +153,7 @@ def main() -> None:
 
     from qorgau.cases import ledger
 
-    if not args.reuse:
-        started = time.perf_counter()
-        _digest, events = dataset.load(args.cases, args.seed, args.jobs)
-        print(f"dataset: {args.cases:,} cases, {events:,} events loaded in "
-              f"{time.perf_counter() - started:.0f} s")
+    dataset.load_unless_reused(args)
 
     recording, queries = _Recording(), _Queries()
     ledger.hashlib = recording  # type: ignore[assignment]

@@ -36,25 +36,21 @@ def main() -> None:
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     dataset.open_database(args)
     from django.core.management import call_command
-    from django.db import connection
     from django.db.models import Count, Q
     from django.urls import reverse
 
     from qorgau.accounts.models import User
     from qorgau.accounts.services import add_member, create_user
     from qorgau.cases import services as case_services
-    from qorgau.cases.models import Case, CaseAssignment, Event
+    from qorgau.cases.models import Case, CaseAssignment
     from qorgau.duties.models import Obligation
 
-    if not args.reuse:
-        dataset.load(args.cases, args.seed, args.jobs)
+    dataset.load_unless_reused(args)
     if not Obligation.objects.exists():
         started = time.perf_counter()
-        call_command("recompute-obligations", verbosity=0)
+        call_command("recompute-obligations", "--jobs", str(args.jobs), verbosity=0)
         print(f"obligations derived in {time.perf_counter() - started:.0f} s")
-    cases, events = Case.objects.count(), Event.objects.count()
-    print(f"database ({connection.vendor}): {cases:,} cases, {events:,} events, "
-          f"{Obligation.objects.count():,} obligations")
+    print(f"{Obligation.objects.count():,} obligations")
 
     busiest = (User.objects.filter(email__endswith="@dataset.test")
                .annotate(open=Count("case_assignments", filter=Q(
