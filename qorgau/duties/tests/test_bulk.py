@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 
 from qorgau.cases.models import Case, Event, LedgerEntry
 from qorgau.cases.verification import verify_all
@@ -169,6 +169,30 @@ def test_jobs_give_the_same_result(committed_db):
     # One process over the same cases: nothing left to change.
     call_command("recompute-obligations", verbosity=0)
     assert _state(0) == expected
+
+
+def _planner_rows(table: str) -> int | None:
+    """What the planner's statistics say the table holds (None: never analysed)."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+            (rows,) = cursor.fetchone()
+            return None if rows < 0 else int(rows)
+        cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone() is None:
+            return None
+        cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s", [table])
+        found = cursor.fetchone()
+        return int(found[0].split()[0]) if found else None
+
+
+def test_a_recompute_leaves_the_planner_knowing_the_new_rows(committed_db):
+    """After millions of rows, a stale planner takes them for none: the queues crawl."""
+    dataset.load(20, seed=8)
+    table = Obligation._meta.db_table
+    call_command("recompute-obligations", verbosity=0)
+    assert Obligation.objects.count() > 20
+    assert _planner_rows(table) == Obligation.objects.count()
 
 
 def test_bad_numbers_are_refused(db):

@@ -38,5 +38,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{total}/{todo} cases, {changed} changed; "
                                   f"resume with --after {result.last}", ending="\n")
                 self.stdout.flush()
+        if changed:
+            bulk.refresh_statistics()
         self.stdout.write(self.style.SUCCESS(
             f"OK: {total} cases recomputed, {changed} changed"))
