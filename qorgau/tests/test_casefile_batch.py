@@ -58,9 +58,12 @@ def snapshot(case: Case) -> dict[str, Any]:
     numbers = dict(Event.objects.filter(case=case).values_list("pk", "number"))
     stored = {records.subject(p): records.party_record(p)
               for p in Party.objects.filter(case=case)}
-    stored.update({records.subject(e): records.event_record_from_db(e)
-                   for e in Event.objects.filter(case=case).select_related("supersedes")
-                   .prefetch_related("event_parties", "links_out__target")})
+    stored.update({records.subject(e): records.event_record(
+        e, [(ep.party_id, ep.role) for ep in e.event_parties.all()],
+        [(link.target.number, link.kind) for link in e.links_out.all()],
+        e.supersedes.number if e.supersedes is not None else None)
+        for e in Event.objects.filter(case=case).select_related("supersedes")
+        .prefetch_related("event_parties", "links_out__target")})
 
     def local(subject: str) -> tuple[str, Any]:
         kind, _sep, pk = subject.partition(":")
