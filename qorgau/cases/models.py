@@ -142,8 +142,9 @@ class Party(models.Model):
 
 class EventQuerySet(models.QuerySet["Event"]):
     def current(self) -> EventQuerySet:
-        """Events not superseded by a correction."""
-        return self.filter(superseded_by__isnull=True)
+        """Events not superseded by a correction. As NOT EXISTS: PostgreSQL then probes the
+        supersedes index per event instead of merging it whole with the case's events."""
+        return self.filter(~models.Exists(Event.objects.filter(supersedes=models.OuterRef("pk"))))
 
     def visible_to_role(self, role: str | None) -> EventQuerySet:
         from qorgau.accounts.models import RESTRICTED_VIEW_ROLES

@@ -15,7 +15,6 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import (
     Count,
-    Exists,
     F,
     OuterRef,
     Prefetch,
@@ -183,11 +182,7 @@ def case_new(request: AuthedRequest) -> HttpResponse:
 
 def _timeline_events(case: Case, history: bool) -> QuerySet[Event]:
     events = Event.objects.filter(case=case).visible_to_role(_role(case))
-    if history:
-        return events
-    # Event.current() as NOT EXISTS: PostgreSQL then probes the supersedes index per event
-    # instead of merging it whole with the case's events.
-    return events.filter(~Exists(Event.objects.filter(supersedes=OuterRef("pk"))))
+    return events if history else events.current()
 
 
 def _newest_first(events: QuerySet[Event]) -> QuerySet[Event]:
