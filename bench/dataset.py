@@ -617,12 +617,80 @@ def write(tables: dict[str, list[tuple[Any, ...]]]) -> None:
                 raw.executemany(insert, data)
 
 
+# Statements that remake the indexes and constraints a bare load dropped (PostgreSQL); a
+# table, so that an interrupted load's database still knows them.
+REMAKE_TABLE = "bench_remake_indexes"
+
+
+def _bulk_tables() -> list[str]:
+    from django.apps import apps
+
+    return [apps.get_model(label)._meta.db_table for label in TABLES.values()]
+
+
+def bare_tables() -> None:
+    """PostgreSQL: drop the bulk tables' indexes and unique and foreign-key constraints (not
+    their primary keys), keeping the statements that remake them. A large load then writes
+    into bare tables and `finish` builds each index once, sorted, instead of taking tens of
+    millions of random B-tree inserts and foreign-key checks (a bench shortcut: the result is
+    the same schema, checked whole when the constraints come back)."""
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [REMAKE_TABLE])
+        if cursor.fetchone()[0]:
+            return  # an interrupted bare load: already bare
+        tables = _bulk_tables()
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype"
+            " FROM pg_constraint WHERE contype IN ('u', 'f')"
+            " AND conrelid::regclass::text = ANY(%s) ORDER BY contype, conname", [tables])
+        constraints = cursor.fetchall()
+        cursor.execute(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index"
+            " WHERE indrelid::regclass::text = ANY(%s) AND NOT indisprimary AND indexrelid"
+            " NOT IN (SELECT conindid FROM pg_constraint WHERE contype IN ('u', 'p', 'x'))"
+            " ORDER BY 1", [tables])
+        indexes = cursor.fetchall()
+        drop = [f'ALTER TABLE "{t}" DROP CONSTRAINT "{name}"'
+                for t, name, _d, kind in sorted(constraints, key=lambda c: c[3] != "f")]
+        drop += [f"DROP INDEX {name}" for name, _d in indexes]
+        remake = [definition for _n, definition in indexes]
+        remake += [f'ALTER TABLE "{t}" ADD CONSTRAINT "{name}" {definition}'
+                   for t, name, definition, kind in
+                   sorted(constraints, key=lambda c: c[3] == "f")]
+        cursor.execute(f"CREATE TABLE {REMAKE_TABLE} (n integer PRIMARY KEY, sql text)")
+        for n, sql in enumerate(remake):
+            cursor.execute(f"INSERT INTO {REMAKE_TABLE} VALUES (%s, %s)", [n, sql])  # noqa: S608  # nosec B608
+        for sql in drop:
+            cursor.execute(sql)
+
+
+def remake_indexes() -> None:
+    """What `bare_tables` dropped, built again (nothing if the tables are not bare)."""
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [REMAKE_TABLE])
+        if not cursor.fetchone()[0]:
+            return
+        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+        cursor.execute(f"SELECT sql FROM {REMAKE_TABLE} ORDER BY n")  # noqa: S608  # nosec B608
+        for (sql,) in cursor.fetchall():
+            cursor.execute(sql)
+        cursor.execute(f"DROP TABLE {REMAKE_TABLE}")
+
+
 def finish() -> None:
-    """Sequences past the ids written (PostgreSQL) and fresh planner statistics."""
+    """Indexes remade after a bare load, sequences past the ids written (PostgreSQL) and
+    fresh planner statistics."""
     from django.apps import apps
     from django.core.management.color import no_style
     from django.db import connection
 
+    remake_indexes()
     models = [apps.get_model(label) for label in TABLES.values()]
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), models):
@@ -637,15 +705,23 @@ def cases_present() -> int:
     return Case.objects.filter(organisation__slug__startswith="dataset-").count()
 
 
+BARE_FROM = 10_000  # cases: a PostgreSQL load this large writes into bare tables
+
+
 def load(cases: int, seed: int, jobs: int = 1, report: Any = None,
-         first_case: int = 0) -> tuple[str, int]:
+         first_case: int = 0, bare: bool | None = None) -> tuple[str, int]:
     """Generate and write the dataset's cases first_case..cases-1 into the configured
     database: (digest of their heads, events). Case i is the same whatever the size, so a
-    dataset grows to a larger one by its missing cases (--resume)."""
+    dataset grows to a larger one by its missing cases (--resume). `bare` (default: a
+    PostgreSQL load of BARE_FROM cases or more) writes into bare tables (`bare_tables`)."""
     from django.db import connection
 
     ctx = prepare()
     ids = next_ids()
+    if bare is None:
+        bare = connection.vendor == "postgresql" and cases - first_case >= BARE_FROM
+    if bare:
+        bare_tables()
     if jobs > 1:
         connection.close()  # the workers fork; they never touch the database
     heads: list[str] = []
@@ -713,6 +789,18 @@ def recreate(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def exists(url: str) -> bool:
+    """Whether the database `url` names is there."""
+    if url.startswith("sqlite:"):
+        return Path(url.split(":///", 1)[1]).exists()
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                            [name]).fetchone() is not None
+
+
 def bench_arguments(doc: str, cases: int) -> argparse.ArgumentParser:
     """What every bench script on a database takes: size, seed, database, reuse."""
     parser = argparse.ArgumentParser(description=doc.split("\n")[0])
@@ -728,7 +816,7 @@ def bench_arguments(doc: str, cases: int) -> argparse.ArgumentParser:
 def open_database(args: argparse.Namespace) -> None:
     """Settings, a fresh database unless --reuse, Django set up, migrations applied."""
     prepare_environment(args.database)
-    if not args.reuse:
+    if not args.reuse or not exists(args.database):
         recreate(args.database)
 
     import django

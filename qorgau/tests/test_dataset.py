@@ -61,6 +61,45 @@ def test_a_dataset_grows_by_its_missing_cases(db, capsys):
     assert "OK: 50 cases" in capsys.readouterr().out
 
 
+def _schema() -> set[tuple[str, ...]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        tables = dataset._bulk_tables()
+        cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+                       " WHERE conrelid::regclass::text = ANY(%s)", [tables])
+        constraints = {("constraint", *row) for row in cursor.fetchall()}
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)",
+                       [tables])
+        return constraints | {("index", *row) for row in cursor.fetchall()}
+
+
+def test_a_bare_load_leaves_the_schema_it_found(db, capsys):
+    from django.db import IntegrityError, connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("bare tables are a PostgreSQL load")
+    before = _schema()
+    assert any(kind == "constraint" and "FOREIGN KEY" in d for kind, _n, d in before)
+    dataset.bare_tables()
+    bare = _schema()
+    # Only the primary keys and checks are left, and the keys' indexes.
+    keys = {name for kind, name, d in bare if d.startswith("PRIMARY KEY")}
+    assert all(d.startswith(("PRIMARY KEY", "CHECK"))
+               for kind, _n, d in bare if kind == "constraint")
+    assert {name for kind, name, _d in bare if kind == "index"} == keys
+    dataset.load(30, seed=5, bare=True)
+    assert _schema() == before
+    call_command("verify")
+    assert "OK: 30 cases" in capsys.readouterr().out
+    # The constraints are live again: a second entry with a taken seq is refused.
+    entry = LedgerEntry.objects.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LedgerEntry.objects.create(case_id=entry.case_id, seq=entry.seq, at=entry.at,
+                                   subject="x", action="x", payload_digest="0" * 64,
+                                   prev_hash="0" * 64, hash="1" * 64)
+
+
 def test_same_seed_same_dataset(db):
     ctx = dataset.prepare()
 
