@@ -3,7 +3,7 @@ rows, both measured in the same run.
 
     .venv/bin/python bench/ledger_verify.py --cases 10000 [--runs 3] [--profile]
         [--database postgres://postgres@127.0.0.1:5432/qorgau_bench | sqlite:///path.sqlite3]
-        [--reuse] [--block 500] [--verify-jobs 2]
+        [--reuse] [--block 500] [--verify-jobs 2] [--sample 20000]
 
 Loads the synthetic national dataset (bench/dataset.py) unless --reuse, then:
 1. runs the verification of every case once with SHA-256 recorded, collecting every byte
@@ -18,7 +18,9 @@ Loads the synthetic national dataset (bench/dataset.py) unless --reuse, then:
 The figures are verify's bytes per second as a share of raw SHA-256's, and the time of
 reading the rows as a share of verify's. --verify-jobs N also times `verify --jobs N`.
 --profile adds where verify spends its time (cProfile): reading, decrypting, canonical JSON,
-hashing, and the functions with the most time of their own.
+hashing, and the functions with the most time of their own. --sample N verifies about N
+cases (whole blocks spread evenly over the database) instead of every case: at 1M cases
+the recorded byte strings of every case would not fit in memory.
 """
 
 from __future__ import annotations
@@ -63,11 +65,24 @@ class _Queries:
         return execute(sql, params, many, context)
 
 
+SAMPLE: list[int] | None = None  # the cases verified (--sample); None: every case
+
+
+def _sample(cases: int, block: int) -> list[int]:
+    """About `cases` case ids in whole blocks spread evenly over the database's ids."""
+    from qorgau.cases.verification import case_ids
+
+    ids = list(case_ids())
+    blocks = [ids[start:start + block] for start in range(0, len(ids), block)]
+    step = max(1, len(blocks) * block // max(cases, 1))
+    return [case_id for chosen in blocks[::step] for case_id in chosen]
+
+
 def _verify_all(jobs: int = 1, block: int = 500) -> tuple[int, int, int]:
     from qorgau.cases.verification import verify_all
 
     cases = entries = broken = 0
-    for report in verify_all(jobs=jobs, block=block):
+    for report in verify_all(jobs=jobs, block=block, ids=SAMPLE):
         cases += 1
         entries += report.entries
         broken += report.problem is not None
@@ -147,6 +162,9 @@ def main() -> None:
     parser.add_argument("--verify-jobs", type=int, default=1,
                         help="also time verify with this many processes")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--sample", type=int, default=0, metavar="N",
+                        help="verify about N cases, whole blocks spread over the database "
+                             "(default: every case)")
     args = parser.parse_args()
     dataset.open_database(args)
     from django.db import connection
@@ -154,6 +172,10 @@ def main() -> None:
     from qorgau.cases import ledger
 
     dataset.load_unless_reused(args)
+    global SAMPLE
+    if args.sample:
+        SAMPLE = _sample(args.sample, args.block)
+        print(f"sample: {len(SAMPLE):,} cases in blocks of {args.block} spread over the ids")
 
     recording, queries = _Recording(), _Queries()
     ledger.hashlib = recording  # type: ignore[assignment]

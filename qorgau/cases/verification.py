@@ -210,10 +210,11 @@ def case_ids() -> list[int]:
     return sorted(found)
 
 
-def verify_all(jobs: int = 1, block: int = BLOCK) -> Iterator[CaseReport]:
-    """Every case's report, in ascending case id order; `jobs` processes over disjoint
-    blocks of `block` cases."""
-    ids = case_ids()
+def verify_all(jobs: int = 1, block: int = BLOCK,
+               ids: Sequence[int] | None = None) -> Iterator[CaseReport]:
+    """Every case's report (or those of `ids`, ascending), in ascending case id order;
+    `jobs` processes over disjoint blocks of `block` cases."""
+    ids = case_ids() if ids is None else ids
     blocks = [ids[start:start + block] for start in range(0, len(ids), block)]
     if jobs > 1 and len(blocks) > 1:
         yield from _in_processes(blocks, jobs)
