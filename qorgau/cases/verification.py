@@ -214,8 +214,8 @@ def verify_all(jobs: int = 1, block: int = BLOCK,
                ids: Sequence[int] | None = None) -> Iterator[CaseReport]:
     """Every case's report (or those of `ids`, ascending), in ascending case id order;
     `jobs` processes over disjoint blocks of `block` cases."""
-    ids = case_ids() if ids is None else ids
-    blocks = [ids[start:start + block] for start in range(0, len(ids), block)]
+    chosen = case_ids() if ids is None else list(ids)
+    blocks = [chosen[start:start + block] for start in range(0, len(chosen), block)]
     if jobs > 1 and len(blocks) > 1:
         yield from _in_processes(blocks, jobs)
         return
