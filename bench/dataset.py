@@ -773,6 +773,12 @@ def prepare_environment(url: str) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "qorgau.settings"
 
 
+def _server(url: str) -> tuple[str, str]:
+    """(the server's maintenance database url, the database name) of a PostgreSQL url."""
+    server, name = url.rsplit("/", 1)
+    return server + "/postgres", name
+
+
 def recreate(url: str) -> None:
     """Drop and create the database `url` names (PostgreSQL), or remove the SQLite file."""
     if url.startswith("sqlite:"):
@@ -782,8 +788,7 @@ def recreate(url: str) -> None:
         return
     import psycopg
 
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
+    admin, name = _server(url)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -795,8 +800,8 @@ def exists(url: str) -> bool:
         return Path(url.split(":///", 1)[1]).exists()
     import psycopg
 
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+    admin, name = _server(url)
+    with psycopg.connect(admin, autocommit=True) as conn:
         return conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
                             [name]).fetchone() is not None
 

@@ -65,9 +65,6 @@ class _Queries:
         return execute(sql, params, many, context)
 
 
-SAMPLE: list[int] | None = None  # the cases verified (--sample); None: every case
-
-
 def _sample(cases: int, block: int) -> list[int]:
     """About `cases` case ids in whole blocks spread evenly over the database's ids."""
     from qorgau.cases.verification import case_ids
@@ -78,11 +75,13 @@ def _sample(cases: int, block: int) -> list[int]:
     return [case_id for chosen in blocks[::step] for case_id in chosen]
 
 
-def _verify_all(jobs: int = 1, block: int = 500) -> tuple[int, int, int]:
+def _verify_all(jobs: int = 1, block: int = 500,
+                ids: list[int] | None = None) -> tuple[int, int, int]:
+    """Verify the cases `ids` (None: every case)."""
     from qorgau.cases.verification import verify_all
 
     cases = entries = broken = 0
-    for report in verify_all(jobs=jobs, block=block, ids=SAMPLE):
+    for report in verify_all(jobs=jobs, block=block, ids=ids):
         cases += 1
         entries += report.entries
         broken += report.problem is not None
@@ -137,10 +136,10 @@ def _parts(stats: pstats.Stats) -> tuple[float, dict[str, float]]:
     return total, found
 
 
-def _profile(block: int) -> None:
+def _profile(block: int, ids: list[int] | None) -> None:
     profiler = cProfile.Profile()
     profiler.enable()
-    _verify_all(block=block)
+    _verify_all(block=block, ids=ids)
     profiler.disable()
     stats = pstats.Stats(profiler)
     total, found = _parts(stats)
@@ -172,16 +171,15 @@ def main() -> None:
     from qorgau.cases import ledger
 
     dataset.load_unless_reused(args)
-    global SAMPLE
-    if args.sample:
-        SAMPLE = _sample(args.sample, args.block)
-        print(f"sample: {len(SAMPLE):,} cases in blocks of {args.block} spread over the ids")
+    sample = _sample(args.sample, args.block) if args.sample else None
+    if sample:
+        print(f"sample: {len(sample):,} cases in blocks of {args.block} spread over the ids")
 
     recording, queries = _Recording(), _Queries()
     ledger.hashlib = recording  # type: ignore[assignment]
     try:
         with connection.execute_wrapper(queries):
-            cases, entries, broken = _verify_all(block=args.block)
+            cases, entries, broken = _verify_all(block=args.block, ids=sample)
     finally:
         ledger.hashlib = hashlib  # type: ignore[assignment]
     assert broken == 0, f"{broken} cases do not verify"
@@ -196,10 +194,10 @@ def main() -> None:
         return (f"{name:24s} {wall:8.2f} s ({cpu:7.2f} s CPU here)  {hashed / wall / 1e6:8.2f} "
                 f"MB/s  {entries / wall:9,.0f} entries/s  {cases / wall:8,.0f} cases/s")
 
-    verify_s = _median_time(args.runs, lambda: _verify_all(block=args.block))
+    verify_s = _median_time(args.runs, lambda: _verify_all(block=args.block, ids=sample))
     print(line("verify", verify_s))
     if args.verify_jobs > 1:
-        jobs_s = _median_time(args.runs, lambda: _verify_all(args.verify_jobs, args.block))
+        jobs_s = _median_time(args.runs, lambda: _verify_all(args.verify_jobs, args.block, sample))
         print(line(f"verify --jobs {args.verify_jobs}", jobs_s))
     read_s = _median_time(args.runs, lambda: _read_rows(queries.sent))
     print(line("reading the rows", read_s))
@@ -217,7 +215,7 @@ def main() -> None:
         print(f"verify --jobs {args.verify_jobs}: {100 * sha_s[0] / jobs_s[0]:.2f}% of raw "
               f"SHA-256, {verify_s[0] / jobs_s[0]:.2f}x one process (wall-clock)")
     if args.profile:
-        _profile(args.block)
+        _profile(args.block, sample)
 
 
 if __name__ == "__main__":

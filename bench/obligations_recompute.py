@@ -193,8 +193,9 @@ def main() -> None:
           f"--block {args.block}")
 
     sample = plan[:args.baseline_blocks] if args.baseline_blocks else plan
-    sampled = Event.objects.filter(case_id__gte=sample[0][0], case_id__lte=sample[-1][1],
-                                   case__in=Case.objects.exclude(status="erased")).count()
+    sampled = events if sample is plan else Event.objects.filter(
+        case_id__gte=sample[0][0], case_id__lte=sample[-1][1],
+        case__in=Case.objects.exclude(status="erased")).count()
     reading, deriving = _baselines(sample)
     _forget_obligations()
     first, first_line = _timed_command(args)
