@@ -75,8 +75,8 @@ def _records(case_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
             event__case_id__in=case_ids).values_list("event_id", "party_id", "role"):
         roles[event_id].append((party_id, role))
     links: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for source_id, target_id, kind in EventLink.objects.filter(
-            source__case_id__in=case_ids).values_list("source_id", "target_id", "kind"):
+    for source_id, target_id, kind in EventLink.rows_from(
+            [row[0] for row in events], "source_id", "target_id", "kind"):
         links[source_id].append((target_id, kind))
     # Events of other cases that these link to or correct (only by tampering).
     elsewhere = {t for found in links.values() for t, _kind in found if t not in numbers}

@@ -89,10 +89,11 @@ def recompute_block(first: int, last: int, profile: str | None = None,
         if not found:
             return result
         in_range = {"case_id__gte": first, "case_id__lte": last}
-        events = _by_case(_events(first, last))
-        links = _by_case(EventLink.objects.filter(
-            source__case_id__gte=first, source__case_id__lte=last).values_list(
-            "source__case_id", "source_id", "target_id"))
+        read = _events(first, last)
+        events = _by_case(read)
+        case_of = {row[1]: row[0] for row in read}  # event id -> case id
+        links = _by_case((case_of[source], source, target) for source, target in
+                         EventLink.rows_from(list(case_of), "source_id", "target_id"))
         stored = _by_case(Obligation.objects.filter(**in_range).values_list(
             "case_id", "id", *CONTENT))
         inserts: list[tuple[Any, ...]] = []

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from qorgau.cases.models import Case, Event, LedgerEntry
+from qorgau.cases.models import Case, Event, EventLink, LedgerEntry
 from qorgau.cases.verification import verify_all
 from qorgau.demo.loader import load_demo
 from qorgau.duties import bulk, services
@@ -116,6 +117,22 @@ def test_bulk_gives_what_the_per_case_path_gives(cases, settings, tmp_path):
     assert sum(r.changed + r.rewritten + r.inserted + r.deleted for r in results) == 0
     assert sum(r.cases for r in results) == Case.objects.count()
     assert sum(r.events for r in results) == Event.objects.count()
+
+
+def test_links_are_read_by_their_source_events(cases, monkeypatch):
+    """Joined from the events by case, PostgreSQL scanned every link of a million-case
+    database for each block; recompute and verify read them by source id, in batches."""
+    monkeypatch.setattr(EventLink, "BATCH", 7)  # several batches a block
+    expected, got, _changed = _both()
+    assert got == expected
+    with CaptureQueriesContext(connection) as captured:
+        _verified()
+        Obligation.objects.all().delete()
+        _bulk()
+    reads = [q["sql"] for q in captured if "FROM \"cases_eventlink\"" in q["sql"]]
+    assert len(reads) >= 2 * (Event.objects.count() // 7)  # batches of 7, both readers
+    assert not [sql for sql in reads if "JOIN" in sql]
+    assert _state(0)["obligations"] == got["obligations"]
 
 
 def test_bulk_repairs_rows_that_drifted(cases):
