@@ -17,10 +17,7 @@ requests: the functions by own time, then the project's by cumulative time).
 
 from __future__ import annotations
 
-import cProfile
-import io
 import os
-import pstats
 import sys
 from pathlib import Path
 
@@ -31,20 +28,6 @@ import dataset  # noqa: E402
 import pages  # noqa: E402
 
 LENGTHS = (10, 100, 1000)
-
-
-def _profile(client: object, url: str, runs: int) -> str:
-    """cProfile over `runs` requests: the functions by own time, then by cumulative time."""
-    profiler = cProfile.Profile()
-    profiler.enable()
-    for _ in range(runs):
-        client.get(url)  # type: ignore[attr-defined]
-    profiler.disable()
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.sort_stats("tottime").print_stats(25)
-    stats.sort_stats("cumulative").print_stats("qorgau/", 40)  # the project's own functions
-    return out.getvalue()
 
 
 def main() -> None:
@@ -79,7 +62,7 @@ def main() -> None:
         client = pages.client_for(case.created_by)
         rows.append((f"case page, {length:,} events", pages.time_page(client, url, args.runs)))
         if args.profile:
-            profiles.append((length, _profile(client, url, args.runs)))
+            profiles.append((length, pages.profile(client, url, args.runs)))
     pages.print_table(rows)
     for length, text in profiles:
         print(f"\n--- profile: case page, {length:,} events ---\n{text}")

@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/needs_action.py --reuse --database postgres://...qorgau_100k
         [--runs 30] [--cases 10000 (without --reuse: loads the dataset first)]
+        [--plans] [--profile]
 
 On the synthetic national dataset (bench/dataset.py) with its obligations derived (if the
 database has none, `recompute-obligations` derives them first, timed). Measured, through
@@ -10,6 +11,9 @@ case of her organisation is assigned to her: at 1,000,000 cases, about 10,000 ca
 their open duties, the worst case), its first and tenth page; and the queue of a
 caseworker with a typical load (150 open cases of the same organisation, assigned to her
 through the services). Baseline: the site root, in the same run, as the same user.
+
+--plans prints, for the busiest caseworker's first page, the PostgreSQL plans of its two
+slowest reads; --profile, where the request's own time goes (cProfile over --runs).
 """
 
 from __future__ import annotations
@@ -32,6 +36,8 @@ def main() -> None:
     parser = dataset.bench_arguments(__doc__ or "", 10_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--plans", action="store_true")
+    parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     dataset.open_database(args)
@@ -78,6 +84,12 @@ def main() -> None:
             rows.append((f"{name}, page 10",
                          pages.time_page(client, f"{url}?page=10", args.runs)))
     pages.print_table(rows)
+    if args.plans:
+        print(f"\n--- plans: busiest caseworker, page 1 ---\n"
+              f"{pages.slowest_plans(pages.client_for(busiest), url)}")
+    if args.profile:
+        print(f"\n--- profile: busiest caseworker, page 1 ---\n"
+              f"{pages.profile(pages.client_for(busiest), url, args.runs)}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,9 @@ the session read and written, no work of its own), and the queries of one reques
 
 from __future__ import annotations
 
+import cProfile
+import io
+import pstats
 import statistics
 import time
 from dataclasses import dataclass
@@ -81,3 +84,40 @@ def print_table(rows: list[tuple[str, Timing]]) -> None:
     for name, t in rows:
         print(f"{name:44} {t.queries:>7} {t.p50 * 1000:8.1f} {t.p95 * 1000:8.1f} "
               f"{t.base_p50 * 1000:8.1f} {t.base_p95 * 1000:8.1f} {t.ratio:7.1f}x")
+
+
+def slowest_plans(client: Any, url: str, top: int = 2) -> str:
+    """The PostgreSQL plans (EXPLAIN ANALYZE, BUFFERS) of the `top` slowest reads of one
+    GET `url`, with the time each took in the request: where a page's database time goes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert connection.vendor == "postgresql", "plans are read from PostgreSQL"
+    with CaptureQueriesContext(connection) as ctx:
+        status = client.get(url).status_code
+    assert status == 200, f"{url} answered {status}"
+    reads = [q for q in ctx.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+    reads.sort(key=lambda q: float(q["time"]), reverse=True)
+    out = []
+    with connection.cursor() as cursor:
+        for query in reads[:top]:
+            # The captured text is the statement as sent, its values inlined.
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+            plan = "\n".join(f"    {line}" for (line,) in cursor.fetchall())
+            out.append(f"  {float(query['time']) * 1000:.1f} ms in the request: "
+                       f"{query['sql'][:160]}...\n{plan}")
+    return "\n".join(out)
+
+
+def profile(client: Any, url: str, runs: int) -> str:
+    """cProfile over `runs` requests: the functions by own time, then by cumulative time."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(runs):
+        client.get(url)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats("qorgau/", 40)  # the project's own functions
+    return out.getvalue()
