@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "qorgau.accounts.middleware.IdleSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -244,9 +244,10 @@ EMAIL_PORT = int(ENV.get("EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = ENV.get("DEFAULT_FROM_EMAIL", "qorgau@localhost")
 QORGAU_BASE_URL = ENV.get("QORGAU_BASE_URL", "http://127.0.0.1:8000")
 
-# Logged out after this many minutes without a request; never "remember me".
+# Logged out after this many minutes without a request (IdleSessionMiddleware writes the
+# new expiry at most once a minute); never "remember me".
 SESSION_COOKIE_AGE = 60 * int(ENV.get("QORGAU_SESSION_MINUTES", "30"))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Login attempts are limited per address and per account, counted in a cache that every

@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "qorgau.accounts"
     label = "accounts"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from qorgau.accounts.middleware import refreshed_at_login
+
+        user_logged_in.connect(refreshed_at_login, dispatch_uid="qorgau-session-refreshed")

@@ -1,11 +1,14 @@
-"""Nothing a logged-in user sees is cached; nobody works without a second factor."""
+"""Nothing a logged-in user sees is cached; nobody works without a second factor; a
+session ends after SESSION_COOKIE_AGE without a request."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import translation
@@ -22,6 +25,29 @@ class NoStoreMiddleware:
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)  # Cache-Control: no-store, private, ...
         return response
+
+
+SESSION_REFRESHED = "qorgau.session_refreshed"
+REFRESH_EVERY = 60  # seconds
+
+
+class IdleSessionMiddleware(SessionMiddleware):
+    """The idle timeout slides with every request, as SESSION_SAVE_EVERY_REQUEST would make
+    it, but the session is written at most once a minute when nothing in it changed: a
+    session ends between SESSION_COOKIE_AGE and a minute less after its last request."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty():
+            now = int(time.time())
+            if session.modified or now - session.get(SESSION_REFRESHED, 0) >= REFRESH_EVERY:
+                session[SESSION_REFRESHED] = now  # saved, with a new expiry, below
+        return super().process_response(request, response)
+
+
+def refreshed_at_login(sender: object, request: HttpRequest, **kwargs: object) -> None:
+    """A login starts the idle clock (connected to user_logged_in)."""
+    request.session[SESSION_REFRESHED] = int(time.time())
 
 
 # Pages a signed-in user without an authenticator app may still reach: enrolling, leaving.

@@ -11,8 +11,12 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -119,6 +123,34 @@ def test_session_expires_after_inactivity(client, alice, case, settings):
     with time_machine.travel(timezone.now() + timedelta(minutes=29 + 31)):
         response = client.get(url)
     assert response.status_code == 302 and reverse("account_login") in response["Location"]
+
+
+def test_session_is_written_at_most_once_a_minute(client, alice, case):
+    """Requests within a minute leave the stored session alone; the next one after a minute
+    moves its expiry on by SESSION_COOKIE_AGE, as every request used to."""
+    log_in_with_code(client, alice)
+    url = reverse("cases:detail", args=[case.reference])
+    assert client.get(url).status_code == 200
+    key = client.session.session_key
+
+    def expiry():
+        return Session.objects.get(pk=key).expire_date
+
+    def session_writes():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return [q for q in ctx.captured_queries if q["sql"].startswith("UPDATE")
+                and "django_session" in q["sql"]]
+
+    written = expiry()
+    start = timezone.now()
+    with time_machine.travel(start + timedelta(seconds=30), tick=False):
+        assert session_writes() == [] and expiry() == written
+    with time_machine.travel(start + timedelta(seconds=90), tick=False):
+        assert len(session_writes()) == 1
+        assert expiry() == timezone.now() + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    with time_machine.travel(start + timedelta(seconds=100), tick=False):
+        assert session_writes() == []
 
 
 @pytest.mark.parametrize("name", ["js/qorgau.js", "img/notes.svg", "img/qorgau.svg"])

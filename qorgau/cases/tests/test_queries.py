@@ -39,6 +39,13 @@ def _grow(case, by, parties, total):
             existing.append(services.correct_event(event, by, data, "Checked the record"))
 
 
+def _log_in(client, user):
+    """Logged in, past the first request (which writes the second factor's check into the
+    session): the counts below are of a session in use, written at most once a minute."""
+    client.force_login(user)
+    client.get("/")
+
+
 def _count(client, url):
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
@@ -66,7 +73,7 @@ def _walk(client, url, total):
 def test_case_page_queries_do_not_grow_with_events(client, alice, carol, case, survivor,
                                                    respondent):
     """The fixture's case grown through the services (parties, links, corrections)."""
-    client.force_login(alice)
+    _log_in(client, alice)
     detail = reverse("cases:detail", args=[case.reference])
     history = detail + "?history=1"
     _grow(case, alice, [survivor, respondent], 10)
@@ -91,8 +98,8 @@ def test_case_page_queries_do_not_grow_with_events(client, alice, carol, case, s
     # events (3: the events with their count, their parties, their links), the read on the
     # ledger (5: its status, under PostgreSQL's row lock, refuses an erased case), risk (1),
     # proceedings (1), the obligations of the duties and risk panels (1), the services
-    # panel (1), the session's new expiry (3)
-    assert large <= 20
+    # panel (1); the session's new expiry (3 more) once a minute
+    assert large <= 17
     # A link to one event opens the page that shows it, for one query more (where the event
     # falls in the timeline).
     earliest = current.chronological().first()
@@ -101,7 +108,7 @@ def test_case_page_queries_do_not_grow_with_events(client, alice, carol, case, s
     assert at_event == large + 1
 
     # A supervisor (restricted events hidden) pays the same.
-    client.force_login(carol)
+    _log_in(client, carol)
     assert _count(client, detail)[0] == large
 
 
@@ -116,7 +123,7 @@ def test_case_page_queries_at_10_100_and_1000_events(client, db):
     for length, shape in shapes.items():
         case = Case.objects.get(reference=shape.reference)
         assert case.events.count() == length and case.obligations.exists()
-        client.force_login(case.created_by)
+        _log_in(client, case.created_by)
         detail = reverse("cases:detail", args=[case.reference])
         count, response = _count(client, detail)
         visible = case.events.current().visible_to_role("caseworker")
@@ -130,11 +137,11 @@ def test_case_page_queries_at_10_100_and_1000_events(client, db):
         assert first in _shown(response)
         counts[length] = (count, _count(client, detail + "?history=1")[0], at_event)
     assert len(set(counts.values())) == 1, counts
-    assert counts[1000][0] <= 20 and counts[1000][2] == counts[1000][0] + 1, counts
+    assert counts[1000][0] <= 17 and counts[1000][2] == counts[1000][0] + 1, counts
 
 
 def test_case_list_queries_do_not_grow_with_cases(client, alice, org):
-    client.force_login(alice)
+    _log_in(client, alice)
 
     def open_cases(n):
         for i in range(n):
