@@ -3,7 +3,7 @@ every change goes through qorgau.cases.services."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -267,18 +267,28 @@ def _links(links: QuerySet[EventLink]) -> list[EventLink]:
         "target__number", "target__kind").order_by("pk"))
 
 
-def _decorate(events: Sequence[Any], parties: dict[int, Party], sees_restricted: bool,
-              links: Sequence[EventLink], corrected: bool = True) -> None:
+def _event_urls(case: Case) -> Callable[[int], str]:
+    """Event pages' addresses by number: one reverse() for a page, not one per link."""
+    head = reverse("cases:event_detail", args=[case.reference, 0]).removesuffix("/0/")
+    return lambda number: f"{head}/{number}/"
+
+
+def _decorate(case: Case, events: Sequence[Any], parties: dict[int, Party],
+              sees_restricted: bool, links: Sequence[Any],
+              corrected: bool = True) -> None:
     """Attach what the template shows, hiding links to events the viewer may not see.
     `corrected`: whether the events may have been corrected (else none is asked)."""
+    url = _event_urls(case)
+
     def visible(kind: str) -> bool:
         return sees_restricted or kind not in taxonomy.RESTRICTED
 
-    links_out: dict[int, list[EventLink]] = {}
-    links_in: dict[int, list[EventLink]] = {}
+    links_out: dict[int, list[Any]] = {}
+    links_in: dict[int, list[Any]] = {}
     for link in links:
         links_out.setdefault(link.source_id, []).append(link)
         links_in.setdefault(link.target_id, []).append(link)
+        link.source_url, link.target_url = url(link.source.number), url(link.target.number)
     roles = {role: str(label) for role, label in EventParty.Role.choices}  # once, not per row
     for event in events:
         event.involved = [(parties[ep.party_id], roles.get(ep.role, ep.role))
@@ -288,6 +298,9 @@ def _decorate(events: Sequence[Any], parties: dict[int, Party], sees_restricted:
         event.linked_from = [link for link in links_in.get(event.pk, [])
                              if visible(link.source.kind)]
         event.corrected_by = getattr(event, "superseded_by", None) if corrected else None
+        event.url = url(event.number)
+        event.corrected_by_url = url(event.corrected_by.number) if event.corrected_by else ""
+        event.supersedes_url = url(event.supersedes.number) if event.supersedes else ""
 
 
 @login_required
@@ -307,7 +320,7 @@ def case_detail(request: AuthedRequest, ref: str) -> HttpResponse:
     parties = list(case.parties.all())
     timeline = _timeline(case, history, page)
     ids = [event.pk for event in timeline.events]
-    _decorate(timeline.events, {p.pk: p for p in parties}, _sees_restricted(case),
+    _decorate(case, timeline.events, {p.pk: p for p in parties}, _sees_restricted(case),
               _links(EventLink.objects.filter(Q(source_id__in=ids) | Q(target_id__in=ids))),
               corrected=history)
     services.record_view(case, request.user, "case")
@@ -403,7 +416,7 @@ def event_detail(request: AuthedRequest, ref: str, number: int) -> HttpResponse:
         return refused
     event = _event_or_404(case, number)
     parties = {p.pk: p for p in case.parties.all()}
-    _decorate([event], parties, _sees_restricted(case),
+    _decorate(case, [event], parties, _sees_restricted(case),
               _links(EventLink.objects.filter(Q(source=event) | Q(target=event))))
     earlier = []  # the versions this one corrects, newest first
     step = event.supersedes

@@ -286,6 +286,27 @@ def test_long_timeline_comes_in_pages_newest_first(client, alice, case):
     assert 'href="?history=1&amp;page=2#timeline-title"' in html
 
 
+def test_timeline_rows_link_to_their_events(client, alice, case):
+    """Each row's number, its links both ways and its correction lead to the event pages."""
+    first = make_event(case, alice, start="2020-01-01")
+    second = make_event(case, alice, kind="police_report", start="2020-01-02",
+                        links=[(first, "responds_to")])
+    fixed = services.correct_event(first, alice, services.event_input_from(first), "Date")
+
+    def url(event):
+        return reverse("cases:event_detail", args=[case.reference, event.number])
+
+    client.force_login(alice)
+    html = client.get(reverse("cases:detail", args=[case.reference]) + "?history=1")
+    html = html.content.decode()
+    for event in (first, second, fixed):
+        assert f'<a class="ev__num" href="{url(event)}">#{event.number}</a>' in html
+    assert f'<a href="{url(fixed)}">Go to the correction</a>' in html
+    assert f'<a href="{url(first)}">Corrects #{first.number}.</a>' in html
+    assert f'<a href="{url(first)}">#{first.number}</a></li>' in html  # second's link
+    assert f'<a href="{url(second)}">#{second.number}</a> links here' in html
+
+
 def test_restricted_events_only_for_caseworker_and_lawyer(client, alice, bob, carol, case):
     make_event(case, alice, kind="self_harm", start="2023", narrative="Restricted narrative")
     make_event(case, alice, kind="police_report", start="2023-06")
