@@ -1,4 +1,4 @@
-"""The Needs action queue at national scale: server time p50/p95 and queries.
+"""The Needs action queue and the case list at national scale: server time p50/p95, queries.
 
     .venv/bin/python bench/needs_action.py --reuse --database postgres://...qorgau_100k
         [--runs 30] [--cases 10000 (without --reuse: loads the dataset first)]
@@ -10,10 +10,11 @@ the whole stack as in bench/pages.py: the queue of the dataset's busiest casewor
 case of her organisation is assigned to her: at 1,000,000 cases, about 10,000 cases and
 their open duties, the worst case), its first and tenth page; and the queue of a
 caseworker with a typical load (150 open cases of the same organisation, assigned to her
-through the services). Baseline: the site root, in the same run, as the same user.
+through the services); the case list (every case of hers, newest first, 50 a page) of
+both. Baseline: the site root, in the same run, as the same user.
 
---plans prints, for the busiest caseworker's first page, the PostgreSQL plans of its two
-slowest reads; --profile, where the request's own time goes (cProfile over --runs).
+--plans prints, for the busiest caseworker's first page of each list, the PostgreSQL plans
+of its two slowest reads; --profile, where the request's time goes (cProfile over --runs).
 """
 
 from __future__ import annotations
@@ -75,6 +76,7 @@ def main() -> None:
                for user in (busiest, typical)}
 
     url = reverse("duties:needs_action")
+    listing = reverse("cases:list")
     rows = []
     for user, label in ((busiest, "busiest caseworker"), (typical, "typical caseworker")):
         client = pages.client_for(user)
@@ -83,13 +85,15 @@ def main() -> None:
         if user == busiest:
             rows.append((f"{name}, page 10",
                          pages.time_page(client, f"{url}?page=10", args.runs)))
+        rows.append((f"case list, {label}", pages.time_page(client, listing, args.runs)))
     pages.print_table(rows)
-    if args.plans:
-        print(f"\n--- plans: busiest caseworker, page 1 ---\n"
-              f"{pages.slowest_plans(pages.client_for(busiest), url)}")
-    if args.profile:
-        print(f"\n--- profile: busiest caseworker, page 1 ---\n"
-              f"{pages.profile(pages.client_for(busiest), url, args.runs)}")
+    for page, title in ((url, "Needs action"), (listing, "case list")):
+        if args.plans:
+            print(f"\n--- plans: {title}, busiest caseworker, page 1 ---\n"
+                  f"{pages.slowest_plans(pages.client_for(busiest), page)}")
+        if args.profile:
+            print(f"\n--- profile: {title}, busiest caseworker, page 1 ---\n"
+                  f"{pages.profile(pages.client_for(busiest), page, args.runs)}")
 
 
 if __name__ == "__main__":
