@@ -132,6 +132,13 @@ DATABASES = {"default": _db}
 if ENV.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = dj_database_url.parse(ENV["DATABASE_REPLICA_URL"], conn_max_age=60)
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# PostgreSQL's JIT compiles a query when its estimated cost is high; for a page's short
+# queries the compiling costs more than it saves (the case list at 1M cases: 636 of
+# 682 ms, docs/performance.md). Off on every connection.
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.db.backends.postgresql":
+        _options = _database.setdefault("OPTIONS", {})
+        _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 DATABASE_ROUTERS = ["qorgau.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
