@@ -10,8 +10,9 @@ the whole stack as in bench/pages.py: the queue of the dataset's busiest casewor
 case of her organisation is assigned to her: at 1,000,000 cases, about 10,000 cases and
 their open duties, the worst case), its first and tenth page; and the queue of a
 caseworker with a typical load (150 open cases of the same organisation, assigned to her
-through the services); the case list (every case of hers, newest first, 50 a page) of
-both. Baseline: the site root, in the same run, as the same user.
+through the services); a supervisor on every open case of that organisation (her role
+does not see restricted events, which her queue must hide); the case list (newest first,
+50 a page) of each. Baseline: the site root, in the same run, as the same user.
 
 --plans prints, for the busiest caseworker's first page of each list, the PostgreSQL plans
 of its two slowest reads; --profile, where the request's time goes (cProfile over --runs).
@@ -72,13 +73,22 @@ def main() -> None:
         for case in Case.objects.filter(organisation=organisation,
                                         status=Case.Status.OPEN).order_by("-pk")[:TYPICAL_LOAD]:
             case_services.assign(case, typical, busiest)
+    # A supervisor of the same organisation on every open case of it: her role may not
+    # see restricted events, so her queue also asks each duty's trigger.
+    supervisor = User.objects.filter(email="supervisor@dataset.test").first()
+    if supervisor is None:
+        supervisor = create_user("supervisor@dataset.test", None)
+        add_member(supervisor, organisation, "supervisor")
+        for case in Case.objects.filter(organisation=organisation, status=Case.Status.OPEN):
+            case_services.assign(case, supervisor, busiest)
     open_of = {user: CaseAssignment.objects.filter(user=user, case__status="open").count()
-               for user in (busiest, typical)}
+               for user in (busiest, typical, supervisor)}
 
     url = reverse("duties:needs_action")
     listing = reverse("cases:list")
     rows = []
-    for user, label in ((busiest, "busiest caseworker"), (typical, "typical caseworker")):
+    for user, label in ((busiest, "busiest caseworker"), (typical, "typical caseworker"),
+                        (supervisor, "supervisor")):
         client = pages.client_for(user)
         name = f"{label} ({open_of[user]:,} open cases)"
         rows.append((f"{name}, page 1", pages.time_page(client, url, args.runs)))

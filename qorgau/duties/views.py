@@ -15,8 +15,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Window
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -127,39 +127,63 @@ def case_duties(request: AuthedRequest, ref: str) -> HttpResponse:
     })
 
 
-def queue(user: Any, today: date) -> Any:
-    """Open obligations due by today + 7 days on the user's cases, most urgent first.
+def queue(user: Any, today: date) -> QuerySet[Obligation]:
+    """Open obligations due by today + 7 days on the user's open cases, most urgent first.
 
-    One query, served by the (organisation, status, due_latest) index.
+    Served by the (organisation, status, due_latest) and (case, due_latest) indexes; no
+    event row is read unless the user holds a role that may not see restricted events,
+    and then only to hide the obligations that such an event triggered.
     """
-    organisations = Membership.objects.filter(user=user, role__in=CASE_ROLES).values(
-        "organisation")
+    roles = dict(Membership.objects.filter(user=user, role__in=CASE_ROLES).values_list(
+        "organisation_id", "role"))
+    rows = Obligation.objects.filter(
+        organisation__in=list(roles),
+        status__in=[engine.PENDING, engine.BREACHED],
+        due_latest__lte=today + SOON,
+        case__in=Case.objects.visible_to(user).filter(status=Case.Status.OPEN).values("pk"),
+    ).order_by("due_latest", "case__reference", "rule_id", "pk")
+    hidden = [org for org, role in roles.items() if role not in RESTRICTED_VIEW_ROLES]
+    if hidden:
+        rows = rows.exclude(Q(organisation__in=hidden), Exists(Event.objects.filter(
+            pk=OuterRef("trigger_id"), kind__in=taxonomy.RESTRICTED)))
+    return rows
+
+
+def queue_page(user: Any, today: date, number: int) -> Page[Obligation]:
+    """One page of the queue: its rows' keys sorted and counted in one query (the count
+    rides on it), then the page's hundred rows with their case and events."""
+    ordered = queue(user, today)
+    offset = (number - 1) * QUEUE_PER_PAGE
+    keys = list(ordered.annotate(total=Window(Count("pk"))).values_list("pk", "total")[
+        offset:offset + QUEUE_PER_PAGE])
+    if not keys and number > 1:  # past the last page: show the last
+        last = max(1, -(-ordered.count() // QUEUE_PER_PAGE))
+        if last < number:
+            return queue_page(user, today, last)
     rows = (
-        Obligation.objects.filter(
-            organisation__in=organisations,
-            status__in=[engine.PENDING, engine.BREACHED],
-            due_latest__lte=today + SOON,
-            case__in=Case.objects.visible_to(user).filter(status=Case.Status.OPEN)
-            .values("pk"),
-        )
-        .select_related("case", "trigger", "satisfied_by")
+        Obligation.objects.select_related("case", "trigger", "satisfied_by")
         # Numbers and kinds of the events, never their text: nothing decrypted.
         .defer(*(f"{event}__{f.name}" for event in ("trigger", "satisfied_by")
                  for f in Event._meta.concrete_fields if isinstance(f, EncryptedTextField)))
-        .order_by("due_latest", "case__reference", "rule_id")
+        .in_bulk([pk for pk, _total in keys])
     )
-    restricted_ok = Membership.objects.filter(
-        user=user, role__in=RESTRICTED_VIEW_ROLES).values("organisation")
-    return rows.filter(Q(organisation__in=restricted_ok)
-                       | ~Q(trigger__kind__in=taxonomy.RESTRICTED))
+    total = keys[0][1] if keys else 0
+    counted: Paginator[Any] = Paginator(range(total), QUEUE_PER_PAGE)  # pages of `total`
+    return Page([rows[pk] for pk, _total in keys], number, counted)
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        return max(1, int(value or 1))
+    except ValueError:
+        return 1
 
 
 @login_required
 @replica_reads
 def needs_action(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
-    page = Paginator(queue(request.user, today), QUEUE_PER_PAGE).get_page(
-        request.GET.get("page"))
+    page = queue_page(request.user, today, _page_number(request.GET.get("page")))
     duties = present(list(page.object_list), today)
     overdue = [d for d in duties if d.status == engine.BREACHED]
     soon = [d for d in duties if d.status != engine.BREACHED]

@@ -106,6 +106,56 @@ def test_needs_action_query_count_does_not_grow(client, demo, caseworker):
     assert len(small.captured_queries) == len(large.captured_queries)
 
 
+def test_needs_action_pages_count_and_order_every_duty(client, demo, caseworker):
+    """Pages of 100, the total from the page's own query, nothing lost or shown twice,
+    a page past the last shows the last."""
+    today = timezone.localdate()
+    for case in Case.objects.all()[:4]:
+        for day in range(40):
+            make_event(case, caseworker, kind="police_report",
+                       start=(today - timedelta(days=day)).isoformat())
+    expected = list(views.queue(caseworker, today).values_list("pk", flat=True))
+    assert len(expected) > 2 * views.QUEUE_PER_PAGE
+    pages = -(-len(expected) // views.QUEUE_PER_PAGE)
+    shown = []
+    for number in range(1, pages + 1):
+        page = views.queue_page(caseworker, today, number)
+        assert page.paginator.count == len(expected) and page.paginator.num_pages == pages
+        shown += [row.pk for row in page.object_list]
+    assert shown == expected  # the queue's order, every duty once
+    due = [Obligation.objects.get(pk=pk).due_latest for pk in shown]
+    assert due == sorted(due)
+    assert views.queue_page(caseworker, today, pages + 5).number == pages
+    client.force_login(caseworker)
+    html = client.get(reverse("duties:needs_action") + "?page=2").content.decode()
+    assert f"Page 2 of {pages}" in html
+    assert client.get(reverse("duties:needs_action") + "?page=x").status_code == 200
+
+
+def test_needs_action_hides_restricted_triggers_from_supervisors(client, demo, caseworker):
+    """A duty that a restricted event (self-harm) triggered is in the queue of the
+    caseworker, who may see that event, and not in the supervisor's."""
+    self_harm = demo.events.get(kind="self_harm")
+    hidden = Obligation.objects.create(
+        case=demo, organisation=demo.organisation, profile="kz", rule_id="kz.referral",
+        family="kz.referral", duty_bearer="police", trigger=self_harm, status="breached",
+        due_latest=timezone.localdate(), confirmed=False, reason="breached",
+        computed_at=timezone.now())
+    supervisor = User.objects.get(email=email_for("supervisor"))
+    today = timezone.localdate()
+    assert views.queue(supervisor, today).exists()  # the supervisor has a queue
+
+    def triggers(user):
+        return {row.trigger.kind for row in views.queue_page(user, today, 1).object_list}
+
+    assert "self_harm" in triggers(caseworker)
+    assert "self_harm" not in triggers(supervisor)
+    for user, shown in ((caseworker, True), (supervisor, False)):
+        client.force_login(user)
+        html = client.get(reverse("duties:needs_action")).content.decode()
+        assert (f"#duty-{hidden.pk}\"" in html) is shown
+
+
 def test_needs_action_is_served_by_an_index(caseworker, demo):
     """The obligations table is reached through an index, never scanned whole."""
     sql, params = views.queue(caseworker, timezone.localdate()).query.sql_with_params()
