@@ -60,24 +60,26 @@ def main() -> None:
         print(f"obligations derived in {time.perf_counter() - started:.0f} s")
     print(f"{Obligation.objects.count():,} obligations")
 
+    made_here = ("typical@dataset.test", "supervisor@dataset.test")
     busiest = (User.objects.filter(email__endswith="@dataset.test")
+               .exclude(email__in=made_here)  # the dataset's own caseworkers
                .annotate(open=Count("case_assignments", filter=Q(
                    case_assignments__case__status=Case.Status.OPEN)))
                .order_by("-open").first())
     assert busiest is not None, "no dataset caseworkers: load the dataset first"
     organisation = busiest.memberships.get().organisation
-    typical = User.objects.filter(email="typical@dataset.test").first()
+    typical = User.objects.filter(email=made_here[0]).first()
     if typical is None:
-        typical = create_user("typical@dataset.test", None)
+        typical = create_user(made_here[0], None)
         add_member(typical, organisation, "caseworker")
         for case in Case.objects.filter(organisation=organisation,
                                         status=Case.Status.OPEN).order_by("-pk")[:TYPICAL_LOAD]:
             case_services.assign(case, typical, busiest)
     # A supervisor of the same organisation on every open case of it: her role may not
     # see restricted events, so her queue also asks each duty's trigger.
-    supervisor = User.objects.filter(email="supervisor@dataset.test").first()
+    supervisor = User.objects.filter(email=made_here[1]).first()
     if supervisor is None:
-        supervisor = create_user("supervisor@dataset.test", None)
+        supervisor = create_user(made_here[1], None)
         add_member(supervisor, organisation, "supervisor")
         for case in Case.objects.filter(organisation=organisation, status=Case.Status.OPEN):
             case_services.assign(case, supervisor, busiest)
