@@ -234,7 +234,8 @@ class TimelinePage:
         return self.number - 1 if self.number > 1 else None
 
 
-def _page_number(value: str | None) -> int:
+def page_number(value: str | None) -> int:
+    """A ?page= value as a page number: 1 when missing, wrong or below 1."""
     try:
         return max(1, int(value or 1))
     except ValueError:
@@ -310,7 +311,7 @@ def case_detail(request: AuthedRequest, ref: str) -> HttpResponse:
     if refused := _read_only(request):
         return refused
     history = request.GET.get("history") == "1"
-    page = _page_number(request.GET.get("page"))
+    page = page_number(request.GET.get("page"))
     if "event" in request.GET:  # a link to one event: the page that shows it
         try:
             number = int(request.GET["event"])

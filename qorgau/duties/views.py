@@ -31,6 +31,7 @@ from qorgau.cases.access import get_case_for_user
 from qorgau.cases.forms import apply_service_error
 from qorgau.cases.models import Case, Event
 from qorgau.cases.templatetags.qorgau_cases import format_day, format_span
+from qorgau.cases.views import page_number
 from qorgau.duties import documents, engine, profiles, services
 from qorgau.duties.models import Letter, Obligation
 from qorgau.fields import EncryptedTextField
@@ -172,18 +173,11 @@ def queue_page(user: Any, today: date, number: int) -> Page[Obligation]:
     return Page([rows[pk] for pk, _total in keys], number, counted)
 
 
-def _page_number(value: str | None) -> int:
-    try:
-        return max(1, int(value or 1))
-    except ValueError:
-        return 1
-
-
 @login_required
 @replica_reads
 def needs_action(request: AuthedRequest) -> HttpResponse:
     today = timezone.localdate()
-    page = queue_page(request.user, today, _page_number(request.GET.get("page")))
+    page = queue_page(request.user, today, page_number(request.GET.get("page")))
     duties = present(list(page.object_list), today)
     overdue = [d for d in duties if d.status == engine.BREACHED]
     soon = [d for d in duties if d.status != engine.BREACHED]
