@@ -170,7 +170,8 @@ def queue_page(user: Any, today: date, number: int) -> Page[Obligation]:
     )
     total = keys[0][1] if keys else 0
     counted: Paginator[Any] = Paginator(range(total), QUEUE_PER_PAGE)  # pages of `total`
-    return Page([rows[pk] for pk, _total in keys], number, counted)
+    # A row recomputed away between the two reads is left out, not an error.
+    return Page([rows[pk] for pk, _total in keys if pk in rows], number, counted)
 
 
 @login_required
