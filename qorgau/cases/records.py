@@ -37,7 +37,21 @@ def subject(obj: Case | Party | Event | CaseAssignment) -> str:
 # Each record is built from a row of these columns (`values_list`, as `verify` reads them)
 # or from a model instance's attributes of the same names (as the services write them).
 CASE_COLUMNS = ("id", "organisation_id", "reference", "profile", "region", "status",
-                "created_by_id")
+                "created_by_id", "mode")
+
+# Record shapes are versioned by addition: a field added after records were first written is
+# digested only when it differs from its default, so every entry written before it was added
+# still verifies (docs/records.md). Never change a default listed here.
+ADDED_FIELDS: dict[str, dict[str, Any]] = {
+    "case": {"mode": "casework"},  # 2026-12: monitoring cases
+}
+
+
+def _with_added(kind: str, record: dict[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    for name, default in ADDED_FIELDS[kind].items():
+        if values[name] != default:
+            record[name] = values[name]
+    return record
 
 
 def case_record(case: Case) -> dict[str, Any]:
@@ -45,8 +59,8 @@ def case_record(case: Case) -> dict[str, Any]:
 
 
 def case_record_row(row: Sequence[Any]) -> dict[str, Any]:
-    pk, organisation, reference, profile, region, status, created_by = row
-    return {
+    pk, organisation, reference, profile, region, status, created_by, mode = row
+    return _with_added("case", {
         "id": pk,
         "organisation": organisation,
         "reference": reference,
@@ -54,7 +68,7 @@ def case_record_row(row: Sequence[Any]) -> dict[str, Any]:
         "region": region,
         "status": status,
         "created_by": created_by,
-    }
+    }, {"mode": mode})
 
 
 ASSIGNMENT_COLUMNS = ("id", "case_id", "user_id", "access")

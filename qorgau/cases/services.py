@@ -346,7 +346,10 @@ def _validate_event(case: Case, data: EventInput) -> None:
         errors.setdefault("reliability", []).append(_("Choose a reliability from the list."))
     if data.institution and data.institution not in taxonomy.INSTITUTIONS:
         errors.setdefault("institution", []).append(_("Choose an institution from the list."))
-    if not isinstance(data.attributes, dict):
+    if data.kind in taxonomy.BY_ID:
+        for name, problem in taxonomy.attribute_problems(data.kind, data.attributes):
+            errors.setdefault("attributes", []).append(_(problem) % {"name": name})
+    elif not isinstance(data.attributes, dict):
         errors.setdefault("attributes", []).append(_("Attributes must be a JSON object."))
     seen: set[int] = set()
     for party, role in data.parties:

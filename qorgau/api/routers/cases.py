@@ -32,7 +32,6 @@ from qorgau.api.schemas import (
     StatusIn,
 )
 from qorgau.cases import services, taxonomy
-from qorgau.cases.forms import FORM_ATTRIBUTES
 from qorgau.cases.models import Case, Event, EventLink, EventParty, Party
 
 router = Router(tags=["cases"])
@@ -248,7 +247,7 @@ def list_events(request: HttpRequest, ref: str,
 
 
 def _event_input(case: Case, payload: EventIn) -> services.EventInput:
-    unknown = sorted(set(payload.attributes) - set(FORM_ATTRIBUTES))
+    unknown = sorted(set(payload.attributes) - set(taxonomy.ATTRIBUTES))
     if unknown:
         raise ApiError(422, "invalid", _("Unknown attributes: %(names)s") % {
             "names": ", ".join(unknown)}, "attributes")

@@ -158,6 +158,19 @@ def event_attributes(event: Any) -> list[tuple[str, str]]:
         rows.append((gettext("Substituted"), labels[attrs["substitution"]]))
     if attrs.get("release_application"):
         rows.append((gettext("Application for release"), gettext("considered")))
+    shown = {"mode", "response", "order_number", "order_type", "valid_until", "adjourned",
+             "adjournment_cause", "substitution", "release_application", "letter"}
+    for name, value in attrs.items():  # every other detail, in its own words
+        if name in shown or value in (None, "", []):
+            continue
+        spec = taxonomy.ATTRIBUTES.get(name)
+        label = gettext(spec.label) if spec else name
+        if spec and spec.choices:
+            text = ", ".join(gettext(spec.choices.get(v, v)) if isinstance(v, str) else str(v)
+                             for v in (value if isinstance(value, list) else [value]))
+        else:
+            text = gettext(taxonomy.attribute_value_label(name, value))
+        rows.append((label, text))
     return rows
 
 

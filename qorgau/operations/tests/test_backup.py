@@ -13,7 +13,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -165,7 +164,12 @@ def test_round_trip_of_a_populated_instance(committed_db, settings, tmp_path, ba
             "from allauth.mfa.models import Authenticator;"
             "from allauth.mfa.totp.internal.auth import TOTP;"
             f"totp = Authenticator.objects.get(user=user, type='totp');"
-            f"print('code accepted', TOTP(totp).validate_code({_demo_code()!r}))"))
+            # the code is computed from the demo's plaintext secret in the same process, so a
+            # 30-second window cannot turn between computing and checking it
+            "import time; from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value;"
+            "from qorgau.demo.loader import TOTP_SECRET;"
+            "code = format_hotp_value(hotp_value(TOTP_SECRET, int(time.time()) // 30));"
+            "print('code accepted', TOTP(totp).validate_code(code))"))
         assert shell.returncode == 0, shell.stderr[-3000:]
         assert demo.reference in shell.stdout and "after checkpoint" in shell.stdout
         assert "code accepted True" in shell.stdout
@@ -331,9 +335,3 @@ def test_a_large_evidence_file_streams_through(committed_db, settings, tmp_path,
     limit = baseline + size // 1024 // 3
     assert written < limit and restored < limit, (baseline, written, restored, size // 1024)
 
-
-def _demo_code() -> str:
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-
-    from qorgau.demo.loader import TOTP_SECRET
-    return format_hotp_value(hotp_value(TOTP_SECRET, int(time.time()) // 30))
