@@ -45,6 +45,10 @@ class Case(models.Model):
         # Personal data removed; the row and the ledger remain (qorgau.retention).
         ERASED = "erased", _("Erased")
 
+    class Mode(models.TextChoices):
+        CASEWORK = "casework", _("Casework")
+        MONITORING = "monitoring", _("Monitoring (reconstructed from documents)")
+
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cases")
     reference = models.CharField(_("reference"), max_length=32, unique=True)
     profile = models.CharField(_("jurisdiction profile"), max_length=20,
@@ -52,6 +56,9 @@ class Case(models.Model):
     region = models.CharField(_("region"), max_length=40, choices=_choices(KZ_REGIONS))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.OPEN)
+    # A monitoring case is reconstructed from documents (judgments, reports, news): what is
+    # not recorded is unknown, not absent, so a duty with nothing recorded is "no record of".
+    mode = models.CharField(_("mode"), max_length=12, choices=Mode.choices, default=Mode.CASEWORK)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
