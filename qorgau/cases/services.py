@@ -8,19 +8,20 @@ is written.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from qorgau.accounts.models import CASE_ROLES, Membership, Organisation, User
-from qorgau.cases import ledger, records, signals, taxonomy
+from qorgau.cases import ledger, order_types, records, regions, signals, taxonomy
 from qorgau.cases.dates import DateError, DateSpan
 from qorgau.cases.models import (
     Case,
@@ -31,7 +32,7 @@ from qorgau.cases.models import (
     LedgerEntry,
     Party,
 )
-from qorgau.cases.regions import KZ_REGIONS, PROFILES
+from qorgau.cases.regions import PROFILES
 from qorgau.fields import keyring
 
 # Entries that record a use of the case rather than a change to one of its records.
@@ -162,6 +163,22 @@ def can_open_cases(user: User, organisation: Organisation) -> bool:
     ).exists()
 
 
+def check_region(region: str, profile: str) -> str:
+    """The region as stored (its ISO code), if a case under `profile` may be there: a
+    country's profile takes that country's regions, the international one any region."""
+    if not isinstance(region, str) or not regions.is_region(region):
+        raise ValidationError({"region": _("Choose a region from the list.")})
+    if not regions.fits(region, profile):
+        language = translation.get_language() or "en"
+        raise ValidationError({"region": _(
+            "%(region)s (%(country)s) is outside the law of the profile “%(profile)s”. "
+            "Choose a region that profile covers, or another profile.") % {
+            "region": regions.label(region, language),
+            "country": regions.country_label(regions.country_of(region), language),
+            "profile": _(PROFILES[profile])}})
+    return regions.canonical(region)
+
+
 @transaction.atomic
 def create_case(
     organisation: Organisation,
@@ -170,18 +187,20 @@ def create_case(
     region: str,
     profile: str = "kz",
     reference: str | None = None,
+    mode: str = Case.Mode.CASEWORK,
 ) -> Case:
     if not can_open_cases(by, organisation):
         raise ValidationError(_("You cannot open cases in this organisation."))
-    if region not in KZ_REGIONS:
-        raise ValidationError({"region": _("Choose a region from the list.")})
     if profile not in PROFILES:
         raise ValidationError({"profile": _("Choose a jurisdiction profile from the list.")})
+    if mode not in Case.Mode.values:
+        raise ValidationError({"mode": _("Choose casework or monitoring.")})
+    region = check_region(region, profile)
     if reference and Case.objects.filter(reference=reference).exists():
         raise ValidationError({"reference": _("A case with this reference already exists.")})
     case = Case(
         organisation=organisation, reference=reference or new_reference(),
-        region=region, profile=profile, created_by=by,
+        region=region, profile=profile, created_by=by, mode=mode,
     )
     _clean(case, exclude=["reference"])
     case.save()
@@ -310,6 +329,45 @@ def update_party(party: Party, by: User, **values: Any) -> Party:
 # --- events --------------------------------------------------------------------------------
 
 
+# "Reported to …" on an incident or a breach: to whom -> (the report's kind, institution).
+REPORT_TO: dict[str, tuple[str, str]] = {
+    "police": ("police_report", "police"),
+    "prosecutor": ("report_prosecutor", "prosecutor"),
+    "court": ("court_application", "court"),
+}
+REPORT_TO_LABELS: dict[str, str] = {
+    "police": gettext_noop("The police"),
+    "prosecutor": gettext_noop("The prosecutor"),
+    "court": gettext_noop("A court"),
+}
+REPORTED_BY: dict[str, str] = {
+    "survivor": gettext_noop("The survivor"),
+    "third_party": gettext_noop("Someone else on her behalf"),
+    "organisation": gettext_noop("Our organisation"),
+}
+# What the report event's narrative says about who made it.
+_REPORTED_BY_NARRATIVE: dict[str, str] = {
+    "survivor": gettext_noop("Reported by the survivor."),
+    "third_party": gettext_noop("Reported by someone else on the survivor's behalf."),
+    "organisation": gettext_noop("Reported by our organisation."),
+}
+# The kinds that may carry a report: every incident of abuse, and a breach of an order.
+REPORTABLE: frozenset[str] = frozenset(
+    {k.id for k in taxonomy.KINDS if k.group == "abuse"} | {"order_breached"})
+
+
+@dataclass
+class ReportInput:
+    """"Reported to the police / prosecutor / court (when, how, by whom)" on an incident or a
+    breach: written as a report event of its own that `reports` the incident, in the same
+    transaction, with its own ledger entry."""
+
+    to: str  # a key of REPORT_TO
+    span: DateSpan | None = None  # None: the incident's own date
+    mode: str = ""  # a key of taxonomy.REPORT_MODES, or "" if not known
+    by: str = "survivor"  # a key of REPORTED_BY
+
+
 @dataclass
 class EventInput:
     """What a caller supplies for a new event (or a correction)."""
@@ -325,6 +383,7 @@ class EventInput:
     attributes: dict[str, Any] = field(default_factory=dict)
     parties: list[tuple[Party, str]] = field(default_factory=list)
     links: list[tuple[Event, str]] = field(default_factory=list)
+    report: ReportInput | None = None
 
 
 def parse_span(start: str = "", end: str = "", qualifier: str = "none",
@@ -366,8 +425,78 @@ def _validate_event(case: Case, data: EventInput) -> None:
             errors.setdefault("links", []).append(_("A linked event belongs to another case."))
         if kind not in taxonomy.LINK_KINDS:
             errors.setdefault("links", []).append(_("Unknown kind of link."))
+    if data.report is not None:
+        for message in _report_problems(data):
+            errors.setdefault("report", []).append(message)
     if errors:
         raise ValidationError(errors)
+
+
+def _report_problems(data: EventInput) -> list[str]:
+    report = data.report
+    assert report is not None
+    if data.kind in taxonomy.BY_ID and data.kind not in REPORTABLE:
+        return [_("Only an incident of abuse or a breach of a protection order can carry "
+                  "“reported to”; record a report about this event as an event of its own, "
+                  "linked to it.")]
+    problems = []
+    if report.to not in REPORT_TO:
+        problems.append(_("Choose to whom it was reported: the police, the prosecutor or a "
+                          "court."))
+    if report.mode and report.mode not in taxonomy.REPORT_MODES:
+        problems.append(_("Choose how it was reported from the list."))
+    if report.by not in REPORTED_BY:
+        problems.append(_("Choose who reported it: the survivor, someone else on her behalf "
+                          "or our organisation."))
+    if report.span is not None:
+        earliest, latest = data.span.earliest(), report.span.latest()
+        if earliest and latest and latest < earliest:
+            problems.append(_("The report cannot be earlier than what it reports."))
+    return problems
+
+
+def _report_input(data: EventInput, incident: Event) -> EventInput:
+    """The report event that `data.report` describes, linked to `incident`."""
+    report = data.report
+    assert report is not None
+    kind, institution = REPORT_TO[report.to]
+    mode = report.mode or ("third_party" if report.by == "third_party" else "")
+    return EventInput(
+        kind=kind, span=report.span if report.span is not None else data.span,
+        source="staff" if report.by == "organisation" else data.source,
+        reliability=data.reliability, institution=institution,
+        narrative=_(_REPORTED_BY_NARRATIVE[report.by]),
+        attributes={"mode": mode} if mode else {},
+        links=[(incident, "reports")],
+    )
+
+
+# Where the services find a case's order types (its profile's list): registered by the app
+# that reads the profiles, which cases does not depend on.
+OrderTypes = Callable[[Case], Sequence[Mapping[str, Any]]]
+_order_type_sources: list[OrderTypes] = []
+
+
+def register_order_types(source: OrderTypes) -> None:
+    if source not in _order_type_sources:
+        _order_type_sources.append(source)
+
+
+def order_types_for(case: Case) -> list[Mapping[str, Any]]:
+    """The order types of the case's profile (id, title in en/ru/kk, …)."""
+    return [order for source in _order_type_sources for order in source(case)]
+
+
+def _with_order_type(case: Case, data: EventInput) -> EventInput:
+    """`data` with a typed order type stored as the id of the profile's order type it names
+    ("защитное предписание" -> kz.protective_order); other text is kept as typed."""
+    typed = data.attributes.get("order_type") if isinstance(data.attributes, dict) else None
+    if not isinstance(typed, str):
+        return data
+    stored = order_types.canonical(typed, order_types_for(case))
+    if stored == typed:
+        return data
+    return replace(data, attributes={**data.attributes, "order_type": stored})
 
 
 class CaseBatch:
@@ -401,6 +530,7 @@ class CaseBatch:
     def add_event(self, data: EventInput, *, supersedes: Event | None = None,
                   correction_reason: str = "") -> Event:
         case = self.case
+        data = _with_order_type(case, data)
         _validate_event(case, data)
         if not self._number:
             _lock(case)
@@ -439,6 +569,8 @@ class CaseBatch:
         self._number += 1
         self._added.append(event)
         self._links[id(event)] = (list(data.parties), list(data.links))
+        if data.report is not None:  # the report fact the rules need, in the same write
+            self.add_event(_report_input(data, event))
         return event
 
     @transaction.atomic

@@ -310,7 +310,7 @@ ATTRIBUTES: dict[str, Attribute] = {a.id: a for a in (
     _attr("retrial_ordered", _("Retrial ordered"), "bool", ("verdict", "appeal", "mistrial")),
     _attr("abuse_evidence_excluded", _("Evidence of the abuse excluded"), "bool",
           ("hearing", "verdict", "court_decision")),
-    _attr("subject", _("Concerning"), "choice", _ON_SOMEONE, SUBJECTS),
+    _attr("subject", _("Concerning"), "choice", (*_ON_SOMEONE, "death"), SUBJECTS),
     _attr("type", _("Type"), "text", ("separation", "detention_ordered", "detention_extended")),
     _attr("shared_home", _("Shared home"), "bool", ("separation",)),
     _attr("claim", _("Claim"), "text", ("public_statement",)),

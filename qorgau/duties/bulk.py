@@ -29,7 +29,7 @@ BLOCK = 1000  # cases per transaction
 # What a stored obligation is, besides its id and when it was computed.
 CONTENT = ("organisation_id", "profile", "rule_id", "family", "duty_bearer", "trigger_id",
            "satisfied_by_id", "status", "due_earliest", "due_latest", "late", "confirmed",
-           "reason")
+           "reason", "grounds")
 _SIGNED = tuple(CONTENT.index(name) for name in (
     "rule_id", "trigger_id", "satisfied_by_id", "status", "due_latest", "late"))
 
@@ -60,9 +60,9 @@ def blocks(after: int = 0, profile: str | None = None, size: int = BLOCK,
 def _content(o: engine.Obligation, organisation_id: int, profile: profiles.Profile,
              ids: dict[int, int]) -> tuple[Any, ...]:
     """An engine obligation as the row `services.refresh_case` stores (CONTENT)."""
-    return (organisation_id, profile.id, o.rule.id, o.rule.family, o.rule.duty_bearer,
+    return (organisation_id, profile.id, o.rule.id, o.rule.family, o.bearer or o.rule.duty_bearer,
             ids[o.trigger], ids[o.satisfied_by] if o.satisfied_by else None, o.status,
-            o.due_earliest, o.due_latest, o.late, o.rule.confirmed, o.reason)
+            o.due_earliest, o.due_latest, o.late, o.rule.confirmed, o.reason, o.grounds)
 
 
 def _by_case(rows: Iterable[Sequence[Any]]) -> dict[int, list[Sequence[Any]]]:
@@ -85,7 +85,8 @@ def recompute_block(first: int, last: int, profile: str | None = None,
             cases = cases.filter(profile=profile)
         if connection.vendor == "postgresql":
             cases = cases.select_for_update()  # the writers' lock, as case_services._lock
-        found = list(cases.order_by("pk").values_list("pk", "organisation_id", "profile"))
+        found = list(cases.order_by("pk").values_list("pk", "organisation_id", "profile",
+                                                      "region", "mode"))
         if not found:
             return result
         in_range = {"case_id__gte": first, "case_id__lte": last}
@@ -99,7 +100,7 @@ def recompute_block(first: int, last: int, profile: str | None = None,
         inserts: list[tuple[Any, ...]] = []
         deletes: list[int] = []
         changed: list[tuple[int, profiles.Profile, list[list[Any]]]] = []
-        for case_id, organisation_id, profile_id in found:
+        for case_id, organisation_id, profile_id, region, mode in found:
             result.cases += 1
             rows = events.get(case_id, [])
             result.events += len(rows)
@@ -107,7 +108,8 @@ def recompute_block(first: int, last: int, profile: str | None = None,
                 (row[1:] for row in rows), (row[1:] for row in links.get(case_id, [])))
             law = profiles.cached(profile_id, directory)
             new = {_content(o, organisation_id, law, case_facts.event_ids)
-                   for o in engine.derive(law, case_facts.facts, today)}
+                   for o in engine.derive(law, case_facts.facts, today, services.case_context(
+                       region, mode, case_facts.facts))}
             old = {tuple(row[2:]): row[1] for row in stored.get(case_id, [])}
             if new == old.keys():
                 continue

@@ -26,7 +26,18 @@ PENDING = "pending"
 MET = "met"
 BREACHED = "breached"
 NOT_APPLICABLE = "not_applicable"
-STATUSES = (PENDING, MET, BREACHED, NOT_APPLICABLE)
+# A monitoring case (reconstructed from documents): the deadline passed and nothing is recorded,
+# which is not evidence that nothing was done.
+NO_RECORD = "no_record"
+STATUSES = (PENDING, MET, BREACHED, NOT_APPLICABLE, NO_RECORD)
+
+# What a breach rests on: a recorded refusal, non-response or finding; or only on nothing
+# being recorded by the deadline.
+ON_RECORD = "on_record"
+ON_ABSENCE = "on_absence"
+GROUNDS = (ON_RECORD, ON_ABSENCE)
+
+FINDING_KINDS = frozenset({"finding_unlawful", "international_judgment"})
 
 
 def gettext_noop(message: str) -> str:
@@ -38,7 +49,24 @@ STATUS_LABELS: dict[str, str] = {
     MET: gettext_noop("Met"),
     BREACHED: gettext_noop("Breached"),
     NOT_APPLICABLE: gettext_noop("Not applicable"),
+    NO_RECORD: gettext_noop("No record"),
 }
+
+GROUND_LABELS: dict[str, str] = {
+    ON_RECORD: gettext_noop("on a recorded refusal, non-response or finding"),
+    ON_ABSENCE: gettext_noop("only on nothing being recorded"),
+}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the engine needs of the case beyond its events."""
+
+    monitoring: bool = False  # reconstructed from documents: absence is not evidence
+    # instrument id, day -> whether it bound the case's state that day (None: not known, so
+    # rules are not filtered by their instruments)
+    binds: Callable[[str, date], bool] | None = None
+    died: date | None = None  # the survivor's death (earliest possible day)
 
 
 T = TypeVar("T")
@@ -95,6 +123,8 @@ class Obligation:
     late: bool = False
     reason: str = ""  # one of REASONS
     params: Mapping[str, Any] = field(default_factory=dict)
+    grounds: str = ""  # a breach's: ON_RECORD or ON_ABSENCE
+    bearer: str = ""  # who owes it (the rule's bearer, or the trigger's institution)
 
     @property
     def key(self) -> tuple[str, int]:
@@ -128,6 +158,23 @@ REASONS: dict[str, str] = {
         "Open: the date of event #%(trigger)s is unknown, so its deadline cannot be "
         "computed; record the date."),
     "not_applicable": gettext_noop("Not applicable since event #%(by)s."),
+    "refused": gettext_noop(
+        "Breached: event #%(by)s records a refusal, a failure or no response."),
+    "found_unlawful": gettext_noop(
+        "Breached: event #%(by)s records a finding that this was unlawful."),
+    "unreasonable": gettext_noop(
+        "Breached: the law sets no deadline, but nothing was recorded within a reasonable "
+        "time (by %(due)s) after event #%(trigger)s."),
+    "pending_reasonable": gettext_noop(
+        "Open: the law sets no deadline; inaction becomes unreasonable after %(due)s."),
+    "framework_gap": gettext_noop(
+        "Breached: the law in force when event #%(trigger)s happened gave no such protection."),
+    "no_record": gettext_noop(
+        "No record: nothing that satisfies it is recorded by %(due)s; on a case "
+        "reconstructed from documents that is not evidence that nothing was done."),
+    "decision_stands": gettext_noop(
+        "Decided by event #%(by)s; a breach only where a competent body finds it unlawful."),
+    "deceased": gettext_noop("No longer owed: the survivor died before it fell due."),
 }
 
 
@@ -208,6 +255,39 @@ class _Case:
     def neighbourhood(self, fact: Fact) -> set[int]:
         return {fact.number, *fact.links}
 
+    def around(self, fact: Fact) -> set[int]:
+        """The fact, what it links to and what links to it."""
+        return {fact.number, *fact.links, *self.linked_from.get(fact.number, ())}
+
+    def refusal(self, trigger: Fact, matches: Sequence[Match], institution: str) -> Fact | None:
+        """The earliest recorded refusal of, failure in or non-response to `trigger`."""
+        found = None
+        for number in self.around(trigger):
+            f = self.by_number.get(number)
+            if f is None or not any(_matches(f, m) for m in matches):
+                continue
+            if institution and f.institution and f.institution != institution:
+                continue
+            if found is None or f.order_key() < found.order_key():
+                found = f
+        return found
+
+    def finding(self, trigger: Fact, answer: Fact | None, bearer: str) -> Fact | None:
+        """A recorded finding that the handling of `trigger` was unlawful."""
+        judged = {trigger.number, *self.linked_from.get(trigger.number, ())}
+        if answer is not None:
+            judged.add(answer.number)
+        for number in sorted(judged):
+            for by in sorted(self.linked_from.get(number, ())):
+                f = self.by_number[by]
+                if f.kind not in FINDING_KINDS or f.attributes.get("violation") is False:
+                    continue
+                concerns = f.attributes.get("concerns")
+                if concerns and bearer not in concerns:
+                    continue
+                return f
+        return None
+
     def first_match(self, trigger: Fact, match: Match) -> Fact | None:
         """The earliest fact matching `match` that answers `trigger`."""
         near = self.neighbourhood(trigger)
@@ -241,55 +321,85 @@ def _law_day(fact: Fact, now: date) -> date:
     return fact.sort_key[0] if fact.span.known else now
 
 
-def derive(profile: Profile, facts: Sequence[Fact] | Iterable[Fact], now: date) -> list[Obligation]:
+def derive(profile: Profile, facts: Sequence[Fact] | Iterable[Fact], now: date,
+           context: Context | None = None) -> list[Obligation]:
     """Every obligation the facts give rise to under `profile`, as of `now`."""
+    context = context or Context()
     case = _Case(facts)
     found: list[Obligation] = []
     for rule in profile.rules:
         for trigger in case.triggers(rule):
-            if not rule.in_force(_law_day(trigger, now)):
+            day = _law_day(trigger, now)
+            if not rule.in_force(day):
                 continue
-            found.append(_evaluate(case, rule, trigger, now))
+            if rule.instruments and context.binds is not None and not any(
+                    context.binds(i, day) for i in rule.instruments):
+                continue  # no instrument it rests on bound the state then
+            found.append(_evaluate(case, rule, trigger, now, context))
     found.sort(key=lambda o: (o.due_latest or date.max, o.rule.id, o.trigger))
     return found
 
 
-def _evaluate(case: _Case, rule: Rule, trigger: Fact, now: date) -> Obligation:
+def _evaluate(case: _Case, rule: Rule, trigger: Fact, now: date, context: Context) -> Obligation:
     span = trigger.span
     due_earliest = due_latest = None
-    if rule.deadline is not None and span.known:
-        step = _ceil_days(rule.deadline)
+    deadline = rule.deadline or (rule.reasonable_time.duration if rule.reasonable_time else None)
+    if deadline is not None and span.known:
+        step = _ceil_days(deadline)
         earliest, latest = trigger.earliest, trigger.latest
         due_earliest = earliest + step if earliest else None
         due_latest = latest + step if latest else None
     base = {"trigger": trigger.number, "due": due_latest}
+    bearer = rule.bearer(trigger.institution)
 
-    def make(status: str, reason: str, by: int | None = None, late: bool = False) -> Obligation:
+    def make(status: str, reason: str, by: int | None = None, late: bool = False,
+             grounds: str = "") -> Obligation:
         return Obligation(rule, trigger.number, status, due_earliest, due_latest, by, late,
-                          reason, {**base, "by": by})
+                          reason, {**base, "by": by}, grounds, bearer)
 
+    if rule.standing:
+        return make(BREACHED, "framework_gap", grounds=ON_RECORD)
     if rule.not_applicable_if is not None:
         moot = case.first_match(trigger, rule.not_applicable_if)
         if moot is not None:
             return make(NOT_APPLICABLE, "not_applicable", moot.number)
     answer = case.first_match(trigger, rule.satisfied_by)
+    finding = case.finding(trigger, answer, bearer)
+    if finding is not None:
+        return make(BREACHED, "found_unlawful", finding.number, grounds=ON_RECORD)
+    if rule.refused_by:
+        institution = trigger.institution if rule.bearer_from_institution else ""
+        refusal = case.refusal(trigger, rule.refused_by, institution)
+        if refusal is not None and (answer is None or refusal.order_key() < answer.order_key()):
+            return make(BREACHED, "refused", refusal.number, grounds=ON_RECORD)
+    if rule.decision:
+        return make(MET, "decision_stands", trigger.number)
     if answer is not None:
         if rule.deadline is None:
             return make(MET, "met_no_deadline", answer.number)
         answered = answer.earliest
         late = bool(due_latest and answered and answered > due_latest)
         return make(MET, "met_late" if late else "met", answer.number, late)
-    if rule.deadline is None:
+    died = context.died
+    if died is not None and bearer == "organisation" and (
+            due_latest is None or died <= due_latest):
+        return make(NOT_APPLICABLE, "deceased", None)
+    if deadline is None:
         return make(PENDING, "pending_no_deadline")
     if not span.known or due_latest is None:
         return make(PENDING, "pending_unknown_date")
     if now > due_latest:
-        return make(BREACHED, "breached")
-    return make(PENDING, "pending")
+        if context.monitoring:
+            return make(NO_RECORD, "no_record")
+        return make(BREACHED, "unreasonable" if rule.deadline is None else "breached",
+                    grounds=ON_ABSENCE)
+    return make(PENDING, "pending_reasonable" if rule.deadline is None else "pending")
 
 
-def current_status(status: str, due_latest: date | None, today: date) -> str:
-    """A stored pending obligation whose last due day has passed is breached today."""
+def current_status(status: str, due_latest: date | None, today: date,
+                   monitoring: bool = False) -> str:
+    """A stored pending obligation whose last due day has passed is breached today (on a
+    monitoring case: no record)."""
     if status == PENDING and due_latest is not None and today > due_latest:
-        return BREACHED
+        return NO_RECORD if monitoring else BREACHED
     return status

@@ -41,6 +41,8 @@ class Obligation(models.Model):
     late = models.BooleanField(default=False)
     confirmed = models.BooleanField()
     reason = models.CharField(max_length=30)
+    # What a breach rests on: a recorded refusal or finding, or only the absence of a record.
+    grounds = models.CharField(max_length=12, blank=True, default="")
     computed_at = models.DateTimeField()
 
     objects = ObligationQuerySet.as_manager()

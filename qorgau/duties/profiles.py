@@ -96,6 +96,34 @@ class Trigger(Match):
 
 
 @dataclass(frozen=True)
+class Check:
+    """A claim checked against a primary text: which version, which article, what it says."""
+
+    source: str
+    version: str
+    article: str
+    result: str  # confirmed | partly | differs | not_found
+    quote: str = ""
+    note: str = ""
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> Check:
+        return cls(data["source"], data["version"], data["article"], data["result"],
+                   data.get("quote", ""), data.get("note", ""))
+
+
+@dataclass(frozen=True)
+class ReasonableTime:
+    """When inaction without a statutory deadline stops being reasonable."""
+
+    duration: timedelta
+    text: str
+    source: str
+    note: Text
+    confirmed: bool = False
+
+
+@dataclass(frozen=True)
 class Rule:
     id: str
     family: str
@@ -118,6 +146,28 @@ class Rule:
     escalation_to: str | None
     escalation_template: str | None
     measures: str | None = None  # which accountability metric it feeds (qorgau.insights)
+    checks: tuple[Check, ...] = ()
+    refused_by: tuple[Match, ...] = ()  # a recorded refusal or non-response: breached at once
+    reasonable_time: ReasonableTime | None = None  # for an undetermined deadline
+    bearer_from_institution: bool = False  # the bearer is the trigger's institution
+    standing: bool = False  # a framework gap of the legislature
+    decision: bool = False  # the trigger is a decision that stands unless found unlawful
+    instruments: tuple[str, ...] = ()  # the treaties the duty rests on
+
+    def bearer(self, institution: str) -> str:
+        """Who owes the duty arising from an event of `institution`."""
+        if self.bearer_from_institution and institution in ("police", "prosecutor", "court"):
+            return institution
+        return self.duty_bearer
+
+    @property
+    def check_result(self) -> str:
+        """confirmed / partly / differs / not_found, or unchecked."""
+        results = {c.result for c in self.checks}
+        for result in ("differs", "confirmed", "partly", "not_found"):
+            if result in results:
+                return result
+        return "unchecked"
 
     def in_force(self, day: date) -> bool:
         return self.effective_from <= day and (self.effective_to is None
@@ -204,12 +254,35 @@ def _build_rule(raw: Mapping[str, Any], profile_id: str) -> Rule:
         effective_from=date.fromisoformat(effective["from"]),
         effective_to=date.fromisoformat(effective["to"]) if effective.get("to") else None,
         escalation_to=escalation.get("to"), escalation_template=escalation.get("template"),
+        checks=tuple(Check.from_data(c) for c in raw.get("checks") or ()),
+        refused_by=tuple(Match.from_data(m) for m in _listed(raw.get("refused_by"))),
+        reasonable_time=_reasonable_time(raw.get("reasonable_time")),
+        bearer_from_institution=bool(raw.get("bearer_from_institution", False)),
+        standing=bool(raw.get("standing", False)),
+        decision=bool(raw.get("decision", False)),
+        instruments=tuple(raw.get("instruments") or ()),
     )
+
+
+def _listed(value: Any) -> list[Any]:
+    if not value:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _reasonable_time(raw: Mapping[str, Any] | None) -> ReasonableTime | None:
+    if not raw:
+        return None
+    duration = parse_deadline(raw["duration"])
+    if duration is None:
+        raise ValueError("a reasonable time cannot be undetermined")
+    return ReasonableTime(duration, raw["duration"], raw["source"], raw["note"],
+                          bool(raw.get("confirmed", False)))
 
 
 def _check_references(data: Mapping[str, Any], name: str, sources: Mapping[str, Any],
                       bearers: Mapping[str, Any], parent_rules: set[str],
-                      templates: set[str]) -> None:
+                      templates: set[str], instruments: frozenset[str]) -> None:
     def need(ok: bool, path: str, reason: str) -> None:
         if not ok:
             raise ProfileError(name, path, reason)
@@ -227,17 +300,40 @@ def _check_references(data: Mapping[str, Any], name: str, sources: Mapping[str, 
     for key, threshold in (data.get("proceedings") or {}).items():
         need(threshold["source"] in sources, f"proceedings.{key}.source",
              f"unknown source {threshold['source']!r}")
+    def checked(item: Mapping[str, Any], at: str) -> None:
+        for j, check in enumerate(item.get("checks") or ()):
+            need(check["source"] in sources, f"{at}.checks[{j}].source",
+                 f"unknown source {check['source']!r}")
+        if item.get("confirmed"):
+            need(any(c["result"] == "confirmed" for c in item.get("checks") or ()),
+                 f"{at}.confirmed", "confirmed only with a check that confirms it against the "
+                 "primary text (checks: source, version, article, quote, result: confirmed)")
+
+    for i, order in enumerate(data.get("order_types") or []):
+        checked(order, f"order_types[{i}]")
     for i, rule in enumerate(data["rules"]):
         at = f"rules[{i}]"
+        checked(rule, at)
+        if rule.get("reasonable_time"):
+            need(rule["reasonable_time"]["source"] in sources, f"{at}.reasonable_time.source",
+                 f"unknown source {rule['reasonable_time']['source']!r}")
+            need(rule["deadline"] == UNDETERMINED, f"{at}.reasonable_time",
+                 "a reasonable time only for a rule whose deadline is undetermined")
+        for j, instrument in enumerate(rule.get("instruments") or ()):
+            need(instrument in instruments, f"{at}.instruments[{j}]",
+                 f"unknown instrument {instrument!r} (profiles/treaties.yaml)")
         need(rule["id"] not in seen, f"{at}.id", f"the rule id {rule['id']!r} is used twice")
         seen.add(rule["id"])
         need(rule["duty_bearer"] in bearers, f"{at}.duty_bearer",
              f"unknown duty bearer {rule['duty_bearer']!r}")
         need(rule["basis"]["source"] in sources, f"{at}.basis.source",
              f"unknown source {rule['basis']['source']!r}")
-        for part in ("trigger", "satisfied_by", "not_applicable_if", "trigger.preceded_by"):
-            match = (rule.get("trigger", {}).get("preceded_by") if part == "trigger.preceded_by"
-                     else rule.get(part)) or {}
+        parts = [("trigger", rule["trigger"]), ("satisfied_by", rule["satisfied_by"]),
+                 ("not_applicable_if", rule.get("not_applicable_if")),
+                 ("trigger.preceded_by", rule["trigger"].get("preceded_by")),
+                 *(("refused_by", m) for m in _listed(rule.get("refused_by")))]
+        for part, found in parts:
+            match = found or {}
             for key in ("kinds", "linked_to", "linked_from"):
                 for kind in match.get(key) or ():
                     need(kind in taxonomy.BY_ID, f"{at}.{part}.{key}",
@@ -281,7 +377,7 @@ def load(profile_id: str, directory: Path, _chain: tuple[str, ...] = ()) -> Prof
     bearers = {**(parent.duty_bearers if parent else {}), **data["duty_bearers"]}
     parent_rules = {r.id for r in parent.rules} if parent else set()
     _check_references(data, path.name, sources, bearers, parent_rules,
-                      letter_templates(directory))
+                      letter_templates(directory), instrument_ids(directory))
     overridden = {o for r in data["rules"] for o in r.get("overrides") or ()}
     own = tuple(_build_rule(r, data["id"]) for r in data["rules"])
     inherited = tuple(r for r in (parent.rules if parent else ()) if r.id not in overridden)
@@ -300,8 +396,21 @@ def load(profile_id: str, directory: Path, _chain: tuple[str, ...] = ()) -> Prof
     )
 
 
+# Files in the profiles folder that are not profiles.
+NOT_PROFILES = frozenset({"treaties"})
+
+
+def instrument_ids(directory: Path) -> frozenset[str]:
+    """The ids of the instruments in profiles/treaties.yaml (none if the file is missing)."""
+    path = directory / "treaties.yaml"
+    if not path.is_file():
+        return frozenset()
+    data = yaml.safe_load(path.read_text("utf-8")) or {}
+    return frozenset(i["id"] for i in data.get("instruments") or ())
+
+
 def available(directory: Path) -> list[str]:
-    return sorted(p.stem for p in directory.glob("*.yaml"))
+    return sorted(p.stem for p in directory.glob("*.yaml") if p.stem not in NOT_PROFILES)
 
 
 def load_all(directory: Path) -> dict[str, Profile]:

@@ -24,12 +24,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import User
-from qorgau.cases import erasure, ledger, records, taxonomy
+from qorgau.cases import erasure, ledger, records, regions, taxonomy
 from qorgau.cases import services as case_services
 from qorgau.cases.dates import DateError, DateSpan
 from qorgau.cases.models import Case, Event, EventLink
 from qorgau.cases.templatetags.qorgau_cases import format_day, format_span
-from qorgau.duties import engine, profiles
+from qorgau.duties import engine, profiles, treaties
 from qorgau.duties.models import Letter, Obligation
 
 LETTER_LANGUAGES = ("ru", "kk", "en")
@@ -119,10 +119,31 @@ def facts_for(case: Case) -> CaseFacts:
     return facts_from(rows, links)
 
 
+def survivor_died(facts: Iterable[engine.Fact]) -> date | None:
+    """The earliest possible day of the survivor's recorded death, if any."""
+    days = [f.earliest for f in facts if f.kind == "death"
+            and f.attributes.get("subject", "survivor") == "survivor" and f.earliest]
+    return min(days) if days else None
+
+
+def case_context(region: str, mode: str, facts: Iterable[engine.Fact]) -> engine.Context:
+    """What the engine needs of a case beyond its events: the treaties binding its state,
+    whether it is reconstructed from documents, the survivor's death."""
+    state = regions.country_of(region) if region else ""
+    law = treaties.cached(str(profiles_dir()))
+
+    def binds(instrument: str, day: date) -> bool:
+        return law.binds(state, instrument, day)
+
+    return engine.Context(monitoring=mode == Case.Mode.MONITORING, binds=binds,
+                          died=survivor_died(facts))
+
+
 def derive(case: Case, today: date | None = None) -> tuple[list[engine.Obligation], CaseFacts]:
     case_facts = facts_for(case)
     today = today or timezone.localdate()
-    return engine.derive(profile_for(case), case_facts.facts, today), case_facts
+    return engine.derive(profile_for(case), case_facts.facts, today,
+                         case_context(case.region, case.mode, case_facts.facts)), case_facts
 
 
 def _rows(case: Case, obligations: Iterable[engine.Obligation], case_facts: CaseFacts,
@@ -132,11 +153,12 @@ def _rows(case: Case, obligations: Iterable[engine.Obligation], case_facts: Case
     return [
         Obligation(
             case=case, organisation_id=case.organisation_id, profile=profile.id,
-            rule_id=o.rule.id, family=o.rule.family, duty_bearer=o.rule.duty_bearer,
+            rule_id=o.rule.id, family=o.rule.family, duty_bearer=o.bearer or o.rule.duty_bearer,
             trigger_id=ids[o.trigger],
             satisfied_by_id=ids[o.satisfied_by] if o.satisfied_by else None,
             status=o.status, due_earliest=o.due_earliest, due_latest=o.due_latest,
-            late=o.late, confirmed=o.rule.confirmed, reason=o.reason, computed_at=now,
+            late=o.late, confirmed=o.rule.confirmed, reason=o.reason, grounds=o.grounds,
+            computed_at=now,
         )
         for o in obligations
     ]

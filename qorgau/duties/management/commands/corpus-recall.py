@@ -1,0 +1,102 @@
+"""corpus-recall DIR [--min-recall X] [--json] [--verbose-misses]: how many of the failures
+the deciding bodies found in the development corpus Qorgau flags (docs/corpus.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from qorgau.cases import casefile
+from qorgau.duties import assessment, engine, recall
+from qorgau.duties.management.commands.assess import read
+
+
+class Command(BaseCommand):
+    help = ("Assess every case file of a corpus folder and compare its breached duties with the "
+            "failures the deciding body found; exit non-zero below --min-recall or on any flag "
+            "the record contradicts.")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("folder")
+        parser.add_argument("--min-recall", type=float, default=0.0,
+                            help="fail below this share of failures flagged (0-1)")
+        parser.add_argument("--json", action="store_true")
+        parser.add_argument("--verbose-misses", action="store_true",
+                            help="print every failure not flagged, with what was found")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        files = sorted(Path(options["folder"]).glob("*.json"))
+        if not files:
+            raise CommandError(f"No case files (*.json) in {options['folder']}.")
+        cases = []
+        for path in files:
+            document = read(str(path))
+            meta = document.get("corpus") or {}
+            try:
+                result = assessment.assess(document)
+            except casefile.CaseFileError as exc:
+                raise CommandError(f"{path.name}: " + "; ".join(
+                    str(p) for p in exc.problems)) from exc
+            flags = [recall.Flag(d["rule"], d["bearer"], d["trigger"], d["grounds"],
+                                 d["standing"])
+                     for d in result["duties"]
+                     if d["status"] == engine.BREACHED
+                     or (d["status"] == engine.MET and "late" in d["explanation"])]
+            links = {int(k): set(v) for k, v in result["links"].items()}
+            cases.append(recall.judge(path.stem, meta.get("expected") or {}, flags, links,
+                                      control=bool(meta.get("control"))))
+        total = recall.totals(cases)
+        if options["json"]:
+            self.stdout.write(json.dumps(self._json(cases, total), indent=2))
+        else:
+            self._print(cases, total, options["verbose_misses"])
+        if total.contradicted:
+            raise CommandError(f"{total.contradicted} flag(s) contradicted by the record.")
+        if total.recall < options["min_recall"]:
+            raise CommandError(f"Recall {total.recall:.1%} is below the floor "
+                               f"{options['min_recall']:.1%}.")
+
+    def _print(self, cases: list[recall.CaseRecall], total: recall.Totals, misses: bool) -> None:
+        self.stdout.write(f"{'case':<34} {'failures':>8} {'flagged':>8} {'other':>6} "
+                          f"{'missed':>7} {'contra':>7}")
+        for c in cases:
+            self.stdout.write(
+                f"{c.name[:34]:<34} {len(c.failures):>8} {c.count(recall.FLAGGED):>8} "
+                f"{c.count(recall.ELSEWHERE):>6} {c.count(recall.MISSED):>7} "
+                f"{len(c.contradicted):>7}" + ("  (control)" if c.control else ""))
+            for failure, outcome, found in c.failures:
+                if misses and outcome != recall.FLAGGED:
+                    seen = ", ".join(f"{f.rule}/{f.bearer}@#{f.trigger}" for f in found) or "-"
+                    self.stdout.write(f"    {outcome}: {failure.get('id', '')} event "
+                                      f"#{failure.get('event')} {failure['bearer']}: "
+                                      f"{failure.get('finding', '')[:90]} [found: {seen}]")
+            for proper, flag in c.contradicted:
+                self.stdout.write(f"    CONTRADICTED: {flag.rule}/{flag.bearer}@#{flag.trigger}"
+                                  f" but: {proper.get('note', '')[:100]}")
+        self.stdout.write("")
+        for bearer, (flagged, of) in recall.by_bearer(cases).items():
+            self.stdout.write(f"  {bearer:<16} {flagged}/{of}")
+        self.stdout.write(
+            f"{len(cases)} cases, {total.failures} documented failures: {total.flagged} flagged "
+            f"({total.recall:.1%}), {total.elsewhere} flagged as another duty "
+            f"({total.lenient:.1%} lenient), {total.missed} missed, "
+            f"{total.contradicted} contradicted")
+
+    @staticmethod
+    def _json(cases: list[recall.CaseRecall], total: recall.Totals) -> dict[str, Any]:
+        return {
+            "cases": [{"case": c.name, "control": c.control, "failures": len(c.failures),
+                       "flagged": c.count(recall.FLAGGED),
+                       "elsewhere": c.count(recall.ELSEWHERE),
+                       "missed": c.count(recall.MISSED), "contradicted": len(c.contradicted)}
+                      for c in cases],
+            "by_bearer": {b: {"flagged": f, "failures": n}
+                          for b, (f, n) in recall.by_bearer(cases).items()},
+            "failures": total.failures, "flagged": total.flagged,
+            "elsewhere": total.elsewhere, "missed": total.missed,
+            "contradicted": total.contradicted, "recall": round(total.recall, 4),
+            "lenient": round(total.lenient, 4),
+        }

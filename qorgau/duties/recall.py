@@ -1,0 +1,111 @@
+"""Corpus recall: do a case's derived duties flag the failures a deciding body found? Pure.
+
+Each corpus case file has an `expected` section: the failures the body found (the event each
+concerns and its duty bearer) and what the state did properly. A failure is *flagged* when a
+breached duty of that bearer was triggered by that event (or, for the legislature, a framework
+gap stands on the case); *flagged as something else* when a breached duty of another bearer,
+or a breached duty triggered by an event linked to it, points at it; *missed* otherwise. A
+flag is *contradicted* when the record says that bearer acted properly on that event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+FLAGGED = "flagged"
+ELSEWHERE = "elsewhere"
+MISSED = "missed"
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A breached duty: its rule, bearer, triggering event and what it rests on."""
+
+    rule: str
+    bearer: str
+    trigger: int
+    grounds: str = ""
+    standing: bool = False
+
+
+@dataclass
+class CaseRecall:
+    name: str
+    control: bool
+    failures: list[tuple[Mapping[str, Any], str, list[Flag]]] = field(default_factory=list)
+    contradicted: list[tuple[Mapping[str, Any], Flag]] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for _, found, _flags in self.failures if found == outcome)
+
+
+def _near(event: int, links: Mapping[int, set[int]]) -> set[int]:
+    return {event, *links.get(event, set())}
+
+
+def judge(name: str, expected: Mapping[str, Any], flags: Sequence[Flag],
+          links: Mapping[int, set[int]], control: bool = False) -> CaseRecall:
+    """Compare one case's breached duties with its expected failures and proper conduct.
+    `links`: event number -> the numbers it is linked with, either way."""
+    result = CaseRecall(name, control)
+    for failure in expected.get("failures") or ():
+        event, bearer = failure.get("event"), failure["bearer"]
+        if bearer == "legislature":
+            exact = [f for f in flags if f.bearer == "legislature" and f.standing]
+        else:
+            exact = [f for f in flags if f.trigger == event and f.bearer == bearer]
+        if exact:
+            result.failures.append((failure, FLAGGED, exact))
+            continue
+        near = _near(event, links) if event is not None else set()
+        other = [f for f in flags if f.trigger in near]
+        result.failures.append((failure, ELSEWHERE if other else MISSED, other))
+    for proper in expected.get("proper") or ():
+        event, bearer = proper.get("event"), proper["bearer"]
+        for f in flags:
+            if f.bearer != bearer:
+                continue
+            if (event is None and bearer == "legislature" and f.standing) or f.trigger == event:
+                result.contradicted.append((proper, f))
+    return result
+
+
+@dataclass(frozen=True)
+class Totals:
+    failures: int
+    flagged: int
+    elsewhere: int
+    missed: int
+    contradicted: int
+
+    @property
+    def recall(self) -> float:
+        return self.flagged / self.failures if self.failures else 1.0
+
+    @property
+    def lenient(self) -> float:
+        return (self.flagged + self.elsewhere) / self.failures if self.failures else 1.0
+
+
+def totals(cases: Iterable[CaseRecall]) -> Totals:
+    cases = list(cases)
+    return Totals(
+        failures=sum(len(c.failures) for c in cases),
+        flagged=sum(c.count(FLAGGED) for c in cases),
+        elsewhere=sum(c.count(ELSEWHERE) for c in cases),
+        missed=sum(c.count(MISSED) for c in cases),
+        contradicted=sum(len(c.contradicted) for c in cases),
+    )
+
+
+def by_bearer(cases: Iterable[CaseRecall]) -> dict[str, tuple[int, int]]:
+    """bearer -> (flagged, failures)."""
+    found: dict[str, list[int]] = {}
+    for case in cases:
+        for failure, outcome, _flags in case.failures:
+            row = found.setdefault(failure["bearer"], [0, 0])
+            row[0] += outcome == FLAGGED
+            row[1] += 1
+    return {bearer: (a, b) for bearer, (a, b) in sorted(found.items())}
