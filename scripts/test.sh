@@ -45,6 +45,21 @@ unset DATABASE_URL
 run_suite sqlite "sqlite:///$PWD/data/test-sqlite/qorgau.sqlite3"
 run_suite postgresql "$POSTGRES_URL"
 
+# The development corpus: the share of documented state failures flagged never goes back.
+step "corpus recall"
+CORPUS_FLOOR=0.0
+corpus_db="$PWD/data/corpus-recall"
+rm -rf "$corpus_db" && mkdir -p "$corpus_db"
+corpus_log=$(mktemp)
+( export DATABASE_URL="sqlite:///$corpus_db/qorgau.sqlite3" QORGAU_DATA_DIR="$corpus_db"
+  $BIN/python manage.py migrate -v0 --noinput \
+    && $BIN/python manage.py corpus-recall corpus/ --min-recall "$CORPUS_FLOOR" ) 2>&1 | tee "$corpus_log"
+corpus_rc=${PIPESTATUS[0]}
+[ "$corpus_rc" -ne 0 ] && status=1
+summaries+=("corpus recall: $(grep -E 'documented failures' "$corpus_log" | tail -1)$(
+  [ "$corpus_rc" -ne 0 ] && echo ' (FAILED)')")
+rm -f "$corpus_log"
+
 # The API fuzzed against its schema on a live loopback server (its own SQLite file in data/).
 step "API fuzzing (schemathesis)"
 fuzz_log=$(mktemp)

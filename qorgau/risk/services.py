@@ -11,7 +11,7 @@ import json
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -80,9 +80,39 @@ def timeline_facts(case: Case, sees_restricted: bool) -> list[suggest.TimelineFa
     return facts
 
 
+def fatal_events(case: Case) -> tuple[date | None, set[int]]:
+    """The survivor's recorded death (its earliest day) and the numbers of the events that
+    ended her life: what a risk screen must never offer as a *prior* incident."""
+    deaths = [e for e in Event.objects.filter(case=case, kind="death").current()
+              if (e.attributes or {}).get("subject", "survivor") == "survivor"]
+    if not deaths:
+        return None, set()
+    days = []
+    fatal: set[int] = set()
+    for death in deaths:
+        fatal.add(death.number)
+        fatal.update(death.links_out.values_list("target__number", flat=True))
+        fatal.update(death.links_in.values_list("source__number", flat=True))
+        try:
+            day = DateSpan.parse(death.when_start, death.when_end, death.qualifier,
+                                 death.recurrence).earliest()
+        except DateError:
+            day = None
+        if day:
+            days.append(day)
+    fatal.update(Event.objects.filter(case=case, kind="killing").current()
+                 .values_list("number", flat=True))
+    return (min(days) if days else None), fatal
+
+
 def suggestions(case: Case, inst: instruments.Instrument,
                 sees_restricted: bool = False) -> dict[str, list[suggest.TimelineFact]]:
-    return suggest.suggestions(inst, timeline_facts(case, sees_restricted))
+    """Timeline events suggesting each item; never the events that killed her, nor anything
+    on or after her death."""
+    died, fatal = fatal_events(case)
+    facts = [f for f in timeline_facts(case, sees_restricted) if f.number not in fatal
+             and not (died and f.span.known and f.span.sort_key()[0] >= died)]
+    return suggest.suggestions(inst, facts)
 
 
 # --- assessments ---------------------------------------------------------------------------
@@ -273,3 +303,210 @@ def load_licensed_text(organisation: Organisation, instrument_id: str,
         organisation=organisation, instrument=inst.id,
         defaults={"texts": clean, "loaded_by": by})
     return row
+
+
+# --- the case file (qorgau.cases.casefile, version 2) ---------------------------------------
+# Assessments (when the export's consent covers `risk`) and the safety plan (`safety_plan`),
+# each with the timeline events it recorded. Imported as they were: an assessment is not
+# scored again (the instrument may have changed since), and the plan's events are the file's.
+
+
+@transaction.atomic
+def import_assessment(case: Case, by: User, event: Event, *, instrument_id: str,
+                      instrument_version: str, answers: Mapping[str, Mapping[str, Any]],
+                      score: int, computed_level: str, level: str, judgement_reason: str,
+                      created_at: datetime) -> Assessment:
+    """An assessment as another holder of the case recorded it, on its own event."""
+    if event.case_id != case.pk or event.kind != "risk_assessment" or \
+            Assessment.objects.filter(event=event).exists():
+        raise ValidationError({"event": _("Choose a risk assessment event of this case that "
+                                          "has no assessment yet.")})
+    for item, given in answers.items():
+        if given.get("answer") not in scoring.ANSWERS:
+            raise ValidationError({item: _("Answer yes, no or not known.")})
+    if not instrument_id.strip() or not level.strip():
+        raise ValidationError({"level": _("Name the instrument and the level.")})
+    assessment = Assessment.objects.create(
+        case=case, instrument=instrument_id, instrument_version=instrument_version,
+        answers_json=json.dumps(answers, sort_keys=True), score=score,
+        computed_level=computed_level, level=level, judgement_reason=judgement_reason.strip(),
+        assessor=by, created_at=created_at, event=event, salt=secrets.token_hex(16))
+    case_services.append(case, by, "assessment.create", f"assessment:{assessment.pk}",
+                         assessment_record(assessment), {"imported": True})
+    return assessment
+
+
+@transaction.atomic
+def import_safety_plan(case: Case, by: User, values: Mapping[str, Any],
+                       reviews: Mapping[str, str], updated_at: datetime) -> SafetyPlan:
+    """The plan as another holder of the case kept it (its review dates may have passed);
+    its `safety_plan` events are already on the imported timeline."""
+    if set(values) - set(PLAN_FIELDS) or set(reviews) - set(SECTIONS):
+        raise ValidationError(_("Unknown safety plan fields: %(fields)s") % {
+            "fields": ", ".join(sorted((set(values) - set(PLAN_FIELDS))
+                                       | (set(reviews) - set(SECTIONS))))})
+    if values.get("language", "ru") not in LANGUAGES:
+        raise ValidationError({"language": _("Choose Russian, Kazakh or English.")})
+    if values.get("respondent_knows", "unknown") not in SafetyPlan.Knows.values:
+        raise ValidationError({"respondent_knows": _("Answer yes, no or not known.")})
+    if SafetyPlan.objects.filter(case=case).exists():
+        raise ValidationError(_("The case already has a safety plan."))
+    plan = SafetyPlan(case=case, salt=secrets.token_hex(16), updated_by=by,
+                      updated_at=updated_at, reviews=dict(reviews),
+                      respondent_knows=values.get("respondent_knows", "unknown"),
+                      language=values.get("language", "ru"))
+    for name in SECTIONS:
+        setattr(plan, name, str(values.get(name) or "").strip())
+    plan.save()
+    case_services.append(case, by, "safety_plan.save", f"safety_plan:{plan.pk}",
+                         plan_record(plan), {"imported": True})
+    return plan
+
+
+def _casefile_sections() -> list[Any]:
+    from qorgau.cases import casefile, schemacheck
+    from qorgau.cases.casefile import CheckContext, ExportContext, ImportContext, Problem
+
+    day = {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+
+    answer: dict[str, Any] = {
+        "type": "object", "additionalProperties": False, "required": ["answer"],
+        "properties": {
+            "answer": {"type": "string", "enum": list(scoring.ANSWERS)},
+            "source": {"type": "string", "enum": ["asked", "suggested"]},
+            "suggestion": {"type": ["string", "null"], "pattern": "^(confirmed|rejected)$"},
+            "events": {"type": "array", "items": {"type": "integer", "minimum": 1}}}}
+    answer_check = schemacheck.compile_schema(answer)
+
+    def assessments_schema() -> dict[str, Any]:
+        return {"type": "array", "description": "Risk assessments, oldest first.", "items": {
+            "type": "object", "additionalProperties": False,
+            "required": ["event", "instrument", "answers", "score", "level", "created_at"],
+            "properties": {
+                "event": {"type": "integer", "minimum": 1,
+                          "description": "Its risk_assessment event in this file."},
+                "instrument": {"type": "string", "pattern": r"\S", "maxLength": 60},
+                "instrument_version": {"type": "string", "maxLength": 20},
+                "answers": {"type": "object", "description": "Item id -> " + json.dumps(
+                    answer["properties"], sort_keys=True)},
+                "score": {"type": "integer"},
+                "computed_level": {"type": "string", "maxLength": 30},
+                "level": {"type": "string", "pattern": r"\S", "maxLength": 30},
+                "judgement_reason": {"type": "string"},
+                "created_at": {"type": "string", "format": "date-time"}}}}
+
+    def assessments_export(context: ExportContext) -> list[dict[str, Any]]:
+        numbers = set(context.events.values())
+        return [{
+            "event": context.events[a.event_id], "instrument": a.instrument,
+            "instrument_version": a.instrument_version,
+            "answers": {item: {**given, "events": [n for n in given.get("events", [])
+                                                   if n in numbers]}
+                        for item, given in sorted(a.answers.items())},
+            "score": a.score, "computed_level": a.computed_level, "level": a.level,
+            "judgement_reason": a.judgement_reason,
+            "created_at": casefile.iso_moment(a.created_at),
+        } for a in Assessment.objects.filter(case=context.case).order_by("created_at", "pk")
+            if a.event_id in context.events]
+
+    def assessments_check(items: list[dict[str, Any]], context: CheckContext,
+                          path: str) -> list[Problem]:
+        problems: list[Problem] = []
+        seen: set[int] = set()
+        for i, item in enumerate(items):
+            where = f"{path}[{i}]"
+            problems += casefile.event_problem(item["event"], context, f"{where}.event",
+                                               "risk_assessment")
+            if item["event"] in seen:
+                problems.append(Problem(f"{where}.event", _(
+                    "event %(number)s already has an assessment.") % {"number": item["event"]}))
+            seen.add(item["event"])
+            for name, given in item["answers"].items():
+                if not isinstance(given, dict) or not answer_check(given):
+                    problems.append(Problem(f"{where}.answers.{name}", _(
+                        "an answer is {\"answer\": yes, no or unknown, \"source\": asked or "
+                        "suggested, \"suggestion\": confirmed, rejected or null, "
+                        "\"events\": [event numbers]}.")))
+                    continue
+                for j, number in enumerate(given.get("events", [])):
+                    problems += casefile.event_problem(
+                        number, context, f"{where}.answers.{name}.events[{j}]")
+            problems += casefile.moment_problems(item["created_at"], f"{where}.created_at")
+        return problems
+
+    def assessments_load(items: list[dict[str, Any]], context: ImportContext) -> None:
+        events = context.events
+        for i, item in enumerate(items):
+            context.path = f"$.assessments[{i}]"
+            context.fields = {"event": "event", "level": "level",
+                              **{name: f"answers.{name}" for name in item["answers"]}}
+            answers = {name: {"answer": given["answer"],
+                              "source": given.get("source", "asked"),
+                              "suggestion": given.get("suggestion"),
+                              "events": [events[n].number for n in given.get("events", [])]}
+                       for name, given in item["answers"].items()}
+            import_assessment(
+                context.case, context.by, events[item["event"]],
+                instrument_id=item["instrument"],
+                instrument_version=item.get("instrument_version", ""), answers=answers,
+                score=item["score"], computed_level=item.get("computed_level", item["level"]),
+                level=item["level"], judgement_reason=item.get("judgement_reason", ""),
+                created_at=casefile.moment(item["created_at"]))
+
+    def plan_schema() -> dict[str, Any]:
+        texts = {name: {"type": "string"} for name in SECTIONS}
+        return {"type": ["object", "null"], "description": "The safety plan, or null.",
+                "additionalProperties": False, "required": ["updated_at"],
+                "properties": {
+                    **texts,
+                    "respondent_knows": {"type": "string", "enum": SafetyPlan.Knows.values},
+                    "language": {"type": "string", "enum": list(LANGUAGES)},
+                    "reviews": {"type": "object", "additionalProperties": False,
+                                "properties": {name: day for name in SECTIONS}},
+                    "updated_at": {"type": "string", "format": "date-time"}}}
+
+    def plan_export(context: ExportContext) -> dict[str, Any] | None:
+        plan = SafetyPlan.objects.filter(case=context.case).first()
+        if plan is None:
+            return None
+        return {**{name: getattr(plan, name) for name in PLAN_FIELDS},
+                "reviews": dict(sorted(plan.reviews.items())),
+                "updated_at": casefile.iso_moment(plan.updated_at)}
+
+    def plan_check(plan: dict[str, Any] | None, context: CheckContext,
+                   path: str) -> list[Problem]:
+        if plan is None:
+            return []
+        problems = casefile.moment_problems(plan["updated_at"], f"{path}.updated_at")
+        for name, text in plan.get("reviews", {}).items():
+            problems += casefile.moment_problems(text, f"{path}.reviews.{name}", day=True)
+        return problems
+
+    def plan_load(plan: dict[str, Any] | None, context: ImportContext) -> None:
+        if plan is None:
+            return
+        context.path = "$.safety_plan"
+        context.fields = {"language": "language", "respondent_knows": "respondent_knows"}
+        import_safety_plan(context.case, context.by,
+                           {name: plan[name] for name in PLAN_FIELDS if name in plan},
+                           plan.get("reviews", {}), casefile.moment(plan["updated_at"]))
+
+    return [
+        casefile.Section("assessments", 30, assessments_schema, assessments_export,
+                         assessments_check, assessments_load, category="risk",
+                         kinds=frozenset({"risk_assessment"})),
+        casefile.Section("safety_plan", 40, plan_schema, plan_export, plan_check, plan_load,
+                         category="safety_plan", kinds=frozenset({"safety_plan"}),
+                         empty=lambda: None),
+    ]
+
+
+def _register_casefile() -> None:
+    # Here, not in cases: cases does not import this app (apps.ready imports this module).
+    from qorgau.cases import casefile
+
+    for section in _casefile_sections():
+        casefile.register_section(section)
+
+
+_register_casefile()
