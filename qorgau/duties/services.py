@@ -139,6 +139,27 @@ def case_context(region: str, mode: str, facts: Iterable[engine.Fact]) -> engine
                           died=survivor_died(facts))
 
 
+def trigger_day(row: Obligation) -> date | None:
+    """The earliest day of an obligation's triggering event (None if undated)."""
+    try:
+        return row.trigger.span.earliest()
+    except (DateError, ValueError):
+        return None
+
+
+def instruments_on(region: str, rule: profiles.Rule, day: date | None,
+                   language: str) -> tuple[list[str], list[str]]:
+    """The titles of the instruments a rule rests on that bound the case's state on `day`,
+    and of those it names only as good practice (never to be shown as an obligation)."""
+    if not rule.instruments:
+        return [], []
+    law = treaties.cached(str(profiles_dir()))
+    state = regions.country_of(region) if region else ""
+    basis = law.basis_for(state, day or timezone.localdate(), rule.instruments)
+    return ([law.title(i, language) for i in (*basis.binding, *basis.interpretations)],
+            [law.title(i, language) for i in basis.good_practice])
+
+
 def derive(case: Case, today: date | None = None) -> tuple[list[engine.Obligation], CaseFacts]:
     case_facts = facts_for(case)
     today = today or timezone.localdate()
@@ -238,6 +259,9 @@ class PageObligation(NamedTuple):
     trigger_kind: str
     satisfied_by_id: int | None
     satisfied_by_number: int | None
+    duty_bearer: str = ""
+    grounds: str = ""
+    trigger_when: tuple[str, str, str, str] = ("", "", "", "")
 
     def obligation(self, case: Case) -> Obligation:
         """The model row, for one the page shows (its events carry number and kind)."""
@@ -248,9 +272,12 @@ class PageObligation(NamedTuple):
         return Obligation(
             pk=self.pk, case=case, profile=self.profile, rule_id=self.rule_id,
             family=self.family, status=self.status, due_latest=self.due_latest,
-            late=self.late, reason=self.reason,
+            late=self.late, reason=self.reason, duty_bearer=self.duty_bearer,
+            grounds=self.grounds,
             trigger=Event(pk=self.trigger_id, case=case, number=self.trigger_number,
-                          kind=self.trigger_kind),
+                          kind=self.trigger_kind, when_start=self.trigger_when[0],
+                          when_end=self.trigger_when[1], qualifier=self.trigger_when[2],
+                          recurrence=self.trigger_when[3]),
             satisfied_by=satisfied_by)
 
 
@@ -262,8 +289,10 @@ def page_obligations(case: Case) -> list[PageObligation]:
         rows = (Obligation.objects.filter(case=case)
                 .order_by("due_latest", "rule_id", "trigger__number")
                 .values_list(*PageObligation._fields[:8], "trigger_id", "trigger__number",
-                             "trigger__kind", "satisfied_by_id", "satisfied_by__number"))
-        found = [PageObligation(*row) for row in rows]
+                             "trigger__kind", "satisfied_by_id", "satisfied_by__number",
+                             "duty_bearer", "grounds", "trigger__when_start",
+                             "trigger__when_end", "trigger__qualifier", "trigger__recurrence"))
+        found = [PageObligation(*row[:15], tuple(row[15:])) for row in rows]
         case._page_obligations = found  # type: ignore[attr-defined]
     return found
 
@@ -334,6 +363,8 @@ def letter_context(case: Case, template: str, language: str,
             "event_date": format_span(o.trigger.span),
             "due": format_day(o.due_latest),
             "basis": profiles.text_in(rule.basis, language),
+            "binding": ", ".join(instruments_on(
+                case.region, rule, trigger_day(o) or o.due_latest, language)[0]),
             "url": rule.url,
             "confirmed": rule.confirmed,
             "unconfirmed": profiles.text_in(rule.unconfirmed, language),

@@ -60,6 +60,9 @@ class Duty:
     deadline_note: str
     explanation: str
     escalation: str | None
+    binding: tuple[str, ...] = ()
+    good_practice: tuple[str, ...] = ()
+    grounds: str = ""
 
     @property
     def status_label(self) -> str:
@@ -77,16 +80,24 @@ def present(rows: list[Obligation], today: date | None = None) -> list[Duty]:
             rule = profile.rule(row.rule_id)
         except KeyError:  # the profile changed; recompute-obligations will drop it
             continue
-        status = engine.current_status(row.status, row.due_latest, today)
-        reason = "breached" if status != row.status else row.reason
+        status = engine.current_status(row.status, row.due_latest, today,
+                                       row.case.mode == row.case.Mode.MONITORING)
+        reason = row.reason
+        if status != row.status:
+            reason = "no_record" if status == engine.NO_RECORD else "breached"
         explanation = engine.explain(
             reason,
             {"trigger": row.trigger.number, "due": row.due_latest,
              "by": row.satisfied_by.number if row.satisfied_by else None},
             _, format_day)
+        binding, good_practice = services.instruments_on(
+            row.case.region, rule, services.trigger_day(row) or row.due_latest, language)
+        grounds = row.grounds or (engine.ON_ABSENCE if status == engine.BREACHED else "")
         duties.append(Duty(
+            binding=tuple(binding), good_practice=tuple(good_practice),
+            grounds=_(engine.GROUND_LABELS[grounds]) if grounds else "",
             row=row, status=status, title=profiles.text_in(rule.title, language),
-            bearer=profile.bearer(rule.duty_bearer, language),
+            bearer=profile.bearer(row.duty_bearer or rule.duty_bearer, language),
             basis=profiles.text_in(rule.basis, language), url=rule.url,
             confirmed=rule.confirmed, unconfirmed=profiles.text_in(rule.unconfirmed, language),
             deadline_note=profiles.text_in(rule.deadline_note, language),
@@ -95,7 +106,8 @@ def present(rows: list[Obligation], today: date | None = None) -> list[Duty]:
     return duties
 
 
-URGENCY = {engine.BREACHED: 0, engine.PENDING: 1, engine.MET: 2, engine.NOT_APPLICABLE: 3}
+URGENCY = {engine.BREACHED: 0, engine.PENDING: 1, engine.NO_RECORD: 2, engine.MET: 3,
+           engine.NOT_APPLICABLE: 4}
 
 
 def by_urgency(duties: list[Duty]) -> list[Duty]:
