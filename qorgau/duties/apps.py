@@ -1,4 +1,12 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
 from django.apps import AppConfig
+
+if TYPE_CHECKING:
+    from qorgau.cases.models import Case
 
 
 class DutiesConfig(AppConfig):
@@ -7,6 +15,7 @@ class DutiesConfig(AppConfig):
 
     def ready(self) -> None:
         from qorgau.cases import erasure, records, signals
+        from qorgau.cases import services as case_services
         from qorgau.duties import services
 
         # A broken profile is a start-up error, not a surprise on a case page.
@@ -15,3 +24,12 @@ class DutiesConfig(AppConfig):
                                        dispatch_uid="duties.refresh")
         records.register(services.letter_records)
         erasure.register(services.erase_case_records)
+        # Typed order types are stored as the ids of the case profile's order types.
+        case_services.register_order_types(order_types)
+
+
+def order_types(case: Case) -> tuple[Mapping[str, Any], ...]:
+    """The order types of the case's profile (for qorgau.cases.services)."""
+    from qorgau.duties.services import profile_for
+
+    return profile_for(case).order_types
