@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, time
 
 PRECISIONS = ("exact", "day", "month", "year")
-QUALIFIERS = ("none", "approximate", "before", "after")
+QUALIFIERS = ("none", "approximate", "before", "after", "years_before")
 RECURRENCES = ("once", "repeated", "several")
 
 _PATTERN = re.compile(
@@ -135,7 +135,7 @@ class DateSpan:
         if self.start is not None and self.end is not None:
             if self.end.upper() < self.start.lower():
                 raise DateError(gettext_noop("the end is earlier than the start"))
-            if self.qualifier in ("before", "after"):
+            if self.qualifier in ("before", "after", "years_before"):
                 raise DateError(
                     gettext_noop("'before' and 'after' take a single date, not a range")
                 )
@@ -165,7 +165,7 @@ class DateSpan:
 
     def earliest(self) -> date | None:
         """Earliest day the fact may have happened (None when unbounded)."""
-        if self.start is None or self.qualifier == "before":
+        if self.start is None or self.qualifier in ("before", "years_before"):
             return None
         return self.start.lower()
 
@@ -173,6 +173,8 @@ class DateSpan:
         """Latest day the fact may have happened (None when unbounded)."""
         if self.start is None or self.qualifier == "after":
             return None
+        if self.qualifier == "years_before":  # "some years before X": at least a year before
+            return _years_back(self.start.lower(), 1)
         return (self.end or self.start).upper()
 
     def sort_key(self) -> tuple[date, date]:
@@ -184,6 +186,9 @@ class DateSpan:
         if self.start is None:
             return (date.max, date.max)
         lower, upper = self.start.lower(), (self.end or self.start).upper()
+        if self.qualifier == "years_before":
+            latest = _years_back(lower, 1)
+            return (latest, latest)
         if self.end is not None or self.qualifier == "before":
             return (lower, upper)
         if self.qualifier == "after":
@@ -207,8 +212,60 @@ class DateSpan:
                 text = gettext("before %(date)s") % {"date": text}
             elif self.qualifier == "after":
                 text = gettext("after %(date)s") % {"date": text}
+            elif self.qualifier == "years_before":
+                text = gettext("some years before %(date)s") % {"date": text}
         if self.recurrence == "repeated":
             text = gettext("%(span)s, repeatedly") % {"span": text}
         elif self.recurrence == "several":
             text = gettext("%(span)s, several times") % {"span": text}
         return text
+
+
+def _years_back(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+# Date words people use, in English, Russian and Kazakh: the part of a month, the season.
+_PARTS = {
+    "early": (1, 10), "beginning": (1, 10), "начало": (1, 10), "начале": (1, 10),
+    "басы": (1, 10), "басында": (1, 10),
+    "mid": (11, 20), "middle": (11, 20), "середина": (11, 20), "середине": (11, 20),
+    "ортасы": (11, 20), "ортасында": (11, 20),
+    "late": (21, 31), "end": (21, 31), "конец": (21, 31), "конце": (21, 31),
+    "аяғы": (21, 31), "аяғында": (21, 31),
+}
+_SEASONS = {  # first and last month; winter runs from December into the next year
+    "spring": (3, 5), "весна": (3, 5), "весной": (3, 5), "көктем": (3, 5),
+    "summer": (6, 8), "лето": (6, 8), "летом": (6, 8), "жаз": (6, 8),
+    "autumn": (9, 11), "fall": (9, 11), "осень": (9, 11), "осенью": (9, 11), "күз": (9, 11),
+    "winter": (12, 14), "зима": (12, 14), "зимой": (12, 14), "қыс": (12, 14),
+}
+_WORDS = re.compile(r"^\s*(?P<word>[^\d\s]+)\s+(?P<date>\d{4}(?:-\d{2})?)\s*$")
+
+
+def words_span(text: str) -> tuple[str, str] | None:
+    """A date said in words as an honest (start, end): "late 2023-09" -> 2023-09-21 to
+    2023-09-30; "summer 2021" -> 2021-06 to 2021-08; "winter 2021" -> 2021-12 to 2022-02.
+    None when `text` is not such an expression (then it is an ordinary date)."""
+    match = _WORDS.match(text.lower())
+    if not match:
+        return None
+    word, when = match.group("word"), match.group("date")
+    if word in _PARTS and len(when) == 7:
+        year, month = int(when[:4]), int(when[5:])
+        if not 1 <= month <= 12:
+            raise DateError(gettext_noop("month must be between 01 and 12"))
+        first, last = _PARTS[word]
+        last = min(last, calendar.monthrange(year, month)[1])
+        return f"{when}-{first:02d}", f"{when}-{last:02d}"
+    if word in _SEASONS and len(when) == 4:
+        year = int(when)
+        first, last = _SEASONS[word]
+        end_year, end_month = (year + 1, last - 12) if last > 12 else (year, last)
+        return f"{year}-{first:02d}", f"{end_year}-{end_month:02d}"
+    raise DateError(gettext_noop(
+        "say the part of a month as early, mid or late YYYY-MM, or a season as spring, "
+        "summer, autumn or winter YYYY"))
