@@ -140,6 +140,20 @@ class EventLinkIn(In):
 AttributeValue = str | bool
 
 
+class ReportIn(In):
+    """"Reported to the police / prosecutor / court": the report is recorded as an event of its
+    own (police_report, report_prosecutor or court_application) that `reports` this one."""
+
+    to: str = Field(max_length=20, description="police, prosecutor or court.")
+    when: When | None = Field(None, description="When it was reported; left out: the date "
+                                                "of the event itself.")
+    mode: str = Field("", max_length=20,
+                      description="How: oral, written, third_party, phone or online; '' if "
+                                  "not known.")
+    by: str = Field("survivor", max_length=20,
+                    description="Who reported it: survivor, third_party or organisation.")
+
+
 class EventIn(In):
     kind: str = Field(max_length=40)
     when: When
@@ -152,6 +166,9 @@ class EventIn(In):
     attributes: dict[str, AttributeValue] = Field(default_factory=dict)
     parties: list[EventPartyIn] = Field(default_factory=list, max_length=50)
     links: list[EventLinkIn] = Field(default_factory=list, max_length=50)
+    report: ReportIn | None = Field(
+        None, description="Only for an incident of abuse or a breach of a protection order: "
+                          "it was reported to the police, the prosecutor or a court.")
 
 
 class CorrectionIn(EventIn):

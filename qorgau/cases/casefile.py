@@ -55,7 +55,7 @@ EVENT_FIELD_PATHS = {
     "reliability": "reliability", "institution": "institution",
     "institution_unit": "institution_unit", "place": "place", "narrative": "narrative",
     "attributes": "attributes", "parties": "parties", "links": "links",
-    "correction_reason": "correction_reason",
+    "correction_reason": "correction_reason", "report": "report",
 }
 PARTY_FIELD_PATHS = {name: name for name in PARTY_FIELDS}
 CASE_FIELD_PATHS = {"region": "region", "profile": "profile", "status": "status",
@@ -196,6 +196,21 @@ def build_schema() -> dict[str, Any]:
             "supersedes": {"type": ["integer", "null"], "minimum": 1,
                            "description": "Number of the earlier event this one corrects."},
             "correction_reason": _text("Why the superseded event was corrected."),
+            "report": {
+                "type": "object",
+                "description": "Only for an incident of abuse or a breach of a protection "
+                               "order: it was reported. Imported as a report event of its "
+                               "own that reports this one.",
+                "additionalProperties": False,
+                "required": ["to"],
+                "properties": {
+                    "to": _enum(services.REPORT_TO, description="To whom it was reported."),
+                    "when": {"$ref": "#/$defs/when"},
+                    "mode": _enum(taxonomy.REPORT_MODES, blank=True,
+                                  description="How it was reported; '' if not known."),
+                    "by": _enum(services.REPORTED_BY, description="Who reported it."),
+                },
+            },
         },
     }
     return {
@@ -541,7 +556,25 @@ def event_input(item: Mapping[str, Any], span: DateSpan, parties: Mapping[str, P
         attributes=item.get("attributes", {}),
         parties=[(parties[ref["party"]], ref["role"]) for ref in item.get("parties", [])],
         links=[(events[link["target"]], link["kind"]) for link in item.get("links", [])],
+        report=_report_input(item.get("report")),
     )
+
+
+def _report_input(report: Mapping[str, Any] | None) -> services.ReportInput | None:
+    """The `report` of an event item ("reported to …"); its date: the event's if left out."""
+    if report is None:
+        return None
+    span = None
+    if "when" in report:
+        when = report["when"]
+        try:
+            span = services.parse_span(when.get("start", ""), when.get("end", ""),
+                                       when.get("qualifier", "none"),
+                                       when.get("recurrence", "once"))
+        except ValidationError as exc:
+            raise ValidationError({"report": exc.error_dict["when_start"]}) from exc
+    return services.ReportInput(to=report["to"], span=span, mode=report.get("mode", ""),
+                                by=report.get("by", "survivor"))
 
 
 def import_case(

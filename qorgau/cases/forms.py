@@ -7,14 +7,16 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.models import CASE_ROLES, Organisation
-from qorgau.cases import services, taxonomy
+from qorgau.cases import order_types, services, taxonomy
 from qorgau.cases.models import Case, Event, EventParty, Party
 from qorgau.cases.regions import KZ_REGIONS, PROFILES
 
 ORDER_KINDS = frozenset(k.id for k in taxonomy.KINDS if k.id.startswith("order_"))
+OTHER_ORDER_TYPE = "other"  # "other: type it" in the select of the profile's order types
 # Attribute keys that the event form manages; any other key of a corrected event is kept.
 FORM_ATTRIBUTES = ("mode", "response", "order_number", "order_type", "valid_until",
                    "adjourned", "adjournment_cause", "substitution", "release_application")
@@ -195,7 +197,9 @@ class EventForm(forms.Form):
     response = forms.ChoiceField(label=_("Response (responses to a breach)"), required=False)
     order_number = forms.CharField(label=_("Order number (protection orders)"),
                                    required=False, max_length=100)
-    order_type = forms.CharField(label=_("Order type (protection orders)"), required=False,
+    order_type_choice = forms.ChoiceField(label=_("Order type (protection orders)"),
+                                          required=False)
+    order_type = forms.CharField(label=_("Other order type: type it"), required=False,
                                  max_length=100)
     valid_until = forms.CharField(label=_("Valid until (protection orders)"), required=False,
                                   max_length=16,
@@ -207,6 +211,15 @@ class EventForm(forms.Form):
                                      required=False, choices=SUBSTITUTIONS)
     release_application = forms.BooleanField(
         label=_("Application for release considered (hearings, appeals)"), required=False)
+    # "Reported to …" on an incident or a breach: the service writes the report event too.
+    report_to = forms.ChoiceField(label=_("Reported to"), required=False)
+    report_when = forms.CharField(
+        label=_("Reported on"), required=False, max_length=16,
+        help_text=_("Leave empty if it was reported the same day."),
+        widget=forms.TextInput(attrs={"placeholder": "2024-02-26", "inputmode": "numeric",
+                                      "autocomplete": "off"}))
+    report_mode = forms.ChoiceField(label=_("How it was reported"), required=False)
+    report_by = forms.ChoiceField(label=_("Reported by"), required=False, initial="survivor")
 
     def __init__(
         self,
@@ -230,6 +243,19 @@ class EventForm(forms.Form):
         set_choices(self, "institution", [("", "—"), *_choices(taxonomy.INSTITUTIONS)])
         set_choices(self, "mode", [("", "—"), *_choices(taxonomy.REPORT_MODES)])
         set_choices(self, "response", [("", "—"), *_choices(taxonomy.BREACH_RESPONSES)])
+        self.order_types = services.order_types_for(case)
+        set_choices(self, "order_type_choice", [
+            ("", "—"), *order_types.choices(self.order_types, get_language() or "en"),
+            (OTHER_ORDER_TYPE, _("Other: type it below"))])
+        shown = self.initial.get("order_type_choice")  # a correction's stored order type
+        if shown and shown in {str(o["id"]) for o in self.order_types}:
+            self.initial["order_type"] = ""
+        elif shown:
+            self.initial["order_type_choice"] = OTHER_ORDER_TYPE
+        set_choices(self, "report_to", [("", _("Not reported")),
+                                        *_choices(services.REPORT_TO_LABELS)])
+        set_choices(self, "report_mode", [("", "—"), *_choices(taxonomy.REPORT_MODES)])
+        set_choices(self, "report_by", _choices(services.REPORTED_BY))
 
         self.parties = {party.pk: party for party in parties}
         role_choices = [("", _("Not involved")), *EventParty.Role.choices]
@@ -293,9 +319,16 @@ class EventForm(forms.Form):
         if kind == "breach_response" and data.get("response"):
             attributes["response"] = data["response"]
         if kind in ORDER_KINDS:
-            for name in ("order_number", "order_type"):
-                if (data.get(name) or "").strip():
-                    attributes[name] = data[name].strip()
+            if (data.get("order_number") or "").strip():
+                attributes["order_number"] = data["order_number"].strip()
+            chosen, typed = data.get("order_type_choice"), (data.get("order_type") or "").strip()
+            if chosen and chosen != OTHER_ORDER_TYPE:
+                attributes["order_type"] = chosen
+            elif typed:
+                attributes["order_type"] = typed  # the service stores a listed type's id
+            elif chosen == OTHER_ORDER_TYPE:
+                self.add_error("order_type", _("Type the order type, or choose one from the "
+                                               "list."))
             valid_until = (data.get("valid_until") or "").strip()
             if valid_until:
                 try:
@@ -315,7 +348,31 @@ class EventForm(forms.Form):
         if kind in ("hearing", "appeal") and data.get("release_application"):
             attributes["release_application"] = True
         data["attributes"] = attributes
+        data["report"] = self._report(kind, data)
         return data
+
+    def _report(self, kind: str, data: dict[str, Any]) -> services.ReportInput | None:
+        """The "reported to" part, if filled in (the service checks the rest)."""
+        to = data.get("report_to") or ""
+        when = (data.get("report_when") or "").strip()
+        if not to:
+            if when or data.get("report_mode"):
+                self.add_error("report_to", _("Choose to whom it was reported."))
+            return None
+        if kind and kind not in services.REPORTABLE:
+            self.add_error("report_to", _(
+                "Only an incident of abuse or a breach of a protection order can be reported "
+                "here; record a report about anything else as an event of its own."))
+            return None
+        span = None
+        if when:
+            try:
+                span = services.parse_span(when)
+            except ValidationError as exc:
+                self.add_error("report_when", exc.error_dict["when_start"])
+                return None
+        return services.ReportInput(to=to, span=span, mode=data.get("report_mode") or "",
+                                    by=data.get("report_by") or "survivor")
 
     def event_input(self) -> services.EventInput:
         data = self.cleaned_data
@@ -325,6 +382,7 @@ class EventForm(forms.Form):
             place=data.get("place", ""), institution=data.get("institution", ""),
             institution_unit=data.get("institution_unit", ""),
             attributes=data["attributes"], parties=data["parties"], links=data["links"],
+            report=data.get("report"),
         )
 
     @staticmethod
@@ -343,6 +401,8 @@ class EventForm(forms.Form):
         for name in FORM_ATTRIBUTES:
             if name in data.attributes:
                 initial[name] = data.attributes[name]
+        if data.attributes.get("order_type"):  # a listed type's id is chosen, not typed
+            initial["order_type_choice"] = data.attributes["order_type"]
         for party, role in data.parties:
             initial[f"party_{party.pk}"] = role
         for i, (target, kind) in enumerate(data.links):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest
@@ -30,8 +31,10 @@ from qorgau.api.schemas import (
     PartyOut,
     PartyPatch,
     StatusIn,
+    When,
 )
 from qorgau.cases import services, taxonomy
+from qorgau.cases.dates import DateSpan
 from qorgau.cases.models import Case, Event, EventLink, EventParty, Party
 
 router = Router(tags=["cases"])
@@ -260,6 +263,12 @@ def _event_input(case: Case, payload: EventIn) -> services.EventInput:
     if any(n not in targets for n in numbers):
         raise ApiError(422, "invalid", _("A linked event is not in this case."), "links")
     when = payload.when
+    report = None
+    if payload.report is not None:
+        at = payload.report.when
+        report = services.ReportInput(
+            to=payload.report.to, mode=payload.report.mode, by=payload.report.by,
+            span=None if at is None else _report_span(at))
     return services.EventInput(
         kind=payload.kind,
         span=services.parse_span(when.start, when.end, when.qualifier, when.recurrence),
@@ -268,7 +277,15 @@ def _event_input(case: Case, payload: EventIn) -> services.EventInput:
         institution_unit=payload.institution_unit, attributes=dict(payload.attributes),
         parties=[(parties[p.party], p.role) for p in payload.parties],
         links=[(targets[link.event], link.kind) for link in payload.links],
+        report=report,
     )
+
+
+def _report_span(when: When) -> DateSpan:
+    try:
+        return services.parse_span(when.start, when.end, when.qualifier, when.recurrence)
+    except ValidationError as exc:
+        raise ValidationError({"report": exc.error_dict["when_start"]}) from exc
 
 
 def _one_event(case: Case, number: int) -> Event:
