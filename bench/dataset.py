@@ -42,10 +42,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from qorgau.cases.dates import DateSpan  # noqa: E402
-from qorgau.cases.regions import KZ_REGIONS  # noqa: E402
+from qorgau.cases.regions import KZ_NAMES  # noqa: E402
 
 ORGANISATIONS = 100
-REGIONS = list(KZ_REGIONS)
+REGIONS = list(KZ_NAMES)
 FIRST_DAY = date(2016, 1, 1)
 LAST_DAY = date(2026, 11, 20)
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # as qorgau.cases.services

@@ -37,7 +37,10 @@ class Error(Schema):
 class CaseOut(Schema):
     reference: str
     organisation: str = Field(description="The organisation's short name.")
-    region: str
+    region: str = Field(description=(
+        "ISO 3166-2 code of a first-level region (KZ-27). Cases opened before regions were "
+        "ISO codes are shown with the ISO code of their stored kz-west and the like."))
+    country: str = Field(description="ISO 3166-1 alpha-2 code of the region's country (KZ).")
     profile: str
     status: str
     created_at: datetime
@@ -50,7 +53,9 @@ class CasePage(Schema):
 
 
 class CaseIn(In):
-    region: str = Field(max_length=40)
+    region: str = Field(max_length=40, description=(
+        "ISO 3166-2 code of a first-level region (KZ-27, AT-9, GB-ENG) under the profile's "
+        "law: a country's profile takes its regions, intl any region."))
     profile: str = Field("kz", max_length=20)
     organisation: str | None = Field(
         None, max_length=50,

@@ -33,10 +33,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import RESTRICTED_VIEW_ROLES, Membership, Organisation, User
-from qorgau.cases import ledger, schemacheck, services, taxonomy
+from qorgau.cases import ledger, regions, schemacheck, services, taxonomy
 from qorgau.cases.dates import QUALIFIERS, RECURRENCES, DateError, DateSpan, PartialDate
 from qorgau.cases.models import Case, Event, EventParty, Party
-from qorgau.cases.regions import KZ_REGIONS, PROFILES
+from qorgau.cases.regions import PROFILES
 
 FORMAT = "qorgau.case-file"
 VERSION = 1
@@ -234,7 +234,9 @@ def build_schema() -> dict[str, Any]:
                     "reference": _text("Reference at export; not reused on import.",
                                        maxLength=Case._meta.get_field("reference").max_length),
                     "profile": _enum(PROFILES, description="Jurisdiction profile."),
-                    "region": _enum(KZ_REGIONS, description="Region."),
+                    "region": _enum(regions.all_codes(), description=(
+                        "Region: an ISO 3166-2 first-level code (KZ-27), or a code of "
+                        "Qorgau's before those (kz-west).")),
                     "status": _enum([Case.Status.OPEN, Case.Status.CLOSED],
                                     description="Status."),  # never erased
                 },

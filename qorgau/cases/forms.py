@@ -11,9 +11,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.models import CASE_ROLES, Organisation
-from qorgau.cases import order_types, services, taxonomy
+from qorgau.cases import order_types, regions, services, taxonomy
 from qorgau.cases.models import Case, Event, EventParty, Party
-from qorgau.cases.regions import KZ_REGIONS, PROFILES
+from qorgau.cases.regions import PROFILES
 
 ORDER_KINDS = frozenset(k.id for k in taxonomy.KINDS if k.id.startswith("order_"))
 OTHER_ORDER_TYPE = "other"  # "other: type it" in the select of the profile's order types
@@ -28,8 +28,25 @@ def _choices(mapping: dict[str, str]) -> list[tuple[str, Any]]:
     return [(key, _(label)) for key, label in mapping.items()]
 
 
-def region_choices() -> list[tuple[str, Any]]:
-    return _choices(KZ_REGIONS)
+def region_choices(countries: list[str], others: bool = False) -> list[tuple[str, Any]]:
+    """Regions for a select, grouped by country (<optgroup>), those countries first."""
+    language = get_language() or "en"
+    return [(country, list(names)) for country, names in
+            regions.grouped(countries, language, others=others)]
+
+
+def profile_countries(first: str = "") -> list[str]:
+    """The countries of the jurisdiction profiles, the given profile's first."""
+    ids = [first, *PROFILES] if first in PROFILES else list(PROFILES)
+    return [regions.profile_country(p) for p in ids if regions.profile_country(p)]
+
+
+class RegionField(forms.ChoiceField):
+    """A region: any ISO 3166-2 first-level code (or a code stored before those), whether or
+    not the select lists it; the service checks it against the case's profile."""
+
+    def valid_value(self, value: str) -> bool:
+        return regions.is_region(value)
 
 
 QUALIFIER_CHOICES = [
@@ -75,25 +92,28 @@ def apply_service_error(form: forms.Form, error: ValidationError) -> None:
 class CaseFilterForm(forms.Form):
     q = forms.CharField(label=_("Reference or full name"), required=False, max_length=200)
     status = forms.ChoiceField(label=_("Status"), required=False)
-    region = forms.ChoiceField(label=_("Region"), required=False)
+    region = RegionField(label=_("Region"), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, countries: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         set_choices(self, "status", [("", _("Any status")), *LIVE_STATUSES])
-        set_choices(self, "region", [("", _("Any region")), *region_choices()])
+        set_choices(self, "region", [("", _("Any region")),
+                                     *region_choices(countries or profile_countries())])
 
 
 class NewCaseForm(forms.Form):
     organisation = forms.ModelChoiceField(label=_("Organisation"),
                                           queryset=Organisation.objects.none())
-    region = forms.ChoiceField(label=_("Region"))
+    region = RegionField(label=_("Region"), help_text=_(
+        "The region must be under the chosen profile's law; the international profile takes "
+        "any country."))
     profile = forms.ChoiceField(label=_("Jurisdiction profile"), initial="kz")
     survivor_name = forms.CharField(
         label=_("Survivor's full name (optional)"), required=False, max_length=300,
         help_text=_("You can add it later on the parties page. A placeholder is fine."),
     )
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, country: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         organisations = Organisation.objects.filter(
             memberships__user=user, memberships__role__in=CASE_ROLES
@@ -105,8 +125,17 @@ class NewCaseForm(forms.Form):
         if len(self.organisations) == 1:
             field.initial = self.organisations[0].pk
             field.widget = forms.HiddenInput()
-        set_choices(self, "region", [("", "—"), *region_choices()])
+        profile = str(self.data.get("profile", "kz")) if self.is_bound else "kz"
+        countries = profile_countries(profile)
+        if country:  # "a region in another country" (the page's country chooser)
+            countries.insert(1 if regions.profile_country(profile) else 0, country)
+        posted = str(self.data.get("region", "")) if self.is_bound else ""
+        if regions.is_region(posted):
+            countries.append(regions.country_of(posted))
+        set_choices(self, "region", [("", "—"), *region_choices(countries)])
         set_choices(self, "profile", _choices(PROFILES))
+        self.countries = regions.countries(get_language() or "en")
+        self.country = country
 
 
 class StatusForm(forms.Form):

@@ -11,12 +11,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.models import CASE_ROLES, Organisation
-from qorgau.cases import taxonomy
+from qorgau.cases import regions, taxonomy
 from qorgau.cases.dates import QUALIFIERS, RECURRENCES, DateSpan
-from qorgau.cases.regions import KZ_REGIONS, PROFILES
+from qorgau.cases.regions import PROFILES
 from qorgau.fields import EncryptedTextField
 
 
@@ -53,7 +54,9 @@ class Case(models.Model):
     reference = models.CharField(_("reference"), max_length=32, unique=True)
     profile = models.CharField(_("jurisdiction profile"), max_length=20,
                                choices=_choices(PROFILES), default="kz")
-    region = models.CharField(_("region"), max_length=40, choices=_choices(KZ_REGIONS))
+    # An ISO 3166-2 code ("KZ-27"), or a code stored before those ("kz-west"), which is kept
+    # because the ledger digested it: qorgau.cases.regions reads both; services validate.
+    region = models.CharField(_("region"), max_length=40)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.OPEN)
     # A monitoring case is reconstructed from documents (judgments, reports, news): what is
@@ -72,6 +75,15 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    def get_region_display(self) -> str:
+        """The region's name in the active language (a code stored before ISO codes too)."""
+        return regions.label(self.region, get_language() or "en")
+
+    @property
+    def country(self) -> str:
+        """ISO 3166-1 alpha-2 of the region's country ("KZ")."""
+        return regions.country_of(self.region)
 
 
 class CaseAssignment(models.Model):

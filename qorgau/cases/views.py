@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from django_htmx.middleware import HtmxDetails
 
 from qorgau.accounts.models import RESTRICTED_VIEW_ROLES, Membership, User
-from qorgau.cases import services, taxonomy
+from qorgau.cases import regions, services, taxonomy
 from qorgau.cases.access import get_case_for_user
 from qorgau.cases.forms import (
     CaseFilterForm,
@@ -43,6 +43,7 @@ from qorgau.cases.forms import (
     PartyForm,
     StatusForm,
     apply_service_error,
+    profile_countries,
 )
 from qorgau.cases.models import (
     Case,
@@ -108,7 +109,7 @@ def _my_cases(user: Any, form: CaseFilterForm) -> QuerySet[Case]:
         if data["status"]:
             cases = cases.filter(status=data["status"])
         if data["region"]:
-            cases = cases.filter(region=data["region"])
+            cases = cases.filter(region__in=regions.aliases(data["region"]))
         q = " ".join(data["q"].split())
         if q:
             by_name = services.search_cases_by_name(Case.objects.visible_to(user), q)
@@ -132,7 +133,9 @@ def _my_cases(user: Any, form: CaseFilterForm) -> QuerySet[Case]:
 
 @login_required
 def case_list(request: AuthedRequest) -> HttpResponse:
-    form = CaseFilterForm(request.GET)
+    stored = Case.objects.visible_to(request.user).values_list("region", flat=True).distinct()
+    form = CaseFilterForm(request.GET, countries=[
+        *profile_countries(), *sorted({regions.country_of(r) for r in stored} - {""})])
     page = Paginator(_my_cases(request.user, form), CASES_PER_PAGE).get_page(
         request.GET.get("page"))
     rows = list(page.object_list)
@@ -159,7 +162,9 @@ def case_list(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def case_new(request: AuthedRequest) -> HttpResponse:
-    form = NewCaseForm(request.POST or None, user=request.user)
+    country = request.GET.get("country", "").upper()
+    form = NewCaseForm(request.POST or None, user=request.user,
+                       country=country if regions.regions_of(country) else "")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -26,7 +26,7 @@ from qorgau.risk import services as risk_services
 
 ORG_SLUG = "demo"
 ORG_NAME = "Demo Crisis Centre (Uralsk)"
-ORG_REGION = "kz-west"
+ORG_REGION = "KZ-27"  # West Kazakhstan
 EMAIL_DOMAIN = "demo.qorgau.test"
 # Demo only: printed at start so anyone can try each role. Never use on real data.
 PASSWORD = "qorgau-demo-2026"  # noqa: S105

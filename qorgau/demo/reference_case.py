@@ -11,7 +11,7 @@ from __future__ import annotations
 from qorgau.demo.specs import CaseSpec, EventSpec, PartySpec, ProceedingSpec
 
 REFERENCE = "DEMO-REF1"
-REGION = "kz-west"
+REGION = "KZ-27"  # West Kazakhstan
 PLACE = "Uralsk"
 HOME = "Shared home, Uralsk"
 ORDER_TYPE = "kz.protective_order"

@@ -11,7 +11,7 @@ import random
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from qorgau.cases.regions import KZ_REGIONS
+from qorgau.cases.regions import KZ_NAMES
 from qorgau.demo.specs import CaseSpec, EventSpec, PartySpec
 
 SEED = 2024
@@ -40,14 +40,14 @@ SURNAMES = (
 )
 
 CITIES: dict[str, tuple[str, ...]] = {
-    "kz-west": ("Uralsk", "Aksai", "Zhympity", "Chapaev"),
-    "kz-abai": ("Semey",), "kz-akmola": ("Kokshetau",), "kz-aktobe": ("Aktobe",),
-    "kz-almaty-region": ("Konaev",), "kz-atyrau": ("Atyrau",), "kz-east": ("Oskemen",),
-    "kz-jambyl": ("Taraz",), "kz-jetisu": ("Taldykorgan",), "kz-karaganda": ("Karaganda",),
-    "kz-kostanay": ("Kostanay",), "kz-kyzylorda": ("Kyzylorda",), "kz-mangystau": ("Aktau",),
-    "kz-north": ("Petropavl",), "kz-pavlodar": ("Pavlodar",), "kz-turkistan": ("Turkistan",),
-    "kz-ulytau": ("Zhezkazgan",), "kz-astana": ("Astana",), "kz-almaty": ("Almaty",),
-    "kz-shymkent": ("Shymkent",),
+    "KZ-27": ("Uralsk", "Aksai", "Zhympity", "Chapaev"),
+    "KZ-10": ("Semey",), "KZ-11": ("Kokshetau",), "KZ-15": ("Aktobe",),
+    "KZ-19": ("Konaev",), "KZ-23": ("Atyrau",), "KZ-63": ("Oskemen",),
+    "KZ-31": ("Taraz",), "KZ-33": ("Taldykorgan",), "KZ-35": ("Karaganda",),
+    "KZ-39": ("Kostanay",), "KZ-43": ("Kyzylorda",), "KZ-47": ("Aktau",),
+    "KZ-59": ("Petropavl",), "KZ-55": ("Pavlodar",), "KZ-61": ("Turkistan",),
+    "KZ-62": ("Zhezkazgan",), "KZ-71": ("Astana",), "KZ-75": ("Almaty",),
+    "KZ-79": ("Shymkent",),
 }
 
 NARRATIVES: dict[str, tuple[str, ...]] = {
@@ -416,8 +416,8 @@ def _unknown_date() -> tuple[str, str, str, str]:
 
 def specs(seed: int = SEED, count: int = COUNT) -> list[CaseSpec]:
     rng = random.Random(seed)
-    others = [r for r in KZ_REGIONS if r != "kz-west"]
+    others = [r for r in KZ_NAMES if r != "KZ-27"]
     west = count // 2 + 1
-    regions = ["kz-west"] * west + [rng.choice(others) for _ in range(count - west)]
+    regions = ["KZ-27"] * west + [rng.choice(others) for _ in range(count - west)]
     rng.shuffle(regions)
     return [_case(rng, number, region) for number, region in enumerate(regions, start=1)]

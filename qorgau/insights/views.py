@@ -15,13 +15,14 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from qorgau.accounts.models import INSIGHT_ROLES, Membership, User
+from qorgau.cases import regions
 from qorgau.cases import services as case_services
 from qorgau.cases.access import get_case_for_user
-from qorgau.cases.regions import KZ_REGIONS, PROFILES
+from qorgau.cases.regions import PROFILES
 from qorgau.insights import charts, metrics, picture, publication
 from qorgau.insights.case_picture import marks as case_picture_marks
 from qorgau.insights.models import MetricCount
@@ -38,7 +39,8 @@ class AuthedRequest(HttpRequest):
 @dataclass(frozen=True)
 class Filters:
     year: int
-    region: str  # ALL or a region id
+    country: str  # ISO 3166-1 alpha-2: every figure is one country's
+    region: str  # ALL (the country's total) or a region of that country
     profile: str
     bearer: str  # ALL or a duty bearer
 
@@ -59,15 +61,24 @@ def _years(scope: publication.Scope) -> list[int]:
     return years or [timezone.localdate().year]
 
 
-def _filters(request: HttpRequest, years: list[int]) -> Filters:
+def _filters(request: HttpRequest, years: list[int],
+             scope: publication.Scope) -> tuple[Filters, list[str]]:
+    """The filters asked for (anything unknown falls back), and the countries the chosen
+    profile and year have figures for."""
     def pick(name: str, allowed: Any, default: str) -> str:
         value = request.GET.get(name, default)
         return value if value in allowed else default
 
-    year = pick("year", [str(y) for y in years], str(years[0]))
-    return Filters(int(year), pick("region", [ALL, *KZ_REGIONS], ALL),
-                   pick("profile", list(PROFILES), "kz"),
-                   pick("bearer", [ALL, *metrics.BEARERS], ALL))
+    year = int(pick("year", [str(y) for y in years], str(years[0])))
+    profile = pick("profile", list(PROFILES), "kz")
+    countries = publication.countries(scope, profile, year) or [
+        regions.profile_country(profile) or "KZ"]
+    country = pick("country", countries, countries[0])
+    region = regions.canonical(request.GET.get("region", ALL))
+    if region != ALL and regions.country_of(region) != country:
+        region = ALL
+    return Filters(year, country, region, profile,
+                   pick("bearer", [ALL, *metrics.BEARERS], ALL)), countries
 
 
 def label(key: str) -> str:
@@ -113,7 +124,7 @@ def _card(cube: Published, metric: metrics.Metric, f: Filters) -> Card:
 
 
 def _cards(scope: publication.Scope, f: Filters) -> list[Card]:
-    return [_card(publication.cube(scope, m.id, f.profile, f.year), m, f)
+    return [_card(publication.cube(scope, m.id, f.profile, f.year, f.country), m, f)
             for m in metrics.METRICS.values()]
 
 
@@ -124,26 +135,29 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     years = _years(scope)
-    f = _filters(request, years)
+    f, countries = _filters(request, years, scope)
+    language = get_language() or "en"
     return render(request, "insights/dashboard.html", {
         "cards": _cards(scope, f), "filters": f, "years": years, "scope": scope,
         "organisation": membership.organisation, "k": publication.threshold(),
-        "regions": KZ_REGIONS, "profiles": PROFILES,
+        "countries": [(c, regions.country_label(c, language)) for c in countries],
+        "regions": regions.regions_of(f.country, language), "profiles": PROFILES,
         "bearers": [(b, label(b)) for b in metrics.BEARERS],
         "query": request.GET.urlencode(),
     })
 
 
-def _table_rows(cube: Published, metric: metrics.Metric) -> list[list[Any]]:
-    """Every cell of the published cube, as rows (hidden cells empty, flagged)."""
+def _table_rows(cube: Published, metric: metrics.Metric, country: str) -> list[list[Any]]:
+    """Every cell of the published cube (one country's), as rows (hidden cells empty,
+    flagged); region "*" is the country's total."""
     rows = []
     for (region, period, key), value in sorted(cube.cells.items()):
-        rows.append([metric.id, region, period, key,
+        rows.append([metric.id, country, region, period, key,
                      "" if value is None else value, "hidden" if value is None else ""])
     return rows
 
 
-HEADER = ["metric", "region", "period", "key", "count", "suppressed"]
+HEADER = ["metric", "country", "region", "period", "key", "count", "suppressed"]
 
 
 @login_required
@@ -155,9 +169,10 @@ def download(request: AuthedRequest, metric_id: str, fmt: str) -> HttpResponse:
     metric = metrics.METRICS.get(metric_id)
     if metric is None or fmt not in ("csv", "xlsx"):
         raise Http404
-    f = _filters(request, _years(scope))
-    rows = _table_rows(publication.cube(scope, metric.id, f.profile, f.year), metric)
-    name = f"qorgau-{metric.id}-{f.profile}-{f.year}.{fmt}"
+    f, _countries = _filters(request, _years(scope), scope)
+    rows = _table_rows(publication.cube(scope, metric.id, f.profile, f.year, f.country),
+                       metric, f.country)
+    name = f"qorgau-{metric.id}-{f.profile}-{f.country.lower()}-{f.year}.{fmt}"
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
@@ -188,7 +203,7 @@ def report_pdf(request: AuthedRequest) -> HttpResponse:
     scope, membership = _scope(request)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
-    f = _filters(request, _years(scope))
+    f, _countries = _filters(request, _years(scope), scope)
     language = request.GET.get("lang", "ru")
     if language not in ("ru", "kk", "en"):
         language = "ru"
@@ -198,7 +213,9 @@ def report_pdf(request: AuthedRequest) -> HttpResponse:
         html = render_to_string("insights/report_pdf.html", {
             "cards": _cards(scope, f), "filters": f, "scope": scope,
             "organisation": membership.organisation, "k": publication.threshold(),
-            "region_label": _(KZ_REGIONS[f.region]) if f.region != ALL else _("All regions"),
+            "region_label": " · ".join((
+                regions.country_label(f.country, language),
+                regions.label(f.region, language) if f.region != ALL else _("All regions"))),
             "profile_label": _(PROFILES[f.profile]), "language": language,
             "generated": timezone.localdate(),
             "font_regular": (FONTS / "DejaVuSerif.ttf").as_uri(),
@@ -207,7 +224,7 @@ def report_pdf(request: AuthedRequest) -> HttpResponse:
     pdf = HTML(string=html).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = (
-        f'attachment; filename="qorgau-accountability-{f.year}-{f.region}.pdf"')
+        f'attachment; filename="qorgau-accountability-{f.year}-{f.country}-{f.region}.pdf"')
     return response
 
 

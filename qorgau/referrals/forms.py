@@ -6,8 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qorgau.cases.forms import set_choices
-from qorgau.cases.regions import KZ_REGIONS
+from qorgau.cases.forms import RegionField, profile_countries, region_choices, set_choices
 from qorgau.consent import rules as consent_rules
 from qorgau.consent.models import ConsentGrant
 from qorgau.referrals import rules
@@ -20,14 +19,15 @@ def _choices(labels: dict[str, str], empty: str | None = None) -> list[tuple[str
 
 
 class DirectoryFilterForm(forms.Form):
-    region = forms.ChoiceField(label=_("Region"), required=False)
+    region = RegionField(label=_("Region"), required=False)
     need = forms.ChoiceField(label=_("Service"), required=False)
     kind = forms.ChoiceField(label=_("Kind of provider"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        regions: dict[str, str] = {**KZ_REGIONS, rules.NATIONWIDE: rules.NATIONWIDE_LABEL}
-        set_choices(self, "region", _choices(regions, str(_("Any region"))))
+        set_choices(self, "region", [("", _("Any region")),
+                                     (rules.NATIONWIDE, _(rules.NATIONWIDE_LABEL)),
+                                     *region_choices(profile_countries())])
         set_choices(self, "need", _choices(rules.NEEDS, str(_("Any service"))))
         set_choices(self, "kind", _choices(rules.PROVIDER_KINDS, str(_("Any kind"))))
 

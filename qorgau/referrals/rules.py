@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from qorgau.cases.regions import canonical
+
 
 def gettext_noop(message: str) -> str:
     return message
@@ -149,7 +151,7 @@ def match(providers: Iterable[Provider], need: Need) -> list[Match]:
     for p in providers:
         if not p.active or need.need not in p.services:
             continue
-        if p.region not in (need.region, NATIONWIDE):
+        if p.region != NATIONWIDE and canonical(p.region) != canonical(need.region):
             continue
         if need.with_children and not p.accepts_children:
             continue

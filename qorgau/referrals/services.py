@@ -26,10 +26,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import CASE_ROLES, Membership, User
-from qorgau.cases import erasure, records
+from qorgau.cases import erasure, records, regions
 from qorgau.cases import services as case_services
 from qorgau.cases.models import Case, Event
-from qorgau.cases.regions import KZ_REGIONS
 from qorgau.consent import rules as consent_rules
 from qorgau.consent import services as consent
 from qorgau.consent.models import CaseShare
@@ -73,10 +72,13 @@ def _parse_row(row: dict[str, str], number: int) -> tuple[dict[str, Any], list[s
     if value["kind"] and value["kind"] not in rules.PROVIDER_KINDS:
         bad("kind", _("“%(value)s” is not a kind of provider; use one of: %(allowed)s.")
             % {"value": value["kind"], "allowed": ", ".join(rules.PROVIDER_KINDS)})
-    regions = [*KZ_REGIONS, rules.NATIONWIDE]
-    if value["region"] and value["region"] not in regions:
-        bad("region", _("“%(value)s” is not a region code (for example kz-west, or %(all)s).")
-            % {"value": value["region"], "all": rules.NATIONWIDE})
+    if value["region"] and value["region"] != rules.NATIONWIDE:
+        if regions.is_region(value["region"]):
+            value["region"] = regions.canonical(value["region"])
+        else:
+            bad("region", _("“%(value)s” is not a region code (an ISO 3166-2 code such as "
+                            "KZ-27, or %(all)s).") % {"value": value["region"],
+                                                      "all": rules.NATIONWIDE})
     services, languages = _list(value["services"]), _list(value["languages"])
     unknown = [s for s in services if s not in rules.NEEDS]
     if unknown:
@@ -200,7 +202,7 @@ def update_places(provider: Provider, by: User, places: int) -> Provider:
 def matching(need: rules.Need) -> list[tuple[Provider, rules.Match]]:
     """Providers for this need, those that fit first (region, eligibility, capacity)."""
     providers = {p.pk: p for p in Provider.objects.filter(
-        active=True, region__in=[need.region, rules.NATIONWIDE]).select_related(
+        active=True, region__in=[*regions.aliases(need.region), rules.NATIONWIDE]).select_related(
         "places_updated_by")}
     return [(providers[m.provider], m) for m in
             rules.match([p.facts() for p in providers.values()], need)]

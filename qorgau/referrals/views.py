@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import User
+from qorgau.cases import regions
 from qorgau.cases import services as case_services
 from qorgau.cases.access import get_case_for_user
 from qorgau.cases.forms import apply_service_error
@@ -48,7 +49,7 @@ def directory(request: AuthedRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         if data["region"]:
-            providers = providers.filter(region=data["region"])
+            providers = providers.filter(region__in=regions.aliases(data["region"]))
         if data["kind"]:
             providers = providers.filter(kind=data["kind"])
         if data["need"]:

@@ -33,7 +33,7 @@ from qorgau.api.schemas import (
     StatusIn,
     When,
 )
-from qorgau.cases import services, taxonomy
+from qorgau.cases import regions, services, taxonomy
 from qorgau.cases.dates import DateSpan
 from qorgau.cases.models import Case, Event, EventLink, EventParty, Party
 
@@ -43,7 +43,9 @@ READ, WRITE = needs("read"), needs("write")
 
 def case_out(case: Case, access: str | None = None) -> dict[str, Any]:
     return {"reference": case.reference, "organisation": case.organisation.slug,
-            "region": case.region, "profile": case.profile, "status": case.status,
+            "region": regions.canonical(case.region),
+            "country": regions.country_of(case.region),
+            "profile": case.profile, "status": case.status,
             "created_at": case.created_at,
             "access": access or getattr(case, "access", None)}
 
@@ -52,7 +54,9 @@ def case_out(case: Case, access: str | None = None) -> dict[str, Any]:
 
 class CaseFilters(Schema):
     status: str | None = Field(None, max_length=10)
-    region: str | None = Field(None, max_length=40)
+    region: str | None = Field(None, max_length=40, description="An ISO 3166-2 region code.")
+    country: str | None = Field(None, max_length=2,
+                                description="ISO 3166-1 alpha-2: cases in that country.")
     q: str | None = Field(None, max_length=200,
                           description="A reference, or a party's exact full name.")
     cursor: str | None = Field(None, max_length=100)
@@ -65,7 +69,10 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilters]) -> dict[str, A
     if filters.status:
         cases = cases.filter(status=filters.status)
     if filters.region:
-        cases = cases.filter(region=filters.region)
+        cases = cases.filter(region__in=regions.aliases(filters.region))
+    if filters.country:
+        cases = cases.filter(region__in=[alias for code, _name in regions.regions_of(
+            filters.country) for alias in regions.aliases(code)])
     q = " ".join((filters.q or "").split())
     if q:
         by_name = services.search_cases_by_name(Case.objects.visible_to(request.user), q)

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from qorgau.accounts.models import INSIGHT_ROLES, Membership
 from qorgau.api.auth import needs
+from qorgau.cases import regions
 from qorgau.cases.regions import PROFILES
 from qorgau.insights import metrics, publication
 
@@ -22,10 +23,14 @@ INSIGHTS = needs("insights")
 class CubeQuery(Schema):
     year: int = Field(default_factory=lambda: timezone.localdate().year, ge=2000, le=2100)
     profile: str = Field("kz", max_length=20)
+    country: str | None = Field(None, min_length=2, max_length=2, description=(
+        "ISO 3166-1 alpha-2: whose regions. Default: the profile's country (intl: the "
+        "first counted). A cube never adds up two countries."))
 
 
 class Cell(Schema):
-    region: str
+    country: str
+    region: str = Field(description="An ISO 3166-2 region, or * for the country's total.")
     period: str
     key: str
     count: int | None = Field(description="null: hidden (suppressed).")
@@ -34,6 +39,9 @@ class Cell(Schema):
 class CubeOut(Schema):
     metric: str
     profile: str
+    country: str
+    countries: list[str] = Field(description="The countries this profile and year have "
+                                             "figures for (ask for each in turn).")
     year: int
     suppressed: bool
     k: int = Field(description="Counts below k are hidden, with any that would reveal them.")
@@ -63,8 +71,14 @@ def get_cube(request: HttpRequest, metric_id: str, query: Query[CubeQuery]) -> d
     scope = _scope(request)
     if metric_id not in metrics.METRICS or query.profile not in PROFILES:
         raise Http404
-    cube = publication.cube(scope, metric_id, query.profile, query.year)
-    return {"metric": metric_id, "profile": query.profile, "year": query.year,
+    countries = publication.countries(scope, query.profile, query.year)
+    country = (query.country or "").upper() or publication.default_country(
+        scope, query.profile, query.year)
+    if not regions.regions_of(country):
+        raise Http404
+    cube = publication.cube(scope, metric_id, query.profile, query.year, country)
+    return {"metric": metric_id, "profile": query.profile, "country": country,
+            "countries": countries, "year": query.year,
             "suppressed": scope.suppressed, "k": cube.k,
-            "cells": [{"region": r, "period": p, "key": k, "count": v}
+            "cells": [{"country": country, "region": r, "period": p, "key": k, "count": v}
                       for (r, p, k), v in sorted(cube.cells.items())]}

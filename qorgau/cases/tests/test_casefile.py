@@ -141,7 +141,7 @@ def test_export_contents(rich, alice):
     jsonschema.validate(document, casefile.build_schema())
     assert document["format"] == "qorgau.case-file" and document["version"] == 1
     assert document["case"] == {"reference": rich.reference, "profile": "kz",
-                                "region": "kz-west", "status": "closed"}
+                                "region": "KZ-27", "status": "closed"}
     assert [p["key"] for p in document["parties"]] == ["p1", "p2", "p3", "p4"]
     assert document["parties"][0]["full_name"] == "Әйгерім Қасымқызы"
     assert document["parties"][0]["co_resident"] is False

@@ -84,7 +84,7 @@ def test_synthetic_cases_are_deterministic_and_varied(demo):
     cases = Case.objects.exclude(reference=reference_case.REFERENCE)
     assert cases.count() == synthetic.COUNT
     regions = Counter(cases.values_list("region", flat=True))
-    assert regions["kz-west"] > synthetic.COUNT // 2 and len(regions) >= 5
+    assert regions["KZ-27"] > synthetic.COUNT // 2 and len(regions) >= 5
     assert cases.filter(status=Case.Status.CLOSED).exists()
     assert cases.filter(status=Case.Status.OPEN).exists()
     for case in cases:
@@ -116,7 +116,7 @@ def test_assignments(demo):
 
 
 def test_reference_case_has_every_fact(ref):
-    assert (ref.profile, ref.region) == ("kz", "kz-west")
+    assert (ref.profile, ref.region) == ("kz", "KZ-27")
     names = {p.role: p for p in ref.parties.all()}
     assert names["survivor"].full_name == reference_case.SURVIVOR
     respondent = names["respondent"]
