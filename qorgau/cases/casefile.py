@@ -11,17 +11,25 @@ service functions (the parties and events as one `services.CaseBatch`: each chec
 party and event gets its ledger entry, and any failure leaves nothing behind. Every problem
 is reported with the JSON path of the item that caused it.
 
+Version 2 adds the case's mode and the sections other apps register (`register_section`):
+consent grants, proceedings with their hearings and grades, risk assessments, the safety
+plan and referrals. `cases` does not import those apps; each registers its section's schema,
+export, checks and import (through its own services) when it starts. A section whose consent
+category the export's grant does not cover is left out and named in `withheld`. Version 1
+files still import.
+
 A case file holds decrypted personal data: whoever handles one handles the case.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import UTC
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +47,9 @@ from qorgau.cases.models import Case, Event, EventParty, Party
 from qorgau.cases.regions import PROFILES
 
 FORMAT = "qorgau.case-file"
-VERSION = 1
-SCHEMA_ID = "urn:qorgau:case-file:1"
+VERSION = 2
+VERSIONS = (1, 2)  # what import reads
+SCHEMA_ID = "urn:qorgau:case-file:2"
 SCHEMA_PATH = Path(settings.BASE_DIR) / "docs" / "case-file.schema.json"
 
 PARTY_FIELDS = (
@@ -59,7 +68,7 @@ EVENT_FIELD_PATHS = {
 }
 PARTY_FIELD_PATHS = {name: name for name in PARTY_FIELDS}
 CASE_FIELD_PATHS = {"region": "region", "profile": "profile", "status": "status",
-                    "reference": "reference"}
+                    "reference": "reference", "mode": "mode"}
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,142 @@ _export_checks: list[ExportCheck] = []
 def register_export_check(check: ExportCheck) -> None:
     if check not in _export_checks:
         _export_checks.append(check)
+
+
+# The data categories a consent grant covers: grant id -> categories. The consent app
+# registers it; without it no category-bound section is exported.
+GrantCategories = Callable[[int], Iterable[str]]
+_grant_categories: list[GrantCategories] = []
+
+
+def register_grant_categories(lookup: GrantCategories) -> None:
+    if lookup not in _grant_categories:
+        _grant_categories.append(lookup)
+
+
+# --- sections of version 2 -----------------------------------------------------------------
+
+
+@dataclass
+class ExportContext:
+    """What a section's export may name: parties by key, events by their number in the
+    file (only the events the file carries), and the keys other sections gave their items."""
+
+    case: Case
+    parties: dict[int, str]
+    events: dict[int, int]
+    keys: dict[str, dict[int, str]] = field(default_factory=dict)
+
+
+@dataclass
+class CheckContext:
+    """What a section's checks may refer to: the file's party keys, event numbers and kinds,
+    and the keys of earlier sections' items."""
+
+    document: Mapping[str, Any]
+    parties: set[str]
+    events: dict[int, str]  # number -> kind
+    keys: dict[str, set[str]] = field(default_factory=dict)
+
+
+@dataclass
+class ImportContext:
+    """What a section's import builds on; it sets `path` (and `fields`: service field ->
+    place in the item) before each write, so a service's refusal is reported there."""
+
+    case: Case
+    by: User
+    parties: dict[str, Party]
+    events: dict[int, Event]  # by number in the file
+    objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    path: str = "$"
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of the case another app keeps, carried by version 2 files.
+
+    `name`: its field at the top level; `order`: its place in the file and in the import
+    (a section may refer only to those before it); `schema()`: the JSON Schema of its value;
+    `export(context)`: its value; `check(value, context, path)`: the problems a schema cannot
+    find (references); `load(value, context)`: write it through the app's services;
+    `category`: the consent category a grant must cover for it to be exported (None: it goes
+    with the timeline); `kinds`: event kinds that belong to it and are left out with it;
+    `empty`: its value when the case has none.
+    """
+
+    name: str
+    order: int
+    schema: Callable[[], dict[str, Any]]
+    export: Callable[[ExportContext], Any]
+    check: Callable[[Any, CheckContext, str], list[Problem]]
+    load: Callable[[Any, ImportContext], None]
+    category: str | None = None
+    kinds: frozenset[str] = frozenset()
+    empty: Callable[[], Any] = list
+
+
+_sections: dict[str, Section] = {}
+
+
+def register_section(section: Section) -> None:
+    _sections[section.name] = section
+    _schema_check.cache_clear()
+
+
+def sections() -> list[Section]:
+    return sorted(_sections.values(), key=lambda s: (s.order, s.name))
+
+
+def event_problem(number: Any, context: CheckContext, path: str,
+                  kind: str | None = None) -> list[Problem]:
+    """A reference to event `number` of the file (of `kind`, if given) that is not there."""
+    if number not in context.events:
+        return [Problem(path, _("no event in the file has the number %(number)s.")
+                        % {"number": number})]
+    if kind is not None and context.events[number] != kind:
+        return [Problem(path, _("event %(number)s is not of the kind %(kind)s.")
+                        % {"number": number, "kind": kind})]
+    return []
+
+
+def moment(text: str) -> datetime:
+    """A moment of a file (ISO 8601 with its offset; without one, UTC)."""
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def optional_moment(text: str | None) -> datetime | None:
+    return None if text is None else moment(text)
+
+
+def iso_moment(value: datetime | None) -> str | None:
+    """A moment as a file writes it: UTC, to the second's fraction the database keeps."""
+    return None if value is None else value.astimezone(UTC).isoformat()
+
+
+def moment_problems(text: Any, path: str, day: bool = False) -> list[Problem]:
+    """A date (`day`) or a moment that does not parse (None: left out, no problem)."""
+    if text is None:
+        return []
+    try:
+        if day:
+            date.fromisoformat(text)
+        else:
+            moment(text)
+    except (TypeError, ValueError):
+        return [Problem(path, _("%(value)s is not a date.") % {"value": json.dumps(text)}
+                        if day else _("%(value)s is not a date and time (ISO 8601).")
+                        % {"value": json.dumps(text)})]
+    return []
+
+
+def party_problem(key: Any, context: CheckContext, path: str) -> list[Problem]:
+    if key not in context.parties:
+        return [Problem(path, _("no party has the key %(key)s.")
+                        % {"key": json.dumps(key, ensure_ascii=False)})]
+    return []
 
 
 # --- schema -----------------------------------------------------------------------------
@@ -213,19 +358,28 @@ def build_schema() -> dict[str, Any]:
             },
         },
     }
+    categories = sorted({s.category for s in sections() if s.category})
+    extra = {section.name: section.schema() for section in sections()}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
         "title": "Qorgau case file",
-        "description": "One case, its parties and its whole timeline (see docs/case-file.md).",
+        "description": "One case, its parties, its whole timeline and (version 2) what "
+                       "else the case holds, as far as consent allows (see "
+                       "docs/case-file.md).",
         "type": "object",
         "additionalProperties": False,
         "required": ["format", "version", "case", "parties", "events"],
         "properties": {
             "format": {"const": FORMAT},
-            "version": {"const": VERSION},
+            "version": {"type": "integer", "minimum": 1,
+                        "description": "Format version, 1 or 2; 2 adds the case's mode, "
+                                       "withheld and the sections after events."},
             "exported_at": _text("When the file was written (ISO 8601, UTC).",
                                  format="date-time"),
+            "withheld": {"type": "array", "items": _enum(categories),
+                         "description": "Consent categories the export's grant did not "
+                                        "cover: their sections (and events) are left out."},
             "case": {
                 "type": "object",
                 "additionalProperties": False,
@@ -239,10 +393,13 @@ def build_schema() -> dict[str, Any]:
                         "Qorgau's before those (kz-west).")),
                     "status": _enum([Case.Status.OPEN, Case.Status.CLOSED],
                                     description="Status."),  # never erased
+                    "mode": _enum(Case.Mode.values, description="casework, or monitoring "
+                                  "(reconstructed from documents); version 2."),
                 },
             },
             "parties": {"type": "array", "items": {"$ref": "#/$defs/party"}},
             "events": {"type": "array", "items": {"$ref": "#/$defs/event"}},
+            **extra,
         },
         "$defs": {
             "party": party,
@@ -295,18 +452,29 @@ def case_for_export(reference: str, by: User) -> Case:
     return case
 
 
-def build_document(case: Case) -> dict[str, Any]:
-    """The case file of `case` (no ledger, users, organisation, ids, salts or indexes)."""
+def build_document(case: Case, categories: Iterable[str] | None = None) -> dict[str, Any]:
+    """The case file of `case` (no ledger, users, organisation, ids, salts or indexes).
+
+    `categories`: what the export's consent grant covers; a section bound to a category it
+    does not cover is left out, with its events, and the category is named in `withheld`.
+    None: everything. A case with nothing that only version 2 carries is written as
+    version 1, which any installation reads.
+    """
+    registered = sections()
+    withheld = sorted({s.category for s in registered if s.category and categories is not None
+                       and s.category not in set(categories)})
+    hidden = frozenset().union(*(s.kinds for s in registered if s.category in withheld))
     parties = list(Party.objects.filter(case=case).order_by("id"))
     keys = {party.pk: f"p{i}" for i, party in enumerate(parties, start=1)}
     events = list(
-        Event.objects.filter(case=case).order_by("number")
+        Event.objects.filter(case=case).exclude(kind__in=hidden).order_by("number")
         .select_related("supersedes")
-        .prefetch_related("event_parties", "links_out__target")
+        .prefetch_related("event_parties", "links_out")
     )
-    return {
+    numbers = {event.pk: event.number for event in events}
+    document: dict[str, Any] = {
         "format": FORMAT,
-        "version": VERSION,
+        "version": 1,
         "exported_at": timezone.now().astimezone(UTC).isoformat(timespec="seconds"),
         "case": {
             "reference": case.reference,
@@ -318,36 +486,52 @@ def build_document(case: Case) -> dict[str, Any]:
             {"key": keys[party.pk], **{name: getattr(party, name) for name in PARTY_FIELDS}}
             for party in parties
         ],
-        "events": [
-            {
-                "number": event.number,
-                "kind": event.kind,
-                "when": {
-                    "start": event.when_start,
-                    "end": event.when_end,
-                    "qualifier": event.qualifier,
-                    "recurrence": event.recurrence,
-                },
-                "source": event.source,
-                "reliability": event.reliability,
-                "institution": event.institution,
-                "institution_unit": event.institution_unit,
-                "place": event.place,
-                "narrative": event.narrative,
-                "attributes": _sorted_json(event.attributes),
-                "parties": [
-                    {"party": keys[ep.party_id], "role": ep.role}
-                    for ep in sorted(event.event_parties.all(), key=lambda ep: ep.pk)
-                ],
-                "links": [
-                    {"target": link.target.number, "kind": link.kind}
-                    for link in sorted(event.links_out.all(), key=lambda link: link.pk)
-                ],
-                "supersedes": event.supersedes.number if event.supersedes is not None else None,
-                "correction_reason": event.correction_reason,
-            }
-            for event in events
+        "events": [_event_item(event, keys, numbers) for event in events],
+    }
+    context = ExportContext(case, keys, numbers)
+    values = {s.name: s.export(context) for s in registered if s.category not in withheld}
+    mode = getattr(case, "mode", Case.Mode.CASEWORK)
+    if withheld or mode != Case.Mode.CASEWORK or any(
+            values[s.name] != s.empty() for s in registered if s.name in values):
+        document["version"] = 2
+        document["case"]["mode"] = mode
+        document["withheld"] = withheld
+        document.update(values)
+    return document
+
+
+def _event_item(event: Event, keys: Mapping[int, str],
+                numbers: Mapping[int, int]) -> dict[str, Any]:
+    """One event of the file; links to, and the correction of, an event the file leaves
+    out (a withheld category's) are left out with it."""
+    supersedes = event.supersedes_id if event.supersedes_id in numbers else None
+    return {
+        "number": event.number,
+        "kind": event.kind,
+        "when": {
+            "start": event.when_start,
+            "end": event.when_end,
+            "qualifier": event.qualifier,
+            "recurrence": event.recurrence,
+        },
+        "source": event.source,
+        "reliability": event.reliability,
+        "institution": event.institution,
+        "institution_unit": event.institution_unit,
+        "place": event.place,
+        "narrative": event.narrative,
+        "attributes": _sorted_json(event.attributes),
+        "parties": [
+            {"party": keys[ep.party_id], "role": ep.role}
+            for ep in sorted(event.event_parties.all(), key=lambda ep: ep.pk)
         ],
+        "links": [
+            {"target": numbers[link.target_id], "kind": link.kind}
+            for link in sorted(event.links_out.all(), key=lambda link: link.pk)
+            if link.target_id in numbers
+        ],
+        "supersedes": numbers[supersedes] if supersedes is not None else None,
+        "correction_reason": event.correction_reason if supersedes is not None else "",
     }
 
 
@@ -364,7 +548,10 @@ def export_case(reference: str, by: User, grant_id: int | None = None) -> dict[s
             grants = [check(case, by, grant_id) for check in _export_checks]
         except ValidationError as exc:
             raise Refused(" ".join(exc.messages)) from exc
-        document = build_document(case)
+        granted: set[str] = set()
+        for lookup in _grant_categories:
+            granted |= set(lookup(grants[0]))
+        document = build_document(case, granted)
         services.record_export(case, by, ledger.digest(document), grant=grants[0])
         return document
 
@@ -511,7 +698,31 @@ def semantic_problems(document: Mapping[str, Any]) -> tuple[list[Problem], dict[
                 problems.append(Problem(f"{path}.correction_reason",
                                         _("Say why the event is corrected.")))
         numbers.add(number)
+    problems += _section_problems(document)
     return problems, spans
+
+
+V2_FIELDS = ("withheld",)
+
+
+def _section_problems(document: Mapping[str, Any]) -> list[Problem]:
+    """Version 1 carries none of version 2's fields; each section's own checks."""
+    registered = sections()
+    if document["version"] == 1:
+        later = [name for name in (*V2_FIELDS, *(s.name for s in registered))
+                 if name in document]
+        if "mode" in document["case"]:
+            later.insert(0, "case.mode")
+        return [Problem(f"$.{name}", _("this field needs version 2 of the format."))
+                for name in later]
+    context = CheckContext(
+        document, {party["key"] for party in document["parties"]},
+        {event["number"]: event["kind"] for event in document["events"]})
+    problems: list[Problem] = []
+    for section in registered:
+        if section.name in document:
+            problems += section.check(document[section.name], context, f"$.{section.name}")
+    return problems
 
 
 def validate(document: Any) -> dict[int, DateSpan]:
@@ -519,6 +730,11 @@ def validate(document: Any) -> dict[int, DateSpan]:
     problems = schema_problems(document)
     if problems:
         raise CaseFileError(problems)
+    if document["version"] not in VERSIONS:
+        raise CaseFileError([Problem("$.version", _(
+            "version %(version)s is not one this installation reads (%(versions)s).")
+            % {"version": document["version"],
+               "versions": ", ".join(str(v) for v in VERSIONS)})])
     problems, spans = semantic_problems(document)
     if problems:
         raise CaseFileError(problems)
@@ -526,6 +742,19 @@ def validate(document: Any) -> dict[int, DateSpan]:
 
 
 # --- import: writing --------------------------------------------------------------------
+
+
+def _mode(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """The case's mode for `create_case`, left out when it is the default."""
+    mode = meta.get("mode", Case.Mode.CASEWORK)
+    if mode == Case.Mode.CASEWORK:
+        return {}
+    if "mode" not in inspect.signature(services.create_case).parameters:
+        # Until create_case takes the mode, a monitoring case cannot be built through it.
+        raise ValidationError({"mode": _("This installation cannot open a case in the mode "
+                                         "%(mode)s.") % {"mode": mode}})
+    return {"mode": mode}
+
 
 
 def _service_problems(exc: ValidationError, path: str,
@@ -605,13 +834,14 @@ def import_case(
                 "A case with the reference %(reference)s already exists.")
                 % {"reference": reference})])
     path = "$"
+    context: ImportContext | None = None
     try:
         with transaction.atomic():
             path = "$.case"
             meta = document["case"]
             case = services.create_case(organisation, by, region=meta["region"],
                                         profile=meta.get("profile", "kz"),
-                                        reference=reference)
+                                        reference=reference, **_mode(meta))
             batch = services.CaseBatch(case, by)
             parties: dict[str, Party] = {}
             for i, party in enumerate(document["parties"]):
@@ -627,6 +857,12 @@ def import_case(
                     correction_reason=item.get("correction_reason", ""))
             path = "$"
             batch.write()
+            context = ImportContext(case, by, parties, events)
+            path = "$.sections"  # each section says where it is in context.path
+            for section in sections():
+                if section.name in document:
+                    context.path, context.fields = f"$.{section.name}", {}
+                    section.load(document[section.name], context)
             path = "$.case.status"
             status = meta.get("status", Case.Status.OPEN)
             if status != case.status:
@@ -640,5 +876,7 @@ def import_case(
             fields = EVENT_FIELD_PATHS
         elif path == "$.case.status":
             path, fields = "$.case", CASE_FIELD_PATHS
+        elif path == "$.sections" and context is not None:
+            path, fields = context.path, context.fields
         raise CaseFileError(_service_problems(exc, path, fields)) from exc
     return case

@@ -293,3 +293,134 @@ def erase_case_records(case: Case) -> dict[str, int]:
     """Eraser (qorgau.cases.erasure): shares, then the grants they relied on."""
     return erasure.delete(CaseShare.objects.filter(case=case),
                           ConsentGrant.objects.filter(case=case))
+
+
+# --- the case file (qorgau.cases.casefile, version 2) ---------------------------------------
+# A case file carries the case's grants as the record of what she agreed to and withdrew.
+# Imported, a grant names its recipient in words (organisation ids do not travel); its
+# ledger entry says it was imported.
+
+
+def grant_categories(grant_id: int) -> list[str]:
+    """What grant `grant_id` covers (for the case-file export's sections)."""
+    grant = ConsentGrant.objects.filter(pk=grant_id).first()
+    return list(grant.categories) if grant is not None else []
+
+
+@transaction.atomic
+def import_grant(case: Case, by: User, *, purpose: str, categories: Iterable[str],
+                 manner: str, recipient: str, given_on: date, expires_at: datetime,
+                 created_at: datetime, revoked_at: datetime | None = None,
+                 revocation_reason: str = "", note: str = "") -> ConsentGrant:
+    """A grant as another holder of the case recorded it (a case-file import)."""
+    chosen = sorted(set(categories))
+    recipient = " ".join(recipient.split())
+    errors: dict[str, list[str]] = {}
+    if purpose not in rules.PURPOSES:
+        errors["purpose"] = [_("Choose what the consent is for.")]
+    if not chosen or rules.unknown_categories(chosen):
+        errors["categories"] = [_("Choose the kinds of data from the list.")]
+    if manner not in ConsentGrant.Manner.values:
+        errors["manner"] = [_("Say whether she gave consent in writing or orally.")]
+    if not recipient:
+        errors["recipient_name"] = [_("Name the recipient: an organisation from the list, "
+                                      "or one outside Qorgau.")]
+    if errors:
+        raise ValidationError(errors)
+    case_services.lock(case)
+    grant = ConsentGrant.objects.create(
+        case=case, recipient_name=recipient, purpose=purpose, categories=chosen,
+        manner=manner, note=note.strip(), given_on=given_on, expires_at=expires_at,
+        revoked_at=revoked_at, revocation_reason=revocation_reason.strip(),
+        recorded_by=by, created_at=created_at, salt=secrets.token_hex(16))
+    case_services.append(case, by, "consent.grant", subject(grant), grant_record(grant),
+                         {"purpose": purpose, "imported": True})
+    return grant
+
+
+def _casefile_section() -> Any:
+    from qorgau.cases import casefile
+    from qorgau.cases.casefile import CheckContext, ExportContext, ImportContext, Problem
+
+    def schema() -> dict[str, Any]:
+        return {"type": "array", "description": "The survivor's consent grants.", "items": {
+            "type": "object", "additionalProperties": False,
+            "required": ["key", "purpose", "categories", "manner", "recipient", "given_on",
+                         "expires_at", "created_at"],
+            "properties": {
+                "key": {"type": "string", "pattern": r"^[A-Za-z0-9_.-]{1,40}$",
+                        "description": "File-local identifier; referrals name it."},
+                "purpose": {"type": "string", "enum": list(rules.PURPOSES)},
+                "categories": {"type": "array", "items": {
+                    "type": "string", "enum": list(rules.CATEGORIES)}},
+                "manner": {"type": "string", "enum": ConsentGrant.Manner.values},
+                "recipient": {"type": "string", "pattern": r"\S",
+                              "description": "The recipient, in words."},
+                "note": {"type": "string"},
+                "given_on": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$"},
+                "expires_at": {"type": "string", "format": "date-time"},
+                "revoked_at": {"type": ["string", "null"], "format": "date-time"},
+                "revocation_reason": {"type": "string"},
+                "created_at": {"type": "string", "format": "date-time"},
+            }}}
+
+    def export(context: ExportContext) -> list[dict[str, Any]]:
+        grants = list(ConsentGrant.objects.filter(case=context.case)
+                      .select_related("recipient_organisation").order_by("created_at", "pk"))
+        keys = context.keys.setdefault("consents", {})
+        items = []
+        for i, grant in enumerate(grants, start=1):
+            keys[grant.pk] = f"c{i}"
+            items.append({
+                "key": f"c{i}", "purpose": grant.purpose,
+                "categories": sorted(grant.categories), "manner": grant.manner,
+                "recipient": grant.recipient(), "note": grant.note,
+                "given_on": grant.given_on.isoformat(), "expires_at": _iso(grant.expires_at),
+                "revoked_at": _iso(grant.revoked_at),
+                "revocation_reason": grant.revocation_reason,
+                "created_at": _iso(grant.created_at)})
+        return items
+
+    def check(items: list[dict[str, Any]], context: CheckContext,
+              path: str) -> list[Problem]:
+        problems: list[Problem] = []
+        keys = context.keys.setdefault("consents", set())
+        for i, item in enumerate(items):
+            where = f"{path}[{i}]"
+            if item["key"] in keys:
+                problems.append(Problem(f"{where}.key", _(
+                    "the key %(key)s is used by another consent.") % {"key": item["key"]}))
+            keys.add(item["key"])
+            for name in ("given_on", "expires_at", "revoked_at", "created_at"):
+                problems += casefile.moment_problems(item.get(name), f"{where}.{name}",
+                                                     day=name == "given_on")
+        return problems
+
+    def load(items: list[dict[str, Any]], context: ImportContext) -> None:
+        found = context.objects.setdefault("consents", {})
+        for i, item in enumerate(items):
+            context.path = f"$.consents[{i}]"
+            context.fields = {"purpose": "purpose", "categories": "categories",
+                              "manner": "manner", "recipient_name": "recipient"}
+            found[item["key"]] = import_grant(
+                context.case, context.by, purpose=item["purpose"],
+                categories=item["categories"], manner=item["manner"],
+                recipient=item["recipient"], note=item.get("note", ""),
+                given_on=date.fromisoformat(item["given_on"]),
+                expires_at=casefile.moment(item["expires_at"]),
+                created_at=casefile.moment(item["created_at"]),
+                revoked_at=casefile.optional_moment(item.get("revoked_at")),
+                revocation_reason=item.get("revocation_reason", ""))
+
+    return casefile.Section("consents", 10, schema, export, check, load)
+
+
+def _register_casefile() -> None:
+    # Here, not in cases: cases does not import the consent app (apps.ready imports this).
+    from qorgau.cases import casefile
+
+    casefile.register_section(_casefile_section())
+    casefile.register_grant_categories(grant_categories)
+
+
+_register_casefile()

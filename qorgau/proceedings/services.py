@@ -280,3 +280,141 @@ def defence_checklist(proceeding: Proceeding) -> list[dict[str, Any]]:
     for row in rows:
         row["held"] = bool(row["events"] or row.get("parties"))
     return rows
+
+
+# --- the case file (qorgau.cases.casefile, version 2) ---------------------------------------
+# Proceedings, each with its hearing observations and grades (oldest first), when the
+# export's consent covers `proceedings`. Parties by key, events by their number in the file.
+
+
+def _casefile_section() -> Any:
+    from qorgau.cases import casefile
+    from qorgau.cases.casefile import CheckContext, ExportContext, ImportContext, Problem
+
+    def schema() -> dict[str, Any]:
+        answer = {"type": "object", "additionalProperties": False, "required": ["value"],
+                  "properties": {"value": {"type": "string", "enum": [
+                      flags.OBSERVED, flags.NOT_OBSERVED, flags.NOT_APPLICABLE]},
+                      "note": {"type": "string"}}}
+        return {"type": "array", "description": "Proceedings, their hearings and grades.",
+                "items": {
+                    "type": "object", "additionalProperties": False,
+                    "required": ["kind", "court"],
+                    "properties": {
+                        "kind": {"type": "string", "enum": Proceeding.Kind.values},
+                        "court": {"type": "string", "pattern": r"\S", "maxLength": 200},
+                        "case_number": {"type": "string", "maxLength": 100},
+                        "charges": {"type": "array", "items": {
+                            "type": "object", "additionalProperties": False,
+                            "required": ["text"],
+                            "properties": {"text": {"type": "string", "pattern": r"\S"},
+                                           "article": {"type": "string"}}}},
+                        "participants": {"type": "array", "items": {
+                            "type": "object", "additionalProperties": False,
+                            "required": ["party", "role"],
+                            "properties": {"party": {"type": "string"},
+                                           "role": {"type": "string",
+                                                    "enum": Proceeding.Role.values}}}},
+                        "status": {"type": "string", "enum": Proceeding.Status.values},
+                        "events": {"type": "array", "items": {"type": "integer",
+                                                              "minimum": 1}},
+                        "hearings": {"type": "array", "items": {
+                            "type": "object", "additionalProperties": False,
+                            "required": ["event", "indicators"],
+                            "properties": {
+                                "event": {"type": "integer", "minimum": 1},
+                                "indicators": {
+                                    "type": "object", "additionalProperties": False,
+                                    "required": list(flags.INDICATORS),
+                                    "properties": {k: answer for k in flags.INDICATORS}},
+                                "abuse_evidence_excluded": {"type": "boolean"}}}},
+                        "grades": {"type": "array", "items": {
+                            "type": "object", "additionalProperties": False,
+                            "required": ["grade", "rationale"],
+                            "properties": {
+                                "grade": {"type": "string",
+                                          "enum": ["A", "B", "C", "D", "E", "F"]},
+                                "rationale": {"type": "string", "pattern": r"\S"},
+                                "affected_outcome": {"type": "boolean"},
+                                "significant_harm": {"type": "boolean"}}}},
+                    }}}
+
+    def export(context: ExportContext) -> list[dict[str, Any]]:
+        items = []
+        rows = (Proceeding.objects.filter(case=context.case).order_by("pk")
+                .prefetch_related("events"))
+        for p in rows:
+            hearings = HearingRecord.objects.filter(proceeding=p).order_by("pk")
+            grades = FairnessGrade.objects.filter(proceeding=p).order_by("graded_at", "pk")
+            items.append({
+                "kind": p.kind, "court": p.court, "case_number": p.case_number,
+                "charges": [{"text": c["text"], "article": c.get("article", "")}
+                            for c in p.charges],
+                "participants": [{"party": context.parties[pid], "role": role}
+                                 for pid, role in p.participants if pid in context.parties],
+                "status": p.status,
+                "events": sorted(context.events[e.pk] for e in p.events.all()
+                                 if e.pk in context.events),
+                "hearings": [{"event": context.events[h.event_id],
+                              "indicators": h.indicators,
+                              "abuse_evidence_excluded": h.abuse_evidence_excluded}
+                             for h in hearings if h.event_id in context.events],
+                "grades": [{"grade": g.grade, "rationale": g.rationale,
+                            "affected_outcome": g.affected_outcome,
+                            "significant_harm": g.significant_harm} for g in grades],
+            })
+        return items
+
+    def check(items: list[dict[str, Any]], context: CheckContext,
+              path: str) -> list[Problem]:
+        problems: list[Problem] = []
+        for i, item in enumerate(items):
+            where = f"{path}[{i}]"
+            for j, ref in enumerate(item.get("participants", [])):
+                problems += casefile.party_problem(ref["party"], context,
+                                                   f"{where}.participants[{j}].party")
+            for j, number in enumerate(item.get("events", [])):
+                problems += casefile.event_problem(number, context, f"{where}.events[{j}]")
+            for j, hearing in enumerate(item.get("hearings", [])):
+                problems += casefile.event_problem(hearing["event"], context,
+                                                   f"{where}.hearings[{j}].event", "hearing")
+        return problems
+
+    def load(items: list[dict[str, Any]], context: ImportContext) -> None:
+        case, by, events = context.case, context.by, context.events
+        for i, item in enumerate(items):
+            context.path = f"$.proceedings[{i}]"
+            context.fields = {name: name for name in (
+                "kind", "court", "charges", "participants", "events", "status")}
+            proceeding = open_proceeding(
+                case, by, kind=item["kind"], court=item["court"],
+                case_number=item.get("case_number", ""), charges=item.get("charges", []),
+                participants=[(context.parties[ref["party"]].pk, ref["role"])
+                              for ref in item.get("participants", [])],
+                events=[events[n] for n in item.get("events", [])],
+                status=item.get("status", Proceeding.Status.INVESTIGATION))
+            for j, hearing in enumerate(item.get("hearings", [])):
+                context.path = f"$.proceedings[{i}].hearings[{j}]"
+                context.fields = {"event": "event",
+                                  **{k: f"indicators.{k}" for k in flags.INDICATORS}}
+                record_hearing(proceeding, by, events[hearing["event"]],
+                               hearing["indicators"],
+                               hearing.get("abuse_evidence_excluded", False))
+            for j, row in enumerate(item.get("grades", [])):
+                context.path = f"$.proceedings[{i}].grades[{j}]"
+                context.fields = {"grade": "grade", "rationale": "rationale"}
+                grade(proceeding, by, row["grade"], row["rationale"],
+                      row.get("affected_outcome", False), row.get("significant_harm", False))
+
+    return casefile.Section("proceedings", 20, schema, export, check, load,
+                            category="proceedings")
+
+
+def _register_casefile() -> None:
+    # Here, not in cases: cases does not import this app (apps.ready imports this module).
+    from qorgau.cases import casefile
+
+    casefile.register_section(_casefile_section())
+
+
+_register_casefile()

@@ -437,3 +437,147 @@ def load_demo_directory() -> int:
     if Provider.objects.filter(name__in=names).exists():
         return 0
     return import_providers(text).created
+
+
+# --- the case file (qorgau.cases.casefile, version 2) ---------------------------------------
+# Referrals with their steps, naming the provider by its name in the directory and the
+# grant by its key in the file's consents. The share a referral opened does not travel
+# (shares are between organisations of one installation).
+
+
+@transaction.atomic
+def import_referral(case: Case, by: User, *, provider: str, need: str, grant: Any,
+                    categories: Iterable[str], state: str, note: str, reason: str,
+                    created_at: datetime, updated_at: datetime,
+                    steps: Sequence[tuple[str, datetime, str, Event | None]]) -> Referral:
+    """A referral as another holder of the case recorded it; its events are already on the
+    imported timeline. The provider must be in this installation's directory."""
+    found = Provider.objects.filter(name=provider).first()
+    errors: dict[str, list[str]] = {}
+    if found is None:
+        errors["provider"] = [_("There is no provider named %(provider)s in the directory; "
+                                "add it first.") % {"provider": provider}]
+    if need not in rules.NEEDS:
+        errors["need"] = [_("Choose a need from the list.")]
+    if state not in rules.STATES or any(s[0] not in rules.STATES for s in steps):
+        errors["state"] = [_("Unknown state.")]
+    if grant.case_id != case.pk or grant.purpose != "referral":
+        errors["grant"] = [_("Choose the survivor's consent the referral is made under.")]
+    if consent_rules.unknown_categories(categories):
+        errors["categories"] = [_("Choose the kinds of data from the list.")]
+    if errors:
+        raise ValidationError(errors)
+    assert found is not None
+    referral = Referral.objects.create(
+        case=case, provider=found, need=need, grant=grant, categories=sorted(set(categories)),
+        state=state, note=note.strip(), reason=reason.strip(), made_by=by,
+        created_at=created_at, updated_at=updated_at, salt=secrets.token_hex(16))
+    made = [ReferralStep.objects.create(referral=referral, case=case, state=step_state, at=at,
+                                        by=by, reason=step_reason.strip(), event=event)
+            for step_state, at, step_reason, event in steps]
+    case_services.append(case, by, "referral.create", subject(referral),
+                         referral_record(referral, made),
+                         {"grant": grant.pk, "provider": found.pk, "need": need,
+                          "imported": True})
+    return referral
+
+
+def _casefile_section() -> Any:
+    from qorgau.cases import casefile
+    from qorgau.cases.casefile import CheckContext, ExportContext, ImportContext, Problem
+
+    moment = {"type": "string", "format": "date-time"}
+
+    def schema() -> dict[str, Any]:
+        return {"type": "array", "description": "Referrals to services, oldest first.",
+                "items": {
+                    "type": "object", "additionalProperties": False,
+                    "required": ["provider", "need", "consent", "state", "created_at",
+                                 "updated_at"],
+                    "properties": {
+                        "provider": {"type": "string", "pattern": r"\S", "maxLength": 200,
+                                     "description": "The provider's name in the directory."},
+                        "need": {"type": "string", "enum": list(rules.NEEDS)},
+                        "consent": {"type": "string",
+                                    "description": "Key of its grant in consents."},
+                        "categories": {"type": "array", "items": {
+                            "type": "string", "enum": list(consent_rules.CATEGORIES)}},
+                        "state": {"type": "string", "enum": list(rules.STATES)},
+                        "note": {"type": "string"},
+                        "reason": {"type": "string"},
+                        "created_at": moment,
+                        "updated_at": moment,
+                        "steps": {"type": "array", "items": {
+                            "type": "object", "additionalProperties": False,
+                            "required": ["state", "at"],
+                            "properties": {
+                                "state": {"type": "string", "enum": list(rules.STATES)},
+                                "at": moment,
+                                "reason": {"type": "string"},
+                                "event": {"type": ["integer", "null"], "minimum": 1}}}},
+                    }}}
+
+    def export(context: ExportContext) -> list[dict[str, Any]]:
+        grants = context.keys.get("consents", {})
+        rows = (Referral.objects.filter(case=context.case).select_related("provider")
+                .prefetch_related("steps").order_by("created_at", "pk"))
+        return [{
+            "provider": r.provider.name, "need": r.need, "consent": grants[r.grant_id],
+            "categories": sorted(r.categories), "state": r.state, "note": r.note,
+            "reason": r.reason, "created_at": casefile.iso_moment(r.created_at),
+            "updated_at": casefile.iso_moment(r.updated_at),
+            "steps": [{"state": s.state, "at": casefile.iso_moment(s.at), "reason": s.reason,
+                       "event": context.events.get(s.event_id) if s.event_id else None}
+                      for s in sorted(r.steps.all(), key=lambda s: (s.at, s.pk))],
+        } for r in rows if r.grant_id in grants]
+
+    def check(items: list[dict[str, Any]], context: CheckContext,
+              path: str) -> list[Problem]:
+        problems: list[Problem] = []
+        grants = context.keys.get("consents", set())
+        purposes = {g["key"]: g["purpose"] for g in context.document.get("consents", [])}
+        for i, item in enumerate(items):
+            where = f"{path}[{i}]"
+            if item["consent"] not in grants:
+                problems.append(Problem(f"{where}.consent", _(
+                    "no consent in the file has the key %(key)s.") % {"key": item["consent"]}))
+            elif purposes.get(item["consent"]) != "referral":
+                problems.append(Problem(f"{where}.consent", _(
+                    "consent %(key)s is not for a referral.") % {"key": item["consent"]}))
+            for name in ("created_at", "updated_at"):
+                problems += casefile.moment_problems(item[name], f"{where}.{name}")
+            for j, step in enumerate(item.get("steps", [])):
+                problems += casefile.moment_problems(step["at"], f"{where}.steps[{j}].at")
+                if step.get("event") is not None:
+                    problems += casefile.event_problem(step["event"], context,
+                                                       f"{where}.steps[{j}].event")
+        return problems
+
+    def load(items: list[dict[str, Any]], context: ImportContext) -> None:
+        grants = context.objects.get("consents", {})
+        for i, item in enumerate(items):
+            context.path = f"$.referrals[{i}]"
+            context.fields = {"provider": "provider", "need": "need", "state": "state",
+                              "grant": "consent", "categories": "categories"}
+            import_referral(
+                context.case, context.by, provider=item["provider"], need=item["need"],
+                grant=grants[item["consent"]], categories=item.get("categories", []),
+                state=item["state"], note=item.get("note", ""),
+                reason=item.get("reason", ""),
+                created_at=casefile.moment(item["created_at"]),
+                updated_at=casefile.moment(item["updated_at"]),
+                steps=[(s["state"], casefile.moment(s["at"]), s.get("reason", ""),
+                        context.events[s["event"]] if s.get("event") is not None else None)
+                       for s in item.get("steps", [])])
+
+    return casefile.Section("referrals", 50, schema, export, check, load)
+
+
+def _register_casefile() -> None:
+    # Here, not in cases: cases does not import this app (apps.ready imports this module).
+    from qorgau.cases import casefile
+
+    casefile.register_section(_casefile_section())
+
+
+_register_casefile()

@@ -54,9 +54,7 @@ def rich(case, alice, consent_to):
     record(case, alice, "physical_assault", "2003", "2024", recurrence="repeated",
            parties=both, narrative="Жиырма жыл бойы ұрып-соқты.")
     strangled = record(case, alice, "strangulation", "2022-07-03T22:15", parties=both,
-                       place="үйде", narrative="Душил, она потеряла сознание.",
-                       attributes={"witnessed_by_children": True, "injuries": ["шея", "bruises"],
-                                   "marks": {"photo": 2, "medical": None}})
+                       place="үйде", narrative="Душил, она потеряла сознание.")
     report = record(case, alice, "police_report", "2022-07-04", institution="police",
                     institution_unit="Уральск, ОП-2", attributes={"mode": "written"},
                     parties=[(survivor, "victim"), (officer, "actor")],
@@ -66,7 +64,9 @@ def rich(case, alice, consent_to):
                      institution="police", links=[(report, "responds_to")],
                      parties=[(officer, "actor")])
     order = record(case, alice, "order_issued", "2023-03-01", institution="court",
-                   source="official_record", reliability="confirmed")
+                   source="official_record", reliability="confirmed",
+                   attributes={"valid_days": 30, "order_type": "защитное предписание",
+                               "order_number": "№ 12"})
     record(case, alice, "order_breached", "2023-04", qualifier="approximate",
            links=[(order, "breach_of")], parties=[(respondent, "perpetrator"),
                                                   (child, "witness")])
@@ -139,9 +139,12 @@ def differences(a, b, path="$"):
 def test_export_contents(rich, alice):
     document = json.loads(export(rich.reference))
     jsonschema.validate(document, casefile.build_schema())
-    assert document["format"] == "qorgau.case-file" and document["version"] == 1
+    assert document["format"] == "qorgau.case-file" and document["version"] == 2
     assert document["case"] == {"reference": rich.reference, "profile": "kz",
-                                "region": "KZ-27", "status": "closed"}
+                                "region": "KZ-27", "status": "closed", "mode": "casework"}
+    # The grant covers what an export needs, not proceedings, risk or the safety plan.
+    assert document["withheld"] == ["proceedings", "risk", "safety_plan"]
+    assert document["consents"][0]["purpose"] == "transfer"
     assert [p["key"] for p in document["parties"]] == ["p1", "p2", "p3", "p4"]
     assert document["parties"][0]["full_name"] == "Әйгерім Қасымқызы"
     assert document["parties"][0]["co_resident"] is False
@@ -149,9 +152,7 @@ def test_export_contents(rich, alice):
     assert [e["number"] for e in events] == list(range(1, 11))
     assert events[0]["when"] == {"start": "2003", "end": "2024", "qualifier": "none",
                                  "recurrence": "repeated"}
-    assert events[1]["attributes"] == {"injuries": ["шея", "bruises"],
-                                       "marks": {"medical": None, "photo": 2},
-                                       "witnessed_by_children": True}
+    assert list(events[4]["attributes"]) == ["order_number", "order_type", "valid_days"]
     assert events[2]["parties"] == [{"party": "p1", "role": "victim"},
                                     {"party": "p4", "role": "actor"}]
     assert events[2]["links"] == [{"target": 2, "kind": "related_to"}]
@@ -252,6 +253,10 @@ def test_round_trip_is_identical_apart_from_reference_and_time(rich, alice, cons
     consent_to(Case.objects.get(reference=new_reference), alice)
     assert new_reference != rich.reference
     second = json.loads(export(new_reference))
+    # The importing organisation recorded her consent to export the case again: that grant
+    # is the one thing the second file has more.
+    assert len(second["consents"]) == len(first["consents"]) + 1
+    second["consents"].pop()
     assert differences(first, second) == ["$.case.reference", "$.exported_at"] or (
         # both exports may fall in the same second
         differences(first, second) == ["$.case.reference"]
@@ -268,11 +273,15 @@ def test_round_trip_text_is_byte_identical_after_masking(rich, alice, consent_to
     consent_to(Case.objects.get(reference=new_reference), alice)
     second = export(new_reference)
 
-    def mask(text, reference):
+    def mask(text, reference, fresh_consents=0):
+        document = json.loads(text)
+        del document["consents"][len(document["consents"]) - fresh_consents:]
+        text = casefile.dumps(document)
         text = re.sub(r'"exported_at": "[^"]*"', '"exported_at": ""', text)
         return text.replace(f'"reference": "{reference}"', '"reference": ""')
 
-    assert mask(first, rich.reference) == mask(second, new_reference)
+    assert first == casefile.dumps(json.loads(first))  # the masking does not reformat
+    assert mask(first, rich.reference) == mask(second, new_reference, fresh_consents=1)
 
 
 def test_imported_case_is_on_the_ledger_and_verifies(rich, alice, tmp_path):
@@ -385,7 +394,7 @@ def good(rich):
 
 
 def test_invalid_json_names_line_and_column(good, tmp_path):
-    text = casefile.dumps(good).replace('"version": 1,', '"version": 1', 1)
+    text = casefile.dumps(good).replace('"version": 2,', '"version": 2', 1)
     err = failed_import(tmp_path, text)
     assert "not valid JSON: line 4, column 3" in err
 
@@ -406,7 +415,7 @@ def test_schema_violations_are_all_reported_with_paths(good, tmp_path):
     del good["parties"][1]["role"]
     good["parties"][2]["shoe_size"] = 38
     good["case"]["region"] = "kz-moon"
-    good["version"] = 2
+    good["version"] = 0
     err = failed_import(tmp_path, good)
     lines = err.strip().splitlines()
     assert '$.events[0].kind: "beating" is not one of the allowed values.' in lines
@@ -414,7 +423,13 @@ def test_schema_violations_are_all_reported_with_paths(good, tmp_path):
     assert "$.parties[1]: required field missing: role." in lines
     assert "$.parties[2]: unknown field: shoe_size." in lines
     assert '$.case.region: "kz-moon" is not one of the allowed values.' in lines
-    assert "$.version: must be 1." in lines
+    assert any(line.startswith("$.version: 0 is less than the minimum") for line in lines)
+
+
+def test_a_later_version_is_refused(good, tmp_path):
+    good["version"] = 3
+    err = failed_import(tmp_path, good)
+    assert "$.version: version 3 is not one this installation reads (1, 2)." in err
 
 
 def test_wrong_type_is_reported(good, tmp_path):
