@@ -296,8 +296,10 @@ def _attr(id: str, label: str, type: str, kinds: tuple[str, ...],  # noqa: A002
 
 
 ATTRIBUTES: dict[str, Attribute] = {a.id: a for a in (
-    _attr("mode", _("How reported"), "choice", _REPORTS, REPORT_MODES),
+    _attr("mode", _("How reported"), "choice", (*_REPORTS, "order_requested"), REPORT_MODES),
     _attr("response", _("Response"), "choice", ("breach_response",), BREACH_RESPONSES),
+    _attr("referral_requested", _("She asked to be referred for help"), "bool",
+          ("police_report",)),
     _attr("order_number", _("Order number"), "text", _ORDERS),
     _attr("order_type", _("Order type"), "text", _ORDERS),
     _attr("valid_until", _("Valid until"), "text", _ORDERS),
