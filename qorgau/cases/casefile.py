@@ -24,7 +24,6 @@ A case file holds decrypted personal data: whoever handles one handles the case.
 from __future__ import annotations
 
 import functools
-import inspect
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -745,15 +744,8 @@ def validate(document: Any) -> dict[int, DateSpan]:
 
 
 def _mode(meta: Mapping[str, Any]) -> dict[str, Any]:
-    """The case's mode for `create_case`, left out when it is the default."""
-    mode = meta.get("mode", Case.Mode.CASEWORK)
-    if mode == Case.Mode.CASEWORK:
-        return {}
-    if "mode" not in inspect.signature(services.create_case).parameters:
-        # Until create_case takes the mode, a monitoring case cannot be built through it.
-        raise ValidationError({"mode": _("This installation cannot open a case in the mode "
-                                         "%(mode)s.") % {"mode": mode}})
-    return {"mode": mode}
+    """The case's mode for `create_case` (a version 1 file has none: casework)."""
+    return {"mode": meta.get("mode", Case.Mode.CASEWORK)}
 
 
 

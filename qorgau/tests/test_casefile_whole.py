@@ -289,3 +289,14 @@ def test_a_case_with_nothing_more_is_still_written_as_version_1(case, alice):
     document = casefile.build_document(case)
     assert document["version"] == 1
     assert not set(SECTIONS) & set(document) and "mode" not in document["case"]
+
+
+def test_a_monitoring_case_keeps_its_mode(alice, org):
+    text = (DOCS / "case-file.md").read_text(encoding="utf-8")
+    example = json.loads(text.split("```json\n")[1].split("```")[0])
+    example.update(version=2, withheld=[])
+    example["case"]["mode"] = "monitoring"
+    case = casefile.import_case(example, org, alice)
+    assert case.mode == "monitoring"
+    document = casefile.build_document(case)
+    assert document["version"] == 2 and document["case"]["mode"] == "monitoring"
