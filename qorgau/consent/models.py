@@ -47,6 +47,9 @@ class ConsentGrant(models.Model):
                                     related_name="+")
     created_at = models.DateTimeField()
     salt = EncryptedTextField(editable=False)
+    # Given to another holder of the case and brought in with its case file: her record of
+    # what she agreed to, never consent for this organisation's own uses.
+    imported = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -72,6 +72,8 @@ def grant_record(grant: ConsentGrant) -> dict[str, Any]:
         "revoked_at": _iso(grant.revoked_at), "revoked_by": grant.revoked_by_id,
         "revocation_reason": grant.revocation_reason, "recorded_by": grant.recorded_by_id,
         "created_at": _iso(grant.created_at), "salt": grant.salt,
+        # added 2026-12, digested only when set (older entries verify; docs/records.md)
+        **({"imported": True} if grant.imported else {}),
     }
 
 
@@ -192,7 +194,7 @@ def require_grant(
     wanted = frozenset(categories)
     org = recipient_org.pk if isinstance(recipient_org, Organisation) else recipient_org
     now = timezone.now()
-    grants = ConsentGrant.objects.filter(case=case)
+    grants = ConsentGrant.objects.filter(case=case, imported=False)  # another holder's: history
     if grant_id is not None:
         grant = grants.filter(pk=grant_id).first()
         refusal = rules.check(grant.facts() if grant else None, now, purpose, wanted, org)
@@ -332,7 +334,7 @@ def import_grant(case: Case, by: User, *, purpose: str, categories: Iterable[str
         case=case, recipient_name=recipient, purpose=purpose, categories=chosen,
         manner=manner, note=note.strip(), given_on=given_on, expires_at=expires_at,
         revoked_at=revoked_at, revocation_reason=revocation_reason.strip(),
-        recorded_by=by, created_at=created_at, salt=secrets.token_hex(16))
+        recorded_by=by, created_at=created_at, salt=secrets.token_hex(16), imported=True)
     case_services.append(case, by, "consent.grant", subject(grant), grant_record(grant),
                          {"purpose": purpose, "imported": True})
     return grant

@@ -300,3 +300,23 @@ def test_a_monitoring_case_keeps_its_mode(alice, org):
     assert case.mode == "monitoring"
     document = casefile.build_document(case)
     assert document["version"] == 2 and document["case"]["mode"] == "monitoring"
+
+
+
+def test_an_imported_grant_is_her_record_not_consent_for_the_new_holder(whole, frank,
+                                                                        other_org, provider):
+    """A grant she gave the case's previous holder comes with the case file, but the new
+    organisation cannot use it for a bundle, a share, a referral or an export."""
+    from qorgau.consent import services as consent
+    from qorgau.consent.models import ConsentGrant
+
+    imported = casefile.import_case(export(whole.reference), other_org, frank)
+    grants = list(ConsentGrant.objects.filter(case=imported))
+    assert grants and all(g.imported for g in grants)
+    valid = [g for g in grants if g.revoked_at is None]
+    assert valid
+    for grant in valid:
+        with pytest.raises(consent.ConsentRequired):
+            consent.require_grant(imported, grant.purpose, grant.categories, grant_id=grant.pk)
+        with pytest.raises(consent.ConsentRequired):
+            consent.require_grant(imported, grant.purpose, grant.categories)
