@@ -79,6 +79,8 @@ FORMER_ISO_KZ: dict[str, str] = {
 PROFILES: dict[str, str] = {
     "kz": _("Kazakhstan"),
     "kg": _("Kyrgyzstan"),
+    "ru": _("Russia"),
+    "uz": _("Uzbekistan"),
     "gb-eng": _("England and Wales"),
     "intl": _("International standards only"),
 }
@@ -86,13 +88,15 @@ PROFILES: dict[str, str] = {
 # Each profile's `jurisdiction:` (profiles/<id>.yaml; a test keeps the two in step).
 INTERNATIONAL = "international"
 PROFILE_JURISDICTIONS: dict[str, str] = {
-    "kz": "KZ", "kg": "KG", "gb-eng": "GB-ENG", "intl": INTERNATIONAL,
+    "kz": "KZ", "kg": "KG", "ru": "RU", "uz": "UZ", "gb-eng": "GB-ENG", "intl": INTERNATIONAL,
 }
 # A jurisdiction narrower than a country covers these regions: England and Wales are one
 # legal jurisdiction (Scotland and Northern Ireland have their own law).
 JURISDICTION_REGIONS: dict[str, tuple[str, ...]] = {"GB-ENG": ("GB-ENG", "GB-WLS")}
 
 LANGUAGES = ("en", "ru", "kk")
+# A case known only to its country (a judgment that does not name the region).
+UNKNOWN_REGION = {"en": "region not known", "ru": "регион не известен", "kk": "өңірі белгісіз"}
 
 
 def _language(language: str) -> str:
@@ -131,11 +135,13 @@ def canonical(code: str) -> str:
 
 
 def _iso_region(code: str) -> bool:
+    """A first-level subdivision, or the country's own code: a case whose region within the
+    country is not known (a monitoring case from a judgment that does not say)."""
     country = code.split("-")[0]
     regions = _top_level().get(country)
     if regions is None:
         return False
-    return code in regions if regions else code == country
+    return code == country or code in regions
 
 
 def is_region(code: str) -> bool:
@@ -183,7 +189,9 @@ def label(code: str, language: str = "en") -> str:
         return code
     country = iso.split("-")[0]
     name = _top_level()[country].get(iso)
-    if name is None:  # a country that is its own region
+    if name is None:  # the country itself
+        if _top_level()[country]:
+            return f"{country_label(country, lang)} ({UNKNOWN_REGION.get(lang, UNKNOWN_REGION['en'])})"
         return country_label(country, lang)
     return name if lang == "en" else _catalogue("iso3166-2", lang).gettext(name)
 
@@ -197,9 +205,9 @@ def regions_of(country: str, language: str = "en") -> list[tuple[str, str]]:
     if not regions:
         return [(country, country_label(country, language))]
     named = [(code, label(code, language)) for code in regions]
-    if country == "KZ":
-        return named
-    return sorted(named, key=lambda pair: pair[1].casefold())
+    if country != "KZ":
+        named.sort(key=lambda pair: pair[1].casefold())
+    return [*named, (country, label(country, language))]
 
 
 def countries(language: str = "en") -> list[tuple[str, str]]:
@@ -255,5 +263,5 @@ def all_codes() -> list[str]:
     """Every code is_region accepts as written (ISO codes, then those stored before), for a
     JSON schema's enum."""
     iso = sorted(code for country, found in _top_level().items()
-                 for code in (found or [country]))
+                 for code in (*found, country))
     return [*iso, *LEGACY_KZ, *FORMER_ISO_KZ]

@@ -292,6 +292,9 @@ class _Case:
         """The earliest fact matching `match` that answers `trigger`."""
         near = self.neighbourhood(trigger)
         if match.linked:
+            # ... and what links to the trigger (a breach's report: the answers to the report)
+            near |= {n for n in self.linked_from.get(trigger.number, ())
+                     if self.by_number[n].kind not in FINDING_KINDS}
             # Only facts that link to the trigger or to what it links to: the earliest.
             found = None
             for number in set().union(*(self.linked_from.get(n, ()) for n in near)):
@@ -329,7 +332,8 @@ def derive(profile: Profile, facts: Sequence[Fact] | Iterable[Fact], now: date,
     found: list[Obligation] = []
     for rule in profile.rules:
         for trigger in case.triggers(rule):
-            day = _law_day(trigger, now)
+            # a gap in the law stands for as long as it lasted: the law of its last day
+            day = (trigger.latest or now) if rule.standing else _law_day(trigger, now)
             if not rule.in_force(day):
                 continue
             if rule.instruments and context.binds is not None and not any(

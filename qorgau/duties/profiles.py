@@ -95,6 +95,11 @@ class Trigger(Match):
         )
 
 
+# Institutions that can owe a duty arising from their own act (bearer_from_institution).
+BEARER_INSTITUTIONS = frozenset({"police", "prosecutor", "court", "social_services", "health",
+                                 "shelter"})
+
+
 @dataclass(frozen=True)
 class Check:
     """A claim checked against a primary text: which version, which article, what it says."""
@@ -156,7 +161,7 @@ class Rule:
 
     def bearer(self, institution: str) -> str:
         """Who owes the duty arising from an event of `institution`."""
-        if self.bearer_from_institution and institution in ("police", "prosecutor", "court"):
+        if self.bearer_from_institution and institution in BEARER_INSTITUTIONS:
             return institution
         return self.duty_bearer
 

@@ -54,8 +54,11 @@ def judge(name: str, expected: Mapping[str, Any], flags: Sequence[Flag],
         event, bearer = failure.get("event"), failure["bearer"]
         if bearer == "legislature":
             exact = [f for f in flags if f.bearer == "legislature" and f.standing]
-        else:
-            exact = [f for f in flags if f.trigger == event and f.bearer == bearer]
+        elif event is None:  # a failure of the case as a whole: any breach of that bearer
+            exact = [f for f in flags if f.bearer == bearer]
+        else:  # the event it concerns, or one the body named with it (`or_events`)
+            events = {event, *(failure.get("or_events") or ())}
+            exact = [f for f in flags if f.trigger in events and f.bearer == bearer]
         if exact:
             result.failures.append((failure, FLAGGED, exact))
             continue
