@@ -325,6 +325,7 @@ ATTRIBUTES: dict[str, Attribute] = {a.id: a for a in (
     _attr("pressured", _("Under pressure"), "bool", ("complaint_withdrawn", "reconciliation")),
     _attr("penalty", _("Penalty"), "choice", _SANCTIONS, PENALTIES),
     _attr("amount", _("Amount or term"), "text", _SANCTIONS),
+    _attr("penalty_sought", _("Penalty sought"), "text", ("indictment", "case_opened")),
     _attr("measure", _("Measure"), "choice", ("restriction_ordered",), MEASURES),
     _attr("from_offence", _("From offence"), "text", ("reclassification",)),
     _attr("to_offence", _("To offence"), "text", ("reclassification",)),

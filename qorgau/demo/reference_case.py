@@ -199,7 +199,7 @@ def spec() -> CaseSpec:
             "indictment", "indictment", start="2024", institution="prosecutor",
             source="official_record", reliability="confirmed", by="lawyer",
             attributes={"subject": "survivor", "charges": "conspiracy to murder",
-                        "penalty": "15 years to life"},
+                        "penalty_sought": "15 years to life"},
             narrative=("Charged with conspiring with an accomplice to kill her former "
                        "husband. The man the accomplice approached went to the police."),
             parties=(("s", "involved"), ("a", "involved"), ("w", "witness")),

@@ -277,7 +277,7 @@ def _episode(story: _Story, rng: random.Random, day: date) -> date:
                     day = _after(rng, day, 1, 40)
                     story.add("verdict", story.day(day), institution="court",
                               source="official_record", reliability="confirmed",
-                              attributes={"outcome": rng.choice(("guilty", "fine",
+                              attributes={"outcome": rng.choice(("convicted", "convicted",
                                                                  "acquitted"))},
                               parties=(("r", "involved"),), links=((charges, "related_to"),),
                               by="lawyer")
