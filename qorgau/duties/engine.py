@@ -262,7 +262,12 @@ class _Case:
     def refusal(self, trigger: Fact, matches: Sequence[Match], institution: str) -> Fact | None:
         """The earliest recorded refusal of, failure in or non-response to `trigger`."""
         found = None
-        for number in self.around(trigger):
+        # the trigger, what it links to, what links to it, and the answers to those (a
+        # breach's report, and the "no response" recorded against that report)
+        near = self.around(trigger)
+        for number in list(self.linked_from.get(trigger.number, ())):
+            near |= self.linked_from.get(number, set())
+        for number in near:
             f = self.by_number.get(number)
             if f is None or not any(_matches(f, m) for m in matches):
                 continue
