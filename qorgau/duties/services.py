@@ -344,6 +344,16 @@ def _rule(profile: profiles.Profile, rule_id: str) -> profiles.Rule | None:
         return None
 
 
+def _recorded(o: Obligation) -> dict[str, Any]:
+    """The event a breach rests on when it is a recorded refusal, non-response or finding."""
+    event = o.satisfied_by if o.grounds == engine.ON_RECORD else None
+    if event is None or event.kind not in taxonomy.BY_ID:
+        return {}
+    return {"recorded_number": event.number,
+            "recorded_kind": _(taxonomy.BY_ID[event.kind].label),
+            "recorded_date": format_span(event.span)}
+
+
 def letter_context(case: Case, template: str, language: str,
                    obligations: list[Obligation]) -> dict[str, Any]:
     """What a letter template can use, in `language`."""
@@ -357,7 +367,7 @@ def letter_context(case: Case, template: str, language: str,
         kind = taxonomy.BY_ID[o.trigger.kind]
         items.append({
             "title": profiles.text_in(rule.title, language),
-            "bearer": profile.bearer(rule.duty_bearer, language),
+            "bearer": profile.bearer(o.duty_bearer or rule.duty_bearer, language),
             "event_number": o.trigger.number,
             "event_kind": _(kind.label),
             "event_date": format_span(o.trigger.span),
@@ -366,6 +376,7 @@ def letter_context(case: Case, template: str, language: str,
             "binding": ", ".join(instruments_on(
                 case.region, rule, trigger_day(o) or o.due_latest, language)[0]),
             "url": rule.url,
+            **_recorded(o),
             "confirmed": rule.confirmed,
             "unconfirmed": profiles.text_in(rule.unconfirmed, language),
         })
