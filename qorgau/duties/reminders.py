@@ -42,7 +42,7 @@ def digests(today: date) -> dict[User, list[Line]]:
     rows = (
         Obligation.objects.open()
         .filter(due_latest__gte=today - RECENT, due_latest__lte=today + SOON,
-                case__status="open",
+                case__status="open", case__mode="casework",
                 case__assignments__user__memberships__role__in=CASE_ROLES,
                 case__assignments__user__memberships__organisation=F("organisation"))
         .exclude(trigger__kind__in=taxonomy.RESTRICTED)

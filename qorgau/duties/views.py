@@ -153,7 +153,9 @@ def queue(user: Any, today: date) -> QuerySet[Obligation]:
         organisation__in=list(roles),
         status__in=[engine.PENDING, engine.BREACHED],
         due_latest__lte=today + SOON,
-        case__in=Case.objects.visible_to(user).filter(status=Case.Status.OPEN).values("pk"),
+        # a monitoring case is history reconstructed from documents: nothing to do today
+        case__in=Case.objects.visible_to(user).filter(
+            status=Case.Status.OPEN, mode=Case.Mode.CASEWORK).values("pk"),
     ).order_by("due_latest", "case__reference", "rule_id", "pk")
     hidden = [org for org, role in roles.items() if role not in RESTRICTED_VIEW_ROLES]
     if hidden:

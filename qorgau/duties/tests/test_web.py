@@ -90,6 +90,22 @@ def test_needs_action_hides_other_peoples_cases(client, demo, db):
     assert demo.reference not in html
 
 
+def test_a_monitoring_case_says_no_record_and_stays_out_of_needs_action(client, demo,
+                                                                        caseworker):
+    """A case reconstructed from documents: absence is not evidence, so its duties with
+    nothing recorded read "No record", and nothing of it is on the day's list."""
+    client.force_login(caseworker)
+    before = client.get(reverse("duties:needs_action")).content.decode()
+    assert f">{demo.reference}</a>" in before
+    Case.objects.filter(pk=demo.pk).update(mode=Case.Mode.MONITORING)
+    demo.refresh_from_db()
+    services.recompute(demo, caseworker)
+    after = client.get(reverse("duties:needs_action")).content.decode()
+    assert f">{demo.reference}</a>" not in after
+    page = client.get(reverse("duties:case", args=[demo.reference])).content.decode()
+    assert 'badge--no_record">No record<' in page
+
+
 def test_needs_action_query_count_does_not_grow(client, demo, caseworker):
     client.force_login(caseworker)
     client.get("/")  # the login's first request writes the session; the next ones do not
