@@ -191,7 +191,8 @@ def label(code: str, language: str = "en") -> str:
     name = _top_level()[country].get(iso)
     if name is None:  # the country itself
         if _top_level()[country]:
-            return f"{country_label(country, lang)} ({UNKNOWN_REGION.get(lang, UNKNOWN_REGION['en'])})"
+            unknown = UNKNOWN_REGION.get(lang, UNKNOWN_REGION["en"])
+            return f"{country_label(country, lang)} ({unknown})"
         return country_label(country, lang)
     return name if lang == "en" else _catalogue("iso3166-2", lang).gettext(name)
 

@@ -363,18 +363,26 @@ def attribute_problems(kind_id: str, attributes: object) -> list[tuple[str, str]
         if kind_id not in spec.kinds:
             problems.append((name, _("“%(name)s” is not a detail of this kind of event.")))
             continue
-        ok = {
-            "choice": lambda v: isinstance(v, str) and v in (spec.choices or {}),
-            "text": lambda v: isinstance(v, str),
-            "bool": lambda v: isinstance(v, bool),
-            "number": lambda v: isinstance(v, int) and not isinstance(v, bool),
-            "list": lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v),
-            "choices": lambda v: isinstance(v, list) and all(
-                isinstance(i, str) and i in (spec.choices or {}) for i in v),
-        }[spec.type](value)
+        ok = _fits(spec, value)
         if not ok:
             problems.append((name, _("“%(name)s” has a value that is not allowed.")))
     return problems
+
+
+def _fits(spec: Attribute, value: object) -> bool:
+    """Whether `value` has the attribute's type and, for a vocabulary, is one of its ids."""
+    choices = spec.choices or {}
+    if spec.type == "choice":
+        return isinstance(value, str) and value in choices
+    if spec.type == "text":
+        return isinstance(value, str)
+    if spec.type == "bool":
+        return isinstance(value, bool)
+    if spec.type == "number":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if spec.type == "list":
+        return isinstance(value, list) and all(isinstance(i, str) for i in value)
+    return isinstance(value, list) and all(isinstance(i, str) and i in choices for i in value)
 
 
 def attribute_value_label(name: str, value: object) -> str:
@@ -382,7 +390,7 @@ def attribute_value_label(name: str, value: object) -> str:
     spec = ATTRIBUTES.get(name)
     if spec is not None and spec.choices:
         if isinstance(value, list):
-            return ", ".join(spec.choices.get(v, v) for v in value)
+            return ", ".join(spec.choices.get(str(v), str(v)) for v in value)
         if isinstance(value, str) and value in spec.choices:
             return spec.choices[value]
     if isinstance(value, bool):

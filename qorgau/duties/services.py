@@ -292,7 +292,8 @@ def page_obligations(case: Case) -> list[PageObligation]:
                              "trigger__kind", "satisfied_by_id", "satisfied_by__number",
                              "duty_bearer", "grounds", "trigger__when_start",
                              "trigger__when_end", "trigger__qualifier", "trigger__recurrence"))
-        found = [PageObligation(*row[:15], tuple(row[15:])) for row in rows]
+        found = [PageObligation(*row[:15], tuple(row[15:]))  # type: ignore[call-arg]
+                 for row in rows]
         case._page_obligations = found  # type: ignore[attr-defined]
     return found
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from qorgau.cases import records, services
-from qorgau.cases.verification import verify_case
 from qorgau.cases.models import Case
+from qorgau.cases.verification import verify_case
 
 pytestmark = pytest.mark.django_db
 

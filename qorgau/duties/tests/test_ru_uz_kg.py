@@ -42,7 +42,7 @@ def test_the_profile_loads_with_every_text_in_three_languages(pid):
         assert all(rule.title[lang] for lang in LANGS), rule.id
         assert rule.source in profile.sources, rule.id
         if not rule.confirmed:
-            assert all(rule.unconfirmed[lang] for lang in LANGS), rule.id
+            assert rule.unconfirmed and all(rule.unconfirmed[lang] for lang in LANGS), rule.id
         else:  # a confirmed rule rests on a check that confirms it
             assert any(c.result == "confirmed" and c.quote for c in rule.checks), rule.id
 

@@ -1,4 +1,5 @@
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ from qorgau.duties.services import profiles_dir
 RESULTS = ("confirmed", "partly", "differs", "not_found", "unchecked")
 
 
-def _order_result(order: dict[str, Any]) -> str:
+def _order_result(order: Mapping[str, Any]) -> str:
     if order.get("confirmed"):
         return "confirmed"
     found = {c["result"] for c in order.get("checks") or ()}
