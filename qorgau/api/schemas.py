@@ -157,6 +157,8 @@ class ReportIn(In):
                                   "not known.")
     by: str = Field("survivor", max_length=20,
                     description="Who reported it: survivor, third_party or organisation.")
+    referral_requested: bool = Field(False, description="To the police: she asked to be "
+                                                        "referred for help.")
 
 
 class EventIn(In):

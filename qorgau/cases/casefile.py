@@ -353,6 +353,9 @@ def build_schema() -> dict[str, Any]:
                     "mode": _enum(taxonomy.REPORT_MODES, blank=True,
                                   description="How it was reported; '' if not known."),
                     "by": _enum(services.REPORTED_BY, description="Who reported it."),
+                    "referral_requested": {
+                        "type": "boolean",
+                        "description": "To the police: she asked to be referred for help."},
                 },
             },
         },
@@ -797,7 +800,8 @@ def _report_input(report: Mapping[str, Any] | None) -> services.ReportInput | No
         except ValidationError as exc:
             raise ValidationError({"report": exc.error_dict["when_start"]}) from exc
     return services.ReportInput(to=report["to"], span=span, mode=report.get("mode", ""),
-                                by=report.get("by", "survivor"))
+                                by=report.get("by", "survivor"),
+                                referral_requested=bool(report.get("referral_requested")))
 
 
 def import_case(

@@ -18,7 +18,7 @@ from qorgau.cases.regions import PROFILES
 ORDER_KINDS = frozenset(k.id for k in taxonomy.KINDS if k.id.startswith("order_"))
 OTHER_ORDER_TYPE = "other"  # "other: type it" in the select of the profile's order types
 # Attribute keys that the event form manages; any other key of a corrected event is kept.
-FORM_ATTRIBUTES = ("mode", "response", "order_number", "order_type", "valid_until",
+FORM_ATTRIBUTES = ("mode", "referral_requested", "response", "order_number", "order_type", "valid_until",
                    "adjourned", "adjournment_cause", "substitution", "release_application")
 SUBSTITUTIONS = (("", "—"), ("judge", _("Judge")), ("prosecutor", _("Prosecutor")),
                  ("jury", _("Jury")))
@@ -223,6 +223,9 @@ class EventForm(forms.Form):
     # Kind-specific details.
     mode = forms.ChoiceField(label=_("How the report was made (reports to police)"),
                              required=False)
+    referral_requested = forms.BooleanField(
+        label=_("She asked the police to refer her for help (reports to the police)"),
+        required=False)
     response = forms.ChoiceField(label=_("Response (responses to a breach)"), required=False)
     order_number = forms.CharField(label=_("Order number (protection orders)"),
                                    required=False, max_length=100)
@@ -366,6 +369,8 @@ class EventForm(forms.Form):
                     self.add_error("valid_until", exc.error_dict["when_start"])
                 else:
                     attributes["valid_until"] = valid_until
+        if kind == "police_report" and data.get("referral_requested"):
+            attributes["referral_requested"] = True
         if kind == "hearing":
             if data.get("adjourned"):
                 attributes["adjourned"] = True
@@ -401,7 +406,8 @@ class EventForm(forms.Form):
                 self.add_error("report_when", exc.error_dict["when_start"])
                 return None
         return services.ReportInput(to=to, span=span, mode=data.get("report_mode") or "",
-                                    by=data.get("report_by") or "survivor")
+                                    by=data.get("report_by") or "survivor",
+                                    referral_requested=bool(data.get("referral_requested")))
 
     def event_input(self) -> services.EventInput:
         data = self.cleaned_data

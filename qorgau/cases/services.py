@@ -366,6 +366,7 @@ class ReportInput:
     span: DateSpan | None = None  # None: the incident's own date
     mode: str = ""  # a key of taxonomy.REPORT_MODES, or "" if not known
     by: str = "survivor"  # a key of REPORTED_BY
+    referral_requested: bool = False  # she asked to be referred for help (to the police)
 
 
 @dataclass
@@ -473,7 +474,9 @@ def _report_input(data: EventInput, incident: Event) -> EventInput:
         source="staff" if report.by == "organisation" else data.source,
         reliability=data.reliability, institution=institution,
         narrative=_(_REPORTED_BY_NARRATIVE[report.by]),
-        attributes={"mode": mode} if mode else {},
+        attributes={**({"mode": mode} if mode else {}),
+                    **({"referral_requested": True}
+                       if report.referral_requested and kind == "police_report" else {})},
         links=[(incident, "reports")],
     )
 

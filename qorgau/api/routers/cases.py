@@ -275,6 +275,7 @@ def _event_input(case: Case, payload: EventIn) -> services.EventInput:
         at = payload.report.when
         report = services.ReportInput(
             to=payload.report.to, mode=payload.report.mode, by=payload.report.by,
+            referral_requested=payload.report.referral_requested,
             span=None if at is None else _report_span(at))
     return services.EventInput(
         kind=payload.kind,
