@@ -74,7 +74,28 @@ def test_rule_table(profile_id, rule_id):
     rule = profile.rules[0]
     facts, trigger = scenario(rule)
     when = in_force_day(rule)
-    step = engine._ceil_days(rule.deadline) if rule.deadline is not None else None
+    if rule.standing:  # a gap in the law: the legislature's failure from the first event
+        gap = outcome(profile, facts, trigger, when)
+        assert (gap.status, gap.reason, gap.grounds) == (BREACHED, "framework_gap", "on_record")
+        return
+    if rule.decision:  # a decision stands until a competent body finds it unlawful
+        decided = outcome(profile, facts, trigger, when)
+        assert (decided.status, decided.satisfied_by) == (MET, trigger.number)
+        finding = Fact(20, "finding_unlawful", day(when.isoformat()), {"violation": True},
+                       "court", (trigger.number,))
+        found = outcome(profile, [*facts, finding], trigger, when)
+        assert (found.status, found.reason, found.satisfied_by) == (
+            BREACHED, "found_unlawful", 20)
+        return
+    if any(engine._matches(trigger, m) for m in rule.refused_by):
+        # the event is itself the recorded failure (officials leaving her with the suspect)
+        failed = outcome(profile, facts, trigger, when)
+        assert (failed.status, failed.reason, failed.grounds) == (
+            BREACHED, "refused", "on_record")
+        return
+    deadline = rule.deadline or (rule.reasonable_time.duration if rule.reasonable_time
+                                 else None)
+    step = engine._ceil_days(deadline) if deadline is not None else None
     satisfied_links = (trigger.number,) if rule.satisfied_by.linked else ()
 
     # Nothing recorded yet.
@@ -96,8 +117,17 @@ def test_rule_table(profile_id, rule_id):
     met = outcome(profile, [*facts, answer], trigger, when + timedelta(days=400))
     assert (met.status, met.satisfied_by, met.late) == (MET, 10, False)
 
+    # A recorded refusal or non-response, linked to the trigger: breached at once.
+    for number, match in enumerate(rule.refused_by, start=30):
+        refusal = fact(number, match, when, (trigger.number,))
+        if rule.bearer_from_institution and trigger.institution:
+            refusal = replace(refusal, institution=trigger.institution)
+        refused = outcome(profile, [*facts, refusal], trigger, when)
+        assert (refused.status, refused.reason, refused.satisfied_by) == (
+            BREACHED, "refused", number), match
+
     # Satisfied after the deadline: met, but late.
-    if step is not None:
+    if step is not None and rule.deadline is not None:
         late = fact(10, rule.satisfied_by, when + step + timedelta(days=5), satisfied_links)
         met_late = outcome(profile, [*facts, late], trigger, when + timedelta(days=400))
         assert (met_late.status, met_late.late) == (MET, True)
@@ -106,7 +136,9 @@ def test_rule_table(profile_id, rule_id):
     other_kind = next(k.id for k in taxonomy.KINDS
                       if k.id not in rule.satisfied_by.kinds | rule.trigger.kinds
                       and k.id not in (rule.not_applicable_if.kinds
-                                       if rule.not_applicable_if else ()))
+                                       if rule.not_applicable_if else ())
+                      and not any(k.id in m.kinds for m in rule.refused_by)
+                      and k.id not in engine.FINDING_KINDS)
     unrelated = Fact(11, other_kind, day(when.isoformat()), links=(trigger.number,))
     assert outcome(profile, [*facts, unrelated], trigger, when).status == PENDING
 
@@ -141,11 +173,14 @@ def test_kz_report_rule_follows_the_law_in_force():
     kz = SHIPPED["kz"]
     reports = [Fact(1, "police_report", day("2023-05-10")),
                Fact(2, "police_report", day("2023-08-10")),
-               Fact(3, "police_report", day("2024-07-01"))]
-    versions = {o.trigger: o.rule.id for o in engine.derive(kz, reports, date(2025, 1, 1))
+               Fact(3, "police_report", day("2024-07-01")),
+               Fact(4, "police_report", day("2012-02-01")),
+               Fact(5, "police_report", day("2026-04-01"))]
+    versions = {o.trigger: o.rule.id for o in engine.derive(kz, reports, date(2026, 6, 1))
                 if o.rule.family == "kz.report-action"}
-    assert versions == {1: "kz.report-action.2009", 2: "kz.report-action.2023",
-                        3: "kz.report-action.2024"}
+    assert versions == {1: "kz.report-action.2014", 2: "kz.report-action.2023",
+                        3: "kz.report-action.2024", 4: "kz.report-action.2009",
+                        5: "kz.report-action.2026"}
 
 
 def test_approximate_trigger_gives_a_span_of_due_dates():
@@ -160,9 +195,10 @@ def test_approximate_trigger_gives_a_span_of_due_dates():
 
 
 def test_unknown_trigger_date_asks_for_the_date():
-    kz = only(SHIPPED["kz"], "kz.referral")
-    report = Fact(1, "police_report", DateSpan())
-    result = outcome(kz, [report], report, date(2026, 1, 1))
+    kz = only(SHIPPED["kz"], "kz.breach-response")
+    report = Fact(1, "police_report", DateSpan(), links=(2,))
+    breach = Fact(2, "order_breached", day("2025-06-01"))
+    result = outcome(kz, [breach, report], report, date(2026, 1, 1))
     assert (result.status, result.reason, result.due_latest) == (
         PENDING, "pending_unknown_date", None)
 
@@ -280,6 +316,8 @@ def test_every_obligation_explains_itself(facts, profile_id):
     for obligation in engine.derive(SHIPPED[profile_id], facts, date(2026, 1, 1)):
         text = obligation.explain()
         assert text and "%(" not in text
-        if obligation.status == BREACHED:
+        if obligation.status == BREACHED and obligation.grounds == engine.ON_ABSENCE:
+            # a breach on absence only once its last due day has passed (a breach on a
+            # recorded refusal or finding, or a gap in the law, needs no deadline)
             assert obligation.due_latest is not None
             assert date(2026, 1, 1) > obligation.due_latest
