@@ -211,7 +211,7 @@ OUTCOMES: dict[str, str] = {
     "acquitted": _("Acquitted"),
     "upheld": _("Upheld"),
     "quashed": _("Quashed"),
-    "pending": _("Pending"),
+    "pending": _("No outcome yet"),
 }
 PENALTIES: dict[str, str] = {
     "custodial": _("Custodial sentence"),

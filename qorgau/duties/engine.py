@@ -345,6 +345,11 @@ def derive(profile: Profile, facts: Sequence[Fact] | Iterable[Fact], now: date,
                     context.binds(i, day) for i in rule.instruments):
                 continue  # no instrument it rests on bound the state then
             found.append(_evaluate(case, rule, trigger, now, context))
+    # A national rule that replaces an inherited one on the events it applies to (Kazakh
+    # law's referral on her request, the baseline's on every other report).
+    replaced = {(r, o.trigger) for o in found for r in o.rule.replaces}
+    if replaced:
+        found = [o for o in found if (o.rule.id, o.trigger) not in replaced]
     found.sort(key=lambda o: (o.due_latest or date.max, o.rule.id, o.trigger))
     return found
 

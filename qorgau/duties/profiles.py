@@ -158,6 +158,7 @@ class Rule:
     standing: bool = False  # a framework gap of the legislature
     decision: bool = False  # the trigger is a decision that stands unless found unlawful
     instruments: tuple[str, ...] = ()  # the treaties the duty rests on
+    replaces: tuple[str, ...] = ()  # inherited rules it replaces on the events it applies to
 
     def bearer(self, institution: str) -> str:
         """Who owes the duty arising from an event of `institution`."""
@@ -266,6 +267,7 @@ def _build_rule(raw: Mapping[str, Any], profile_id: str) -> Rule:
         standing=bool(raw.get("standing", False)),
         decision=bool(raw.get("decision", False)),
         instruments=tuple(raw.get("instruments") or ()),
+        replaces=tuple(raw.get("replaces") or ()),
     )
 
 
@@ -358,6 +360,9 @@ def _check_references(data: Mapping[str, Any], name: str, sources: Mapping[str, 
         for j, overridden in enumerate(rule.get("overrides") or ()):
             need(overridden in parent_rules, f"{at}.overrides[{j}]",
                  f"{overridden!r} is not a rule of the profile this one extends")
+        for j, replaced in enumerate(rule.get("replaces") or ()):
+            need(replaced in parent_rules, f"{at}.replaces[{j}]",
+                 f"{replaced!r} is not a rule of the profile this one extends")
 
 
 def letter_templates(directory: Path) -> set[str]:

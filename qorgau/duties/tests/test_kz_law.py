@@ -20,8 +20,8 @@ KZ = profiles.load("kz", PROFILES)
 OWN = [r for r in KZ.rules if r.profile == "kz"]
 
 RULES_2026 = {"kz.report-action.2026", "kz.referral.2026", "kz.prevention-notice"}
-RULES_214 = {"kz.report-action.2009", "kz.report-action.2023", "kz.report-action.2024",
-             "kz.referral"}
+RULES_214 = {"kz.report-action.2009", "kz.report-action.2014", "kz.report-action.2023",
+             "kz.report-action.2024", "kz.referral", "kz.referral.2014"}
 
 
 def day(text: str) -> DateSpan:
@@ -38,17 +38,21 @@ def kz_duties(facts: list[Fact], now: date) -> dict[str, engine.Obligation]:
     return found
 
 
-def report(when: str) -> Fact:
-    return Fact(1, "police_report", day(when), institution="police")
+def report(when: str, asked: bool = True) -> Fact:
+    """A report to the police; she asked to be referred for help unless `asked` is False
+    (Law No. 214-IV owes the referral on her request, Law No. 245-VIII on every report)."""
+    return Fact(1, "police_report", day(when), {"referral_requested": True} if asked else {},
+                institution="police")
 
 
 # --- the law in force on the day of the report ---------------------------------------------
 
 @pytest.mark.parametrize(("when", "report_rule", "referral_rule"), [
-    ("2020-05-10", "kz.report-action.2009", "kz.referral"),
-    ("2023-07-01", "kz.report-action.2023", "kz.referral"),
-    ("2024-06-16", "kz.report-action.2024", "kz.referral"),
-    ("2026-03-01", "kz.report-action.2024", "kz.referral"),       # the last day of 214-IV
+    ("2012-05-10", "kz.report-action.2009", "kz.referral"),       # the 2009 wording (unread)
+    ("2020-05-10", "kz.report-action.2014", "kz.referral.2014"),
+    ("2023-07-01", "kz.report-action.2023", "kz.referral.2014"),
+    ("2024-06-16", "kz.report-action.2024", "kz.referral.2014"),
+    ("2026-03-01", "kz.report-action.2024", "kz.referral.2014"),  # the last day of 214-IV
     ("2026-03-02", "kz.report-action.2026", "kz.referral.2026"),  # Law No. 245-VIII in force
     ("2026-04-10", "kz.report-action.2026", "kz.referral.2026"),
 ])
@@ -67,12 +71,24 @@ def test_a_2026_report_yields_the_245_viii_duties_only():
 
 def test_a_2020_report_yields_the_214_iv_duties_only():
     ids = set(kz_duties([report("2020-05-10")], date(2020, 5, 10)))
-    assert {"kz.report-action.2009", "kz.referral"} <= ids
+    assert {"kz.report-action.2014", "kz.referral.2014"} <= ids
     assert not ids & RULES_2026
 
 
+def test_under_214_iv_the_police_refer_her_on_her_request_else_the_baseline_applies():
+    asked = {o.rule.id for o in engine.derive(KZ, [report("2020-05-10")], date(2020, 6, 1))}
+    not_asked = {o.rule.id for o in engine.derive(KZ, [report("2020-05-10", asked=False)],
+                                                  date(2020, 6, 1))}
+    assert "kz.referral.2014" in asked and "intl.referral" not in asked
+    assert "kz.referral.2014" not in not_asked and "intl.referral" in not_asked
+    # from 2 March 2026 Law No. 245-VIII owes it on every report (with her view)
+    late = {o.rule.id for o in engine.derive(KZ, [report("2026-04-10", asked=False)],
+                                             date(2026, 5, 1))}
+    assert "kz.referral.2026" in late and "intl.referral" not in late
+
+
 def test_the_214_iv_rules_end_the_day_before_245_viii_took_effect():
-    for rule_id in ("kz.report-action.2024", "kz.referral"):
+    for rule_id in ("kz.report-action.2024", "kz.referral.2014"):
         assert KZ.rule(rule_id).effective_to == date(2026, 3, 1)
     for rule_id in RULES_2026:
         assert KZ.rule(rule_id).effective_from == date(2026, 3, 2)
@@ -92,7 +108,8 @@ def test_versions_of_a_duty_follow_each_other_without_gap_or_overlap(family):
 # --- refusals breach at once ---------------------------------------------------------------
 
 @pytest.mark.parametrize(("when", "rule_id"), [
-    ("2020-05-10", "kz.report-action.2009"),
+    ("2012-05-10", "kz.report-action.2009"),
+    ("2020-05-10", "kz.report-action.2014"),
     ("2024-01-15", "kz.report-action.2023"),
     ("2025-02-01", "kz.report-action.2024"),
     ("2026-04-10", "kz.report-action.2026"),
@@ -216,4 +233,5 @@ def test_art_461_is_the_breach_article_of_the_protective_order_only():
 def test_most_of_kz_is_confirmed():
     own_orders = [o for o in KZ.order_types if o["id"].startswith("kz.")]
     confirmed = sum(r.confirmed for r in OWN) + sum(o["confirmed"] for o in own_orders)
-    assert confirmed >= 10 and len(OWN) + len(own_orders) == 14
+    total = len(OWN) + len(own_orders)
+    assert total == 16 and confirmed / total >= 0.8
