@@ -389,7 +389,7 @@ def _evaluate(case: _Case, rule: Rule, trigger: Fact, now: date, context: Contex
     if rule.decision:
         return make(MET, "decision_stands", trigger.number)
     if answer is not None:
-        if rule.deadline is None:
+        if deadline is None:
             return make(MET, "met_no_deadline", answer.number)
         answered = answer.earliest
         late = bool(due_latest and answered and answered > due_latest)

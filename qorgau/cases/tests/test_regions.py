@@ -28,9 +28,9 @@ def test_codes_old_and_new():
     assert regions.canonical("KZ-ZAP") == "KZ-27"  # ISO 3166-2:KZ before 2023
     assert regions.canonical(" at-9 ") == "AT-9"
     assert regions.canonical("kz-moon") == "kz-moon"
-    for code in ("KZ-27", "kz-west", "AT-9", "RU-MOW", "GB-ENG", "KG-GB", "VA"):
-        assert regions.is_region(code), code
-    for code in ("kz-moon", "", "KZ", "GB-KEN", "XX-1", "nationwide"):
+    for code in ("KZ-27", "kz-west", "AT-9", "RU-MOW", "GB-ENG", "KG-GB", "VA", "KZ", "BG"):
+        assert regions.is_region(code), code  # a country's own code: region not known
+    for code in ("kz-moon", "", "GB-KEN", "XX-1", "XX", "nationwide"):
         assert not regions.is_region(code), code
     assert not regions.is_region(None)  # type: ignore[arg-type]
     assert regions.aliases("KZ-27") == regions.aliases("kz-west") == ["KZ-27", "kz-west"]
@@ -47,8 +47,11 @@ def test_country_of():
 
 def test_only_first_level_subdivisions():
     assert "GB-KEN" not in dict(regions.regions_of("GB"))  # a county of England
-    assert [c for c, _ in regions.regions_of("GB")] == ["GB-ENG", "GB-NIR", "GB-SCT", "GB-WLS"]
-    assert len(regions.regions_of("RU")) == 83
+    assert [c for c, _ in regions.regions_of("GB")] == [
+        "GB-ENG", "GB-NIR", "GB-SCT", "GB-WLS", "GB"]  # the last: region not known
+    assert regions.label("GB", "en") == "United Kingdom (region not known)"
+    assert regions.label("BG", "ru") == "Болгария (регион не известен)"
+    assert len(regions.regions_of("RU")) == 84
     assert regions.regions_of("VA") == [("VA", "Holy See (Vatican City State)")]
     assert regions.regions_of("XX") == []
 
@@ -137,7 +140,7 @@ def test_the_refusal_is_in_her_language(org, alice):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("region", ["kz-moon", "", "KZ", 27])
+@pytest.mark.parametrize("region", ["kz-moon", "", "XX", 27])
 def test_not_a_region(org, alice, region):
     with pytest.raises(ValidationError) as caught:
         services.create_case(org, alice, region=region, profile="intl")
@@ -193,7 +196,8 @@ def test_the_region_select_is_grouped_by_country_profile_first(alice):
     with translation.override("en"):
         form = NewCaseForm(user=alice)
         groups = [name for name, _ in form.fields["region"].choices[1:]]
-        assert groups[:3] == ["Kazakhstan", "Kyrgyzstan", "United Kingdom"]
+        assert groups[:5] == ["Kazakhstan", "Kyrgyzstan", "Russian Federation", "Uzbekistan",
+                              "United Kingdom"]
         bound = NewCaseForm({"profile": "kg", "region": ""}, user=alice)
         assert [n for n, _ in bound.fields["region"].choices[1:]][0] == "Kyrgyzstan"
         abroad = NewCaseForm(user=alice, country="AT")

@@ -126,8 +126,8 @@ def test_rule_table(profile_id, rule_id):
         assert (refused.status, refused.reason, refused.satisfied_by) == (
             BREACHED, "refused", number), match
 
-    # Satisfied after the deadline: met, but late.
-    if step is not None and rule.deadline is not None:
+    # Satisfied after the deadline (or the reasonable time): met, but late.
+    if step is not None:
         late = fact(10, rule.satisfied_by, when + step + timedelta(days=5), satisfied_links)
         met_late = outcome(profile, [*facts, late], trigger, when + timedelta(days=400))
         assert (met_late.status, met_late.late) == (MET, True)

@@ -178,8 +178,9 @@ def test_a_monitor_of_the_provider_sees_no_referral(client, referral, other_org)
 
 
 def test_the_police_duty_to_refer_is_met_by_a_police_referral(case, alice):
-    report = make_event(case, alice, kind="police_report", start="2024-03-01")
+    report = make_event(case, alice, kind="police_report", start="2024-03-01",
+                        attributes={"referral_requested": True})
     make_event(case, alice, kind="referral_made", start="2024-03-02", institution="police",
                links=[(report, "responds_to")])
-    police = Obligation.objects.get(case=case, family="kz.referral")
+    police = Obligation.objects.get(case=case, family="kz.referral")  # on her request
     assert police.status == MET and police.duty_bearer == "police"
