@@ -113,6 +113,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("medical_exam", "services", _("Medical examination or forensic record")),
     Kind("psych_assessment", "services", _("Psychological assessment")),
     Kind("shelter_admission", "services", _("Shelter admission")),
+    Kind("service_unavailable", "services",
+         _("No service available (no shelter place, no support she needed)")),
     Kind("safety_plan", "services", _("Safety plan written or reviewed")),
     Kind("referral_made", "services", _("Referral made")),
     Kind("referral_accepted", "services", _("Referral accepted")),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from qorgau.cases.taxonomy import GBVIMS_TYPES
@@ -37,6 +37,7 @@ DAY_BUCKETS = ("0", "1", "2", "3", "4-7", "8-14", "15-30", "31+")
 GBVIMS = ("rape", "sexual_assault", "physical_assault", "forced_marriage",
           "denial_of_resources", "psychological_abuse")
 LEVELS = ("standard", "elevated", "medium", "high", "very_high", "unknown")
+CAUSES = ("killed", "suicide", "natural", "unknown")
 
 METRICS: dict[str, Metric] = {m.id: m for m in (
     Metric("orders_issued", gettext_noop("Protection orders issued"), (ALL_KEY,)),
@@ -66,6 +67,8 @@ METRICS: dict[str, Metric] = {m.id: m for m in (
                                     "breach the police did not act on.")),
     Metric("risk_at_intake", gettext_noop("Risk level at the first assessment"), LEVELS),
     Metric("gbvims", gettext_noop("Incidents by GBVIMS core type"), GBVIMS),
+    Metric("survivor_deaths", gettext_noop("Survivors who died, by cause"), CAUSES,
+           gettext_noop("Each survivor once, in the quarter of her death.")),
 )}
 
 
@@ -90,6 +93,7 @@ class EventFact:
     day: date | None
     gbvims: str | None = None
     restricted: bool = False
+    attributes: Mapping[str, object] = field(default_factory=dict)  # only what a metric reads
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,13 @@ def case_facts(case: CaseInput, today: date) -> Facts:
     if unreferred:
         add("cases_report_no_referral", ALL_KEY, min(unreferred))
 
+    deaths = [e for e in case.events if e.kind == "death" and e.day is not None
+              and e.attributes.get("subject", "survivor") == "survivor"]
+    if deaths:  # each survivor once, however many times her death is recorded
+        death = min(deaths, key=lambda e: e.day or date.max)
+        cause = str(death.attributes.get("cause") or "unknown")
+        add("survivor_deaths", cause if cause in CAUSES else "unknown", death.day)
+
     first = min(case.assessments, key=lambda a: a.day, default=None)
     if first is not None:
         add("risk_at_intake", first.level if first.level in LEVELS else "unknown", first.day)
@@ -228,6 +239,8 @@ KEY_LABELS: dict[str, str] = {
     "breached": gettext_noop("Breached"), "police": gettext_noop("Police"),
     "prosecutor": gettext_noop("Prosecutor"), "court": gettext_noop("Court"),
     "organisation": gettext_noop("Our organisation"), "standard": gettext_noop("Standard"),
+    "killed": gettext_noop("Killed"), "suicide": gettext_noop("Suicide"),
+    "natural": gettext_noop("Natural causes"),
     "elevated": gettext_noop("Elevated"), "medium": gettext_noop("Medium"),
     "high": gettext_noop("High"), "very_high": gettext_noop("Very high"),
     "unknown": gettext_noop("Unknown"),

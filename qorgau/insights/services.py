@@ -35,9 +35,10 @@ def case_input(case: Case) -> metrics.CaseInput:
     """Everything the metrics need of one case, in five queries."""
     events = [
         metrics.EventFact(pk, kind, _day(start), taxonomy.gbvims_type(kind),
-                          kind in taxonomy.RESTRICTED)
-        for pk, kind, start in Event.objects.filter(case=case).current()
-        .values_list("pk", "kind", "sort_start")
+                          kind in taxonomy.RESTRICTED,
+                          attributes if kind == "death" else {})
+        for pk, kind, start, attributes in Event.objects.filter(case=case).current()
+        .values_list("pk", "kind", "sort_start", "attributes")
     ]
     try:
         profile = profile_for(case)

@@ -189,3 +189,12 @@ def test_the_calendar_turns_a_pending_duty_into_no_response(org, alice, case):
         assert counts(org, "report_referral") == {("KZ-27", "2024-Q1", "none"): 1}
         call_command("refresh-insights", "--all", stdout=out)
         assert counts(org, "report_referral") == {("KZ-27", "2024-Q1", "none"): 1}
+
+
+def test_a_survivors_death_is_counted_once_by_cause(frozen, org, alice, case):
+    attack = make_event(case, alice, kind="killing", start="2024-09-20")
+    make_event(case, alice, kind="death", start="2024-09-20", attributes={"cause": "killed"},
+               links=[(attack, "related_to")])
+    make_event(case, alice, kind="death", start="2024-09-21",
+               attributes={"cause": "suicide", "subject": "respondent"})  # not hers
+    assert counts(org, "survivor_deaths") == {("KZ-27", "2024-Q3", "killed"): 1}
