@@ -18,8 +18,9 @@ from qorgau.cases.regions import PROFILES
 ORDER_KINDS = frozenset(k.id for k in taxonomy.KINDS if k.id.startswith("order_"))
 OTHER_ORDER_TYPE = "other"  # "other: type it" in the select of the profile's order types
 # Attribute keys that the event form manages; any other key of a corrected event is kept.
-FORM_ATTRIBUTES = ("mode", "referral_requested", "response", "order_number", "order_type", "valid_until",
-                   "adjourned", "adjournment_cause", "substitution", "release_application")
+FORM_ATTRIBUTES = ("mode", "referral_requested", "response", "order_number", "order_type",
+                   "valid_until", "adjourned", "adjournment_cause", "substitution",
+                   "release_application")
 SUBSTITUTIONS = (("", "—"), ("judge", _("Judge")), ("prosecutor", _("Prosecutor")),
                  ("jury", _("Jury")))
 
