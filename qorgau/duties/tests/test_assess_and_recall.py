@@ -112,3 +112,25 @@ def test_the_development_corpus_is_there():
     failures = sum(len(json.loads(f.read_text())["corpus"]["expected"]["failures"])
                    for f in files)
     assert failures >= 90
+
+
+def test_facts_only_leaves_out_the_bodys_findings(tmp_path):
+    """A refusal to open a case is a decision that stands; only the body's finding makes it
+    a breach. Without the finding (--facts-only), the failure is missed."""
+    document = case_file({"failures": [{"id": "F1", "event": 4, "bearer": "prosecutor"}]})
+    document["events"] += [
+        {"number": 4, "kind": "case_refused", "when": {"start": "2010-04-01"},
+         "source": "document", "reliability": "confirmed", "narrative": "No case opened.",
+         "institution": "prosecutor", "attributes": {"reason": "private_matter"},
+         "links": [{"target": 2, "kind": "responds_to"}]},
+        {"number": 5, "kind": "international_judgment", "when": {"start": "2015-01-01"},
+         "source": "document", "reliability": "confirmed", "narrative": "A violation.",
+         "institution": "other", "attributes": {"body": "ecthr", "violation": True},
+         "links": [{"target": 4, "kind": "finding_on"}]},
+    ]
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.json").write_text(json.dumps(document))
+    assert json.loads(run("corpus-recall", str(folder), "--json"))["flagged"] == 1
+    alone = json.loads(run("corpus-recall", str(folder), "--json", "--facts-only"))
+    assert alone["flagged"] == 0

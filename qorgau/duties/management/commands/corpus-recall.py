@@ -14,6 +14,20 @@ from qorgau.duties import assessment, engine, recall
 from qorgau.duties.management.commands.assess import read
 
 
+FINDINGS = ("international_judgment", "finding_unlawful")
+
+
+def without_findings(document: dict[str, Any]) -> dict[str, Any]:
+    """The case file without the findings on it, renumbered, read as casework."""
+    events = [e for e in document["events"] if e["kind"] not in FINDINGS]
+    kept = {e["number"] for e in events}
+    for event in events:
+        event["links"] = [link for link in event.get("links") or ()
+                          if link["target"] in kept]
+    case = {**document["case"], "mode": "casework"}
+    return {**document, "case": case, "events": events}
+
+
 class Command(BaseCommand):
     help = ("Assess every case file of a corpus folder and compare its breached duties with the "
             "failures the deciding body found; exit non-zero below --min-recall or on any flag "
@@ -26,6 +40,10 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
         parser.add_argument("--verbose-misses", action="store_true",
                             help="print every failure not flagged, with what was found")
+        parser.add_argument("--facts-only", action="store_true",
+                            help="leave out the deciding body's findings and judgments and "
+                                 "read each case as casework: what the facts alone flag, as a "
+                                 "caseworker would have seen it before any judgment")
 
     def handle(self, *args: Any, **options: Any) -> None:
         files = sorted(Path(options["folder"]).glob("*.json"))
@@ -35,6 +53,8 @@ class Command(BaseCommand):
         for path in files:
             document = read(str(path))
             meta = document.get("corpus") or {}
+            if options["facts_only"]:
+                document = without_findings(document)
             try:
                 result = assessment.assess(document)
             except casefile.CaseFileError as exc:
