@@ -122,8 +122,8 @@ def test_rule_table(profile_id, rule_id):
         refusal = fact(number, match, when, (trigger.number,))
         if rule.bearer_from_institution and trigger.institution:
             refusal = replace(refusal, institution=trigger.institution)
-        refused = outcome(profile, [*facts, refusal], trigger, when)
-        assert (refused.status, refused.reason, refused.satisfied_by) == (
+        on_record = outcome(profile, [*facts, refusal], trigger, when)
+        assert (on_record.status, on_record.reason, on_record.satisfied_by) == (
             BREACHED, "refused", number), match
 
     # Satisfied after the deadline (or the reasonable time): met, but late.
