@@ -13,7 +13,6 @@ from qorgau.cases import casefile
 from qorgau.duties import assessment, engine, recall
 from qorgau.duties.management.commands.assess import read
 
-
 FINDINGS = ("international_judgment", "finding_unlawful")
 
 
