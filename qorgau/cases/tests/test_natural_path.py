@@ -263,19 +263,3 @@ def test_a_case_file_report_that_makes_no_sense_is_refused(org, alice):
     assert "$.events[0].report" in str(caught.value)
     assert not Case.objects.exists()
 
-
-def test_she_asked_to_be_referred_starts_the_police_duty_to_refer(org, alice):
-    """Kazakh law (214-IV art. 10(7)) owes a referral on her request: asked on the report, or
-    on the incident's "reported to the police", the duty appears; not asked, it does not."""
-    from qorgau.duties.models import Obligation
-
-    case = services.create_case(org, alice, region="KZ-27", profile="kz")
-    assault = make_event(case, alice, kind="physical_assault", start="2020-03-01")
-    make_event(case, alice, kind="police_report", start="2020-03-02",
-               attributes={"mode": "oral"}, links=[(assault, "reports")])
-    assert not Obligation.objects.filter(case=case, family="kz.referral").exists()
-    make_event(case, alice, kind="physical_assault", start="2020-04-01",
-               report=services.ReportInput(to="police", mode="oral",
-                                           referral_requested=True))
-    duty = Obligation.objects.get(case=case, family="kz.referral")
-    assert duty.rule_id == "kz.referral.2014" and duty.status == "breached"
