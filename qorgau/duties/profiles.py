@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
@@ -216,29 +216,38 @@ def _json_path(parts: Iterable[Any]) -> str:
     return text.lstrip(".")
 
 
-def read_raw(path: Path, directory: Path) -> dict[str, Any]:
-    """One profile file, parsed and checked against the JSON Schema."""
+def read_checked(path: Path, schema: Mapping[str, Any],
+                 error: Callable[[str, str, str], Exception],
+                 what: str = "the file") -> dict[str, Any]:
+    """A YAML file parsed and checked against a JSON Schema; any failure is
+    `error(file name, path inside it, reason)`."""
     name = path.name
     try:
         data = yaml.safe_load(path.read_text("utf-8"))
     except OSError as exc:
-        raise ProfileError(name, "", f"cannot read the file ({exc.strerror})") from exc
+        raise error(name, "", f"cannot read the file ({exc.strerror})") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else ""
-        raise ProfileError(name, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+        raise error(name, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from exc
     if not isinstance(data, dict):
-        raise ProfileError(name, "", "a profile must be a mapping of keys to values")
+        raise error(name, "", f"{what} must be a mapping of keys to values")
     # YAML turns 2024-06-16 into a date; the schema wants the text.
     data = json.loads(json.dumps(data, default=str))
     validator = jsonschema.Draft202012Validator(
-        _schema(directory), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
-        error = jsonschema.exceptions.best_match(errors) or errors[0]
-        raise ProfileError(name, _json_path(error.absolute_path), error.message)
+        found = jsonschema.exceptions.best_match(errors) or errors[0]
+        raise error(name, _json_path(found.absolute_path), found.message)
+    return dict(data)
+
+
+def read_raw(path: Path, directory: Path) -> dict[str, Any]:
+    """One profile file, parsed and checked against the JSON Schema."""
+    data = read_checked(path, _schema(directory), ProfileError, "a profile")
     if data["id"] != path.stem:
-        raise ProfileError(name, "id", f"the id {data['id']!r} must match the file name")
+        raise ProfileError(path.name, "id", f"the id {data['id']!r} must match the file name")
     return data
 
 

@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import calendar
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-import yaml
+from qorgau.duties.profiles import read_checked
 
 FILE_NAME = "treaties.yaml"
 SCHEMA_NAME = "treaties.schema.json"
@@ -276,38 +275,12 @@ def _code(state: str | None) -> str:
 # -- loading ---------------------------------------------------------------------------------
 
 
-def _json_path(parts: Iterable[Any]) -> str:
-    text = ""
-    for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return text.lstrip(".")
-
-
 def _read(path: Path, schema_path: Path) -> dict[str, Any]:
-    name = path.name
-    try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except OSError as exc:
-        raise TreatiesError(name, "", f"cannot read the file ({exc.strerror})") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else ""
-        raise TreatiesError(name, where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from exc
-    if not isinstance(data, dict):
-        raise TreatiesError(name, "", "the file must be a mapping of keys to values")
-    # YAML turns 2024-06-16 into a date; the schema wants the text.
-    data = json.loads(json.dumps(data, default=str))
     try:
         schema = json.loads(schema_path.read_text("utf-8"))
     except (OSError, ValueError) as exc:
         raise TreatiesError(schema_path.name, "", f"cannot read the schema ({exc})") from exc
-    validator = jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
-        error = jsonschema.exceptions.best_match(errors) or errors[0]
-        raise TreatiesError(name, _json_path(error.absolute_path), error.message)
-    return data
+    return read_checked(path, schema, TreatiesError)
 
 
 def _day(name: str, where: str, value: str) -> date:
