@@ -212,7 +212,9 @@ OUTCOMES: dict[str, str] = {
     "convicted": _("Convicted"),
     "acquitted": _("Acquitted"),
     "upheld": _("Upheld"),
+    "reduced": _("Sentence reduced"),
     "quashed": _("Quashed"),
+    "retrial": _("Quashed, retrial ordered"),
     "pending": _("No outcome yet"),
 }
 PENALTIES: dict[str, str] = {
@@ -222,6 +224,7 @@ PENALTIES: dict[str, str] = {
     "community": _("Community work or corrective labour"),
     "warning": _("Warning"),
     "converted": _("Sentence converted or reduced"),
+    "amnesty": _("Released under an amnesty"),
     "none": _("No penalty"),
 }
 MEASURES: dict[str, str] = {
@@ -262,6 +265,12 @@ BEARERS: dict[str, str] = {
     "legislature": _("Legislature"),
     "social_services": _("Social services"),
 }
+LEVELS: dict[str, str] = {
+    "first_instance": _("First instance"),
+    "appeal": _("Appeal"),
+    "cassation": _("Cassation"),
+    "supervisory": _("Supervisory review"),
+}
 SEPARATION_TYPES: dict[str, str] = {
     "divorce": _("Divorce"),
     "moved_out": _("Moved out"),
@@ -290,6 +299,10 @@ _ON_SOMEONE = ("arrest", "detention_ordered", "detention_extended", "detention_r
                "verdict", "appeal", "official_disciplined", "official_tried",
                "charges_respondent", "case_opened", "court_application", *_SANCTIONS)
 _FINDINGS = ("international_judgment", "finding_unlawful")
+_JUDGMENTS = ("verdict", "appeal", "court_decision")
+# Decisions whose reasons can show a gender stereotype ("she provoked him").
+_REASONED = ("hearing", *_JUDGMENTS, "sentence", "case_refused", "case_discontinued",
+             "admin_sanction", "detention_refused", "release", "order_refused")
 
 
 def _attr(id: str, label: str, type: str, kinds: tuple[str, ...],  # noqa: A002
@@ -328,6 +341,9 @@ ATTRIBUTES: dict[str, Attribute] = {a.id: a for a in (
     _attr("penalty", _("Penalty"), "choice", _SANCTIONS, PENALTIES),
     _attr("amount", _("Amount or term"), "text", _SANCTIONS),
     _attr("penalty_sought", _("Penalty sought"), "text", ("indictment", "case_opened")),
+    _attr("level", _("Level of court"), "choice", _JUDGMENTS, LEVELS),
+    _attr("final", _("The decision is final"), "bool", (*_JUDGMENTS, "sentence")),
+    _attr("stereotyping", _("Stereotyped words or reasoning"), "text", _REASONED),
     _attr("measure", _("Measure"), "choice", ("restriction_ordered",), MEASURES),
     _attr("from_offence", _("From offence"), "text", ("reclassification",)),
     _attr("to_offence", _("To offence"), "text", ("reclassification",)),

@@ -73,10 +73,16 @@ def _assess(document: Mapping[str, Any], today: date) -> dict[str, Any]:
         "explanation": o.explain(),
     } for o in obligations]
     flags = []
-    for proceeding in case.proceedings.all():
+    for index, proceeding in enumerate(case.proceedings.order_by("pk")):
         picture = proceedings.picture(proceeding, today)
-        flags.append({"proceeding": proceeding.kind, "flags": [
-            {"flag": f.id, "text": f.text(), "events": list(f.events)} for f in picture.flags]})
+        flags.append({
+            "index": index, "proceeding": proceeding.kind,
+            "pretrial_months": picture.clock.months if picture.clock else None,
+            "length_months": picture.length.months if picture.length else None,
+            "grounds": [g.id for g in picture.grounds],
+            "flags": [{"flag": f.id, "text": f.text(), "events": list(f.events),
+                       "indicator": f.params.get("indicator", ""), "note": f.note}
+                      for f in picture.flags]})
     inst = risk.instrument(SCREEN)
     suggested = risk.suggestions(case, inst, sees_restricted=True)
     return {

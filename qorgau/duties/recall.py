@@ -30,15 +30,50 @@ class Flag:
     standing: bool = False
 
 
+@dataclass(frozen=True)
+class TrialFlag:
+    """A fair-trial flag of one proceeding (its index in the case file)."""
+
+    proceeding: int
+    flag: str
+    indicator: str = ""
+    events: tuple[int, ...] = ()
+
+
 @dataclass
 class CaseRecall:
     name: str
     control: bool
     failures: list[tuple[Mapping[str, Any], str, list[Flag]]] = field(default_factory=list)
     contradicted: list[tuple[Mapping[str, Any], Flag]] = field(default_factory=list)
+    trials: list[tuple[Mapping[str, Any], bool]] = field(default_factory=list)
+    trials_contradicted: list[tuple[Mapping[str, Any], TrialFlag]] = field(
+        default_factory=list)
+    proceedings: int = 0
 
     def count(self, outcome: str) -> int:
         return sum(1 for _, found, _flags in self.failures if found == outcome)
+
+    @property
+    def trials_flagged(self) -> int:
+        return sum(1 for _, found in self.trials if found)
+
+
+def judge_trials(result: CaseRecall, expected: Mapping[str, Any],
+                 flags: Sequence[TrialFlag]) -> CaseRecall:
+    """A documented trial failure is flagged when its proceeding carries that flag (for
+    `indicator_not_observed`, that indicator); a flag is contradicted when `trials_proper`
+    says that proceeding was conducted properly in that respect ("*": in every respect)."""
+    for failure in expected.get("trials") or ():
+        found = any(f.proceeding == failure["proceeding"] and f.flag == failure["flag"]
+                    and (not failure.get("indicator") or f.indicator == failure["indicator"])
+                    for f in flags)
+        result.trials.append((failure, found))
+    for proper in expected.get("trials_proper") or ():
+        for f in flags:
+            if f.proceeding == proper["proceeding"] and proper["flag"] in ("*", f.flag):
+                result.trials_contradicted.append((proper, f))
+    return result
 
 
 def _near(event: int, links: Mapping[int, set[int]]) -> set[int]:
@@ -82,6 +117,13 @@ class Totals:
     elsewhere: int
     missed: int
     contradicted: int
+    trials: int = 0  # documented trial failures
+    trials_flagged: int = 0
+    trials_contradicted: int = 0
+
+    @property
+    def trial_recall(self) -> float:
+        return self.trials_flagged / self.trials if self.trials else 1.0
 
     @property
     def recall(self) -> float:
@@ -100,6 +142,9 @@ def totals(cases: Iterable[CaseRecall]) -> Totals:
         elsewhere=sum(c.count(ELSEWHERE) for c in cases),
         missed=sum(c.count(MISSED) for c in cases),
         contradicted=sum(len(c.contradicted) for c in cases),
+        trials=sum(len(c.trials) for c in cases),
+        trials_flagged=sum(c.trials_flagged for c in cases),
+        trials_contradicted=sum(len(c.trials_contradicted) for c in cases),
     )
 
 

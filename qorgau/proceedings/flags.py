@@ -1,4 +1,4 @@
-"""Detention clock and fair-trial flags of a proceeding. Pure: no Django.
+"""Custody periods, fair-trial flags and the context of a prosecuted survivor. Pure: no Django.
 
 Thresholds come from the jurisdiction profile's `proceedings` section (each with its source
 and confirmed mark); the functions here only apply them, so each boundary is table-tested.
@@ -18,6 +18,7 @@ def gettext_noop(message: str) -> str:
     return message
 
 
+# ODIHR's fair-trial standards, as a monitor records them at a hearing (any subset).
 INDICATORS: dict[str, str] = {
     "detention_review": gettext_noop("Pre-trial detention: basis, reasons, periodic review, "
                                      "alternatives"),
@@ -28,29 +29,58 @@ INDICATORS: dict[str, str] = {
         "Right to present evidence (abuse history, defence witnesses and experts)"),
     "public_hearing": gettext_noop("Public hearing"),
     "undue_delay": gettext_noop("No undue delay (adjournments and their causes)"),
-    "reasoned_judgment": gettext_noop("Reasoned judgment and appeal"),
+    "reasoned_judgment": gettext_noop("Reasoned judgment"),
+    "right_to_appeal": gettext_noop("Right to appeal"),
+    "non_discrimination": gettext_noop(
+        "Non-discrimination (no gender stereotypes such as \u201cshe provoked him\u201d or "
+        "\u201cshe would have left\u201d)"),
 }
 OBSERVED, NOT_OBSERVED, NOT_APPLICABLE = "observed", "not_observed", "not_applicable"
 
 FLAGS: dict[str, str] = {
     "lengthy_detention": gettext_noop("Lengthy pre-trial detention: %(months)s months "
                                       "(threshold %(threshold)s)"),
+    "unreasonable_length": gettext_noop(
+        "Proceedings have lasted %(months)s months from the first charge (threshold "
+        "%(threshold)s)"),
     "retrial_after_mistrial": gettext_noop("Mistrial followed by a retrial instead of "
                                            "dismissal"),
     "substitutions": gettext_noop("Substitution of judge, prosecutor or jury: %(count)s"),
     "repeated_adjournments": gettext_noop("Repeated adjournments: %(count)s "
                                           "(threshold %(threshold)s)"),
     "abuse_evidence_excluded": gettext_noop("Evidence of the abuse history excluded"),
-    "prosecuted_after_unenforced_protection": gettext_noop(
-        "The survivor is prosecuted after the authorities failed to enforce her protection "
-        "(%(count)s breached duties)"),
+    "indicator_not_observed": gettext_noop("Not observed at the hearing of %(date)s: "
+                                           "%(indicator)s"),
+    "stereotyping": gettext_noop("Gender stereotyping in a decision or hearing of %(date)s"),
+    "survivor_prosecuted": gettext_noop(
+        "The survivor is prosecuted for an act against her abuser: the court must weigh "
+        "%(grounds)s"),
 }
+
+# What a court must weigh when the survivor is accused of an act against her abuser.
+GROUNDS: dict[str, str] = {
+    "authority_failures": gettext_noop(
+        "the breached duties of the police or the prosecutor on her earlier reports"),
+    "law_gap": gettext_noop("the protection the law of the time did not offer"),
+    "documented_abuse": gettext_noop(
+        "the abuse documented on the timeline (medical, psychological, witnesses)"),
+    "requests_for_protection": gettext_noop("her own earlier requests for protection"),
+}
+REQUEST_KINDS = frozenset({"police_report", "report_prosecutor", "court_application",
+                           "order_requested", "complaint_official"})
+DOCUMENT_KINDS = frozenset({"medical_exam", "psych_assessment"})
+
+PRETRIAL, MEASURE, SENTENCE = "pretrial", "measure", "sentence"
+DECISIONS = frozenset({"verdict", "appeal", "court_decision", "sentence"})
+CHARGES = frozenset({"indictment", "charges_respondent", "case_opened", "official_tried"})
+NON_CUSTODIAL = frozenset({"suspended", "fine", "community", "warning", "none", "amnesty"})
 
 
 @dataclass(frozen=True)
 class Thresholds:
     lengthy_detention_months: int
     repeated_adjournments: int
+    reasonable_time_months: int = 36
 
 
 @dataclass(frozen=True)
@@ -62,11 +92,38 @@ class ProceedingEvent:
 
 
 @dataclass(frozen=True)
-class Clock:
+class Period:
+    """One stretch of custody or restriction: its state, start and what ended it."""
+
+    state: str  # pretrial | measure | sentence
     start: date
-    end: date | None  # None: still detained
+    start_event: int
+    end: date | None = None  # None: still running
+    end_event: int | None = None
+    end_kind: str = ""
+    measure: str = ""  # for a measure: taxonomy.MEASURES id
+
+    def days(self, today: date) -> int:
+        return ((self.end or today) - self.start).days
+
+    def months(self, today: date) -> int:
+        return whole_months(self.start, self.end or today)
+
+    @property
+    def running(self) -> bool:
+        return self.end is None
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Pre-trial detention only: from its first start to its last end (or today)."""
+
+    start: date
+    end: date | None  # None: still detained before trial
     days: int
-    months: int  # whole months served
+    months: int  # whole months served before trial, over every pre-trial period
+    ended_by: int | None = None  # the event that ended the last pre-trial period
+    ended_kind: str = ""
 
     @property
     def running(self) -> bool:
@@ -78,9 +135,15 @@ class Flag:
     id: str
     params: Mapping[str, Any]
     events: tuple[int, ...] = ()
+    note: str = ""  # the observer's note, or the words recorded
 
     def text(self, gettext: Any = lambda s: s) -> str:
-        return str(gettext(FLAGS[self.id]) % dict(self.params))
+        params = dict(self.params)
+        if "indicator" in params:
+            params["indicator"] = gettext(INDICATORS[params["indicator"]])
+        if "grounds" in params:
+            params["grounds"] = "; ".join(gettext(GROUNDS[g]) for g in params["grounds"])
+        return str(gettext(FLAGS[self.id]) % params)
 
 
 def whole_months(start: date, end: date) -> int:
@@ -94,35 +157,189 @@ def _day(event: ProceedingEvent) -> date | None:
     return event.span.earliest() or event.span.latest()
 
 
-def detention_clock(events: Sequence[ProceedingEvent], today: date) -> Clock | None:
-    """From the first arrest or detention order to the release after it (or today)."""
-    ordered = sorted((e for e in events if _day(e)), key=lambda e: (_day(e), e.number))
-    start = next((_day(e) for e in ordered if e.kind in ("arrest", "detention_ordered")), None)
-    if start is None:
+def _ordered(events: Iterable[ProceedingEvent]) -> list[tuple[date, ProceedingEvent]]:
+    dated = [(d, e) for e in events if (d := _day(e)) is not None]
+    return sorted(dated, key=lambda pair: (pair[0], pair[1].number))
+
+
+def _concerns(event: ProceedingEvent, subject: str) -> bool:
+    who = event.attributes.get("subject")
+    return not subject or not who or who == subject
+
+
+def custody_periods(events: Sequence[ProceedingEvent], subject: str = "") -> list[Period]:
+    """The accused's custody and restrictions, in order. Pre-trial detention ends at a
+    conviction at first instance (verdict or sentence), an acquittal, a release, or a change to
+    a non-custodial measure (its own period); a custodial sentence is its own period; a
+    quashed conviction with a retrial ordered returns a detained person to pre-trial."""
+    periods: list[Period] = []
+    current: Period | None = None
+
+    def close(day: date, event: ProceedingEvent) -> None:
+        nonlocal current
+        if current is not None:
+            periods.append(Period(current.state, current.start, current.start_event, day,
+                                  event.number, event.kind, current.measure))
+            current = None
+
+    def open_(state: str, day: date, event: ProceedingEvent, measure: str = "") -> None:
+        nonlocal current
+        close(day, event)
+        current = Period(state, day, event.number, measure=measure)
+
+    for day, e in _ordered(events):
+        if not _concerns(e, subject):
+            continue
+        state = current.state if current else None
+        a = e.attributes
+        if e.kind in ("arrest", "detention_ordered", "detention_extended"):
+            if state in (None, MEASURE):
+                open_(PRETRIAL, day, e)
+        elif e.kind == "restriction_ordered":
+            if state != SENTENCE:
+                open_(MEASURE, day, e, str(a.get("measure") or "other"))
+        elif e.kind in ("release", "release_pending_appeal"):
+            close(day, e)
+        elif e.kind == "verdict":
+            if a.get("outcome") == "acquitted":
+                close(day, e)
+            elif a.get("outcome") in (None, "", "convicted") and state == PRETRIAL:
+                open_(SENTENCE, day, e)
+            elif a.get("outcome") in (None, "", "convicted") and state == MEASURE:
+                close(day, e)
+        elif e.kind == "sentence":
+            penalty = a.get("penalty")
+            if penalty == "custodial" and state != SENTENCE:
+                open_(SENTENCE, day, e)
+            elif penalty in NON_CUSTODIAL:
+                close(day, e)
+        elif e.kind == "appeal" and a.get("outcome") == "retrial" and state == SENTENCE:
+            open_(PRETRIAL, day, e)
+    if current is not None:
+        periods.append(current)
+    return periods
+
+
+def detention_clock(events: Sequence[ProceedingEvent], today: date,
+                    subject: str = "") -> Clock | None:
+    """Pre-trial detention over every pre-trial period; None if never detained before trial."""
+    pretrial = [p for p in custody_periods(events, subject) if p.state == PRETRIAL]
+    if not pretrial:
         return None
-    end = next((_day(e) for e in ordered if e.kind == "release" and (_day(e) or start) >= start),
-               None)
-    until = end or today
-    return Clock(start, end, (until - start).days, whole_months(start, until))
+    last = pretrial[-1]
+    return Clock(pretrial[0].start, last.end, sum(p.days(today) for p in pretrial),
+                 sum(p.months(today) for p in pretrial), last.end_event, last.end_kind)
+
+
+@dataclass(frozen=True)
+class Length:
+    """From the first charge to the final decision (or today)."""
+
+    start: date
+    start_event: int
+    end: date | None
+    end_event: int | None
+    months: int
+
+
+def proceedings_length(events: Sequence[ProceedingEvent], today: date, subject: str = "",
+                       closed: bool = False) -> Length | None:
+    ordered = [(d, e) for d, e in _ordered(events) if _concerns(e, subject)]
+    first = next(((d, e) for d, e in ordered if e.kind in CHARGES
+                  or e.kind in ("arrest", "detention_ordered")), None)
+    if first is None:
+        return None
+    start, start_event = first
+    decisions = [(d, e) for d, e in ordered if e.kind in DECISIONS and d >= start]
+    final = [(d, e) for d, e in decisions if e.attributes.get("final")]
+    end: tuple[date, ProceedingEvent] | None = final[-1] if final else None
+    if end is not None and any(d > end[0] and e.attributes.get("outcome") in ("retrial",
+                                                                              "quashed")
+                               for d, e in decisions):
+        end = None  # reopened after the decision that was final
+    if end is None and closed and decisions:
+        end = decisions[-1]
+    until = end[0] if end else today
+    return Length(start, start_event.number, end[0] if end else None,
+                  end[1].number if end else None, whole_months(start, until))
+
+
+@dataclass(frozen=True)
+class Ground:
+    id: str
+    events: tuple[int, ...]
+
+
+def survivor_grounds(events: Sequence[ProceedingEvent], before: date | None, *,
+                     authority_failures: Iterable[int] = (), law_gaps: Iterable[int] = (),
+                     abuse_witnessed: Iterable[int] = ()) -> list[Ground]:
+    """The grounds on the case's whole timeline (`events`) a court must weigh when the survivor
+    is accused of an act against her abuser. `before`: the proceeding's first event, after
+    which a request for protection is no longer "earlier"; `authority_failures`: triggers of
+    breached duties of the police or prosecutor; `law_gaps`: law_gap events and triggers of the
+    legislature's standing duties; `abuse_witnessed`: abuse events with a witness or exhibit."""
+
+    def earlier(e: ProceedingEvent) -> bool:
+        day = _day(e)
+        return before is None or day is None or day < before
+
+    dated = {e.number: e for e in events}
+    found = []
+    failures = sorted(n for n in set(authority_failures)
+                      if n not in dated or earlier(dated[n]))
+    if failures:
+        found.append(Ground("authority_failures", tuple(failures)))
+    gaps = sorted(set(law_gaps) | {e.number for e in events if e.kind == "law_gap"})
+    if gaps:
+        found.append(Ground("law_gap", tuple(gaps)))
+    documented = sorted({e.number for e in events if e.kind in DOCUMENT_KINDS}
+                        | set(abuse_witnessed))
+    if documented:
+        found.append(Ground("documented_abuse", tuple(documented)))
+    requests = sorted(e.number for e in events if e.kind in REQUEST_KINDS and earlier(e)
+                      and e.attributes.get("subject") in (None, "", "survivor"))
+    if requests:
+        found.append(Ground("requests_for_protection", tuple(requests)))
+    return found
+
+
+@dataclass(frozen=True)
+class HearingObservation:
+    event: int
+    day: date | None
+    indicators: Mapping[str, Mapping[str, str]]
+    abuse_evidence_excluded: bool = False
+
+
+def _date_text(day: date | None) -> str:
+    return day.strftime("%d.%m.%Y") if day else "?"
 
 
 def derive_flags(events: Sequence[ProceedingEvent], thresholds: Thresholds, today: date,
-                 *, against_survivor: bool, breached_protection: Iterable[int] = (),
-                 indicators: Iterable[Mapping[str, Any]] = ()) -> list[Flag]:
-    """Every flag the proceeding's record raises, as of `today`."""
+                 *, subject: str = "", closed: bool = False,
+                 hearings: Iterable[HearingObservation] = (),
+                 grounds: Sequence[Ground] = ()) -> list[Flag]:
+    """Every flag the proceeding's record raises, as of `today`. `grounds`: the survivor's
+    context (survivor_grounds), given only for a prosecution of the survivor for an act
+    against her abuser."""
     found: list[Flag] = []
-    clock = detention_clock(events, today)
+    clock = detention_clock(events, today, subject)
     if clock and clock.months >= thresholds.lengthy_detention_months:
+        pretrial = [p for p in custody_periods(events, subject) if p.state == PRETRIAL]
         found.append(Flag("lengthy_detention", {
-            "months": clock.months, "threshold": thresholds.lengthy_detention_months}))
-    by_kind: dict[str, list[ProceedingEvent]] = {}
-    for e in sorted(events, key=lambda e: (e.span.sort_key(), e.number)):
-        by_kind.setdefault(e.kind, []).append(e)
-    mistrials = by_kind.get("mistrial", [])
+            "months": clock.months, "threshold": thresholds.lengthy_detention_months},
+            tuple(n for p in pretrial for n in (p.start_event, p.end_event) if n)))
+    length = proceedings_length(events, today, subject, closed)
+    if length and length.months >= thresholds.reasonable_time_months:
+        found.append(Flag("unreasonable_length", {
+            "months": length.months, "threshold": thresholds.reasonable_time_months},
+            tuple(n for n in (length.start_event, length.end_event) if n)))
+    ordered = [e for _, e in _ordered(events)]
+    mistrials = [e for e in ordered if e.kind == "mistrial"]
     if mistrials:
         first = mistrials[0]
-        later = [e for e in events if e.span.sort_key() > first.span.sort_key()
-                 and e.kind in ("jury_selected", "hearing", "verdict")]
+        after = ordered[ordered.index(first) + 1:]
+        later = [e for e in after if e.kind in ("jury_selected", "hearing", "verdict")]
         if first.attributes.get("retrial_ordered") or later:
             found.append(Flag("retrial_after_mistrial", {},
                               (first.number, *[e.number for e in later[:1]])))
@@ -136,15 +353,30 @@ def derive_flags(events: Sequence[ProceedingEvent], thresholds: Thresholds, toda
         found.append(Flag("repeated_adjournments", {
             "count": len(adjourned), "threshold": thresholds.repeated_adjournments},
             tuple(e.number for e in adjourned)))
-    excluded = [int(r["event"]) for r in indicators
-                if r.get("abuse_evidence_excluded")]
-    excluded += [e.number for e in events if e.attributes.get("abuse_evidence_excluded")]
+    hearings = sorted(hearings, key=lambda h: (h.day or date.min, h.event))
+    excluded = {h.event for h in hearings if h.abuse_evidence_excluded}
+    excluded |= {e.number for e in events if e.attributes.get("abuse_evidence_excluded")}
     if excluded:
-        found.append(Flag("abuse_evidence_excluded", {}, tuple(sorted(set(excluded)))))
-    breached = tuple(sorted(set(breached_protection)))
-    if against_survivor and breached:
-        found.append(Flag("prosecuted_after_unenforced_protection", {"count": len(breached)},
-                          breached))
+        found.append(Flag("abuse_evidence_excluded", {}, tuple(sorted(excluded))))
+    for h in hearings:
+        for key in INDICATORS:
+            answer = h.indicators.get(key) or {}
+            if answer.get("value") != NOT_OBSERVED:
+                continue
+            note = str(answer.get("note") or "")
+            if key == "non_discrimination":
+                found.append(Flag("stereotyping", {"date": _date_text(h.day)}, (h.event,),
+                                  note))
+            else:
+                found.append(Flag("indicator_not_observed", {
+                    "date": _date_text(h.day), "indicator": key}, (h.event,), note))
+    for day, e in _ordered(events):
+        words = str(e.attributes.get("stereotyping") or "").strip()
+        if words:
+            found.append(Flag("stereotyping", {"date": _date_text(day)}, (e.number,), words))
+    if grounds:
+        found.append(Flag("survivor_prosecuted", {"grounds": [g.id for g in grounds]},
+                          tuple(sorted({n for g in grounds for n in g.events}))))
     return found
 
 

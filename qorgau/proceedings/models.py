@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qorgau.cases.models import Case, Event
 from qorgau.fields import EncryptedTextField
@@ -21,6 +22,9 @@ class Proceeding(models.Model):
         DIVORCE = "civil_divorce", _("Civil: divorce")
         CUSTODY = "civil_custody", _("Civil: custody")
         PROPERTY = "civil_property", _("Civil: property")
+        AGAINST_OFFICIAL = "criminal_official", _(
+            "Criminal, against an official (negligence, abuse of office)")
+        DISCIPLINARY = "disciplinary", _("Disciplinary, against an official")
 
     class Status(models.TextChoices):
         INVESTIGATION = "investigation", _("Investigation")
@@ -32,9 +36,15 @@ class Proceeding(models.Model):
         ACCUSED = "accused", _("Accused")
         VICTIM = "victim", _("Victim")
         COUNSEL = "counsel", _("Counsel")
-        PROSECUTOR = "prosecutor", _("Prosecutor")
-        JUDGE = "judge", _("Judge")
+        PROSECUTOR = "prosecutor", pgettext_lazy("court participant", "Prosecutor")
+        JUDGE = "judge", pgettext_lazy("court participant", "Judge")
         JURY = "jury", _("Jury")
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("No outcome yet")
+        CONVICTED = "convicted", _("Convicted")
+        ACQUITTED = "acquitted", _("Acquitted")
+        DISCONTINUED = "discontinued", _("Discontinued")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="proceedings")
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
@@ -47,6 +57,15 @@ class Proceeding(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices,
                               default=Status.INVESTIGATION)
     events = models.ManyToManyField(Event, related_name="proceedings", blank=True)
+    judge = models.CharField(_("judge"), max_length=200, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices,
+                               default=Outcome.PENDING)
+    # The sentence of a conviction: a penalty id of taxonomy.PENALTIES, and its term in words.
+    sentence_penalty = models.CharField(_("sentence"), max_length=20, blank=True)
+    sentence_term = models.CharField(_("term or amount"), max_length=200, blank=True)
+    # For a prosecution of the survivor: the act charged was against the respondent.
+    act_against_respondent = models.BooleanField(
+        _("the act charged was against the respondent"), default=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -60,6 +79,15 @@ class Proceeding(models.Model):
     @property
     def against_survivor(self) -> bool:
         return self.kind == self.Kind.AGAINST_SURVIVOR
+
+    @property
+    def accused_subject(self) -> str:
+        """Whom the proceeding's arrests and measures concern (taxonomy.SUBJECTS)."""
+        subjects: dict[str, str] = {
+            self.Kind.AGAINST_SURVIVOR: "survivor", self.Kind.AGAINST_RESPONDENT: "respondent",
+            self.Kind.ADMINISTRATIVE: "respondent", self.Kind.AGAINST_OFFICIAL: "official",
+            self.Kind.DISCIPLINARY: "official"}
+        return subjects.get(self.kind, "")
 
 
 class HearingRecord(models.Model):

@@ -65,15 +65,25 @@ class Command(BaseCommand):
                      if d["status"] == engine.BREACHED
                      or (d["status"] == engine.MET and "late" in d["explanation"])]
             links = {int(k): set(v) for k, v in result["links"].items()}
-            cases.append(recall.judge(path.stem, meta.get("expected") or {}, flags, links,
-                                      control=bool(meta.get("control"))))
+            expected = meta.get("expected") or {}
+            case = recall.judge(path.stem, expected, flags, links,
+                                control=bool(meta.get("control")))
+            case.proceedings = len(result["proceedings"])
+            trial_flags = [recall.TrialFlag(p["index"], f["flag"], f["indicator"],
+                                            tuple(f["events"]))
+                           for p in result["proceedings"] for f in p["flags"]]
+            cases.append(recall.judge_trials(case, expected, trial_flags))
         total = recall.totals(cases)
         if options["json"]:
             self.stdout.write(json.dumps(self._json(cases, total), indent=2))
         else:
             self._print(cases, total, options["verbose_misses"])
-        if total.contradicted:
-            raise CommandError(f"{total.contradicted} flag(s) contradicted by the record.")
+        if total.contradicted or total.trials_contradicted:
+            raise CommandError(f"{total.contradicted + total.trials_contradicted} flag(s) "
+                               "contradicted by the record.")
+        if total.trials_flagged < total.trials and options["min_recall"] > 0:
+            raise CommandError(f"{total.trials - total.trials_flagged} documented trial "
+                               "failure(s) not flagged.")
         if total.recall < options["min_recall"]:
             raise CommandError(f"Recall {total.recall:.1%} is below the floor "
                                f"{options['min_recall']:.1%}.")
@@ -95,6 +105,15 @@ class Command(BaseCommand):
             for proper, flag in c.contradicted:
                 self.stdout.write(f"    CONTRADICTED: {flag.rule}/{flag.bearer}@#{flag.trigger}"
                                   f" but: {proper.get('note', '')[:100]}")
+            for failure, hit in c.trials:
+                if misses and not hit:
+                    self.stdout.write(f"    trial missed: {failure.get('id', '')} proceeding "
+                                      f"{failure['proceeding']} {failure['flag']} "
+                                      f"{failure.get('indicator', '')}: "
+                                      f"{failure.get('finding', '')[:90]}")
+            for proper, tflag in c.trials_contradicted:
+                self.stdout.write(f"    TRIAL FLAG CONTRADICTED: proceeding {tflag.proceeding} "
+                                  f"{tflag.flag} but: {proper.get('note', '')[:100]}")
         self.stdout.write("")
         for bearer, (flagged, of) in recall.by_bearer(cases).items():
             self.stdout.write(f"  {bearer:<16} {flagged}/{of}")
@@ -103,6 +122,17 @@ class Command(BaseCommand):
             f"({total.recall:.1%}), {total.elsewhere} flagged as another duty "
             f"({total.lenient:.1%} lenient), {total.missed} missed, "
             f"{total.contradicted} contradicted")
+        trials = [c for c in cases if c.trials or c.trials_contradicted]
+        if trials:
+            self.stdout.write("")
+            self.stdout.write(f"{'trials':<34} {'documented':>10} {'flagged':>8} {'contra':>7}")
+            for c in trials:
+                self.stdout.write(f"{c.name[:34]:<34} {len(c.trials):>10} "
+                                  f"{c.trials_flagged:>8} {len(c.trials_contradicted):>7}")
+        self.stdout.write(
+            f"{sum(c.proceedings for c in cases)} proceedings, {total.trials} documented trial "
+            f"failures: {total.trials_flagged} flagged ({total.trial_recall:.1%}), "
+            f"{total.trials_contradicted} contradicted")
 
     @staticmethod
     def _json(cases: list[recall.CaseRecall], total: recall.Totals) -> dict[str, Any]:
@@ -118,4 +148,11 @@ class Command(BaseCommand):
             "elsewhere": total.elsewhere, "missed": total.missed,
             "contradicted": total.contradicted, "recall": round(total.recall, 4),
             "lenient": round(total.lenient, 4),
+            "trials": {"documented": total.trials, "flagged": total.trials_flagged,
+                       "contradicted": total.trials_contradicted,
+                       "recall": round(total.trial_recall, 4),
+                       "cases": [{"case": c.name, "documented": len(c.trials),
+                                  "flagged": c.trials_flagged,
+                                  "contradicted": len(c.trials_contradicted)}
+                                 for c in cases if c.trials or c.trials_contradicted]},
         }
