@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.models import CASE_ROLES, Organisation
@@ -21,7 +21,8 @@ OTHER_ORDER_TYPE = "other"  # "other: type it" in the select of the profile's or
 FORM_ATTRIBUTES = ("mode", "referral_requested", "response", "order_number", "order_type",
                    "valid_until", "adjourned", "adjournment_cause", "substitution",
                    "release_application")
-SUBSTITUTIONS = (("", "—"), ("judge", _("Judge")), ("prosecutor", _("Prosecutor")),
+SUBSTITUTIONS = (("", "—"), ("judge", _("Judge")),
+                 ("prosecutor", pgettext_lazy("court participant", "Prosecutor")),
                  ("jury", _("Jury")))
 
 
@@ -141,6 +142,19 @@ class NewCaseForm(forms.Form):
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=LIVE_STATUSES)
+
+
+CLOSE_REASON_MISSING = _("Choose why the case is closed.")
+
+
+class CloseForm(forms.Form):
+    """The confirmation before a case is closed: why (required)."""
+
+    reason = forms.ChoiceField(
+        label=_("Why is the case closed?"), widget=forms.RadioSelect,
+        choices=[(key, _(label)) for key, label in services.CLOSE_REASONS.items()],
+        error_messages={"required": CLOSE_REASON_MISSING,
+                        "invalid_choice": CLOSE_REASON_MISSING})
 
 
 class PartyForm(forms.Form):

@@ -209,11 +209,27 @@ def create_case(
     return case
 
 
+# Why a case is closed, asked before closing it from the case page. The ledger entry keeps
+# the key, never free text (as the erasure keeps its reason code): no personal data.
+CLOSE_REASONS: dict[str, str] = {
+    "work_done": gettext_noop("The work is done: she is safer and needs nothing more from us "
+                              "for now"),
+    "her_wish": gettext_noop("She asked us to stop"),
+    "no_contact": gettext_noop("We have lost contact with her"),
+    "moved_on": gettext_noop("She moved away, or another organisation has taken over"),
+    "other": gettext_noop("Another reason"),
+}
+
+
 @transaction.atomic
-def set_status(case: Case, by: User | None, status: str) -> Case:
-    """Open or close a case; receivers of `status_changed` (the retention clock) follow."""
+def set_status(case: Case, by: User | None, status: str, reason: str = "") -> Case:
+    """Open or close a case; receivers of `status_changed` (the retention clock) follow.
+
+    `reason` (a key of CLOSE_REASONS) goes into the ledger entry's detail when closing."""
     if status not in (Case.Status.OPEN, Case.Status.CLOSED):
         raise ValidationError({"status": _("Unknown status.")})
+    if reason and (status != Case.Status.CLOSED or reason not in CLOSE_REASONS):
+        raise ValidationError({"reason": _("Choose why the case is closed.")})
     _lock(case)
     case.refresh_from_db(fields=["status"])
     if case.status == Case.Status.ERASED:
@@ -222,7 +238,8 @@ def set_status(case: Case, by: User | None, status: str) -> Case:
         return case
     case.status = status
     case.save(update_fields=["status"])
-    _append(case, by, "case.status", records.subject(case), records.case_record(case))
+    _append(case, by, "case.status", records.subject(case), records.case_record(case),
+            {"reason": reason} if reason else None)
     signals.status_changed.send(sender=Case, case=case, by=by)
     return case
 

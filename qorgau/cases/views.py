@@ -37,6 +37,7 @@ from qorgau.cases import regions, services, taxonomy
 from qorgau.cases.access import get_case_for_user
 from qorgau.cases.forms import (
     CaseFilterForm,
+    CloseForm,
     CorrectionForm,
     EventForm,
     NewCaseForm,
@@ -346,19 +347,29 @@ def case_detail(request: AuthedRequest, ref: str) -> HttpResponse:
 
 @login_required
 def case_status(request: AuthedRequest, ref: str) -> HttpResponse:
-    case = get_case_for_user(request, ref, write=request.method == "POST")
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    form = StatusForm(request.POST)
+    """Reopen a closed case (one button), or close an open one after a confirmation that
+    says what stops and asks why (GET shows it; the reason is required)."""
+    case = get_case_for_user(request, ref, write=True)
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    if request.method == "POST" and request.POST.get("status") == Case.Status.OPEN:
+        services.set_status(case, request.user, Case.Status.OPEN)
+        messages.success(request, _("The case is open again."))
+        return redirect("cases:detail", ref=case.reference)
+    if case.status != Case.Status.OPEN:
+        messages.error(request, _("The case is not open."))
+        return redirect("cases:detail", ref=case.reference)
+    form = CloseForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
-        services.set_status(case, request.user, form.cleaned_data["status"])
-        if case.status == Case.Status.CLOSED:
-            messages.success(request, _("The case is closed."))
+        try:
+            services.set_status(case, request.user, Case.Status.CLOSED,
+                                form.cleaned_data["reason"])
+        except ValidationError as exc:
+            apply_service_error(form, exc)
         else:
-            messages.success(request, _("The case is open again."))
-    else:
-        messages.error(request, _("Choose open or closed."))
-    return redirect("cases:detail", ref=case.reference)
+            messages.success(request, _("The case is closed."))
+            return redirect("cases:detail", ref=case.reference)
+    return render(request, "cases/close_case.html", {"case": case, "form": form})
 
 
 # --- events ------------------------------------------------------------------------------

@@ -125,7 +125,7 @@ def test_outsider_writes_nothing(client, case, case_urls_for, dave):
 
 def test_member_gets_every_page(client, case_urls_for, alice):
     client.force_login(alice)
-    post_only = {"cases:status", "duties:letter_new", "duties:letter_send",
+    post_only = {"duties:letter_new", "duties:letter_send",
                  "evidence:download", "bundles:download", "consent:revoke", "consent:share",
                  "consent:withdraw", "referrals:move", "referrals:follow_up"}
     for name, url in case_urls_for:

@@ -63,7 +63,7 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "duties:needs_action": (MEMBER, ("GET",)),
     "quick_exit": (PUBLIC, ("POST",)),
     "cases:detail": (CASE, ("GET",)),
-    "cases:status": (CASE, ("POST",)),
+    "cases:status": (CASE, ("GET", "POST")),
     "cases:event_new": (CASE, ("GET", "POST")),
     "cases:event_detail": (CASE, ("GET",)),
     "cases:event_correct": (CASE, ("GET", "POST")),

@@ -8,10 +8,11 @@ from typing import Any
 
 from django import template
 from django.conf import settings
-from django.utils.translation import get_language, gettext, pgettext_lazy
+from django.utils.translation import get_language, gettext, pgettext, pgettext_lazy
 
 from qorgau.cases import taxonomy
 from qorgau.cases.dates import DateSpan
+from qorgau.cases.services import CLOSE_REASONS
 
 register = template.Library()
 
@@ -109,6 +110,11 @@ def _label(labels: dict[str, str], key: str) -> str:
 
 
 @register.filter
+def close_reason_label(reason: str) -> str:
+    return _label(CLOSE_REASONS, reason)
+
+
+@register.filter
 def source_label(source: str) -> str:
     return _label(taxonomy.SOURCES, source)
 
@@ -153,7 +159,8 @@ def event_attributes(event: Any) -> list[tuple[str, str]]:
     if attrs.get("adjourned"):
         rows.append((gettext("Adjourned"), str(attrs.get("adjournment_cause") or "—")))
     if attrs.get("substitution") in ("judge", "prosecutor", "jury"):
-        labels = {"judge": gettext("Judge"), "prosecutor": gettext("Prosecutor"),
+        labels = {"judge": gettext("Judge"),
+                  "prosecutor": pgettext("court participant", "Prosecutor"),
                   "jury": gettext("Jury")}
         rows.append((gettext("Substituted"), labels[attrs["substitution"]]))
     if attrs.get("release_application"):

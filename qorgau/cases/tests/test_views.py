@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from qorgau.cases import services
@@ -347,13 +348,64 @@ def test_viewing_pages_appends_read_entries(client, alice, case, survivor):
 
 def test_status_change_goes_through_the_ledger(client, alice, case):
     client.force_login(alice)
-    response = client.post(reverse("cases:status", args=[case.reference]), {"status": "closed"})
+    response = client.post(reverse("cases:status", args=[case.reference]),
+                           {"status": "closed", "reason": "her_wish"})
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == "closed"
     # Closing also starts the retention clock (qorgau.retention), in the same transaction.
-    newest = [e.action for e in case.ledger.order_by("-seq")[:2]]
-    assert newest == ["retention.start", "case.status"]
+    newest = list(case.ledger.order_by("-seq")[:2])
+    assert [e.action for e in newest] == ["retention.start", "case.status"]
+    assert newest[1].detail == {"reason": "her_wish"}  # a key, never free text
+    ledger = client.get(reverse("cases:ledger", args=[case.reference])).content.decode()
+    assert "She asked us to stop" in ledger
+    response = client.post(reverse("cases:status", args=[case.reference]), {"status": "open"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == "open"
+    assert case.ledger.filter(action="case.status").order_by("-seq")[0].detail == {}
+
+
+def test_closing_asks_for_confirmation_and_says_what_stops(client, alice, case):
+    make_event(case, alice, kind="police_report", start="2024-01-05", institution="police")
+    client.force_login(alice)
+    page = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
+    confirm = reverse("cases:status", args=[case.reference])
+    assert f'href="{confirm}"' in page  # a link to the confirmation, not a one-tap form
+    before = case.ledger.exclude(action="case.view").count()
+    response = client.get(confirm)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Why is the case closed?" in html
+    assert re.search(r"\d+ dut(y|ies) of the authorities (is|are) overdue", html)
+    assert "leave Needs action" in html
+    assert reverse("duties:case", args=[case.reference]) in html
+    case.refresh_from_db()
+    assert case.status == "open"
+    assert case.ledger.exclude(action="case.view").count() == before
+
+
+@pytest.mark.parametrize("data", [{"status": "closed"}, {"status": "closed", "reason": ""},
+                                  {"status": "closed", "reason": "because"}, {}])
+def test_closing_without_a_reason_says_so_in_plain_words(client, alice, case, data):
+    client.force_login(alice)
+    before = case.ledger.count()
+    response = client.post(reverse("cases:status", args=[case.reference]), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Choose why the case is closed." in html and 'role="alert"' in html
+    case.refresh_from_db()
+    assert case.status == "open"
+    assert case.ledger.count() == before
+
+
+def test_the_service_refuses_an_unknown_closing_reason(alice, case):
+    with pytest.raises(ValidationError):
+        services.set_status(case, alice, "closed", "she is fine")
+    with pytest.raises(ValidationError):
+        services.set_status(case, alice, "open", "work_done")
+    case.refresh_from_db()
+    assert case.status == "open"
 
 
 def test_read_only_member_sees_but_cannot_write(client, alice, bob, case):
@@ -361,7 +413,8 @@ def test_read_only_member_sees_but_cannot_write(client, alice, bob, case):
     client.force_login(bob)
     assert client.get(reverse("cases:detail", args=[case.reference])).status_code == 200
     assert client.post(reverse("cases:status", args=[case.reference]),
-                       {"status": "closed"}).status_code == 403
+                       {"status": "closed", "reason": "her_wish"}).status_code == 403
+    assert client.get(reverse("cases:status", args=[case.reference])).status_code == 403
     assert client.get(reverse("cases:event_new", args=[case.reference])).status_code == 403
     case.refresh_from_db()
     assert case.status == "open"

@@ -48,3 +48,24 @@ def duties_panel(case: Case) -> dict[str, Any]:
     duties = by_urgency(present([row.obligation(case) for row in top], today))
     return {"case": case, "duties": duties, "counts": counts,
             "more": len(urgent) - len(duties)}
+
+
+@register.inclusion_tag("duties/_closing.html")
+def closing_duties(case: Case) -> dict[str, Any]:
+    """What closing the case stops, for its confirmation: how many of its duties are overdue
+    (the authorities failed) and how many still run. A closed case leaves Needs action and
+    its reminders; its duties stay on its duties page, where a complaint can still be
+    drafted, and come back if it is reopened."""
+    sees_restricted = getattr(case, "sees_restricted", False)
+    today = timezone.localdate()
+    rules: dict[str, frozenset[str]] = {}
+    counts = {status: 0 for status in engine.STATUSES}
+    for row in services.page_obligations(case):
+        if not sees_restricted and row.trigger_kind in RESTRICTED:
+            continue
+        if row.profile not in rules:
+            rules[row.profile] = _known_rules(row.profile)
+        if row.rule_id in rules[row.profile]:
+            counts[engine.current_status(row.status, row.due_latest, today)] += 1
+    return {"case": case, "breached": counts[engine.BREACHED],
+            "pending": counts[engine.PENDING]}
