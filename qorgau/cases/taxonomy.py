@@ -341,7 +341,7 @@ ATTRIBUTES: dict[str, Attribute] = {a.id: a for a in (
     _attr("penalty", _("Penalty"), "choice", _SANCTIONS, PENALTIES),
     _attr("amount", _("Amount or term"), "text", _SANCTIONS),
     _attr("penalty_sought", _("Penalty sought"), "text", ("indictment", "case_opened")),
-    _attr("level", _("Level of court"), "choice", _JUDGMENTS, LEVELS),
+    _attr("court_level", _("Level of court"), "choice", _JUDGMENTS, LEVELS),
     _attr("final", _("The decision is final"), "bool", (*_JUDGMENTS, "sentence")),
     _attr("stereotyping", _("Stereotyped words or reasoning"), "text", _REASONED),
     _attr("measure", _("Measure"), "choice", ("restriction_ordered",), MEASURES),

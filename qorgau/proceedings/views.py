@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -21,13 +20,21 @@ from django.utils.translation import gettext_lazy
 from qorgau.accounts.models import User
 from qorgau.accounts.reauth import require_recent_login
 from qorgau.cases import services as case_services
+from qorgau.cases import taxonomy
 from qorgau.cases.access import get_case_for_user
-from qorgau.cases.forms import apply_service_error
 from qorgau.cases.models import Case, Event, Party
 from qorgau.cases.templatetags.qorgau_cases import format_span
 from qorgau.duties import profiles
 from qorgau.duties.documents import FONTS
 from qorgau.proceedings import flags, services
+from qorgau.proceedings.forms import (
+    ChangeForm,
+    GradeForm,
+    HearingForm,
+    ProceedingForm,
+    StepForm,
+    apply_service_error,
+)
 from qorgau.proceedings.models import Proceeding
 
 
@@ -38,28 +45,6 @@ class AuthedRequest(HttpRequest):
 def _events(case: Case) -> list[Event]:
     return list(Event.objects.filter(case=case, kind__in=services.PROCEEDING_KINDS)
                 .current().order_by("sort_start", "number"))
-
-
-class ProceedingForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Proceeding.Kind.choices)
-    court = forms.CharField(label=gettext_lazy("Court"), max_length=200)
-    case_number = forms.CharField(label=gettext_lazy("Court case number"), max_length=100,
-                                  required=False)
-    charge = forms.CharField(label=gettext_lazy("Charge"), max_length=300, required=False)
-    article = forms.CharField(label=gettext_lazy("Article"), max_length=100, required=False)
-    accused = forms.TypedChoiceField(label=gettext_lazy("Accused"), coerce=int,
-                                     required=False, empty_value=None)
-    events = forms.TypedMultipleChoiceField(label=gettext_lazy("Events of the proceeding"),
-                                            coerce=int, required=False,
-                                            widget=forms.CheckboxSelectMultiple)
-
-    def __init__(self, *args: Any, case: Case, events: list[Event], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["accused"].choices = [("", "—")] + [  # type: ignore[attr-defined]
-            (p.pk, p.full_name) for p in Party.objects.filter(case=case)]
-        self.fields["events"].choices = [  # type: ignore[attr-defined]
-            (e.number, f"#{e.number} {e.get_kind_display()}, {format_span(e.span)}")
-            for e in events]
 
 
 @login_required
@@ -90,54 +75,44 @@ def proceeding_list(request: AuthedRequest, ref: str) -> HttpResponse:
     })
 
 
+OUTCOME_LABELS = {v: label for v, label in Proceeding.Outcome.choices}
+
+
 def _context(case: Case, proceeding: Proceeding, language: str) -> dict[str, Any]:
     picture = services.picture(proceeding)
     parties = {p.pk: p for p in Party.objects.filter(case=case)}
     thresholds = {key: {"value": value["value"], "confirmed": value["confirmed"],
                         "basis": profiles.text_in(value["basis"], language)}
                   for key, value in picture.sources.items()}
+    events = list(proceeding.events.filter(superseded_by__isnull=True)
+                  .order_by("sort_start", "number"))
+    kinds = {e.number: e.get_kind_display() for e in events}
     return {
         "case": case, "proceeding": proceeding, "clock": picture.clock,
+        "periods": [(p, kinds.get(p.start_event, ""), kinds.get(p.end_event or 0, ""),
+                     _(taxonomy.MEASURES[p.measure]) if p.measure in taxonomy.MEASURES
+                     else "") for p in picture.periods],
+        "length": picture.length,
         "flags": [(f, f.text(_)) for f in picture.flags], "thresholds": thresholds,
-        "events": [(e, format_span(e.span)) for e in proceeding.events.filter(
-            superseded_by__isnull=True).order_by("sort_start", "number")],
+        "grounds": [(_(flags.GROUNDS[g.id]), g.events) for g in picture.grounds],
+        "sentence": _(taxonomy.PENALTIES[proceeding.sentence_penalty])
+        if proceeding.sentence_penalty in taxonomy.PENALTIES else "",
+        "events": [(e, format_span(e.span)) for e in events],
         "participants": [(parties.get(pid), Proceeding.Role(role).label)
                          for pid, role in proceeding.participants],
-        "hearings": [(h, [(_(flags.INDICATORS[k]), v) for k, v in h.indicators.items()])
+        "hearings": [(h, [(_(flags.INDICATORS[k]), VALUE_LABELS.get(v.get("value"), ""), v)
+                          for k, v in h.indicators.items() if k in flags.INDICATORS])
                      for h in proceeding.hearings.select_related("event", "recorded_by")],
-        "checklist": services.defence_checklist(proceeding)
+        "checklist": services.defence_checklist(proceeding, picture.grounds)
         if proceeding.against_survivor else [],
         "grade": proceeding.grades.select_related("graded_by").first(),
         "today": timezone.localdate(),
     }
 
 
-class HearingForm(forms.Form):
-    hearing = forms.TypedChoiceField(label=gettext_lazy("Hearing"), coerce=int)
-    abuse_evidence_excluded = forms.BooleanField(
-        label=gettext_lazy("Evidence of the abuse history was excluded"), required=False)
-
-    def __init__(self, *args: Any, hearings: list[Event], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["hearing"].choices = [  # type: ignore[attr-defined]
-            (e.number, f"#{e.number} {format_span(e.span)}") for e in hearings]
-        choices = [(flags.OBSERVED, _("Observed")), (flags.NOT_OBSERVED, _("Not observed")),
-                   (flags.NOT_APPLICABLE, _("Not applicable"))]
-        for key, label in flags.INDICATORS.items():
-            self.fields[f"ind_{key}"] = forms.ChoiceField(label=_(label), choices=choices,
-                                                          widget=forms.RadioSelect)
-            self.fields[f"note_{key}"] = forms.CharField(label=_("Note"), required=False)
-
-
-class GradeForm(forms.Form):
-    grade = forms.ChoiceField(label=gettext_lazy("Overall fairness"), choices=[
-        (g, g) for g in "ABCDEF"])
-    rationale = forms.CharField(label=gettext_lazy("Rationale"),
-                                widget=forms.Textarea(attrs={"rows": 4}))
-    affected_outcome = forms.BooleanField(label=gettext_lazy(
-        "The violations affected the outcome"), required=False)
-    significant_harm = forms.BooleanField(label=gettext_lazy(
-        "The violations caused significant harm"), required=False)
+VALUE_LABELS = {flags.OBSERVED: gettext_lazy("Observed"),
+                flags.NOT_OBSERVED: gettext_lazy("Not observed"),
+                flags.NOT_APPLICABLE: gettext_lazy("Not applicable")}
 
 
 @login_required
@@ -145,17 +120,23 @@ def proceeding_detail(request: AuthedRequest, ref: str, pk: int) -> HttpResponse
     case = get_case_for_user(request, ref, write=request.method == "POST")
     proceeding = get_object_or_404(Proceeding, case=case, pk=pk)
     hearings = [e for e in _events(case) if e.kind == "hearing"]
-    hearing_form = HearingForm(request.POST if "hearing" in request.POST else None,
-                               hearings=hearings)
-    grade_form = GradeForm(request.POST if "grade" in request.POST else None)
-    if request.method == "POST":
+    post = request.POST if request.method == "POST" else None
+
+    def bound(marker: str) -> Any:
+        return post if post is not None and marker in post else None
+
+    hearing_form = HearingForm(bound("hearing"), hearings=hearings)
+    grade_form = GradeForm(bound("grade"))
+    change_form = ChangeForm(bound("change"), proceeding=proceeding)
+    step_form = StepForm(bound("step"))
+    if post is not None:
         try:
             if hearing_form.is_bound and hearing_form.is_valid():
-                data = hearing_form.cleaned_data
-                event = next(e for e in hearings if e.number == data["hearing"])
-                services.record_hearing(proceeding, request.user, event, {
-                    key: {"value": data[f"ind_{key}"], "note": data[f"note_{key}"]}
-                    for key in flags.INDICATORS}, data["abuse_evidence_excluded"])
+                event = next(e for e in hearings
+                             if e.number == hearing_form.cleaned_data["hearing"])
+                services.record_hearing(proceeding, request.user, event,
+                                        hearing_form.indicators(),
+                                        hearing_form.cleaned_data["abuse_evidence_excluded"])
                 messages.success(request, _("Hearing observations saved."))
                 return redirect("proceedings:detail", ref=case.reference, pk=pk)
             if grade_form.is_bound and grade_form.is_valid():
@@ -164,13 +145,25 @@ def proceeding_detail(request: AuthedRequest, ref: str, pk: int) -> HttpResponse
                                data["affected_outcome"], data["significant_harm"])
                 messages.success(request, _("Fairness grade saved."))
                 return redirect("proceedings:detail", ref=case.reference, pk=pk)
+            if change_form.is_bound and change_form.is_valid():
+                services.update_proceeding(
+                    proceeding, request.user, reclassified_on=change_form.cleaned_data["span"],
+                    **change_form.changes())
+                messages.success(request, _("Proceeding updated."))
+                return redirect("proceedings:detail", ref=case.reference, pk=pk)
+            if step_form.is_bound and step_form.is_valid():
+                services.record_step(proceeding, request.user, step_form.event_input())
+                messages.success(request, _("Step recorded on the timeline."))
+                return redirect("proceedings:detail", ref=case.reference, pk=pk)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            for form in (hearing_form, grade_form, change_form, step_form):
+                if form.is_bound:
+                    apply_service_error(form, exc)
     else:
         case_services.record_view(case, request.user, f"proceeding:{pk}")
     context = _context(case, proceeding, translation.get_language() or "en")
-    context.update(hearing_form=hearing_form, grade_form=grade_form,
-                   can_write=getattr(case, "access", None) == "write")
+    context.update(hearing_form=hearing_form, grade_form=grade_form, change_form=change_form,
+                   step_form=step_form, can_write=getattr(case, "access", None) == "write")
     return render(request, "proceedings/detail.html", context)
 
 
