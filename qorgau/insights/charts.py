@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 WIDTH, HEIGHT, BOTTOM, LEFT = 320, 150, 20, 28
 
@@ -34,6 +34,7 @@ class Chart:
     ticks: list[Label]  # the scale, left
     baseline: float
     empty: bool
+    legend: list[tuple[str, str]] = field(default_factory=list)  # (css, name) drawn
 
 
 def stacked(columns: Sequence[str], totals: Sequence[int | None],
@@ -69,4 +70,10 @@ def stacked(columns: Sequence[str], totals: Sequence[int | None],
             h = plot * rest / top
             rects.append(Rect(x, y - h, bar, h, "bar--hidden", f"{column} · {hidden_label}"))
     ticks = [Label(LEFT - 4, plot - plot * f, str(round(top * f))) for f in (0, 0.5, 1)]
-    return Chart(WIDTH, HEIGHT, rects, labels, ticks, plot, not known or max(known) == 0)
+    drawn = {r.css for r in rects}
+    legend = [(f"bar--{index % 6}", name) for index, (name, _values) in enumerate(series)
+              if f"bar--{index % 6}" in drawn]
+    if "bar--hidden" in drawn:
+        legend.append(("bar--hidden", hidden_label))
+    return Chart(WIDTH, HEIGHT, rects, labels, ticks, plot, not known or max(known) == 0,
+                 legend)

@@ -55,16 +55,36 @@ def _scope(request: AuthedRequest) -> tuple[publication.Scope, Membership]:
 
 
 def _years(scope: publication.Scope) -> list[int]:
-    periods = (MetricCount.objects.filter(organisation_id__in=scope.organisation_ids)
-               .values_list("period", flat=True).distinct())
-    years = sorted({int(p[:4]) for p in periods}, reverse=True)
-    return years or [timezone.localdate().year]
+    """The years with figures, newest first; the year the dashboard opens on first of all
+    (see default_year)."""
+    cells = (MetricCount.objects.filter(organisation_id__in=scope.organisation_ids, count__gt=0)
+             .values_list("period", "metric").distinct())
+    metrics_by_year: dict[int, set[str]] = {}
+    for period, metric in cells:
+        metrics_by_year.setdefault(int(period[:4]), set()).add(metric)
+    years = sorted(metrics_by_year, reverse=True)
+    if not years:
+        return [timezone.localdate().year]
+    first = default_year(metrics_by_year)
+    return [first, *(y for y in years if y != first)]
+
+
+def default_year(metrics_by_year: dict[int, set[str]]) -> int:
+    """The latest year with data: the newest in which at least half of the metrics that
+    have any figures have some. A year just begun (a pending duty, one intake) would
+    otherwise open the dashboard on a wall of zeros."""
+    shown = set().union(*metrics_by_year.values())
+    for year in sorted(metrics_by_year, reverse=True):
+        if 2 * len(metrics_by_year[year]) >= len(shown):
+            return year
+    return max(metrics_by_year)
 
 
 def _filters(request: HttpRequest, years: list[int],
              scope: publication.Scope) -> tuple[Filters, list[str]]:
     """The filters asked for (anything unknown falls back), and the countries the chosen
-    profile and year have figures for."""
+    profile and year have figures for. Without a year asked for: years[0], the latest
+    with data."""
     def pick(name: str, allowed: Any, default: str) -> str:
         value = request.GET.get(name, default)
         return value if value in allowed else default
@@ -138,7 +158,8 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     f, countries = _filters(request, years, scope)
     language = get_language() or "en"
     return render(request, "insights/dashboard.html", {
-        "cards": _cards(scope, f), "filters": f, "years": years, "scope": scope,
+        "cards": _cards(scope, f), "filters": f, "years": sorted(years, reverse=True),
+        "scope": scope,
         "organisation": membership.organisation, "k": publication.threshold(),
         "countries": [(c, regions.country_label(c, language)) for c in countries],
         "regions": regions.regions_of(f.country, language), "profiles": PROFILES,
