@@ -49,6 +49,7 @@ class CaseRecall:
     trials: list[tuple[Mapping[str, Any], bool]] = field(default_factory=list)
     trials_contradicted: list[tuple[Mapping[str, Any], TrialFlag]] = field(
         default_factory=list)
+    trials_proper: int = 0  # what the record says was done properly, checked
     proceedings: int = 0
 
     def count(self, outcome: str) -> int:
@@ -70,6 +71,7 @@ def judge_trials(result: CaseRecall, expected: Mapping[str, Any],
                     for f in flags)
         result.trials.append((failure, found))
     for proper in expected.get("trials_proper") or ():
+        result.trials_proper += 1
         for f in flags:
             if f.proceeding == proper["proceeding"] and proper["flag"] in ("*", f.flag):
                 result.trials_contradicted.append((proper, f))

@@ -233,13 +233,19 @@ def detention_clock(events: Sequence[ProceedingEvent], today: date,
 
 @dataclass(frozen=True)
 class Length:
-    """From the first charge to the final decision (or today)."""
+    """From the first charge to the final decision (or today). A final decision reopened later
+    (an appeal out of time, cassation, supervisory review) adds the reopened stretch only: the
+    years between are not the court's delay."""
 
     start: date
     start_event: int
-    end: date | None
+    end: date | None  # None: no final decision yet
     end_event: int | None
     months: int
+    stretches: tuple[tuple[date, date | None], ...] = ()
+
+
+REOPENING = frozenset({"retrial", "quashed", "granted", "partly_granted"})
 
 
 def proceedings_length(events: Sequence[ProceedingEvent], today: date, subject: str = "",
@@ -251,17 +257,27 @@ def proceedings_length(events: Sequence[ProceedingEvent], today: date, subject: 
         return None
     start, start_event = first
     decisions = [(d, e) for d, e in ordered if e.kind in DECISIONS and d >= start]
-    final = [(d, e) for d, e in decisions if e.attributes.get("final")]
-    end: tuple[date, ProceedingEvent] | None = final[-1] if final else None
-    if end is not None and any(d > end[0] and e.attributes.get("outcome") in ("retrial",
-                                                                              "quashed")
-                               for d, e in decisions):
-        end = None  # reopened after the decision that was final
-    if end is None and closed and decisions:
-        end = decisions[-1]
-    until = end[0] if end else today
+    stretches: list[tuple[date, date | None]] = []
+    opened: date | None = start
+    end: tuple[date, ProceedingEvent] | None = None
+    for day, e in decisions:
+        if opened is None:
+            if e.attributes.get("outcome") not in REOPENING:
+                continue
+            opened, end = day, None
+        if e.attributes.get("final"):
+            stretches.append((opened, day))
+            opened, end = None, (day, e)
+    if opened is not None:
+        if closed and decisions and decisions[-1][0] >= opened:
+            end = decisions[-1]
+            stretches.append((opened, end[0]))
+        else:
+            stretches.append((opened, None))
+            end = None
+    months = sum(whole_months(a, b or today) for a, b in stretches)
     return Length(start, start_event.number, end[0] if end else None,
-                  end[1].number if end else None, whole_months(start, until))
+                  end[1].number if end else None, months, tuple(stretches))
 
 
 @dataclass(frozen=True)

@@ -256,7 +256,7 @@ def list_events(request: HttpRequest, ref: str,
             "next_cursor": encode_cursor(rows[-1].number) if more and rows else None}
 
 
-def _event_input(case: Case, payload: EventIn) -> services.EventInput:
+def event_input(case: Case, payload: EventIn) -> services.EventInput:
     unknown = sorted(set(payload.attributes) - set(taxonomy.ATTRIBUTES))
     if unknown:
         raise ApiError(422, "invalid", _("Unknown attributes: %(names)s") % {
@@ -309,7 +309,7 @@ def create_event(request: HttpRequest, ref: str,
                  payload: EventIn) -> Status:
     case = case_for(request, ref, write=True)
     event = services.record_event(case, request.user,  # type: ignore[arg-type]
-                                  _event_input(case, payload))
+                                  event_input(case, payload))
     return Status(201, _shown(case, [_one_event(case, event.number)])[0])
 
 
@@ -332,7 +332,7 @@ def correct_event(request: HttpRequest, ref: str, number: Path[Id],
         raise ApiError(409, "already_corrected", _(
             "This event has already been corrected; correct the newest version instead."))
     event = services.correct_event(original, request.user,  # type: ignore[arg-type]
-                                   _event_input(case, payload), payload.reason)
+                                   event_input(case, payload), payload.reason)
     return Status(201, _shown(case, [_one_event(case, event.number)])[0])
 
 

@@ -3,18 +3,20 @@ through the same services as the pages."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Path, Router, Schema, Status
 from pydantic import Field
 
 from qorgau.api.auth import needs
 from qorgau.api.errors import ApiError
+from qorgau.api.routers.cases import event_input
 from qorgau.api.routers.common import case_for, viewed
-from qorgau.api.schemas import Id, In
+from qorgau.api.schemas import EventIn, Id, In, When
+from qorgau.cases import services as case_services
 from qorgau.cases.models import Event
 from qorgau.proceedings import services as proceedings
 from qorgau.proceedings.models import Proceeding
@@ -142,6 +144,16 @@ class FlagOut(Schema):
     id: str
     text: str
     events: list[int]
+    note: str = Field("", description="The observer's note, or the words recorded.")
+
+
+class PeriodOut(Schema):
+    state: str = Field(description="pretrial, measure or sentence.")
+    measure: str
+    start: date
+    start_event: int
+    end: date | None
+    end_event: int | None
 
 
 class ProceedingOut(Schema):
@@ -150,8 +162,19 @@ class ProceedingOut(Schema):
     court: str
     case_number: str
     status: str
+    judge: str
+    outcome: str
+    sentence_penalty: str
+    sentence_term: str
+    act_against_respondent: bool
     charges: list[dict[str, str]]
     events: list[int]
+    custody: list[PeriodOut] = Field(description="Custody and restrictions of the accused.")
+    pretrial_months: int | None = Field(description="Pre-trial detention, whole months.")
+    length_months: int | None = Field(
+        description="From the first charge to the final decision (or today).")
+    grounds: list[str] = Field(description="For the survivor accused of an act against her "
+                                           "abuser: what the court must weigh.")
     flags: list[FlagOut]
 
 
@@ -169,13 +192,43 @@ class ProceedingIn(In):
                              description="Numbers of the events it groups.")
 
 
+class ProceedingPatch(In):
+    status: str | None = Field(None, max_length=20)
+    court: str | None = Field(None, max_length=200)
+    case_number: str | None = Field(None, max_length=100)
+    judge: str | None = Field(None, max_length=200)
+    outcome: str | None = Field(None, max_length=20)
+    sentence_penalty: str | None = Field(None, max_length=20)
+    sentence_term: str | None = Field(None, max_length=200)
+    act_against_respondent: bool | None = None
+    charges: list[ChargeIn] | None = Field(None, max_length=20)
+    reclassified_on: When | None = Field(
+        None, description="With new charges: the date they were reclassified (an event is "
+                          "recorded); without it, the change corrects a mistake.")
+
+
 def proceeding_out(p: Proceeding) -> dict[str, Any]:
     found = proceedings.picture(p)
     return {"id": p.pk, "kind": p.kind, "court": p.court, "case_number": p.case_number,
-            "status": p.status, "charges": list(p.charges),
+            "status": p.status, "judge": p.judge, "outcome": p.outcome,
+            "sentence_penalty": p.sentence_penalty, "sentence_term": p.sentence_term,
+            "act_against_respondent": p.act_against_respondent, "charges": list(p.charges),
             "events": sorted(p.events.values_list("number", flat=True)),
-            "flags": [{"id": f.id, "text": f.text(_), "events": list(f.events)}
-                      for f in found.flags]}
+            "custody": [{"state": c.state, "measure": c.measure, "start": c.start,
+                         "start_event": c.start_event, "end": c.end,
+                         "end_event": c.end_event} for c in found.periods],
+            "pretrial_months": found.clock.months if found.clock else None,
+            "length_months": found.length.months if found.length else None,
+            "grounds": [g.id for g in found.grounds],
+            "flags": [{"id": f.id, "text": f.text(_), "events": list(f.events),
+                       "note": f.note} for f in found.flags]}
+
+
+def _proceeding(case: Any, proceeding_id: int) -> Proceeding:
+    found = Proceeding.objects.filter(case=case, pk=proceeding_id).first()
+    if found is None:
+        raise ApiError(404, "not_found", _("No such proceeding in this case."))
+    return found
 
 
 @router.get("/cases/{ref}/proceedings", response=list[ProceedingOut], auth=READ,
@@ -199,3 +252,30 @@ def create_proceeding(request: HttpRequest, ref: str, payload: ProceedingIn) -> 
         case_number=payload.case_number,
         charges=[c.model_dump() for c in payload.charges], events=events)
     return Status(201, proceeding_out(made))
+
+
+@router.patch("/cases/{ref}/proceedings/{proceeding_id}", response=ProceedingOut, auth=WRITE,
+              summary="Change a proceeding: status, court, judge, charges, outcome, sentence")
+def update_proceeding(request: HttpRequest, ref: str, proceeding_id: Path[Id],
+                      payload: ProceedingPatch) -> dict[str, Any]:
+    case = case_for(request, ref, write=True)
+    proceeding = _proceeding(case, proceeding_id)
+    changes = payload.model_dump(exclude_unset=True, exclude={"reclassified_on"})
+    when = payload.reclassified_on
+    span = None if when is None else case_services.parse_span(
+        when.start, when.end, when.qualifier, when.recurrence)
+    proceedings.update_proceeding(proceeding, request.user,  # type: ignore[arg-type]
+                                  reclassified_on=span, **changes)
+    return proceeding_out(proceeding)
+
+
+@router.post("/cases/{ref}/proceedings/{proceeding_id}/steps", response={201: ProceedingOut},
+             auth=WRITE, summary="Record a step of a proceeding (arrest, measure, release, "
+                                 "hearing, verdict, sentence, appeal...) on the timeline")
+def record_step(request: HttpRequest, ref: str, proceeding_id: Path[Id],
+                payload: EventIn) -> Status:
+    case = case_for(request, ref, write=True)
+    proceeding = _proceeding(case, proceeding_id)
+    proceedings.record_step(proceeding, request.user,  # type: ignore[arg-type]
+                            event_input(case, payload))
+    return Status(201, proceeding_out(proceeding))

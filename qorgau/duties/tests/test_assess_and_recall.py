@@ -95,6 +95,55 @@ def test_corpus_recall_counts_and_fails_on_a_contradicted_flag(tmp_path):
         run("corpus-recall", str(folder))
 
 
+def trial_file(expected: dict) -> dict:
+    """The survivor arrested in 2019 and held: a trial over a year of pre-trial detention."""
+    document = case_file(expected)
+    document["events"].append(
+        {"number": 4, "kind": "arrest", "when": {"start": "2019-01-10"}, "source": "document",
+         "reliability": "confirmed", "narrative": "She is arrested.", "institution": "police",
+         "attributes": {"subject": "survivor"}})
+    document["proceedings"] = [{"kind": "criminal_survivor", "court": "District court",
+                                "events": [4], "status": "trial"}]
+    return document
+
+
+def test_corpus_recall_measures_trials(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.json").write_text(json.dumps(trial_file({
+        "failures": [{"id": "F1", "event": 2, "bearer": "police"}],
+        "trials": [{"id": "T1", "proceeding": 0, "flag": "lengthy_detention"},
+                   {"id": "T2", "proceeding": 0, "flag": "survivor_prosecuted"},
+                   {"id": "T3", "proceeding": 0, "flag": "indicator_not_observed",
+                    "indicator": "public_hearing"}]})))
+    report = json.loads(run("corpus-recall", str(folder), "--json"))
+    # Detention and her earlier report (refused by the police) are flagged; no hearing was
+    # observed, so the closed hearing is not.
+    assert report["trials"]["documented"] == 3 and report["trials"]["flagged"] == 2
+    with pytest.raises(CommandError, match="trial failure"):
+        run("corpus-recall", str(folder), "--min-recall", "0.5")
+    (folder / "a.json").write_text(json.dumps(trial_file({
+        "failures": [], "trials_proper": [{"proceeding": 0, "flag": "*",
+                                            "note": "Tried fairly and promptly."}]})))
+    with pytest.raises(CommandError, match="contradicted"):
+        run("corpus-recall", str(folder))
+
+
+def test_the_corpus_trials_the_issue_asks_for():
+    """At least three trials of the survivor, three of the abuser and a control."""
+    survivor = abuser = controls = 0
+    for path in CORPUS.glob("*.json"):
+        document = json.loads(path.read_text())
+        expected = document["corpus"]["expected"]
+        kinds = [p["kind"] for p in document.get("proceedings") or ()]
+        documented = {t["proceeding"] for t in expected.get("trials") or ()}
+        survivor += sum(1 for i in documented if kinds[i] == "criminal_survivor")
+        abuser += sum(1 for i in documented if kinds[i] in ("criminal_respondent",
+                                                            "administrative"))
+        controls += sum(1 for t in expected.get("trials_proper") or () if t["flag"] == "*")
+    assert survivor >= 3 and abuser >= 3 and controls >= 1
+
+
 def test_judge_reads_or_events_and_failures_of_the_whole_case():
     flags = [recall.Flag("r", "prosecutor", 9), recall.Flag("gap", "legislature", 4, "", True)]
     judged = recall.judge("x", {"failures": [

@@ -261,3 +261,22 @@ def test_flag_texts_name_their_grounds_and_indicators_translated():
     assert "documented on the timeline" in flag.text()
     translated = flag.text(lambda s: "»" + s)
     assert translated.startswith("»The survivor") and "»the abuse documented" in translated
+
+
+def test_an_appeal_out_of_time_years_later_counts_only_its_own_stretch():
+    # Convicted (final once the appeal was decided), reopened eight years later by the
+    # accused's own appeal out of time: the years between are not the courts' delay.
+    events = [ev(1, "arrest", "2010-08-15", subject="survivor"),
+              ev(2, "verdict", "2011-06-23", outcome="convicted"),
+              ev(3, "appeal", "2011-11-24", outcome="reduced", final=True),
+              ev(4, "court_decision", "2018-03-01", outcome="granted"),
+              ev(5, "appeal", "2019-02-28", outcome="retrial"),
+              ev(6, "verdict", "2019-06-07", outcome="convicted", final=True)]
+    length = proceedings_length(events, date(2026, 1, 1), "survivor")
+    assert length is not None and length.stretches == (
+        (date(2010, 8, 15), date(2011, 11, 24)), (date(2018, 3, 1), date(2019, 6, 7)))
+    assert length.months == 15 + 15 and length.end_event == 6
+    assert "unreasonable_length" not in ids(derive_flags(events, LIMITS, date(2026, 1, 1),
+                                                         subject="survivor"))
+    refused = [*events[:3], ev(4, "court_decision", "2018-03-01", outcome="refused")]
+    assert proceedings_length(refused, date(2026, 1, 1)).months == 15

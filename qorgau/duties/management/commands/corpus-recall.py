@@ -122,13 +122,14 @@ class Command(BaseCommand):
             f"({total.recall:.1%}), {total.elsewhere} flagged as another duty "
             f"({total.lenient:.1%} lenient), {total.missed} missed, "
             f"{total.contradicted} contradicted")
-        trials = [c for c in cases if c.trials or c.trials_contradicted]
+        trials = [c for c in cases if c.trials or c.trials_proper]
         if trials:
             self.stdout.write("")
             self.stdout.write(f"{'trials':<34} {'documented':>10} {'flagged':>8} {'contra':>7}")
             for c in trials:
                 self.stdout.write(f"{c.name[:34]:<34} {len(c.trials):>10} "
-                                  f"{c.trials_flagged:>8} {len(c.trials_contradicted):>7}")
+                                  f"{c.trials_flagged:>8} {len(c.trials_contradicted):>7}"
+                                  + ("  (proper conduct checked)" if c.trials_proper else ""))
         self.stdout.write(
             f"{sum(c.proceedings for c in cases)} proceedings, {total.trials} documented trial "
             f"failures: {total.trials_flagged} flagged ({total.trial_recall:.1%}), "
@@ -154,5 +155,5 @@ class Command(BaseCommand):
                        "cases": [{"case": c.name, "documented": len(c.trials),
                                   "flagged": c.trials_flagged,
                                   "contradicted": len(c.trials_contradicted)}
-                                 for c in cases if c.trials or c.trials_contradicted]},
+                                 for c in cases if c.trials or c.trials_proper]},
         }
