@@ -18,6 +18,7 @@ step "bandit";        $BIN/bandit -q -ll -r qorgau bench \
                         && echo "bandit: no medium or high findings" || status=1
 step "migrations";    $BIN/python manage.py makemigrations --check --dry-run || status=1
 step "translations";  $BIN/python scripts/check_messages.py || status=1
+step "terminology";   $BIN/python scripts/check_terminology.py || status=1
 [ "${1:-}" = "--checks-only" ] && exit $status
 
 summaries=()
@@ -56,6 +57,7 @@ corpus_log=$(mktemp)
     && $BIN/python manage.py corpus-recall corpus/ --min-recall "$CORPUS_FLOOR" ) 2>&1 | tee "$corpus_log"
 corpus_rc=${PIPESTATUS[0]}
 [ "$corpus_rc" -ne 0 ] && status=1
+summaries+=("corpus trials: $(grep -E 'documented trial failures' "$corpus_log" | tail -1)")
 summaries+=("corpus recall: $(grep -E 'documented failures' "$corpus_log" | tail -1)$(
   [ "$corpus_rc" -ne 0 ] && echo ' (FAILED)')")
 rm -f "$corpus_log"
