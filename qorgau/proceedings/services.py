@@ -326,8 +326,34 @@ def _current(events: Sequence[Event]) -> list[Event]:
     return found
 
 
+def unclaimed(proceeding: Proceeding) -> list[Event]:
+    """Steps recorded on the timeline but joined to no proceeding, that can only be this
+    one's: about its accused (or about nobody in particular), when no other criminal or
+    administrative proceeding of the case concerns the same person. The event form and the
+    proceeding's page then give the same flags."""
+    subject = proceeding.accused_subject
+    if not subject:
+        return []
+    rivals = [p for p in Proceeding.objects.filter(case_id=proceeding.case_id)
+              .exclude(pk=proceeding.pk) if p.accused_subject]
+    found = []
+    for event in (Event.objects.filter(case_id=proceeding.case_id, kind__in=PROCEEDING_KINDS,
+                                       proceedings__isnull=True)
+                  .current().order_by("number")):
+        about = (event.attributes or {}).get("subject") or ""
+        if about and about != subject:
+            continue
+        if any(not about or about == rival.accused_subject for rival in rivals):
+            continue
+        found.append(event)
+    return found
+
+
 def _facts(proceeding: Proceeding) -> list[flags.ProceedingEvent]:
-    return [_fact(e) for e in _current(list(proceeding.events.all()))]
+    joined = _current(list(proceeding.events.all()))
+    seen = {e.pk for e in joined}
+    return [_fact(e) for e in [*joined, *(e for e in unclaimed(proceeding)
+                                          if e.pk not in seen)]]
 
 
 def survivor_grounds(proceeding: Proceeding, today: date,

@@ -147,9 +147,8 @@ def test_adjournments_recorded_through_the_event_form_raise_the_flag(client, dem
         assert response.status_code == 302
     hearings = demo.events.filter(kind="hearing").order_by("number")
     assert [h.attributes.get("adjourned") for h in hearings] == [True, True, True]
-    services.update_proceeding(proceeding, lawyer,
-                               events=[*proceeding.events.all(), *hearings])
-    assert services.picture(proceeding, date(2025, 10, 1)).clock.running
+    # Recorded on the timeline only: the case's one prosecution takes them as its own.
+    assert not proceeding.events.filter(kind="hearing").exists()
     found = {f.id: f for f in services.picture(proceeding, date(2025, 10, 1)).flags}
     assert found["repeated_adjournments"].params == {"count": 3, "threshold": 3}
     assert found["substitutions"].params["count"] == 2  # the dismissed jury and the judge
@@ -250,3 +249,20 @@ def test_survivor_prosecuted_needs_a_ground(demo, lawyer):
     assert "requests_for_protection" in grounds and "documented_abuse" not in grounds
     services.update_proceeding(bare, lawyer, act_against_respondent=False)
     assert services.picture(bare, date(2024, 3, 1)).grounds == []
+
+
+def test_steps_recorded_on_the_timeline_count_for_the_one_proceeding_they_can_belong_to(
+        demo, lawyer):
+    """A verdict entered with the ordinary event form stops the survivor's detention clock just
+    as one recorded from the proceeding's page: the same fact, the same result."""
+    proceeding = Proceeding.objects.get(case=demo)
+    make_event(demo, lawyer, kind="verdict", start="2025-10-01",
+               attributes={"outcome": "convicted", "subject": "survivor"})
+    clock = services.picture(proceeding, date(2027, 1, 1)).clock
+    assert clock is not None and not clock.running and clock.ended_kind == "verdict"
+    # About the respondent: not hers. With a second prosecution of her, nobody can tell.
+    make_event(demo, lawyer, kind="arrest", start="2025-11-01",
+               attributes={"subject": "respondent"})
+    assert [e.kind for e in services.unclaimed(proceeding)] == ["verdict"]
+    services.open_proceeding(demo, lawyer, kind="criminal_survivor", court="Another court")
+    assert services.unclaimed(proceeding) == []
