@@ -33,15 +33,19 @@ def _log_in(page: Page, live_server: LiveServer, role: str) -> None:
     expect(page).to_have_url(f"{live_server.url}{reverse('cases:list')}")
 
 
+LANGUAGES = ("en", "ru", "kk")
+
+
 def test_screenshots_of_the_main_pages(phone: Page, live_server: LiveServer,
                                        tmp_path: Path) -> None:
+    """The main pages in English, Russian and Kazakh (name-language.png), on one demo load
+    and one login; the case page on a phone too."""
     folder = Path(os.environ.get("QORGAU_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     loader.load_demo()
     ref = Case.objects.get(reference=reference_case.REFERENCE).reference
     page = phone
     _log_in(page, live_server, "supervisor")
-    page.set_viewport_size(DESKTOP)
     shots = {
         "cases": reverse("cases:list"),
         "case": reverse("cases:detail", args=[ref]),
@@ -56,18 +60,23 @@ def test_screenshots_of_the_main_pages(phone: Page, live_server: LiveServer,
         "accountability": reverse("insights:dashboard"),
     }
     written = []
-    for name, url in shots.items():
-        page.goto(f"{live_server.url}{url}")
+    for language in LANGUAGES:
+        page.set_viewport_size(DESKTOP)
+        if language != "en":
+            page.locator(f".langs button[value={language}]").click()
+            expect(page.locator("html")).to_have_attribute("lang", language)
+        for name, url in shots.items():
+            page.goto(f"{live_server.url}{url}")
+            page.wait_for_load_state("networkidle")
+            path = folder / f"{name}-{language}.png"
+            page.screenshot(path=str(path))
+            written.append(path)
+        page.set_viewport_size(PHONE)
+        page.goto(f"{live_server.url}{reverse('cases:detail', args=[ref])}")
         page.wait_for_load_state("networkidle")
-        path = folder / f"{name}.png"
-        page.screenshot(path=str(path))
+        path = folder / f"case-phone-{language}.png"
+        page.screenshot(path=str(path), full_page=False)
         written.append(path)
-    page.set_viewport_size(PHONE)
-    page.goto(f"{live_server.url}{reverse('cases:detail', args=[ref])}")
-    page.wait_for_load_state("networkidle")
-    path = folder / "case-phone.png"
-    page.screenshot(path=str(path), full_page=False)
-    written.append(path)
     for path in written:
         data = path.read_bytes()
         assert data.startswith(PNG) and len(data) > 10_000, path.name

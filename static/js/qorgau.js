@@ -34,3 +34,28 @@
   params.delete("page");
   window.location.replace(window.location.pathname + "?" + params.toString() + match[0]);
 })();
+
+/* Tables as cards on a phone: each cell of a table.table is labelled with its column's
+   heading, which the stylesheet shows beside it under 640 px. Cells that carry their own
+   data-label keep it; tables swapped in by htmx are labelled too. */
+(function () {
+  "use strict";
+  function label(root) {
+    var tables = root.querySelectorAll ? root.querySelectorAll("table.table") : [];
+    Array.prototype.forEach.call(tables, function (table) {
+      var heads = table.querySelectorAll("thead th");
+      if (!heads.length) { return; }
+      Array.prototype.forEach.call(table.querySelectorAll("tbody tr"), function (row) {
+        var column = 0;
+        Array.prototype.forEach.call(row.children, function (cell) {
+          var head = heads[column];
+          column += cell.colSpan || 1;
+          var text = head ? head.textContent.trim() : "";
+          if (text && !cell.hasAttribute("data-label")) { cell.setAttribute("data-label", text); }
+        });
+      });
+    });
+  }
+  label(document);
+  document.addEventListener("htmx:afterSwap", function (event) { label(event.target); });
+})();
