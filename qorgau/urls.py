@@ -10,7 +10,7 @@ from qorgau.api.api import api
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="cases:list", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="duties:today", permanent=False)),
     path("quick-exit/", quick_exit, name="quick_exit"),
     path("accounts/", include("allauth.urls")),
     path("i18n/setlang/", choose_language, name="set_language"),

@@ -413,7 +413,10 @@ def _event_form(
 @login_required
 def event_new(request: AuthedRequest, ref: str) -> HttpResponse:
     case = get_case_for_user(request, ref, write=True)
-    form = _event_form(case, EventForm, request.POST or None)
+    # A link may say what is recorded: ?kind=prosecutor_response (Today's "record the answer").
+    kind = request.GET.get("kind", "")
+    form = _event_form(case, EventForm, request.POST or None,
+                       initial={"kind": kind} if kind in taxonomy.BY_ID else None)
     if request.method == "POST" and form.is_valid():
         try:
             event = services.record_event(case, request.user, form.event_input())

@@ -16,7 +16,7 @@ class DutiesConfig(AppConfig):
     def ready(self) -> None:
         from qorgau.cases import erasure, records, signals
         from qorgau.cases import services as case_services
-        from qorgau.duties import services
+        from qorgau.duties import services, today
 
         # A broken profile is a start-up error, not a surprise on a case page.
         services.check_profiles()
@@ -24,6 +24,8 @@ class DutiesConfig(AppConfig):
                                        dispatch_uid="duties.refresh")
         records.register(services.letter_records)
         erasure.register(services.erase_case_records)
+        records.register(today.decision_records)
+        erasure.register(today.erase_case_records)
         # Typed order types are stored as the ids of the case profile's order types.
         case_services.register_order_types(order_types)
 

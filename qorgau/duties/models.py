@@ -94,3 +94,20 @@ class Letter(models.Model):
 
     def __str__(self) -> str:
         return f"letter {self.pk} ({self.template}, {self.language})"
+
+
+class EscalationDecision(models.Model):
+    """A decision not to escalate the authorities' failures on one triggering event, with its
+    reason (Today: the failure leaves the list; it stays on the duties page)."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    trigger = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="+")
+    reason = EncryptedTextField(_("reason"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+    salt = EncryptedTextField(editable=False)
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["case", "trigger"], name="escalation_decision")]

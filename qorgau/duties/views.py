@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from qorgau.accounts.models import CASE_ROLES, RESTRICTED_VIEW_ROLES, Membership, User
+from qorgau.accounts.models import CASE_ROLES, RESTRICTED_VIEW_ROLES, Membership, Role, User
 from qorgau.accounts.reauth import require_recent_login
 from qorgau.cases import services as case_services
 from qorgau.cases import taxonomy
@@ -33,6 +33,7 @@ from qorgau.cases.models import Case, Event
 from qorgau.cases.templatetags.qorgau_cases import format_day, format_span
 from qorgau.cases.views import page_number
 from qorgau.duties import documents, engine, profiles, services
+from qorgau.duties import today as today_service
 from qorgau.duties.models import Letter, Obligation
 from qorgau.fields import EncryptedTextField
 from qorgau.replica import replica_reads
@@ -198,6 +199,83 @@ def needs_action(request: AuthedRequest) -> HttpResponse:
     soon = [d for d in duties if d.status != engine.BREACHED]
     return render(request, "duties/needs_action.html", {
         "page": page, "overdue": overdue, "soon": soon, "today": today,
+    })
+
+
+# --- Today -------------------------------------------------------------------------------
+
+
+class DeclineForm(forms.Form):
+    decline = forms.CharField(widget=forms.HiddenInput)  # the case's reference
+    reason = forms.CharField(label=gettext_lazy("Why not escalate"), max_length=1000,
+                             widget=forms.TextInput(attrs={"autocomplete": "off"}))
+
+
+def _caseworkers(user: User) -> list[tuple[int, str]]:
+    """People whose cases a supervisor or administrator may look at on Today."""
+    orgs = Membership.objects.filter(
+        user=user, role__in=[Role.SUPERVISOR, Role.ADMIN]).values("organisation_id")
+    people = (User.objects.filter(memberships__organisation__in=orgs,
+                                  memberships__role__in=[Role.CASEWORKER, Role.LAWYER])
+              .distinct().order_by("email"))
+    return [(p.pk, p.get_full_name() or p.email) for p in people]
+
+
+def _escalation_template(profile_id: str, rule_ids: list[str]) -> str:
+    profile = profiles.cached(profile_id, str(services.profiles_dir()))
+    for rule_id in rule_ids:
+        try:
+            template = profile.rule(rule_id).escalation_template
+        except KeyError:
+            continue
+        if template:
+            return template
+    return ""
+
+
+@login_required
+def today_page(request: AuthedRequest) -> HttpResponse:
+    """Home: own tasks due this week first, then authority failures per case, each with one
+    next step, shrinking as they are escalated or decided on."""
+    today = timezone.localdate()
+    people = _caseworkers(request.user)
+    chosen = request.GET.get("caseworker", "")
+    caseworker = int(chosen) if chosen.isdigit() and int(chosen) in dict(people) else None
+    form = DeclineForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            case = get_case_for_user(request, form.cleaned_data["decline"], write=True)
+            try:
+                made = today_service.decline(case, request.user, form.cleaned_data["reason"])
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("Decision recorded for %(ref)s (%(n)s events); "
+                                            "the failures stay on the case's duties page.")
+                                 % {"ref": case.reference, "n": len(made)})
+                return redirect(request.get_full_path())
+        else:
+            messages.error(request, _("Say why these failures are not escalated."))
+    found = today_service.picture(request.user, today, caseworker)
+    own = present(found.own, today)
+    language = get_language() or "en"
+    profiles_of = dict(Case.objects.filter(pk__in=[g.case_id for g in found.groups])
+                       .values_list("pk", "profile"))
+    groups = []
+    for group in found.groups:
+        profile = profiles.cached(profiles_of[group.case_id], str(services.profiles_dir()))
+        groups.append({
+            "group": group,
+            "bearers": [(profile.bearer(b, language), n) for b, n in group.bearers.items()],
+            "template": _escalation_template(profile.id, group.rules),
+        })
+    return render(request, "duties/today.html", {
+        "today": today, "week_end": today + SOON,
+        "due_now": [d for d in own if d.row.due_latest and d.row.due_latest <= today],
+        "this_week": [d for d in own if d.row.due_latest and d.row.due_latest > today],
+        "groups": groups, "more_groups": found.more_groups, "waiting": found.waiting,
+        "declined": found.declined, "people": people, "caseworker": caseworker,
+        "language": language if language in ("ru", "kk", "en") else "ru",
     })
 
 
