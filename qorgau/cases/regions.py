@@ -30,7 +30,7 @@ _ = gettext_noop
 # its 2023 update (numeric, with Abai KZ-10, Jetisu KZ-33 and Ulytau KZ-62 of 2022); this
 # table does not depend on which pycountry is installed (a test compares the two).
 KZ_NAMES: dict[str, tuple[str, str, str]] = {
-    "KZ-10": ("Abai Region", "Абайская область", "Абай облысы"),
+    "KZ-10": ("Abai Region", "область Абай", "Абай облысы"),
     "KZ-11": ("Akmola Region", "Акмолинская область", "Ақмола облысы"),
     "KZ-15": ("Aktobe Region", "Актюбинская область", "Ақтөбе облысы"),
     "KZ-19": ("Almaty Region", "Алматинская область", "Алматы облысы"),
@@ -38,7 +38,7 @@ KZ_NAMES: dict[str, tuple[str, str, str]] = {
     "KZ-63": ("East Kazakhstan Region", "Восточно-Казахстанская область",
               "Шығыс Қазақстан облысы"),
     "KZ-31": ("Jambyl Region", "Жамбылская область", "Жамбыл облысы"),
-    "KZ-33": ("Jetisu Region", "Жетысуская область", "Жетісу облысы"),
+    "KZ-33": ("Jetisu Region", "область Жетісу", "Жетісу облысы"),
     "KZ-35": ("Karaganda Region", "Карагандинская область", "Қарағанды облысы"),
     "KZ-39": ("Kostanay Region", "Костанайская область", "Қостанай облысы"),
     "KZ-43": ("Kyzylorda Region", "Кызылординская область", "Қызылорда облысы"),
@@ -47,7 +47,7 @@ KZ_NAMES: dict[str, tuple[str, str, str]] = {
               "Солтүстік Қазақстан облысы"),
     "KZ-55": ("Pavlodar Region", "Павлодарская область", "Павлодар облысы"),
     "KZ-61": ("Turkistan Region", "Туркестанская область", "Түркістан облысы"),
-    "KZ-62": ("Ulytau Region", "Улытауская область", "Ұлытау облысы"),
+    "KZ-62": ("Ulytau Region", "область Ұлытау", "Ұлытау облысы"),
     "KZ-27": ("West Kazakhstan Region", "Западно-Казахстанская область",
               "Батыс Қазақстан облысы"),
     "KZ-71": ("Astana (city)", "г. Астана", "Астана қаласы"),
