@@ -217,3 +217,12 @@ def erase_case_records(case: Case) -> dict[str, int]:
     return erasure.delete(EscalationDecision.objects.filter(case=case))
 
 
+
+
+def authority_failures_of(case: Case) -> int:
+    """How many of one case's authority failures wait for a decision (no complaint linked,
+    no decision recorded)."""
+    return (Obligation.objects.filter(case=case, status=engine.BREACHED)
+            .exclude(duty_bearer__in=OWN_BEARERS)
+            .annotate(escalated=_escalated(), declined=_declined())
+            .filter(escalated=False, declined=False).count())

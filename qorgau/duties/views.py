@@ -206,9 +206,32 @@ def needs_action(request: AuthedRequest) -> HttpResponse:
 
 
 class DeclineForm(forms.Form):
-    decline = forms.CharField(widget=forms.HiddenInput)  # the case's reference
     reason = forms.CharField(label=gettext_lazy("Why not escalate"), max_length=1000,
-                             widget=forms.TextInput(attrs={"autocomplete": "off"}))
+                             required=False)
+    next = forms.CharField(required=False)
+
+
+@login_required
+def decline_escalation(request: AuthedRequest, ref: str) -> HttpResponse:
+    """Decide not to escalate a case's waiting authority failures (from Today or the duties
+    page), with the reason; back to where it was asked."""
+    case = get_case_for_user(request, ref, write=True)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = DeclineForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+    try:
+        made = today_service.decline(case, request.user, data.get("reason") or "")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Decision recorded for %(ref)s (%(n)s events); the "
+                                    "failures stay on the case's duties page.")
+                         % {"ref": case.reference, "n": len(made)})
+    if data.get("next") == "today":
+        return redirect("duties:today")
+    return redirect("duties:case", ref=case.reference)
 
 
 def _caseworkers(user: User) -> list[tuple[int, str]]:
@@ -241,21 +264,6 @@ def today_page(request: AuthedRequest) -> HttpResponse:
     people = _caseworkers(request.user)
     chosen = request.GET.get("caseworker", "")
     caseworker = int(chosen) if chosen.isdigit() and int(chosen) in dict(people) else None
-    form = DeclineForm(request.POST or None)
-    if request.method == "POST":
-        if form.is_valid():
-            case = get_case_for_user(request, form.cleaned_data["decline"], write=True)
-            try:
-                made = today_service.decline(case, request.user, form.cleaned_data["reason"])
-            except ValidationError as exc:
-                messages.error(request, " ".join(exc.messages))
-            else:
-                messages.success(request, _("Decision recorded for %(ref)s (%(n)s events); "
-                                            "the failures stay on the case's duties page.")
-                                 % {"ref": case.reference, "n": len(made)})
-                return redirect(request.get_full_path())
-        else:
-            messages.error(request, _("Say why these failures are not escalated."))
     found = today_service.picture(request.user, today, caseworker)
     own = present(found.own, today)
     language = get_language() or "en"

@@ -72,15 +72,15 @@ def test_a_sent_complaint_moves_the_case_to_waiting_with_its_answer_due(client, 
 def test_deciding_not_to_escalate_needs_a_reason_and_is_on_the_ledger(client, demo,
                                                                      caseworker):
     client.force_login(caseworker)
-    url = reverse("duties:today")
-    refused = client.post(url, {"decline": demo.reference, "reason": "  "}, follow=True)
+    url = reverse("duties:decline", args=[demo.reference])
+    refused = client.post(url, {"next": "today", "reason": "  "}, follow=True)
     assert "Say why these failures are not escalated." in refused.content.decode()
     assert not EscalationDecision.objects.exists()
     before = today_service.picture(caseworker, timezone.localdate())
     assert any(g.reference == demo.reference for g in before.groups)
-    done = client.post(url, {"decline": demo.reference,
+    done = client.post(url, {"next": "today",
                              "reason": "She asked us not to complain while she is in court."})
-    assert done.status_code == 302
+    assert done["Location"] == reverse("duties:today")
     after = today_service.picture(caseworker, timezone.localdate())
     assert all(g.reference != demo.reference for g in after.groups)  # the list shrank
     assert after.declined > 0
@@ -89,7 +89,7 @@ def test_deciding_not_to_escalate_needs_a_reason_and_is_on_the_ledger(client, de
         case=demo, action="escalation.decline").count() > 0
     assert verify_case(demo.pk, demo.reference).problem is None
     # Nothing left to decide: a second decision is refused in plain words.
-    again = client.post(url, {"decline": demo.reference, "reason": "again"}, follow=True)
+    again = client.post(url, {"reason": "again"}, follow=True)
     assert "No failure of this case waits for a decision." in again.content.decode()
 
 
@@ -116,3 +116,16 @@ def test_today_in_russian_and_kazakh(client, demo, caseworker):
     kk = client.get(reverse("duties:today"), HTTP_ACCEPT_LANGUAGE="kk").content.decode()
     assert "Сегодня" in ru and "Составить жалобу" in ru
     assert "Бүгін" in kk and "Шағым дайындау" in kk
+
+
+def test_the_case_page_starts_with_its_summary(client, demo, caseworker):
+    client.force_login(caseworker)
+    html = client.get(reverse("cases:detail", args=[demo.reference])).content.decode()
+    summary = html[html.index('class="case-summary"'):html.index('class="case-head"')]
+    assert "Risk:" in summary and "assessed" in summary
+    assert "The authorities failed" in summary and "Police" in summary
+    assert "Next step" in summary
+    # The summary comes before everything else of the case.
+    assert html.index('class="case-summary"') < html.index('class="risk-panel"')
+    duties = client.get(reverse("duties:case", args=[demo.reference])).content.decode()
+    assert reverse("duties:decline", args=[demo.reference]) in duties

@@ -38,3 +38,55 @@ def risk_panel(case: Case) -> dict[str, Any]:
         "plan": plan, "plan_due": plan_due, "reassess": reassess,
         "review": review, "review_due": bool(review and review <= today),
     }
+
+
+@register.inclusion_tag("risk/_summary.html")
+def case_summary(case: Case) -> dict[str, Any]:
+    """The top of the case page: risk and when assessed, the next deadline, what the
+    authorities failed to do, and the one next thing to do."""
+    from django.utils.translation import get_language
+
+    from qorgau.duties import profiles
+    from qorgau.duties import services as duties
+    from qorgau.duties import today as today_duties
+
+    language = get_language() or "en"
+    latest = Assessment.objects.filter(case=case).order_by("-created_at", "-pk").first()
+    rows = page_obligations(case)
+    profile = duties.profile_for(case)
+    today = timezone.localdate()
+
+    def title(rule_id: str) -> str:
+        try:
+            return profiles.text_in(profile.rule(rule_id).title, language)
+        except KeyError:
+            return rule_id
+
+    own = today_duties.OWN_BEARERS
+    breached = [o for o in rows if o.status == "breached"]
+    failed: dict[str, int] = {}
+    for o in breached:
+        if o.duty_bearer not in own:
+            failed[o.duty_bearer] = failed.get(o.duty_bearer, 0) + 1
+    running = [o for o in rows if o.status == "pending" and o.due_latest]
+    upcoming = min(running, key=lambda o: o.due_latest or today, default=None)
+    own_overdue = [o for o in breached if o.duty_bearer in own]
+    waiting = (today_duties.authority_failures_of(case) if failed else 0)
+    if own_overdue:
+        action = ("own", title(own_overdue[0].rule_id))
+    elif latest is None:
+        action = ("assess", "")
+    elif waiting:
+        action = ("complain", "")
+    elif upcoming is not None:
+        action = ("deadline", title(upcoming.rule_id))
+    else:
+        action = ("", "")
+    return {
+        "case": case, "latest": latest,
+        "level": level_title(latest.instrument, latest.level) if latest else "",
+        "next": upcoming, "next_title": title(upcoming.rule_id) if upcoming else "",
+        "failed": [(profile.bearer(b, language), n) for b, n in sorted(failed.items())],
+        "failed_total": sum(failed.values()), "own_breached": len(own_overdue),
+        "waiting": waiting, "action": action[0], "action_title": action[1],
+    }
