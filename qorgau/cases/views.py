@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from django_htmx.middleware import HtmxDetails
 
 from qorgau.accounts.models import RESTRICTED_VIEW_ROLES, Membership, User
-from qorgau.cases import regions, services, taxonomy
+from qorgau.cases import listing, regions, services, taxonomy
 from qorgau.cases.access import get_case_for_user
 from qorgau.cases.forms import (
     CaseFilterForm,
@@ -151,6 +151,7 @@ def case_list(request: AuthedRequest) -> HttpResponse:
                               "recurrence").in_bulk(last_ids)
     for case in rows:
         case.last_event = last.get(case.last_event_id)
+    listing.decorate(rows)  # risk level, overdue duties (their apps register them)
     context = {"form": form, "page": page, "cases": rows,
                "filtered": any(request.GET.get(k) for k in ("q", "status", "region"))}
     template = "cases/case_list.html"

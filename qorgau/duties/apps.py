@@ -14,7 +14,7 @@ class DutiesConfig(AppConfig):
     label = "duties"
 
     def ready(self) -> None:
-        from qorgau.cases import erasure, records, signals
+        from qorgau.cases import erasure, listing, records, signals
         from qorgau.cases import services as case_services
         from qorgau.duties import services, today
 
@@ -26,6 +26,7 @@ class DutiesConfig(AppConfig):
         erasure.register(services.erase_case_records)
         records.register(today.decision_records)
         erasure.register(today.erase_case_records)
+        listing.register(services.decorate_overdue)
         # Typed order types are stored as the ids of the case profile's order types.
         case_services.register_order_types(order_types)
 

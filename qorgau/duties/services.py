@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.template import Context, Template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -466,3 +467,16 @@ def send_letter(letter: Letter, by: User, sent_on: date) -> Letter:
 def record_letter_export(letter: Letter, by: User, fmt: str, document_digest: str) -> None:
     case_services.append(letter.case, by, "letter.export", f"letter:{letter.pk}",
                          detail={"format": fmt, "sha256": document_digest})
+
+
+def decorate_overdue(cases: Sequence[Case]) -> None:
+    """The case list's "overdue" column: breached duties per case (restricted triggers left
+    out, as the list may be read by any member)."""
+    overdue = Q(status=engine.BREACHED) | Q(status=engine.PENDING,
+                                            due_latest__lt=timezone.localdate(),
+                                            case__mode=Case.Mode.CASEWORK)
+    counts = dict(Obligation.objects.filter(overdue, case__in=list(cases))
+                  .exclude(trigger__kind__in=taxonomy.RESTRICTED).values("case_id")
+                  .annotate(n=Count("pk")).values_list("case_id", "n"))
+    for case in cases:
+        case.overdue = counts.get(case.pk, 0)  # type: ignore[attr-defined]

@@ -6,9 +6,10 @@ class RiskConfig(AppConfig):
     label = "risk"
 
     def ready(self) -> None:
-        from qorgau.cases import erasure, records
+        from qorgau.cases import erasure, listing, records
         from qorgau.risk import services
 
         services.check_instruments()  # a broken instrument file stops start-up
         records.register(services.risk_records)
         erasure.register(services.erase_case_records)
+        listing.register(services.decorate_levels)

@@ -510,3 +510,19 @@ def _register_casefile() -> None:
 
 
 _register_casefile()
+
+
+def decorate_levels(cases: Sequence[Case]) -> None:
+    """The case list's "risk" column: the level of each case's latest assessment."""
+    from qorgau.risk.views import level_title
+
+    latest: dict[int, tuple[str, str]] = {}
+    for case_id, instrument_id, level in (
+            Assessment.objects.filter(case__in=list(cases))
+            .order_by("case_id", "-created_at", "-pk")
+            .values_list("case_id", "instrument", "level")):
+        latest.setdefault(case_id, (instrument_id, level))
+    for case in cases:
+        found = latest.get(case.pk)
+        case.risk_level = level_title(*found) if found else ""  # type: ignore[attr-defined]
+        case.risk_key = found[1] if found else ""  # type: ignore[attr-defined]

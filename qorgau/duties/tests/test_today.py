@@ -129,3 +129,14 @@ def test_the_case_page_starts_with_its_summary(client, demo, caseworker):
     assert html.index('class="case-summary"') < html.index('class="risk-panel"')
     duties = client.get(reverse("duties:case", args=[demo.reference])).content.decode()
     assert reverse("duties:decline", args=[demo.reference]) in duties
+
+
+def test_the_case_list_shows_risk_and_overdue(client, demo, caseworker):
+    client.force_login(caseworker)
+    html = client.get(reverse("cases:list")).content.decode()
+    row = html[html.index(f">{demo.reference}</a>"):]
+    row = row[:row.index("</tr>")]
+    overdue = services.visible_obligations(demo)
+    breached = sum(1 for o in overdue if o.status == "breached")
+    assert f">{breached}</a>" in row  # the overdue count links to the duties page
+    assert "not assessed" not in row  # the reference case has an assessment
