@@ -64,7 +64,7 @@ class PartialDate:
     def parse(cls, text: str) -> PartialDate:
         match = _PATTERN.match(text.strip())
         if not match:
-            raise DateError(gettext_noop("use YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM"))
+            raise DateError(gettext_noop("write the date as 26.02.2024, 02.2024 or 2024 (or YYYY-MM-DD)"))
         y, m, d, hh, mm = match.group("y", "m", "d", "hh", "mm")
         at = None
         if hh is not None:
@@ -269,3 +269,36 @@ def words_span(text: str) -> tuple[str, str] | None:
     raise DateError(gettext_noop(
         "say the part of a month as early, mid or late YYYY-MM, or a season as spring, "
         "summer, autumn or winter YYYY"))
+
+
+# Dates as people type them: 12.03.2024, 03.2024, 2024 (also with / or -), a range of
+# them ("2015–2024", "03.2023 - 05.2024"), "c."/"about"/"около"/"шамамен" before it.
+_DAY_FIRST = re.compile(r"^(?P<d>\d{1,2})[./-](?P<m>\d{1,2})[./-](?P<y>\d{4})$")
+_MONTH_FIRST = re.compile(r"^(?P<m>\d{1,2})[./-](?P<y>\d{4})$")
+_APPROXIMATE = re.compile(r"^(?:c\.|ca\.|circa|about|around|approx\.?|около|примерно|"
+                          r"приблизительно|шамамен|шамасы)\s*", re.IGNORECASE)
+_RANGE = re.compile(r"^(?P<a>[\d./-]+?)\s*(?:[–—]|\s-\s|-(?=\d{4}$)|\.\.|\bto\b|\bпо\b|"
+                    r"\bдо\b)\s*(?P<b>[\d./-]+)$")
+
+
+def _iso(text: str) -> str:
+    """One typed date as partial ISO: 12.03.2024 -> 2024-03-12, 3.2024 -> 2024-03; ISO and
+    anything else unchanged (DateSpan.parse then says what is wrong with it)."""
+    text = text.strip()
+    if match := _DAY_FIRST.match(text):
+        return f"{match['y']}-{int(match['m']):02d}-{int(match['d']):02d}"
+    if match := _MONTH_FIRST.match(text):
+        return f"{match['y']}-{int(match['m']):02d}"
+    return text
+
+
+def typed_span(text: str) -> tuple[str, str, bool]:
+    """(start, end, approximate) of a date as typed: "c. 2015–2024" -> ("2015", "2024",
+    True); "12.03.2024" -> ("2024-03-12", "", False). ISO input passes through."""
+    text = " ".join(text.split())
+    approximate = False
+    if match := _APPROXIMATE.match(text):
+        approximate, text = True, text[match.end():]
+    if match := _RANGE.match(text):
+        return _iso(match["a"]), _iso(match["b"]), approximate
+    return _iso(text), "", approximate

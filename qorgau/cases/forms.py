@@ -127,6 +127,10 @@ class NewCaseForm(forms.Form):
         if len(self.organisations) == 1:
             field.initial = self.organisations[0].pk
             field.widget = forms.HiddenInput()
+        # The region defaults to the organisation's own (the first one's, if several).
+        home = next((o.region for o in self.organisations if regions.is_region(o.region)), "")
+        if home and not country:
+            self.fields["region"].initial = home
         profile = str(self.data.get("profile", "kz")) if self.is_bound else "kz"
         countries = profile_countries(profile)
         if country:  # "a region in another country" (the page's country chooser)
@@ -213,13 +217,13 @@ class EventForm(forms.Form):
 
     kind = forms.ChoiceField(label=_("What happened"))
     when_start = forms.CharField(
-        label=_("Date"), required=False, max_length=16,
-        help_text=_("YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM. Leave empty if unknown."),
-        widget=forms.TextInput(attrs={"placeholder": "2024-02-26", "inputmode": "numeric",
-                                      "autocomplete": "off"}),
+        label=_("Date"), required=False, max_length=40,
+        help_text=_("As you would write it: 26.02.2024, 02.2024 or 2024; a period as "
+                    "2015–2024; \"c. 2019\" if approximate. Leave empty if unknown."),
+        widget=forms.TextInput(attrs={"placeholder": "26.02.2024", "autocomplete": "off"}),
     )
     when_end = forms.CharField(
-        label=_("Until"), required=False, max_length=16,
+        label=_("Until"), required=False, max_length=40,
         help_text=_("Only for something that lasted or recurred over a period."),
         widget=forms.TextInput(attrs={"placeholder": "2024", "autocomplete": "off"}),
     )
@@ -467,3 +471,76 @@ class CorrectionForm(EventForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required. The original stays on record, struck through, with this reason."),
     )
+
+
+def _typed_date(form: forms.Form, name: str, recurrence: str = "once") -> Any:
+    """The DateSpan typed in `name` (None if empty), or the field's error."""
+    text = form.cleaned_data.get(name) or ""
+    if not text.strip():
+        return None
+    try:
+        return services.parse_span(text, recurrence=recurrence)
+    except ValidationError as exc:
+        form.add_error(name, exc.error_dict["when_start"])
+        return None
+
+
+def _date_field(label: Any, required: bool = False) -> forms.CharField:
+    return forms.CharField(label=label, required=required, max_length=40,
+                           widget=forms.TextInput(attrs={"placeholder": "26.02.2024",
+                                                         "autocomplete": "off"}))
+
+
+class StoryForm(forms.Form):
+    """Guided entry (qorgau.cases.story): the caseworker's questions, in her words."""
+
+    what = forms.ChoiceField(label=_("What happened?"), widget=forms.RadioSelect)
+    when = _date_field(_("When?"), required=True)
+    repeated = forms.BooleanField(label=_("It happened again and again in that period"),
+                                  required=False)
+    narrative = forms.CharField(label=_("In her words (optional)"), required=False,
+                                max_length=20000, widget=forms.Textarea(attrs={"rows": 2}))
+    told = forms.ChoiceField(label=_("Did she tell anyone?"), widget=forms.RadioSelect,
+                             initial="nobody")
+    told_when = _date_field(_("When did she tell them? (empty: the same day)"))
+    told_how = forms.ChoiceField(label=_("How?"), required=False)
+    asked_referral = forms.BooleanField(label=_("She asked to be referred for help"),
+                                        required=False)
+    answer = forms.ChoiceField(label=_("What did they do?"), initial="unknown")
+    answer_when = _date_field(_("When? (empty: the day she told them)"))
+    order_type = forms.ChoiceField(label=_("Which order?"), required=False)
+    doctor = forms.BooleanField(label=_("She saw a doctor (there is a medical record)"),
+                                required=False)
+    doctor_when = _date_field(_("When did she see the doctor? (empty: the same day)"))
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from qorgau.cases import story
+
+        set_choices(self, "what", [(k, _(label)) for k, (_kind, label) in story.WHAT.items()])
+        set_choices(self, "told", [(k, _(label)) for k, label in story.TOLD.items()])
+        set_choices(self, "told_how", [("", "—"), *(
+            (k, _(label)) for k, label in taxonomy.REPORT_MODES.items())])
+        set_choices(self, "answer", [(k, _(label)) for k, label in story.ANSWERS.items()])
+        set_choices(self, "order_type", [
+            ("", "—"), *order_types.choices(services.order_types_for(case),
+                                            get_language() or "en")])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["span"] = _typed_date(self, "when",
+                                   "repeated" if data.get("repeated") else "once")
+        for name in ("told_when", "answer_when", "doctor_when"):
+            data[f"{name}_span"] = _typed_date(self, name)
+        return data
+
+    def story(self) -> Any:
+        from qorgau.cases import story
+
+        data = self.cleaned_data
+        return story.Story(
+            what=data["what"], when=data["span"], narrative=data["narrative"],
+            told=data["told"], told_when=data["told_when_span"], told_how=data["told_how"],
+            asked_referral=data["asked_referral"], answer=data["answer"],
+            answer_when=data["answer_when_span"], order_type=data["order_type"],
+            doctor=data["doctor"], doctor_when=data["doctor_when_span"])

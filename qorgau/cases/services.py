@@ -22,7 +22,7 @@ from django.utils.translation import gettext_noop
 
 from qorgau.accounts.models import CASE_ROLES, Membership, Organisation, User
 from qorgau.cases import ledger, order_types, records, regions, signals, taxonomy
-from qorgau.cases.dates import DateError, DateSpan, words_span
+from qorgau.cases.dates import DateError, DateSpan, typed_span, words_span
 from qorgau.cases.models import (
     Case,
     CaseAssignment,
@@ -406,8 +406,9 @@ class EventInput:
 
 def parse_span(start: str = "", end: str = "", qualifier: str = "none",
                recurrence: str = "once") -> DateSpan:
-    """DateSpan from user input; a bad date becomes a translated ValidationError. The start
-    may be said in words ("late 2023-09", "summer 2021", in en/ru/kk): an honest range."""
+    """DateSpan from user input; a bad date becomes a translated ValidationError. Dates may
+    be typed as people write them (12.03.2024, 03.2024, 2015–2024, "c." before them) or said
+    in words ("late 2023-09", "summer 2021", in en/ru/kk): an honest range."""
     try:
         said = words_span(start) if start else None
         if said is not None:
@@ -415,6 +416,14 @@ def parse_span(start: str = "", end: str = "", qualifier: str = "none",
                 raise DateError(gettext_noop("a date in words is already a range; leave the "
                                              "end empty"))
             start, end = said
+        else:  # typed as people type: 12.03.2024, 03.2024, "c. 2015–2024"
+            start, ranged, approximate = typed_span(start)
+            if ranged and end.strip():
+                raise DateError(gettext_noop("the date is already a range; leave the end "
+                                             "empty"))
+            end = ranged or typed_span(end)[0]
+            if approximate and qualifier == "none":
+                qualifier = "approximate"
         return DateSpan.parse(start, end, qualifier, recurrence)
     except DateError as exc:
         raise ValidationError({"when_start": _(exc.message) % exc.params}) from exc

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<str:ref>/", views.case_detail, name="detail"),
     path("<str:ref>/status/", views.case_status, name="status"),
     path("<str:ref>/events/new/", views.event_new, name="event_new"),
+    path("<str:ref>/story/", views.story_new, name="story"),
     path("<str:ref>/events/<int:number>/", views.event_detail, name="event_detail"),
     path("<str:ref>/events/<int:number>/correct/", views.event_correct, name="event_correct"),
     path("<str:ref>/parties/", views.party_list, name="parties"),

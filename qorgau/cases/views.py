@@ -33,8 +33,9 @@ from django.utils.translation import gettext as _
 from django_htmx.middleware import HtmxDetails
 
 from qorgau.accounts.models import RESTRICTED_VIEW_ROLES, Membership, User
-from qorgau.cases import listing, regions, services, taxonomy
+from qorgau.cases import listing, regions, services, story, taxonomy
 from qorgau.cases.access import get_case_for_user
+from qorgau.cases.templatetags.qorgau_cases import format_span
 from qorgau.cases.forms import (
     CaseFilterForm,
     CloseForm,
@@ -43,6 +44,7 @@ from qorgau.cases.forms import (
     NewCaseForm,
     PartyForm,
     StatusForm,
+    StoryForm,
     apply_service_error,
     profile_countries,
 )
@@ -179,8 +181,9 @@ def case_new(request: AuthedRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_service_error(form, exc)
         else:
-            messages.success(request, _("Case %(ref)s opened.") % {"ref": case.reference})
-            return redirect("cases:detail", ref=case.reference)
+            messages.success(request, _("Case %(ref)s opened. Now: what happened?") % {
+                "ref": case.reference})
+            return redirect("cases:story", ref=case.reference)
     return render(request, "cases/case_new.html", {"form": form})
 
 
@@ -428,6 +431,24 @@ def event_new(request: AuthedRequest, ref: str) -> HttpResponse:
                 "number": event.number})
             return redirect(event_url(case, event.number))
     return render(request, "cases/event_form.html", {"case": case, "form": form})
+
+
+@login_required
+def story_new(request: AuthedRequest, ref: str) -> HttpResponse:
+    """Guided entry: what happened, when, whom she told, what they did; the linked events
+    written in one go. The page stays open for the next part of her story."""
+    case = get_case_for_user(request, ref, write=True)
+    form = StoryForm(request.POST or None, case=case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = story.record_story(case, request.user, form.story())
+        except ValidationError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, _("Recorded: %(what)s.") % {"what": "; ".join(
+                f"{e.get_kind_display()} ({format_span(e.span)})" for e in made)})
+            return redirect("cases:story", ref=case.reference)
+    return render(request, "cases/story.html", {"case": case, "form": form})
 
 
 @login_required

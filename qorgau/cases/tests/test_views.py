@@ -94,7 +94,7 @@ def test_new_case_creates_case_survivor_and_ledger(client, alice, org):
     })
     case = Case.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == reverse("cases:detail", args=[case.reference])
+    assert response["Location"] == reverse("cases:story", args=[case.reference])  # what happened?
     survivor = case.parties.get()
     assert (survivor.role, survivor.relationship, survivor.full_name) == (
         "survivor", "self", "Saule Newcase")

@@ -236,7 +236,7 @@ def test_survivor_prosecuted_needs_a_ground(demo, lawyer):
     """A prosecution of the survivor on a case with nothing on file: no flag."""
     from qorgau.cases import services as case_services
 
-    case = case_services.create_case(demo.organisation, lawyer, profile="kz", region="KZ-ZAP")
+    case = case_services.create_case(demo.organisation, lawyer, profile="kz", region="KZ-27")
     arrest = make_event(case, lawyer, kind="arrest", start="2024-02-26")
     bare = services.open_proceeding(case, lawyer, kind="criminal_survivor", court="Court",
                                     events=[arrest])

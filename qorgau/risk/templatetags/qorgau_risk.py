@@ -16,9 +16,18 @@ from qorgau.risk.views import factors, history_chart, level_title
 register = template.Library()
 
 
+def _assessments(case: Case) -> list[Assessment]:
+    """The newest 20 assessments, newest first; read once per case page (summary, panel)."""
+    found: list[Assessment] | None = getattr(case, "_page_assessments", None)
+    if found is None:
+        found = list(Assessment.objects.filter(case=case).select_related("event")[:20])
+        case._page_assessments = found  # type: ignore[attr-defined]
+    return found
+
+
 @register.inclusion_tag("risk/_panel.html")
 def risk_panel(case: Case) -> dict[str, Any]:
-    assessments = list(Assessment.objects.filter(case=case).select_related("event")[:20])
+    assessments = _assessments(case)
     latest = assessments[0] if assessments else None
     # Loaded with the case by the case page (else one query); None when there is none.
     plan: SafetyPlan | None = getattr(case, "safety_plan", None)
@@ -51,7 +60,8 @@ def case_summary(case: Case) -> dict[str, Any]:
     from qorgau.duties import today as today_duties
 
     language = get_language() or "en"
-    latest = Assessment.objects.filter(case=case).order_by("-created_at", "-pk").first()
+    assessments = _assessments(case)
+    latest = assessments[0] if assessments else None
     rows = page_obligations(case)
     profile = duties.profile_for(case)
     today = timezone.localdate()
