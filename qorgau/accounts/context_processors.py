@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from qorgau.accounts.models import INSIGHT_ROLES, request_memberships
+from qorgau.accounts.models import CASE_ROLES, INSIGHT_ROLES, request_memberships
 
 NEUTRAL_NAME = "Notes"
 
@@ -21,6 +21,8 @@ def discretion(request: HttpRequest) -> dict[str, Any]:
     return {
         "discreet": discreet,
         "sees_insights": sees_insights,
+        # Casework menus (Today, New case) only for those who work on cases, not monitors.
+        "works_cases": any(role in CASE_ROLES for role, _d in rows),
         "product_name": NEUTRAL_NAME if discreet else "Qorgau",
         "quick_exit_url": settings.QORGAU_QUICK_EXIT_URL,
     }

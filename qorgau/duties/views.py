@@ -260,6 +260,9 @@ def _escalation_template(profile_id: str, rule_ids: list[str]) -> str:
 def today_page(request: AuthedRequest) -> HttpResponse:
     """Home: own tasks due this week first, then authority failures per case, each with one
     next step, shrinking as they are escalated or decided on."""
+    if not Membership.objects.filter(user=request.user, role__in=CASE_ROLES).exists():
+        # A monitor works on no case: the accountability figures are her home.
+        return redirect("insights:dashboard")
     today = timezone.localdate()
     people = _caseworkers(request.user)
     chosen = request.GET.get("caseworker", "")
@@ -297,9 +300,17 @@ class NewLetterForm(forms.Form):
 
 
 class LetterForm(forms.Form):
+    addressee_block = forms.CharField(label=gettext_lazy("Addressed to"), required=False,
+                                      widget=forms.Textarea(attrs={"rows": 2}))
+    applicant_block = forms.CharField(label=gettext_lazy("From (applicant)"), required=False,
+                                      widget=forms.Textarea(attrs={"rows": 3}))
     title = forms.CharField(label=gettext_lazy("Title"), max_length=300)
     body = forms.CharField(label=gettext_lazy("Text"), widget=forms.Textarea(attrs={
         "rows": 24}))
+    signature_block = forms.CharField(label=gettext_lazy("Signature lines"), required=False,
+                                      widget=forms.Textarea(attrs={"rows": 4}))
+    attachments = forms.CharField(label=gettext_lazy("Attachments"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 4}))
 
 
 class SendForm(forms.Form):
@@ -328,32 +339,74 @@ def letter_new(request: AuthedRequest, ref: str) -> HttpResponse:
 
 
 def _letter(case: Case, pk: int) -> Letter:
-    return get_object_or_404(Letter.objects.select_related("sent_event"), case=case, pk=pk)
+    return get_object_or_404(Letter.objects.select_related("sent_event", "approved_by"),
+                             case=case, pk=pk)
+
+
+def _letter_page(request: AuthedRequest, case: Case, letter: Letter,
+                 form: LetterForm | None = None, refusal: str = "") -> HttpResponse:
+    """The letter with its review: the reviewer's checklist beside the draft, whether it is
+    approved, whether her consent lets it leave."""
+    language = get_language() or "en"
+    try:
+        grant = services.require_letter_consent(letter)
+    except ValidationError as exc:
+        grant, consent_problem = None, " ".join(exc.messages)
+    else:
+        consent_problem = ""
+    approved = bool(letter.approved_by_id)
+    return render(request, "duties/letter.html", {
+        "case": case, "letter": letter,
+        "form": form or LetterForm(initial={key: getattr(letter, key) for key in (
+            "title", "body", *services.BLOCKS)}),
+        "send_form": SendForm(initial={"sent_on": timezone.localdate()}),
+        "can_write": getattr(case, "access", None) == "write",
+        "can_approve": services.can_approve(request.user, case),
+        "approved": approved,
+        "approved_on": format_day(timezone.localdate(letter.approved_at))
+        if letter.approved_at else "",
+        "approver": (letter.approved_by.get_full_name() or letter.approved_by.email)
+        if letter.approved_by else "",
+        "checklist": services.review_checklist(letter, language),
+        "grant": grant, "consent_problem": consent_problem,
+        "ready": approved and grant is not None, "refusal": refusal,
+        "sent_when": format_span(letter.sent_event.span) if letter.sent_event else "",
+    })
 
 
 @login_required
 def letter_detail(request: AuthedRequest, ref: str, pk: int) -> HttpResponse:
+    """The draft, its review and its approval. POST saves changes (withdrawing an approval)
+    or, with `approve`, approves it (a lawyer, supervisor or administrator)."""
     case = get_case_for_user(request, ref, write=request.method == "POST")
     letter = _letter(case, pk)
-    form = LetterForm(request.POST or None,
-                      initial={"title": letter.title, "body": letter.body})
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and "approve" in request.POST:
         try:
-            services.update_letter(letter, request.user, form.cleaned_data["title"],
-                                   form.cleaned_data["body"])
+            services.approve_letter(letter, request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Letter approved: it can now be downloaded and sent."))
+        return redirect("duties:letter", ref=case.reference, pk=letter.pk)
+    form = LetterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        was_approved = bool(letter.approved_by_id)
+        data = form.cleaned_data
+        try:
+            services.update_letter(letter, request.user, data["title"], data["body"],
+                                   **{key: data[key] for key in services.BLOCKS})
         except ValidationError as exc:
             apply_service_error(form, exc)
         else:
-            messages.success(request, _("Changes saved."))
+            if was_approved and not letter.approved_by_id:
+                messages.warning(request, _("Changes saved. The approval was withdrawn: the "
+                                            "changed letter needs a new approval."))
+            else:
+                messages.success(request, _("Changes saved."))
             return redirect("duties:letter", ref=case.reference, pk=letter.pk)
     if request.method != "POST":
         case_services.record_view(case, request.user, f"letter:{letter.pk}")
-    return render(request, "duties/letter.html", {
-        "case": case, "letter": letter, "form": form,
-        "send_form": SendForm(initial={"sent_on": timezone.localdate()}),
-        "can_write": getattr(case, "access", None) == "write",
-        "sent_when": format_span(letter.sent_event.span) if letter.sent_event else "",
-    })
+    return _letter_page(request, case, letter, form if request.method == "POST" else None)
 
 
 @login_required
@@ -385,16 +438,23 @@ FORMATS = {
 
 @login_required
 def letter_download(request: AuthedRequest, ref: str, pk: int, fmt: str) -> HttpResponse:
+    """The letter as a document: only approved, and under the survivor's consent; else the
+    letter page saying why not."""
     case = get_case_for_user(request, ref)
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     letter = _letter(case, pk)
     if fmt not in FORMATS:
         return HttpResponse(status=404)
+    try:
+        grant = services.export_letter(letter)
+    except ValidationError as exc:
+        return _letter_page(request, case, letter, refusal=" ".join(exc.messages))
     require_recent_login(request)
     content_type, render_document = FORMATS[fmt]
     data = render_document(letter)
-    services.record_letter_export(letter, request.user, fmt, hashlib.sha256(data).hexdigest())
+    services.record_letter_export(letter, request.user, fmt, hashlib.sha256(data).hexdigest(),
+                                  grant)
     response = HttpResponse(data, content_type=content_type)
     response["Content-Disposition"] = (
         f'attachment; filename="{case.reference}-letter-{letter.pk}.{fmt}"')

@@ -80,7 +80,7 @@ def phone(page: Page) -> Page:
 
 
 def log_in(page: Page, live_server: LiveServer, user: User) -> None:
-    """Through allauth's login form, as a person would; ends on "my cases"."""
+    """Through allauth's login form, as a person would; ends on Today, the home page."""
     page.goto(f"{live_server.url}{reverse('account_login')}")
     page.locator("input[name=login]").fill(user.email)
     page.locator("input[name=password]").fill(PASSWORD)
@@ -89,7 +89,7 @@ def log_in(page: Page, live_server: LiveServer, user: User) -> None:
     expect(page).to_have_url(f"{live_server.url}{reverse('mfa_authenticate')}")
     page.locator("input[name=code]").fill(totp_code())
     page.locator("main").get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{live_server.url}{reverse('cases:list')}")
+    expect(page).to_have_url(f"{live_server.url}{reverse('duties:today')}")
 
 
 def assert_fits_the_screen(page: Page, sheet: str = "/css/qorgau") -> None:

@@ -30,7 +30,7 @@ def _log_in(page: Page, live_server: LiveServer, role: str) -> None:
     code = format_hotp_value(hotp_value(loader.TOTP_SECRET, int(time.time()) // 30))
     page.locator("input[name=code]").fill(code)
     page.locator("main").get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{live_server.url}{reverse('cases:list')}")
+    expect(page).to_have_url(f"{live_server.url}{reverse('duties:today')}")
 
 
 LANGUAGES = ("en", "ru", "kk")

@@ -36,7 +36,7 @@ def test_login_through_both_forms(db, alice):
     fields = webform.Forms(page.content.decode()).having("code")
     fields["code"] = webform.totp(TOTP_SECRET)
     response = client.post(reverse("mfa_authenticate"), fields)
-    assert response.status_code == 302 and response["Location"] == reverse("cases:list")
+    assert response.status_code == 302 and response["Location"] == reverse("duties:today")
     assert client.get(reverse("cases:list")).status_code == 200
 
 
