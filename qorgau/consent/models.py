@@ -22,6 +22,7 @@ class ConsentGrant(models.Model):
         REFERRAL = "referral", _("Referral to another organisation")
         COURT = "court", _("Court bundle")
         TRANSFER = "transfer", _("Case-file transfer to another system or organisation")
+        COMPLAINT = "complaint", _("Complaint to an authority (a letter to the prosecutor)")
 
     class Manner(models.TextChoices):
         WRITTEN = "written", _("In writing")

@@ -20,6 +20,7 @@ PURPOSES: dict[str, str] = {
     "referral": _("Referral to another organisation"),
     "court": _("Court bundle"),
     "transfer": _("Case-file transfer to another system or organisation"),
+    "complaint": _("Complaint to an authority (a letter to the prosecutor)"),
 }
 
 # What a grant may cover. Restricted events (self-harm) are in no category: never shared.
@@ -37,6 +38,9 @@ CATEGORIES: dict[str, str] = {
 # What each use needs the grant to cover.
 BUNDLE_CATEGORIES = frozenset({"timeline", "duties", "evidence"})
 EXPORT_CATEGORIES = frozenset({"identity", "contact", "timeline"})
+# A complaint letter names her and states the facts and the duties breached; the exhibits
+# it lists as attachments need "evidence" too.
+COMPLAINT_CATEGORIES = frozenset({"identity", "timeline", "duties"})
 
 # Event kinds that belong to a category other than the timeline: a share shows them only
 # when that category is granted too.

@@ -63,7 +63,8 @@ class Obligation(models.Model):
 
 
 class Letter(models.Model):
-    """An escalation letter: a draft the caseworker edits, then exports and sends."""
+    """An escalation letter: a draft the caseworker edits, a lawyer or supervisor approves,
+    then exported (under the survivor's consent) and sent."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -86,6 +87,19 @@ class Letter(models.Model):
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The formal blocks around the body (letters drafted before them have none): the office
+    # written to (top right), who writes and for whom, the signature lines, the attachments.
+    addressee_block = EncryptedTextField(_("addressed to"), blank=True, default="")
+    applicant_block = EncryptedTextField(_("from"), blank=True, default="")
+    signature_block = EncryptedTextField(_("signature"), blank=True, default="")
+    attachments = EncryptedTextField(_("attachments"), blank=True, default="")
+    # The exhibits the attachments list named when drafted (their numbers): her evidence,
+    # which the consent for the letter must cover.
+    exhibits = models.JSONField(default=list)
+    # A lawyer's or supervisor's approval; any change to the text withdraws it.
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("letter")

@@ -9,6 +9,7 @@ ledger entry in the same transaction.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,16 +23,21 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.template import Context, Template
 from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from qorgau.accounts.models import User
+from qorgau.accounts.models import Role, User
+from qorgau.accounts.services import role_in
 from qorgau.cases import erasure, ledger, records, regions, taxonomy
 from qorgau.cases import services as case_services
 from qorgau.cases.dates import DateError, DateSpan
 from qorgau.cases.models import Case, Event, EventLink
 from qorgau.cases.templatetags.qorgau_cases import format_day, format_span
-from qorgau.duties import engine, profiles, treaties
+from qorgau.consent import rules as consent_rules
+from qorgau.consent import services as consent
+from qorgau.duties import engine, letters, profiles, treaties
 from qorgau.duties.models import Letter, Obligation
+from qorgau.evidence.models import Exhibit
 
 LETTER_LANGUAGES = ("ru", "kk", "en")
 
@@ -43,9 +49,15 @@ def profiles_dir() -> Path:
 def check_profiles() -> dict[str, profiles.Profile]:
     """Every shipped profile, validated; a broken one stops start-up with its reason."""
     try:
-        return profiles.load_all(profiles_dir())
+        loaded = profiles.load_all(profiles_dir())
     except profiles.ProfileError as exc:
         raise ImproperlyConfigured(f"Jurisdiction profile error: {exc}") from exc
+    try:  # the offices letters are addressed to, checked against the profiles' bearers
+        letters.load(profiles_dir(), {pid: frozenset(p.duty_bearers)
+                                      for pid, p in loaded.items()})
+    except letters.AddresseeError as exc:
+        raise ImproperlyConfigured(f"Letter addressees error: {exc}") from exc
+    return loaded
 
 
 def profile_for(case: Case) -> profiles.Profile:
@@ -303,13 +315,23 @@ def page_obligations(case: Case) -> list[PageObligation]:
 
 
 def letter_record(letter: Letter) -> dict[str, Any]:
-    return {
+    record = {
         "id": letter.pk, "case": letter.case_id, "template": letter.template,
         "language": letter.language, "addressee": letter.addressee, "title": letter.title,
         "body": letter.body, "status": letter.status, "covers": letter.covers,
         "sent_event": letter.sent_event.number if letter.sent_event else None,
         "created_by": letter.created_by_id, "salt": letter.salt,
     }
+    # Digested only when set: letters drafted before the layout and the approval keep
+    # the digest their ledger entries made.
+    for key in ("addressee_block", "applicant_block", "signature_block", "attachments",
+                "exhibits"):
+        if getattr(letter, key):
+            record[key] = getattr(letter, key)
+    if letter.approved_by_id:
+        record["approved_by"] = letter.approved_by_id
+        record["approved_at"] = letter.approved_at.isoformat() if letter.approved_at else None
+    return record
 
 
 def letter_records(case_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -349,18 +371,93 @@ def _rule(profile: profiles.Profile, rule_id: str) -> profiles.Rule | None:
 def _recorded(o: Obligation) -> dict[str, Any]:
     """The event a breach rests on when it is a recorded refusal, non-response or finding."""
     event = o.satisfied_by if o.grounds == engine.ON_RECORD else None
-    if event is None or event.kind not in taxonomy.BY_ID:
+    if event is None or event.kind not in taxonomy.BY_ID or event.kind in taxonomy.RESTRICTED:
         return {}
-    return {"recorded_number": event.number,
-            "recorded_kind": _(taxonomy.BY_ID[event.kind].label),
+    return {"recorded_kind": _(taxonomy.BY_ID[event.kind].label),
             "recorded_date": format_span(event.span)}
 
 
+def letter_obligations(obligations: Iterable[Obligation]) -> list[Obligation]:
+    """What a letter may complain of: never a duty arising from a restricted event."""
+    return [o for o in obligations if o.trigger.kind not in taxonomy.RESTRICTED]
+
+
+# The columns a statement of facts reads (nothing encrypted: no narratives, no places).
+_FACT_FIELDS = ("id", "number", "kind", "when_start", "when_end", "qualifier", "recurrence",
+                "institution", "supersedes_id")
+# Kinds of the timeline a complaint states although no duty cited them: the violence, and
+# her dealings with the authorities (our own organisation's steps are not facts for them).
+_STATED_GROUPS = frozenset({"abuse", "response"})
+
+
+def _day_of(event: Event) -> date:
+    try:
+        return event.span.earliest() or date.min
+    except (DateError, ValueError):
+        return date.min
+
+
+def _fact_text(event: Event) -> str:
+    kind = taxonomy.BY_ID[event.kind]
+    text = _(kind.label)
+    institution = event.institution
+    if kind.group != "abuse" and institution in taxonomy.INSTITUTIONS and institution not in (
+            "organisation", "other") and not event.kind.startswith(institution):
+        text = f"{text} ({_(taxonomy.INSTITUTIONS[institution])})"
+    return text
+
+
+def statement_of_facts(case: Case, obligations: Sequence[Obligation]) -> list[Event]:
+    """The events a complaint states, in date order: those its duties arise from or rest on,
+    the events linked to them, every incident of violence and her dealings with the
+    authorities; corrected events by their correction, restricted ones never."""
+    rows = list(Event.objects.filter(case=case).only(*_FACT_FIELDS))
+    superseded = {e.supersedes_id for e in rows if e.supersedes_id}
+    current = {e.pk: e for e in rows
+               if e.pk not in superseded and e.kind in taxonomy.BY_ID
+               and e.kind not in taxonomy.RESTRICTED}
+    cited = {o.trigger_id for o in obligations}
+    cited |= {o.satisfied_by_id for o in obligations
+              if o.satisfied_by_id and o.grounds == engine.ON_RECORD}
+    linked = set()
+    for source, target in EventLink.objects.filter(
+            Q(source_id__in=cited) | Q(target_id__in=cited)).values_list("source_id",
+                                                                           "target_id"):
+        linked |= {source, target}
+    chosen = [e for pk, e in current.items()
+              if pk in cited or pk in linked or (
+                  taxonomy.BY_ID[e.kind].group in _STATED_GROUPS
+                  and e.institution != "organisation")]
+    return sorted(chosen, key=lambda e: (_day_of(e), e.number))
+
+
+def letter_exhibits(case: Case, events: Iterable[Event]) -> list[tuple[int, str]]:
+    """(number, description) of the exhibits attached to the stated facts (thumbnails
+    apart): the letter's attachments."""
+    found = (Exhibit.objects.filter(case=case, event__in=[e.pk for e in events])
+             .exclude(derivation=Exhibit.Derivation.THUMBNAIL).order_by("number"))
+    return [(x.number, " ".join((x.description or x.title or "").split()) or x.original_name)
+            for x in found]
+
+
+def addressee_office(case: Case, bearer: str) -> letters.Office | None:
+    """The office a letter to `bearer` about this case is written to."""
+    return letters.cached(str(profiles_dir())).office(case.profile, bearer, case.region)
+
+
+def _signatory(user: User, case: Case) -> tuple[str, str]:
+    """(name, position) of whom the letter is drafted for signature by: the drafter."""
+    role = role_in(user, case.organisation_id)
+    position = str(Role(role).label) if role in Role.values else ""
+    return user.get_full_name() or user.email, position
+
+
 def letter_context(case: Case, template: str, language: str,
-                   obligations: list[Obligation]) -> dict[str, Any]:
-    """What a letter template can use, in `language`."""
+                   obligations: list[Obligation], by: User | None = None) -> dict[str, Any]:
+    """What a letter template can use, in `language` (call under translation.override)."""
     profile = profile_for(case)
     survivor = case.parties.filter(role="survivor").first()
+    obligations = letter_obligations(obligations)
     items = []
     for o in obligations:
         rule = _rule(profile, o.rule_id)
@@ -370,7 +467,6 @@ def letter_context(case: Case, template: str, language: str,
         items.append({
             "title": profiles.text_in(rule.title, language),
             "bearer": profile.bearer(o.duty_bearer or rule.duty_bearer, language),
-            "event_number": o.trigger.number,
             "event_kind": _(kind.label),
             "event_date": format_span(o.trigger.span),
             "due": format_day(o.due_latest),
@@ -379,44 +475,97 @@ def letter_context(case: Case, template: str, language: str,
                 case.region, rule, trigger_day(o) or o.due_latest, language)[0]),
             "url": rule.url,
             **_recorded(o),
-            "confirmed": rule.confirmed,
-            "unconfirmed": profiles.text_in(rule.unconfirmed, language),
         })
     rules = [rule for o in obligations if (rule := _rule(profile, o.rule_id))]
     addressee = next((r.escalation_to for r in rules if r.escalation_to), "prosecutor")
+    office = addressee_office(case, addressee)
+    facts = statement_of_facts(case, obligations)
+    exhibits = letter_exhibits(case, facts)
+    name, position = _signatory(by or case.created_by, case) if (
+        by or case.created_by_id) else ("", "")
     return {
         "case": case, "organisation": case.organisation, "survivor": survivor,
+        "survivor_name": survivor.full_name if survivor else "",
+        "region": regions.label(case.region, language) if case.region else "",
         "today": format_day(timezone.localdate()), "breaches": items,
+        "facts": [{"date": capfirst(format_span(e.span)), "text": _fact_text(e)}
+                  for e in facts],
+        "attachments": [text for _number, text in exhibits],
+        "exhibit_numbers": [number for number, _text in exhibits],
         "addressee": profile.bearer(addressee, language), "addressee_id": addressee,
+        "addressee_to": office.line(language) if office else profile.bearer(addressee,
+                                                                             language),
+        "addressee_office": office.name(language) if office else "",
+        "signatory_name": name, "signatory_position": position,
         "profile": profiles.text_in(profile.title, language),
-        "any_unconfirmed": any(not i["confirmed"] for i in items),
     }
 
 
+SECTIONS = ("addressee", "applicant", "title", "body", "signature", "attachments")
+_SECTION = re.compile(r"\[(" + "|".join(SECTIONS) + r")\]")
+
+
+def letter_sections(text: str) -> dict[str, str]:
+    """A rendered template's sections ("[body]" and the like on a line of their own); a
+    template without them is a title line and a body."""
+    found: dict[str, list[str]] = {}
+    current = None
+    for line in text.splitlines():
+        match = _SECTION.fullmatch(line.strip())
+        if match:
+            current = match.group(1)
+            found[current] = []
+        elif current:
+            found[current].append(line.rstrip())
+    if "body" not in found:
+        title, _sep, body = text.strip().partition("\n")
+        return {"title": title.strip(), "body": body.strip()}
+    return {key: re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+            for key, lines in found.items()}
+
+
+class Draft(NamedTuple):
+    addressee: str  # the duty bearer written to
+    title: str
+    body: str
+    addressee_block: str
+    applicant_block: str
+    signature_block: str
+    attachments: str
+    exhibits: list[int]
+
+
 def render_letter(case: Case, template: str, language: str,
-                  obligations: list[Obligation]) -> tuple[str, str, str]:
-    """(addressee id, title, body) of a letter drafted from its per-profile template."""
+                  obligations: list[Obligation], by: User | None = None) -> Draft:
+    """A letter drafted from its per-profile template, in `language`."""
     path = profiles_dir() / "letters" / f"{template}.{language}.txt"
     with translation.override(language):
-        context = letter_context(case, template, language, obligations)
+        context = letter_context(case, template, language, obligations, by)
         text = Template("{% autoescape off %}" + path.read_text("utf-8") + "{% endautoescape %}"
                         ).render(Context(context))
-    title, _sep, body = text.strip().partition("\n")
-    return context["addressee_id"], title.strip(), body.strip() + "\n"
+    parts = letter_sections(text)
+    return Draft(context["addressee_id"], " ".join(parts.get("title", "").split()),
+                 parts.get("body", "") + "\n", parts.get("addressee", ""),
+                 parts.get("applicant", ""), parts.get("signature", ""),
+                 parts.get("attachments", ""),
+                 context["exhibit_numbers"] if context["attachments"] else [])
 
 
 @transaction.atomic
 def draft_letter(case: Case, by: User, template: str, language: str) -> Letter:
     if language not in LETTER_LANGUAGES:
         raise ValidationError({"language": _("Choose Russian, Kazakh or English.")})
-    obligations = escalations(case).get(template)
+    obligations = letter_obligations(escalations(case).get(template) or [])
     if not obligations:
         raise ValidationError(_("There is no breached duty to complain about."))
-    addressee, title, body = render_letter(case, template, language, obligations)
+    draft = render_letter(case, template, language, obligations, by)
     letter = Letter.objects.create(
-        case=case, template=template, language=language, addressee=addressee,
-        title=title, body=body, created_by=by, salt=secrets.token_hex(16),
+        case=case, template=template, language=language, addressee=draft.addressee,
+        title=draft.title, body=draft.body, created_by=by, salt=secrets.token_hex(16),
         covers=[[o.rule_id, o.trigger.number] for o in obligations],
+        addressee_block=draft.addressee_block, applicant_block=draft.applicant_block,
+        signature_block=draft.signature_block, attachments=draft.attachments,
+        exhibits=draft.exhibits,
     )
     case_services.append(case, by, "letter.create", f"letter:{letter.pk}",
                          letter_record(letter))
@@ -428,23 +577,105 @@ def _editable(letter: Letter) -> None:
         raise ValidationError(_("This letter has been sent; it can no longer be changed."))
 
 
+def _approved(letter: Letter) -> None:
+    if not letter.approved_by_id:
+        raise ValidationError(_("This letter is waiting for approval by a lawyer or a "
+                                "supervisor; it cannot leave the organisation before."))
+
+
+# The blocks of a letter besides its title and body, as update_letter takes them.
+BLOCKS = ("addressee_block", "applicant_block", "signature_block", "attachments")
+
+
 @transaction.atomic
-def update_letter(letter: Letter, by: User, title: str, body: str) -> Letter:
+def update_letter(letter: Letter, by: User, title: str, body: str,
+                  **blocks: str) -> Letter:
+    """Change the letter's text; a change withdraws its approval (it needs a new one)."""
     _editable(letter)
+    unknown = set(blocks) - set(BLOCKS)
+    if unknown:
+        raise TypeError(f"not a block of a letter: {', '.join(sorted(unknown))}")
     title, body = " ".join(title.split()), body.strip()
     if not title or not body:
         raise ValidationError(_("A letter needs a title and a text."))
-    letter.title, letter.body = title, body + "\n"
-    letter.save(update_fields=["title", "body", "updated_at"])
+    new = {"title": title, "body": body + "\n",
+           **{key: "\n".join(line.rstrip() for line in value.strip().splitlines())
+              for key, value in blocks.items()}}
+    if all(getattr(letter, key) == value for key, value in new.items()):
+        return letter  # nothing changed: the approval stands
+    for key, value in new.items():
+        setattr(letter, key, value)
+    withdrawn = bool(letter.approved_by_id)
+    letter.approved_by, letter.approved_at = None, None
+    letter.save(update_fields=[*new, "approved_by", "approved_at", "updated_at"])
     case_services.append(letter.case, by, "letter.update", f"letter:{letter.pk}",
+                         letter_record(letter),
+                         {"approval_withdrawn": True} if withdrawn else None)
+    return letter
+
+
+APPROVERS = frozenset({Role.LAWYER, Role.SUPERVISOR, Role.ADMIN})
+
+
+def can_approve(user: User, case: Case) -> bool:
+    return role_in(user, case.organisation_id) in APPROVERS
+
+
+@transaction.atomic
+def approve_letter(letter: Letter, by: User) -> Letter:
+    """A lawyer's or supervisor's approval: the letter may then be downloaded and sent."""
+    _editable(letter)
+    if not can_approve(by, letter.case):
+        raise ValidationError(_("Only a lawyer or a supervisor can approve a letter."))
+    if letter.approved_by_id:
+        raise ValidationError(_("This letter is already approved."))
+    letter.approved_by, letter.approved_at = by, timezone.now()
+    letter.save(update_fields=["approved_by", "approved_at", "updated_at"])
+    case_services.append(letter.case, by, "letter.approve", f"letter:{letter.pk}",
                          letter_record(letter))
     return letter
 
 
+def review_checklist(letter: Letter, language: str) -> list[dict[str, str]]:
+    """For the reviewer, beside the draft (never in the letter): the legal bases the
+    letter rests on that are not confirmed against the primary text, with why."""
+    profile = profile_for(letter.case)
+    found, seen = [], set()
+    for rule_id, _number in letter.covers:
+        rule = _rule(profile, rule_id)
+        if rule is None or rule.confirmed or rule_id in seen:
+            continue
+        seen.add(rule_id)
+        found.append({"title": profiles.text_in(rule.title, language),
+                      "basis": profiles.text_in(rule.basis, language), "url": rule.url,
+                      "unconfirmed": profiles.text_in(rule.unconfirmed, language)})
+    return found
+
+
+def letter_categories(letter: Letter) -> frozenset[str]:
+    """What the survivor's consent to the letter must cover."""
+    extra = {"evidence"} if letter.exhibits else set()
+    return consent_rules.COMPLAINT_CATEGORIES | extra
+
+
+def require_letter_consent(letter: Letter) -> int:
+    """The id of the survivor's consent grant that allows the letter to leave; else
+    ConsentRequired (a ValidationError) saying why not, in plain words."""
+    return consent.require_grant(letter.case, "complaint", letter_categories(letter)).pk
+
+
+def export_letter(letter: Letter) -> int:
+    """May the letter be downloaded: approved, and under her consent (its grant's id)."""
+    _approved(letter)
+    return require_letter_consent(letter)
+
+
 @transaction.atomic
 def send_letter(letter: Letter, by: User, sent_on: date) -> Letter:
-    """Record that the letter was sent: an event that starts the addressee's duty to answer."""
+    """Record that the letter was sent: an event that starts the addressee's duty to answer.
+    Only an approved letter."""
     _editable(letter)
+    _approved(letter)
     case = letter.case
     if sent_on > timezone.localdate():
         raise ValidationError({"sent_on": _("The date of sending cannot be in the future.")})
@@ -464,9 +695,13 @@ def send_letter(letter: Letter, by: User, sent_on: date) -> Letter:
 
 
 @transaction.atomic
-def record_letter_export(letter: Letter, by: User, fmt: str, document_digest: str) -> None:
+def record_letter_export(letter: Letter, by: User, fmt: str, document_digest: str,
+                         grant: int | None = None) -> None:
+    detail: dict[str, Any] = {"format": fmt, "sha256": document_digest}
+    if grant is not None:
+        detail["grant"] = grant
     case_services.append(letter.case, by, "letter.export", f"letter:{letter.pk}",
-                         detail={"format": fmt, "sha256": document_digest})
+                         detail=detail)
 
 
 def decorate_overdue(cases: Sequence[Case]) -> None:

@@ -58,6 +58,7 @@ def test_a_sent_complaint_moves_the_case_to_waiting_with_its_answer_due(client, 
                            {"template": "police_inaction", "language": "ru"})
     assert response.status_code == 302
     letter = demo.letters.get()
+    services.approve_letter(letter, User.objects.get(email=email_for("lawyer")))
     services.send_letter(letter, caseworker, timezone.localdate())
     picture = today_service.picture(caseworker, timezone.localdate())
     police = next((g for g in picture.groups if g.reference == demo.reference), None)

@@ -205,15 +205,37 @@ def test_needs_action_is_served_by_an_index(caseworker, demo):
             assert "Index" in plan and "duties_obligation" in plan, plan
 
 
+@pytest.fixture
+def ready(demo: Case):
+    """ready(letter): approved by the demo's lawyer, under the survivor's consent to a
+    complaint (the demo records none: her court consent is for the court bundle)."""
+    from qorgau.consent import rules as consent_rules
+    from qorgau.consent import services as consent
+
+    lawyer = User.objects.get(email=email_for("lawyer"))
+
+    def make(letter: Letter) -> Letter:
+        if not consent.grants_allowing(demo, "complaint", consent_rules.CATEGORIES):
+            consent.grant_consent(
+                demo, lawyer, purpose="complaint", categories=consent_rules.CATEGORIES,
+                manner="written", given_on=timezone.localdate(),
+                expires_at=timezone.now() + timedelta(days=90),
+                recipient_name="Prosecutor of West Kazakhstan Region")
+        return services.approve_letter(letter, lawyer)
+
+    return make
+
+
 def _pdf_text(data: bytes, tmp_path) -> str:
     assert shutil.which("pdftotext"), "pdftotext (poppler-utils) is needed"
     path = tmp_path / "letter.pdf"
     path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True,
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], check=True,
                           capture_output=True, text=True).stdout
+    return " ".join(text.split())  # lines wrap where the layout wraps them
 
 
-def test_complaint_letter_in_kazakh_pdf_and_docx(client, demo, caseworker, tmp_path):
+def test_complaint_letter_in_kazakh_pdf_and_docx(client, demo, caseworker, tmp_path, ready):
     client.force_login(caseworker)
     response = client.post(reverse("duties:letter_new", args=[demo.reference]),
                            {"template": "police_inaction", "language": "kk"})
@@ -221,6 +243,7 @@ def test_complaint_letter_in_kazakh_pdf_and_docx(client, demo, caseworker, tmp_p
     assert response["Location"] == reverse("duties:letter", args=[demo.reference, letter.pk])
     assert letter.title == "Полицияның әрекетсіздігіне шағым"
     assert len(letter.covers) == 11  # breached police duties, not the organisation's own
+    ready(letter)
 
     pdf = client.get(reverse("duties:letter_download", args=[demo.reference, letter.pk, "pdf"]))
     assert pdf["Content-Type"] == "application/pdf"
@@ -238,7 +261,8 @@ def test_complaint_letter_in_kazakh_pdf_and_docx(client, demo, caseworker, tmp_p
         reverse("duties:letter_download", args=[demo.reference, letter.pk, "docx"]))
     document = docx.Document(io.BytesIO(docx_response.content))
     body = "\n".join(p.text for p in document.paragraphs)
-    assert body.startswith("Полицияның әрекетсіздігіне шағым")
+    assert body.startswith("Батыс Қазақстан облысының прокурорына")
+    assert "Полицияның әрекетсіздігіне шағым" in body
     assert "461-бап" in body
     exports = LedgerEntry.objects.filter(case=demo, action="letter.export")
     assert [e.detail["format"] for e in exports.order_by("seq")] == ["pdf", "docx"]
@@ -257,7 +281,7 @@ def test_complaint_letter_languages(demo, caseworker, tmp_path, language, title,
     assert reference_case.SURVIVOR in text  # written on her behalf
 
 
-def test_edit_then_send_starts_the_prosecutors_duty(client, demo, caseworker):
+def test_edit_then_send_starts_the_prosecutors_duty(client, demo, caseworker, ready):
     letter = services.draft_letter(demo, caseworker, "police_inaction", "ru")
     client.force_login(caseworker)
     url = reverse("duties:letter", args=[demo.reference, letter.pk])
@@ -266,6 +290,7 @@ def test_edit_then_send_starts_the_prosecutors_duty(client, demo, caseworker):
     client.post(url, {"title": "Жалоба", "body": letter.body + "\nДополнение."})
     letter.refresh_from_db()
     assert letter.title == "Жалоба" and "Дополнение." in letter.body
+    ready(letter)
 
     future = timezone.localdate() + timedelta(days=2)
     client.post(reverse("duties:letter_send", args=[demo.reference, letter.pk]),

@@ -80,6 +80,7 @@ def full(case, alice, bob, carol, survivor, respondent, evidence_dir, consent_to
     services.correct_event(breach, alice, services.event_input_from(breach), "date was wrong")
     make_event(case, alice, "police_report", "2024-01-21")  # a duty that is breached
     letter = duty_services.draft_letter(case, alice, "police_inaction", "ru")
+    duty_services.approve_letter(letter, bob)
     duty_services.send_letter(letter, alice, date(2024, 3, 1))
     risk_services.save_safety_plan(case, alice, {"code_word": "Grandmother's cake"}, {})
     original = evidence_services.ingest(case, bob, evidence_services.Upload(
