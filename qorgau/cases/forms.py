@@ -21,6 +21,18 @@ OTHER_ORDER_TYPE = "other"  # "other: type it" in the select of the profile's or
 FORM_ATTRIBUTES = ("mode", "referral_requested", "response", "order_number", "order_type",
                    "valid_until", "adjourned", "adjournment_cause", "substitution",
                    "release_application")
+# The kinds each detail field of the event form belongs to: the page shows a field only for
+# its kinds, and a value given for another kind is refused, never silently dropped.
+DETAIL_KINDS: dict[str, frozenset[str]] = {
+    "mode": frozenset({"police_report"}),
+    "referral_requested": frozenset({"police_report"}),
+    "response": frozenset({"breach_response"}),
+    **{name: ORDER_KINDS for name in ("order_number", "order_type_choice", "order_type",
+                                      "valid_until")},
+    **{name: frozenset({"hearing"}) for name in ("adjourned", "adjournment_cause",
+                                                 "substitution")},
+    "release_application": frozenset({"hearing", "appeal"}),
+}
 SUBSTITUTIONS = (("", "—"), ("judge", _("Judge")),
                  ("prosecutor", pgettext_lazy("court participant", "Prosecutor")),
                  ("jury", _("Jury")))
@@ -330,6 +342,16 @@ class EventForm(forms.Form):
     def party_rows(self) -> list[forms.BoundField]:
         return [self[f"party_{pk}"] for pk in self.parties]
 
+    def detail_fields(self) -> list[dict[str, Any]]:
+        """The kind-specific fields, each with the kinds it belongs to (the page shows only
+        those of the chosen kind)."""
+        return [{"bound": self[name], "kinds": " ".join(sorted(kinds))}
+                for name, kinds in DETAIL_KINDS.items() if name in self.fields]
+
+    @property
+    def reportable_kinds(self) -> str:
+        return " ".join(sorted(services.REPORTABLE))
+
     def link_rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
         return [(self[f"link_kind_{i}"], self[f"link_target_{i}"])
                 for i in range(self.link_count)]
@@ -364,6 +386,15 @@ class EventForm(forms.Form):
         data["links"] = links
 
         kind = data.get("kind", "")
+        if kind:
+            for name, kinds in DETAIL_KINDS.items():
+                value = data.get(name)
+                if value and kind not in kinds and not (isinstance(value, str)
+                                                        and not value.strip()):
+                    self.add_error(name, _("This detail does not belong to %(kind)s: leave "
+                                           "it empty, or choose another kind.") % {
+                        "kind": _(taxonomy.BY_ID[kind].label) if kind in taxonomy.BY_ID
+                        else kind})
         attributes = dict(self.base_attributes)
         if kind == "police_report" and data.get("mode"):
             attributes["mode"] = data["mode"]

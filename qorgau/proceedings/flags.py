@@ -32,8 +32,8 @@ INDICATORS: dict[str, str] = {
     "reasoned_judgment": gettext_noop("Reasoned judgment"),
     "right_to_appeal": gettext_noop("Right to appeal"),
     "non_discrimination": gettext_noop(
-        "Non-discrimination (no gender stereotypes such as \u201cshe provoked him\u201d or "
-        "\u201cshe would have left\u201d)"),
+        "Non-discrimination (no gender stereotypes such as “she provoked him” or "
+        "“she would have left”)"),
 }
 OBSERVED, NOT_OBSERVED, NOT_APPLICABLE = "observed", "not_observed", "not_applicable"
 

@@ -59,3 +59,25 @@
   label(document);
   document.addEventListener("htmx:afterSwap", function (event) { label(event.target); });
 })();
+
+/* The event form shows only the details of the chosen kind (data-kinds on each detail);
+   with no kind chosen, or without JavaScript, every detail stays visible. */
+(function () {
+  "use strict";
+  var kind = document.querySelector("form select[name=kind]");
+  if (!kind) { return; }
+  function show() {
+    var chosen = kind.value;
+    var details = document.querySelectorAll(".kind-detail[data-kinds]");
+    Array.prototype.forEach.call(details, function (detail) {
+      var kinds = detail.getAttribute("data-kinds").split(" ");
+      detail.hidden = Boolean(chosen) && kinds.indexOf(chosen) < 0;
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("fieldset.kind-details"),
+      function (set) {
+        set.hidden = !set.querySelector(".kind-detail:not([hidden])");
+      });
+  }
+  kind.addEventListener("change", show);
+  show();
+})();

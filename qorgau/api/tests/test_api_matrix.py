@@ -70,6 +70,9 @@ OPERATIONS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("get", "/api/v1/cases/{ref}/proceedings"): (CASE, None),
     ("post", "/api/v1/cases/{ref}/proceedings"): (CASE, {"kind": "criminal_respondent",
                                                          "court": "Court"}),
+    ("patch", "/api/v1/cases/{ref}/proceedings/{proceeding_id}"): (CASE, {"judge": "J."}),
+    ("post", "/api/v1/cases/{ref}/proceedings/{proceeding_id}/steps"): (
+        CASE, {**EVENT, "kind": "hearing"}),
     ("get", "/api/v1/insights/metrics"): (INSIGHTS, None),
     ("get", "/api/v1/insights/metrics/{metric_id}"): (INSIGHTS, None),
 }
@@ -107,7 +110,12 @@ def world(db, alice, case, survivor, consent_to, personas):
     provider = Provider.objects.create(name="Shelter", kind="shelter", region="kz-west",
                                        services=["shelter"], capacity=5)
     outside = consent_to(case, alice, "referral")
+    from qorgau.proceedings import services as proceeding_services
+
+    proceeding = proceeding_services.open_proceeding(case, alice, kind="criminal_respondent",
+                                                     court="Court")
     ids = {"{ref}": case.reference, "{party_id}": str(survivor.pk),
+           "{proceeding_id}": str(proceeding.pk),
            "{bundle_id}": str(bundle.pk), "{metric_id}": "orders_issued",
            "{exhibit}": str(exhibit.number)}
     bodies = {"grant": court.pk, "document": casefile.build_document(case),

@@ -157,12 +157,19 @@ def test_end_before_start_is_refused(client, alice, case):
 def test_add_event_with_parties_link_and_attributes(client, alice, case, survivor, respondent):
     order = make_event(case, alice, kind="order_issued", start="2024-01")
     client.force_login(alice)
-    response = client.post(reverse("cases:event_new", args=[case.reference]), _event_post(
-        kind="order_breached", when_start="2024-01-20", qualifier="approximate",
-        **{f"party_{survivor.pk}": "victim", f"party_{respondent.pk}": "perpetrator",
-           "link_kind_0": "breach_of", "link_target_0": str(order.pk),
-           "order_number": "12/345", "mode": "written"},
-    ))
+    fields = {f"party_{survivor.pk}": "victim", f"party_{respondent.pk}": "perpetrator",
+              "link_kind_0": "breach_of", "link_target_0": str(order.pk),
+              "order_number": "12/345"}
+    url = reverse("cases:event_new", args=[case.reference])
+    # "How reported" is a detail of a police report: given for a breach, it is refused in
+    # plain words (never silently dropped), and nothing is written.
+    misplaced = client.post(url, _event_post(kind="order_breached", when_start="2024-01-20",
+                                             qualifier="approximate", mode="written",
+                                             **fields))
+    assert misplaced.status_code == 200 and "does not belong" in misplaced.content.decode()
+    assert Event.objects.count() == 1
+    response = client.post(url, _event_post(kind="order_breached", when_start="2024-01-20",
+                                            qualifier="approximate", **fields))
     assert response.status_code == 302
     event = Event.objects.get(number=2)
     assert event.kind == "order_breached" and event.qualifier == "approximate"
@@ -170,7 +177,7 @@ def test_add_event_with_parties_link_and_attributes(client, alice, case, survivo
         (survivor.pk, "victim"), (respondent.pk, "perpetrator")}
     assert list(EventLink.objects.filter(source=event).values_list("target_id", "kind")) == [
         (order.pk, "breach_of")]
-    assert event.attributes == {"order_number": "12/345"}  # "mode" is for police reports
+    assert event.attributes == {"order_number": "12/345"}
     assert case.ledger.filter(action="event.create", subject=f"event:{event.pk}").exists()
 
     html = client.get(reverse("cases:detail", args=[case.reference])).content.decode()
