@@ -64,7 +64,8 @@ class PartialDate:
     def parse(cls, text: str) -> PartialDate:
         match = _PATTERN.match(text.strip())
         if not match:
-            raise DateError(gettext_noop("write the date as 26.02.2024, 02.2024 or 2024 (or YYYY-MM-DD)"))
+            raise DateError(gettext_noop(
+                "write the date as 26.02.2024, 02.2024 or 2024 (or YYYY-MM-DD)"))
         y, m, d, hh, mm = match.group("y", "m", "d", "hh", "mm")
         at = None
         if hh is not None:

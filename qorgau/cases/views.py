@@ -35,7 +35,6 @@ from django_htmx.middleware import HtmxDetails
 from qorgau.accounts.models import RESTRICTED_VIEW_ROLES, Membership, User
 from qorgau.cases import listing, regions, services, story, taxonomy
 from qorgau.cases.access import get_case_for_user
-from qorgau.cases.templatetags.qorgau_cases import format_span
 from qorgau.cases.forms import (
     CaseFilterForm,
     CloseForm,
@@ -57,6 +56,7 @@ from qorgau.cases.models import (
     LedgerEntry,
     Party,
 )
+from qorgau.cases.templatetags.qorgau_cases import format_span
 
 CASES_PER_PAGE = 50
 TIMELINE_PER_PAGE = 25

@@ -33,7 +33,7 @@ def test_the_breach_story_through_guided_entry(phone: Page, live_server: LiveSer
     page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language,
                                "url": live_server.url}])
     loads: list[str] = []
-    page.on("load", lambda: loads.append(page.url))
+    page.on("load", lambda loaded: loads.append(loaded.url))
     entries = 0
 
     def fill(name: str, value: str) -> None:
