@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.models import CASE_ROLES, Organisation
 from qorgau.cases import order_types, regions, services, taxonomy
-from qorgau.cases.models import Case, Event, EventParty, Party
+from qorgau.cases.models import Case, CaseAssignment, Event, EventParty, Party
 from qorgau.cases.regions import PROFILES
 
 ORDER_KINDS = frozenset(k.id for k in taxonomy.KINDS if k.id.startswith("order_"))
@@ -575,3 +575,27 @@ class StoryForm(forms.Form):
             asked_referral=data["asked_referral"], answer=data["answer"],
             answer_when=data["answer_when_span"], order_type=data["order_type"],
             doctor=data["doctor"], doctor_when=data["doctor_when_span"])
+
+
+class PeopleForm(forms.Form):
+    """One change of a case's people: add (or change access), remove, hand over."""
+
+    action = forms.ChoiceField(choices=[("add", _("Add or change access")),
+                                        ("remove", _("Remove from the case")),
+                                        ("handover", _("Hand over"))])
+    person = forms.TypedChoiceField(label=_("Person"), coerce=int)
+    access = forms.ChoiceField(label=_("Access"), required=False,
+                               choices=[("", "—"), *CaseAssignment.Access.choices])
+    to = forms.TypedChoiceField(label=_("Hand over to"), coerce=int, required=False,
+                                empty_value=None)
+
+    def __init__(self, *args: Any, colleagues: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self, "person", colleagues)
+        set_choices(self, "to", [("", "—"), *colleagues])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("action") == "handover" and not data.get("to"):
+            self.add_error("to", _("Choose who takes the case over."))
+        return data

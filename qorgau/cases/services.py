@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone, translation
@@ -274,6 +274,71 @@ def unassign(case: Case, user: User, by: User) -> None:
     subject = records.subject(assignment)
     assignment.delete()
     _append(case, by, "assignment.remove", subject)
+
+
+# Who may change a case's people: its supervisors and administrators, and a caseworker who
+# can record on it (her own case). Lawyers and read-only members may not.
+PEOPLE_MANAGERS = frozenset({"caseworker", "supervisor", "admin"})
+
+
+def can_manage_people(case: Case, user: User) -> bool:
+    role = Membership.objects.filter(user=user, organisation_id=case.organisation_id,
+                                     role__in=CASE_ROLES).values_list("role", flat=True).first()
+    if role in ("supervisor", "admin"):
+        return True
+    return role in PEOPLE_MANAGERS and CaseAssignment.objects.filter(
+        case=case, user=user, access=CaseAssignment.Access.WRITE).exists()
+
+
+def _check_manager(case: Case, by: User) -> None:
+    if not can_manage_people(case, by):
+        raise PermissionDenied(_("Only the case's caseworker, a supervisor or an administrator "
+                                 "can change who works on it."))
+
+
+def _writers_left(case: Case, without: User) -> bool:
+    return CaseAssignment.objects.filter(case=case, access=CaseAssignment.Access.WRITE).exclude(
+        user=without).exists()
+
+
+@transaction.atomic
+def add_person(case: Case, by: User, user: User, access: str = "write") -> CaseAssignment:
+    """Add a colleague of the case's organisation to the case (or change her access)."""
+    _check_manager(case, by)
+    _lock(case)
+    if access not in CaseAssignment.Access.values:
+        raise ValidationError({"access": _("Choose write or read-only access.")})
+    if access == CaseAssignment.Access.READ and not _writers_left(case, user):
+        raise ValidationError({"access": _("Someone must still be able to record on the "
+                                           "case.")})
+    return _assign(case, user, by, access)
+
+
+@transaction.atomic
+def remove_person(case: Case, by: User, user: User) -> None:
+    _check_manager(case, by)
+    _lock(case)
+    if not CaseAssignment.objects.filter(case=case, user=user).exists():
+        raise ValidationError(_("This person does not work on the case."))
+    if not _writers_left(case, user):
+        raise ValidationError(_("Someone must still be able to record on the case: add "
+                                "another person first, or hand the case over."))
+    unassign(case, user, by)
+
+
+@transaction.atomic
+def hand_over(case: Case, by: User, from_user: User, to_user: User) -> CaseAssignment:
+    """From one person to another: the receiver can record, the giver leaves the case; one
+    transaction, two ledger entries."""
+    _check_manager(case, by)
+    _lock(case)
+    if from_user.pk == to_user.pk:
+        raise ValidationError({"to": _("Hand the case to someone else.")})
+    if not CaseAssignment.objects.filter(case=case, user=from_user).exists():
+        raise ValidationError({"from": _("This person does not work on the case.")})
+    received = _assign(case, to_user, by, CaseAssignment.Access.WRITE)
+    unassign(case, from_user, by)
+    return received
 
 
 @transaction.atomic

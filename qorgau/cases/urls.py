@@ -17,4 +17,5 @@ urlpatterns = [
     path("<str:ref>/parties/", views.party_list, name="parties"),
     path("<str:ref>/parties/<int:pk>/edit/", views.party_edit, name="party_edit"),
     path("<str:ref>/ledger/", views.case_ledger, name="ledger"),
+    path("<str:ref>/people/", views.case_people, name="people"),
 ]

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import (
@@ -32,7 +32,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django_htmx.middleware import HtmxDetails
 
-from qorgau.accounts.models import RESTRICTED_VIEW_ROLES, Membership, User
+from qorgau.accounts.models import CASE_ROLES, RESTRICTED_VIEW_ROLES, Membership, User
 from qorgau.cases import listing, regions, services, story, taxonomy
 from qorgau.cases.access import get_case_for_user
 from qorgau.cases.forms import (
@@ -42,6 +42,7 @@ from qorgau.cases.forms import (
     EventForm,
     NewCaseForm,
     PartyForm,
+    PeopleForm,
     StatusForm,
     StoryForm,
     apply_service_error,
@@ -431,6 +432,46 @@ def event_new(request: AuthedRequest, ref: str) -> HttpResponse:
                 "number": event.number})
             return redirect(event_url(case, event.number))
     return render(request, "cases/event_form.html", {"case": case, "form": form})
+
+
+@login_required
+def case_people(request: AuthedRequest, ref: str) -> HttpResponse:
+    """Who works on the case: add a colleague, change access, remove, hand over."""
+    case = get_case_for_user(request, ref, write=request.method == "POST")
+    manages = services.can_manage_people(case, request.user)
+    colleagues = {m.user_id: m for m in Membership.objects.filter(
+        organisation_id=case.organisation_id, role__in=CASE_ROLES,
+        user__is_active=True).select_related("user")}
+    form = PeopleForm(request.POST or None, colleagues=[
+        (m.user_id, f"{m.user.get_full_name() or m.user.email} ({m.get_role_display()})")
+        for m in colleagues.values()])
+    if request.method == "POST":
+        if not manages:
+            raise PermissionDenied
+        if form.is_valid():
+            data = form.cleaned_data
+            person = colleagues[data["person"]].user
+            try:
+                if data["action"] == "add":
+                    services.add_person(case, request.user, person, data["access"] or "write")
+                elif data["action"] == "remove":
+                    services.remove_person(case, request.user, person)
+                else:
+                    services.hand_over(case, request.user, person,
+                                       colleagues[data["to"]].user if data["to"] else person)
+            except ValidationError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("Saved: the case's people are updated."))
+                if not Case.objects.visible_to(request.user).filter(pk=case.pk).exists():
+                    return redirect("cases:list")  # she handed it over or left it
+                return redirect("cases:people", ref=case.reference)
+    else:
+        services.record_view(case, request.user, "people")
+    people = [(a, colleagues.get(a.user_id)) for a in
+              CaseAssignment.objects.filter(case=case).select_related("user").order_by("pk")]
+    return render(request, "cases/people.html", {
+        "case": case, "people": people, "form": form, "manages": manages})
 
 
 @login_required

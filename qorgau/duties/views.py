@@ -260,6 +260,8 @@ def _escalation_template(profile_id: str, rule_ids: list[str]) -> str:
 def today_page(request: AuthedRequest) -> HttpResponse:
     """Home: own tasks due this week first, then authority failures per case, each with one
     next step, shrinking as they are escalated or decided on."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     if not Membership.objects.filter(user=request.user, role__in=CASE_ROLES).exists():
         # A monitor works on no case: the accountability figures are her home.
         return redirect("insights:dashboard")

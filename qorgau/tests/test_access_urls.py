@@ -42,7 +42,9 @@ CASE_INDEPENDENT = {"cases:list", "cases:new", "duties:needs_action",
                     "referrals:directory", "referrals:places",
                     # the provider's side: referrals to its own organisation, 404 to anyone
                     # else (test_authorization_matrix, referrals/tests/test_provider.py)
-                    "referrals:incoming", "referrals:answer"}
+                    "referrals:incoming", "referrals:answer",
+                    # Today: the user's own open cases only (duties/tests/test_today.py)
+                    "duties:today"}
 
 
 def _all_patterns() -> list[tuple[str, URLPattern]]:
@@ -125,7 +127,7 @@ def test_outsider_writes_nothing(client, case, case_urls_for, dave):
 
 def test_member_gets_every_page(client, case_urls_for, alice):
     client.force_login(alice)
-    post_only = {"duties:letter_new", "duties:letter_send",
+    post_only = {"duties:letter_new", "duties:letter_send", "duties:decline",
                  "evidence:download", "bundles:download", "consent:revoke", "consent:share",
                  "consent:withdraw", "referrals:move", "referrals:follow_up"}
     for name, url in case_urls_for:

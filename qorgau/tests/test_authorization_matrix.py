@@ -45,6 +45,7 @@ ASSIGNED = {"caseworker", "supervisor"}
 #             answer (POST), everyone else 404 (the referring organisation's people too)
 #   "own": the caseworker's own record (an API token): its owner acts (POST), other
 #          logged-in people 404, anonymous to the login
+#   "home": Today, the home page: every case role gets it; a monitor is sent to the figures
 #   "skip": not ours to check here (third-party pages), with the reason
 # Every operation of the API (/api/v1/, "api:*") has its own table in
 # qorgau/api/tests/test_api_matrix.py.
@@ -61,6 +62,10 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "insights:report": (INSIGHTS, ("GET",)),
     "cases:new": (MEMBER, ("GET",)),
     "duties:needs_action": (MEMBER, ("GET",)),
+    "duties:today": ("home", ("GET",)),
+    "duties:decline": (CASE, ("POST",)),
+    "cases:story": (CASE, ("GET", "POST")),
+    "cases:people": (CASE, ("GET", "POST")),
     "quick_exit": (PUBLIC, ("POST",)),
     "cases:detail": (CASE, ("GET",)),
     "cases:status": (CASE, ("GET", "POST")),
@@ -171,7 +176,7 @@ def world(db, org, other_org, alice, case, survivor, consent_to, personas):
             urls[name] = reverse(name, args=["orders_issued", "csv"])
             continue
         if kind not in (CASE, MANAGED):
-            urls[name] = reverse(name)
+            urls[name] = reverse(name)  # member, insights, home
             continue
         app = name.split(":")[0]
         kwargs = {"ref": case.reference}
@@ -216,6 +221,10 @@ def _expected(kind: str, persona: str, method: str, methods: tuple[str, ...]) ->
         return {302}  # to the login page
     if kind == MEMBER:  # older list pages ignore the method; newer ones answer 405
         return {200} if method in methods else {200, 405}
+    if kind == "home":
+        if method not in methods:
+            return {405}
+        return {302} if persona == "monitor" else {200}
     if kind == "own":
         if method not in methods:
             return {405}
