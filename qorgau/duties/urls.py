@@ -5,6 +5,7 @@ from qorgau.duties import views
 app_name = "duties"
 urlpatterns = [
     path("today/", views.today_page, name="today"),
+    path("team/", views.team, name="team"),
     path("needs-action/", views.needs_action, name="needs_action"),
     # Every URL below takes `ref` and reaches its case through get_case_for_user.
     path("cases/<str:ref>/duties/", views.case_duties, name="case"),

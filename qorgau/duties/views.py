@@ -17,7 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Window
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
@@ -29,7 +29,7 @@ from qorgau.cases import services as case_services
 from qorgau.cases import taxonomy
 from qorgau.cases.access import get_case_for_user
 from qorgau.cases.forms import apply_service_error
-from qorgau.cases.models import Case, Event
+from qorgau.cases.models import Case, CaseAssignment, Event
 from qorgau.cases.templatetags.qorgau_cases import format_day, format_span
 from qorgau.cases.views import page_number
 from qorgau.duties import documents, engine, profiles, services
@@ -289,6 +289,60 @@ def today_page(request: AuthedRequest) -> HttpResponse:
         "groups": groups, "more_groups": found.more_groups, "waiting": found.waiting,
         "declined": found.declined, "people": people, "caseworker": caseworker,
         "language": language if language in ("ru", "kk", "en") else "ru",
+    })
+
+
+# --- the team (supervisors) ----------------------------------------------------------------
+
+
+class AssignForm(forms.Form):
+    case = forms.CharField(max_length=40)
+    person = forms.TypedChoiceField(label=gettext_lazy("Assign to"), coerce=int)
+
+
+@login_required
+def team(request: AuthedRequest) -> HttpResponse:
+    """For supervisors and administrators: each person's open cases and overdue duties, and
+    the open cases nobody active works on, with a way to assign them."""
+    orgs = list(Membership.objects.filter(
+        user=request.user, role__in=[Role.SUPERVISOR, Role.ADMIN]).values_list(
+        "organisation_id", flat=True))
+    if not orgs:
+        raise Http404
+    members = list(Membership.objects.filter(organisation_id__in=orgs, role__in=CASE_ROLES,
+                                             user__is_active=True).select_related("user")
+                   .order_by("user__email"))
+    workers = {m.user_id for m in members}
+    open_cases = Case.objects.filter(organisation_id__in=orgs, status=Case.Status.OPEN)
+    loads = dict(CaseAssignment.objects.filter(case__in=open_cases).values("user_id")
+                 .annotate(n=Count("case_id", distinct=True)).values_list("user_id", "n"))
+    overdue = dict(Obligation.objects.filter(
+        case__in=open_cases, status=engine.BREACHED,
+        case__assignments__user_id__in=list(workers)).values("case__assignments__user_id")
+        .annotate(n=Count("pk", distinct=True)).values_list("case__assignments__user_id", "n"))
+    unassigned = list(open_cases.exclude(assignments__user_id__in=list(workers))
+                      .order_by("created_at")[:200])
+    form = AssignForm(request.POST or None)
+    set_person = form.fields["person"]
+    set_person.choices = [  # type: ignore[attr-defined]
+        (m.user_id, f"{m.user.get_full_name() or m.user.email} ({m.get_role_display()})")
+        for m in members]
+    if request.method == "POST" and form.is_valid():
+        case = next((c for c in unassigned if c.reference == form.cleaned_data["case"]), None)
+        person = next(m.user for m in members if m.user_id == form.cleaned_data["person"])
+        if case is None:
+            messages.error(request, _("This case is not waiting for someone."))
+        else:
+            try:
+                case_services.add_person(case, request.user, person, "write")
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("Case %(ref)s assigned.") % {"ref": case.reference})
+        return redirect("duties:team")
+    return render(request, "duties/team.html", {
+        "rows": [(m, loads.get(m.user_id, 0), overdue.get(m.user_id, 0)) for m in members],
+        "unassigned": unassigned, "form": form,
     })
 
 

@@ -44,7 +44,9 @@ CASE_INDEPENDENT = {"cases:list", "cases:new", "duties:needs_action",
                     # else (test_authorization_matrix, referrals/tests/test_provider.py)
                     "referrals:incoming", "referrals:answer",
                     # Today: the user's own open cases only (duties/tests/test_today.py)
-                    "duties:today"}
+                    "duties:today",
+                    # the team: a supervisor's own organisation (cases/tests/test_people.py)
+                    "duties:team"}
 
 
 def _all_patterns() -> list[tuple[str, URLPattern]]:

@@ -45,7 +45,11 @@ ASSIGNED = {"caseworker", "supervisor"}
 #             answer (POST), everyone else 404 (the referring organisation's people too)
 #   "own": the caseworker's own record (an API token): its owner acts (POST), other
 #          logged-in people 404, anonymous to the login
+#   "team": the organisation's caseloads: its supervisors and administrators; others 404
 #   "home": Today, the home page: every case role gets it; a monitor is sent to the figures
+#   "org_admin": an organisation's settings: its administrators see and change them, its
+#             other members 403, other organisations' people 404 ("org_admin_home": where
+#             an administrator is sent to their organisation's page, everyone else 403)
 #   "skip": not ours to check here (third-party pages), with the reason
 # Every operation of the API (/api/v1/, "api:*") has its own table in
 # qorgau/api/tests/test_api_matrix.py.
@@ -63,6 +67,7 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "cases:new": (MEMBER, ("GET",)),
     "duties:needs_action": (MEMBER, ("GET",)),
     "duties:today": ("home", ("GET",)),
+    "duties:team": ("team", ("GET", "POST")),
     "duties:decline": (CASE, ("POST",)),
     "cases:story": (CASE, ("GET", "POST")),
     "cases:people": (CASE, ("GET", "POST")),
@@ -112,6 +117,8 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "referrals:answer": (PROVIDER, ("POST",)),
     "tokens:list": (MEMBER, ("GET", "POST")),
     "tokens:revoke": ("own", ("POST",)),
+    "accounts:organisation_home": ("org_admin_home", ("GET", "POST")),
+    "accounts:organisation": ("org_admin", ("GET", "POST")),
 }
 THIRD_PARTY = ("admin:", "account_", "set_language", "mfa_", "socialaccount_", "django_",
                "api:")
@@ -172,6 +179,9 @@ def world(db, org, other_org, alice, case, survivor, consent_to, personas):
             urls[name] = reverse(name, args=[api_tokens.create_token(
                 alice, "matrix", ["read"], 1).token.pk])
             continue
+        if name == "accounts:organisation":
+            urls[name] = reverse(name, args=[org.slug])
+            continue
         if name == "insights:download":
             urls[name] = reverse(name, args=["orders_issued", "csv"])
             continue
@@ -221,10 +231,20 @@ def _expected(kind: str, persona: str, method: str, methods: tuple[str, ...]) ->
         return {302}  # to the login page
     if kind == MEMBER:  # older list pages ignore the method; newer ones answer 405
         return {200} if method in methods else {200, 405}
+    if kind == "team":  # supervisors and administrators of an organisation
+        if persona not in MANAGERS:
+            return {404}
+        return {200, 302}
     if kind == "home":
         if method not in methods:
             return {405}
         return {302} if persona == "monitor" else {200}
+    if kind == "org_admin_home":
+        return {302} if persona == "admin" else {403}
+    if kind == "org_admin":
+        if persona == "other_org":
+            return {404}
+        return {200, 302} if persona == "admin" else {403}
     if kind == "own":
         if method not in methods:
             return {405}

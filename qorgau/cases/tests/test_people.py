@@ -68,3 +68,22 @@ def test_a_read_only_member_may_not_change_people(client, people, alice, bob, ca
     client.force_login(bob)
     assert post(client, case, action="add", person=carol.pk).status_code in (403, 404)
     assert not CaseAssignment.objects.filter(case=case, user=carol).exists()
+
+
+def test_a_supervisor_sees_the_team_and_assigns_a_case_nobody_works_on(client, people, alice,
+                                                                       bob, carol):
+    case = people
+    services.hand_over(case, alice, alice, bob)
+    # Bob leaves the organisation's casework: the case waits for someone.
+    bob.memberships.update(role="monitor")
+    client.force_login(carol)
+    page = client.get(reverse("duties:team")).content.decode()
+    assert case.reference in page and "Open cases nobody works on" in page
+    assert client.post(reverse("duties:team"), {"case": case.reference,
+                                                "person": alice.pk}).status_code == 302
+    assert CaseAssignment.objects.filter(case=case, user=alice, access="write").exists()
+    after = client.get(reverse("duties:team")).content.decode()
+    assert f'value="{case.reference}"' not in after  # no longer waiting
+    client.force_login(alice)  # a caseworker has no team page
+    assert client.get(reverse("duties:team")).status_code == 404
+    assert verify_case(case.pk, case.reference).problem is None
