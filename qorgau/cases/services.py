@@ -319,7 +319,7 @@ def remove_person(case: Case, by: User, user: User) -> None:
     _check_manager(case, by)
     _lock(case)
     if not CaseAssignment.objects.filter(case=case, user=user).exists():
-        raise ValidationError(_("This person does not work on the case."))
+        return  # already off the case: nothing to do
     if not _writers_left(case, user):
         raise ValidationError(_("Someone must still be able to record on the case: add "
                                 "another person first, or hand the case over."))

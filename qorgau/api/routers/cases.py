@@ -171,6 +171,76 @@ def update_party(request: HttpRequest, ref: str, party_id: Path[Id],
     return party_out(party)
 
 
+# --- the case's people (who works on it) ---------------------------------------------------
+
+class PersonOut(Schema):
+    user: int
+    email: str
+    access: str = Field(description="write or read")
+    since: date
+
+
+class PersonIn(Schema):
+    user: Id = Field(description="A colleague's user id, a member of the case's organisation.")
+    access: str = Field("write", max_length=10, description="write or read")
+
+
+class HandOverIn(Schema):
+    to: Id = Field(description="Who takes the case over (write access).")
+
+
+def _people(case: Case) -> list[dict[str, Any]]:
+    return [{"user": a.user_id, "email": a.user.email, "access": a.access,
+             "since": a.created_at.date()}
+            for a in case.assignments.select_related("user").order_by("pk")]
+
+
+def _colleague(case: Case, user_id: int) -> Any:
+    membership = Membership.objects.filter(
+        organisation_id=case.organisation_id, user_id=user_id, role__in=CASE_ROLES,
+        user__is_active=True).select_related("user").first()
+    if membership is None:
+        raise ApiError(422, "invalid", _("This person is not a colleague in the case's "
+                                         "organisation."), "user")
+    return membership.user
+
+
+@router.get("/cases/{ref}/people", response=list[PersonOut], auth=READ,
+            summary="Who works on a case")
+def list_people(request: HttpRequest, ref: str) -> list[dict[str, Any]]:
+    case = case_for(request, ref)
+    viewed(case, request, "people")
+    return _people(case)
+
+
+@router.post("/cases/{ref}/people", response=list[PersonOut], auth=WRITE,
+             summary="Add a colleague to a case, or change her access")
+def add_person(request: HttpRequest, ref: str, payload: PersonIn) -> list[dict[str, Any]]:
+    case = case_for(request, ref, write=True)
+    services.add_person(case, request.user,  # type: ignore[arg-type]
+                        _colleague(case, payload.user), payload.access)
+    return _people(case)
+
+
+@router.delete("/cases/{ref}/people/{user_id}", response=list[PersonOut], auth=WRITE,
+               summary="Remove a person from a case")
+def remove_person(request: HttpRequest, ref: str, user_id: Path[Id]) -> list[dict[str, Any]]:
+    case = case_for(request, ref, write=True)
+    services.remove_person(case, request.user,  # type: ignore[arg-type]
+                           _colleague(case, user_id))
+    return _people(case)
+
+
+@router.post("/cases/{ref}/people/{user_id}/handover", response=list[PersonOut], auth=WRITE,
+             summary="Hand a case over from one person to another")
+def hand_over(request: HttpRequest, ref: str, user_id: Path[Id],
+              payload: HandOverIn) -> list[dict[str, Any]]:
+    case = case_for(request, ref, write=True)
+    services.hand_over(case, request.user,  # type: ignore[arg-type]
+                       _colleague(case, user_id), _colleague(case, payload.to))
+    return _people(case)
+
+
 # --- events --------------------------------------------------------------------------------
 
 def _visible_events(case: Case) -> Any:

@@ -85,3 +85,6 @@ class ApiClient:
 
     def patch(self, path: str, data: Any = None, **extra: Any) -> Any:
         return self._call("PATCH", path, data, **extra)
+
+    def delete(self, path: str, data: Any = None, **extra: Any) -> Any:
+        return self._call("DELETE", path, data, **extra)

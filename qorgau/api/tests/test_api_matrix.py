@@ -71,6 +71,11 @@ OPERATIONS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("post", "/api/v1/cases/{ref}/proceedings"): (CASE, {"kind": "criminal_respondent",
                                                          "court": "Court"}),
     ("patch", "/api/v1/cases/{ref}/proceedings/{proceeding_id}"): (CASE, {"judge": "J."}),
+    # The unassigned lawyer is added, hands the case to the administrator, is removed (again).
+    ("get", "/api/v1/cases/{ref}/people"): (CASE, None),
+    ("post", "/api/v1/cases/{ref}/people"): (CASE, {"user": "{user_id}", "access": "write"}),
+    ("post", "/api/v1/cases/{ref}/people/{user_id}/handover"): (CASE, {"to": "{admin}"}),
+    ("delete", "/api/v1/cases/{ref}/people/{user_id}"): (CASE, None),
     ("post", "/api/v1/cases/{ref}/proceedings/{proceeding_id}/steps"): (
         CASE, {**EVENT, "kind": "hearing"}),
     ("get", "/api/v1/insights/metrics"): (INSIGHTS, None),
@@ -115,6 +120,8 @@ def world(db, alice, case, survivor, consent_to, personas):
     proceeding = proceeding_services.open_proceeding(case, alice, kind="criminal_respondent",
                                                      court="Court")
     ids = {"{ref}": case.reference, "{party_id}": str(survivor.pk),
+           "{user_id}": str(personas["unassigned_lawyer"].pk),
+           "{admin}": str(personas["admin"].pk),
            "{proceeding_id}": str(proceeding.pk),
            "{bundle_id}": str(bundle.pk), "{metric_id}": "orders_issued",
            "{exhibit}": str(exhibit.number)}
@@ -160,6 +167,9 @@ def test_api_authorization_matrix(world, token_for, persona):
                 body = {**(body or {}), "grant": bodies["grant"]}
             elif path.endswith("/referrals") and method == "post":
                 body = {**(body or {}), **bodies["referral"]}
+            if isinstance(body, dict):  # ids the table names by placeholder
+                body = {k: int(ids[v]) if isinstance(v, str) and v in ids else v
+                        for k, v in body.items()}
             response = getattr(api, method)(url, body)
         expected = _expected(kind, persona, method)
         assert response.status_code in expected, (
