@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "qorgau.accounts.middleware.RequireMFAMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "qorgau.accounts.middleware.NoStoreMiddleware",
+    "qorgau.accounts.middleware.DiscreetMiddleware",
 ]
 
 ROOT_URLCONF = "qorgau.urls"
@@ -278,6 +279,11 @@ QORGAU_INSIGHTS_CACHE_SECONDS = int(ENV.get("QORGAU_INSIGHTS_CACHE_SECONDS", "60
 
 # Quick exit: where the control sends her (the page replaces itself in the history).
 QORGAU_QUICK_EXIT_URL = ENV.get("QORGAU_QUICK_EXIT_URL", "https://www.google.com/search?q=weather")
+
+# Discreet login: the login pages of the whole installation show the neutral "Notes", never
+# the product's name. Without it, only a device a discreet organisation's member logged in
+# on does (a cookie; see qorgau/accounts/discretion.py and docs/security.md).
+QORGAU_DISCREET_LOGIN = _flag("QORGAU_DISCREET_LOGIN")
 
 # Headers: a strict Content Security Policy (no inline script or style), HSTS in
 # production, no framing, no referrer leaving the site.

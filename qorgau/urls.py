@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("qorgau.referrals.urls")),
     path("api/v1/", api.urls),
     path("settings/api-tokens/", include("qorgau.api.urls")),
+    path("settings/organisation/", include("qorgau.accounts.urls")),
 ]

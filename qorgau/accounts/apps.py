@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from qorgau.accounts.middleware import refreshed_at_login
+        from qorgau.accounts.middleware import discreet_device_at_login, refreshed_at_login
 
         user_logged_in.connect(refreshed_at_login, dispatch_uid="qorgau-session-refreshed")
+        user_logged_in.connect(discreet_device_at_login, dispatch_uid="qorgau-discreet-device")

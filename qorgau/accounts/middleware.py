@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -114,3 +115,43 @@ class UserLanguageMiddleware:
                             httponly=settings.LANGUAGE_COOKIE_HTTPONLY)
         response.headers["Content-Language"] = chosen
         return response
+
+
+class DiscreetMiddleware:
+    """Discreet mode (qorgau.accounts.discretion) after the page is made: a discreet
+    organisation's member's device gets the neutral-login cookie (at login, or on the first
+    page after her organisation became discreet), and a discreet HTML page keeps no
+    "Qorgau" that a text of another app left in it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from qorgau.accounts import discretion
+
+        response = self.get_response(request)
+        if (getattr(request, "_qorgau_discreet_member", False)
+                and not discretion.device_is_discreet(request)):
+            response.set_cookie(discretion.DEVICE_COOKIE, discretion.DEVICE_VALUE,
+                                max_age=discretion.DEVICE_COOKIE_AGE, httponly=True,
+                                samesite="Lax", secure=settings.SESSION_COOKIE_SECURE)
+        if (getattr(request, "_qorgau_discreet", False) and not response.streaming
+                and response.get("Content-Type", "").startswith("text/html")):
+            charset = response.charset
+            name = discretion.PRODUCT_NAME.encode(charset)
+            if name in response.content:
+                response.content = response.content.replace(
+                    name, discretion.neutral_product_name().encode(charset))
+                if response.has_header("Content-Length"):
+                    response["Content-Length"] = str(len(response.content))
+        return response
+
+
+def discreet_device_at_login(sender: object, request: HttpRequest, user: Any,
+                             **kwargs: object) -> None:
+    """A discreet organisation's member logging in marks the device (connected to
+    user_logged_in; DiscreetMiddleware sets the cookie on the response)."""
+    from qorgau.accounts.models import Membership
+
+    if Membership.objects.filter(user=user, organisation__discreet=True).exists():
+        request._qorgau_discreet_member = True  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -85,3 +86,24 @@ def request_memberships(request: Any) -> dict[int, tuple[str, bool]]:
                       .values_list("organisation_id", "role", "organisation__discreet")}
         request._qorgau_memberships = cached
     return cached
+
+
+class OrganisationChange(models.Model):
+    """A change to an organisation's settings, who made it and when (the organisation's
+    own record; a case's changes are on the case's ledger). Append-only by use: written
+    by qorgau.accounts.services, never edited."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
+                                     related_name="changes")
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    setting = models.CharField(max_length=40)  # the field's name, e.g. "discreet"
+    old = models.JSONField(null=True)
+    new = models.JSONField(null=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["organisation", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.setting}: {self.old} -> {self.new}"

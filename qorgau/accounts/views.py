@@ -1,15 +1,24 @@
 """Quick exit: end the session at once and leave for a neutral site. Choosing a language,
-kept on the person's account."""
+kept on the person's account. An organisation's settings, for its administrators."""
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.utils.translation import check_for_language
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils.translation import check_for_language, gettext_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
+
+from qorgau.accounts import discretion, services
+from qorgau.accounts.models import Membership, Organisation, OrganisationChange, Role, User
+from qorgau.accounts.reauth import require_recent_login
 
 
 @csrf_exempt  # leaving must never fail; it only ends the caller's own session
@@ -17,7 +26,15 @@ from django.views.i18n import set_language
 def quick_exit(request: HttpRequest) -> HttpResponse:
     logout(request)
     response = HttpResponseRedirect(settings.QORGAU_QUICK_EXIT_URL)
-    response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    if discretion.device_is_discreet(request):
+        # The browser forgets everything but the neutral-login cookie, so the next person
+        # to open the site on this device sees "Notes", not the product's name.
+        response["Clear-Site-Data"] = '"cache", "storage"'
+        for name in request.COOKIES:
+            if name != discretion.DEVICE_COOKIE:
+                response.delete_cookie(name)
+    else:
+        response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     response["Cache-Control"] = "no-store"
     return response
 
@@ -30,3 +47,76 @@ def choose_language(request: HttpRequest) -> HttpResponse:
     if user is not None and user.is_authenticated and language and check_for_language(language):
         get_user_model().objects.filter(pk=user.pk).update(language=language)
     return response
+
+
+CHANGES_SHOWN = 20
+
+
+class AuthedRequest(HttpRequest):
+    user: User
+
+
+class OrganisationSettingsForm(forms.Form):
+    discreet = forms.BooleanField(
+        label=gettext_lazy("Discreet mode"), required=False,
+        help_text=gettext_lazy(
+            "For everyone in the organisation: the pages are called \"Notes\" and never name "
+            "the service; the quick exit reads \"Close\"; lists show case references and "
+            "initials, never names; the parties are \"Person\" and \"Contact\"; the "
+            "devices they log in on keep a neutral login page."))
+
+
+@login_required
+def organisation_home(request: AuthedRequest) -> HttpResponse:
+    """The settings of the organisation the person administers (the first, if several)."""
+    slug = (Membership.objects.filter(user=request.user, role=Role.ADMIN)
+            .order_by("organisation__name").values_list("organisation__slug", flat=True)
+            .first())
+    if slug is None:
+        return _not_admin(request)
+    return redirect("accounts:organisation", slug=slug)
+
+
+@login_required
+def organisation_settings(request: AuthedRequest, slug: str) -> HttpResponse:
+    """An organisation's settings (discreet mode), for its administrators: 404 to whoever
+    is not a member, 403 to a member who is not an administrator."""
+    membership = (Membership.objects.select_related("organisation")
+                  .filter(user=request.user, organisation__slug=slug).first())
+    if membership is None:
+        raise Http404
+    if membership.role != Role.ADMIN:
+        return _not_admin(request)
+    organisation = membership.organisation
+    # An unticked box sends nothing: a POST with no field is still a bound form.
+    form = OrganisationSettingsForm(request.POST if request.method == "POST" else None,
+                                    initial={"discreet": organisation.discreet})
+    if request.method == "POST":
+        require_recent_login(request)
+        if form.is_valid():
+            try:
+                changed = services.set_discreet(organisation, form.cleaned_data["discreet"],
+                                                by=request.user)
+            except services.NotAllowed as exc:
+                form.add_error(None, str(exc))
+            else:
+                if not changed:
+                    messages.info(request, _("Nothing changed."))
+                elif organisation.discreet:
+                    messages.success(request, _("Discreet mode is on for everyone in the "
+                                                "organisation."))
+                else:
+                    messages.success(request, _("Discreet mode is off."))
+                return redirect("accounts:organisation", slug=organisation.slug)
+    administered = (Organisation.objects.filter(memberships__user=request.user,
+                                                memberships__role=Role.ADMIN)
+                    .exclude(pk=organisation.pk).order_by("name"))
+    changes = (OrganisationChange.objects.filter(organisation=organisation)
+               .select_related("actor")[:CHANGES_SHOWN])
+    return render(request, "accounts/organisation.html", {
+        "organisation": organisation, "form": form, "changes": changes,
+        "administered": administered})
+
+
+def _not_admin(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/not_admin.html", status=403)
