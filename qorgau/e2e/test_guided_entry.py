@@ -99,3 +99,17 @@ def test_the_breach_story_through_guided_entry(phone: Page, live_server: LiveSer
     assert len(loads) <= MAX_LOADS, loads
     assert entries <= MAX_ENTRIES, entries
     print(f"\n{language}: {len(loads)} page loads, {entries} form entries")
+
+    # On the phone, the case page shows the risk and the failures in its first 800 px.
+    page.goto(f"{live_server.url}{reverse('cases:detail', args=[case.reference])}")
+    for item in (".case-summary .risk-level", ".case-summary .warning"):
+        box = page.locator(item).first.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 800, (item, box)
+
+    # Deciding not to escalate takes the case off Today's list: it shrinks.
+    page.goto(f"{live_server.url}{reverse('duties:today')}")
+    row = page.locator(f"#failures-{case.reference}")
+    row.locator("details summary").click()
+    row.locator("input[name=reason]").fill("She asked us to wait until the hearing.")
+    row.locator("details button[type=submit]").click()
+    expect(page.locator(f"#failures-{case.reference}")).to_have_count(0)
