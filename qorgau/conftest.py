@@ -212,7 +212,8 @@ def consent_to(db: None):
     from qorgau.consent import services as consent
 
     needs = {"transfer": rules.EXPORT_CATEGORIES, "court": rules.BUNDLE_CATEGORIES,
-             "referral": frozenset(rules.CATEGORIES)}
+             "referral": frozenset(rules.CATEGORIES),
+             "complaint": rules.COMPLAINT_CATEGORIES | {"evidence"}}
 
     def grant(case: Case, by: User, purpose: str = "transfer", categories=None, **extra):
         values: dict[str, Any] = {"manner": "written", "given_on": timezone.localdate(),

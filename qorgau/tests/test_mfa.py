@@ -131,9 +131,12 @@ def test_a_member_without_staff_rights_is_refused_by_the_admin(client, alice):
     assert client.get(reverse("admin:index"), follow=True).status_code == 403
 
 
-def test_exports_ask_again_after_five_minutes_then_resume(client, alice, case):
+def test_exports_ask_again_after_five_minutes_then_resume(client, alice, carol, case,
+                                                         consent_to):
     make_event(case, alice, kind="police_report", start="2024-01-05")
     letter = duty_services.draft_letter(case, alice, "police_inaction", "ru")
+    duty_services.approve_letter(letter, carol)  # a supervisor approved it
+    consent_to(case, alice, "complaint")  # and she agreed to the complaint
     url = reverse("duties:letter_download", args=[case.reference, letter.pk, "pdf"])
     log_in_with_code(client, alice)
     assert client.get(url).status_code == 200  # just logged in

@@ -141,9 +141,8 @@ CORRECTED: dict[str, dict[str, tuple[list[str], list[str]]]] = {
         "kk": (["сотқа арналған құжаттар топтамасы"], ["сот құжаттар топтамасы"]),
     },
     "letter": {
-        "ru": (["в интересах пострадавшей\nПострадавшая: ", "просим:", "Номер дела в организации"],
-               ["прошу", "Абайская", "бидчик"]),
-        "kk": (["зардап шегушінің мүддесінде\nЗардап шегуші: ", "сұраймыз."], ["сұраймын"]),
+        "ru": (["в интересах пострадавшей\n", "просим:"], ["прошу", "Абайская", "бидчик"]),
+        "kk": (["зардап шегушінің мүддесінде\n", "сұраймыз."], ["сұраймын"]),
     },
 }
 
@@ -218,7 +217,8 @@ def test_pages_show_the_corrected_terms(client, demo, language, monkeypatch):
         assert "внесено позднее (ретроспективно)" in index or "во время событий" in index
 
     letter = duties.draft_letter(demo, caseworker, "police_inaction", language)
-    _assert_terms("letter", language, letter.title + "\n" + letter.body)
+    _assert_terms("letter", language, "\n".join((
+        letter.addressee_block, letter.applicant_block, letter.title, letter.body)))
 
 
 @pytest.mark.parametrize(("language", "person", "institution"), [
