@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -73,6 +74,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a database that cannot answer now (a held case lock, no free connection) is
+    # a 503 with Retry-After from whichever layer met it.
+    "qorgau.operations.unavailable.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -136,10 +140,34 @@ if ENV.get("DATABASE_REPLICA_URL"):
 # PostgreSQL's JIT compiles a query when its estimated cost is high; for a page's short
 # queries the compiling costs more than it saves (the case list at 1M cases: 636 of
 # 682 ms, docs/performance.md). Off on every connection.
+# A request waits at most QORGAU_DB_LOCK_TIMEOUT for a lock (another writer of the same
+# case) and runs a statement at most QORGAU_DB_STATEMENT_TIMEOUT; beyond, it is answered
+# 503 "try again in a moment" (qorgau.operations.unavailable), never a worker timeout.
+# Management commands (migrate, backup, restore, the worker, ...) run without limits
+# unless QORGAU_DB_COMMAND_TIMEOUTS is set. "0" turns a limit off. See docs/operations.md.
+QORGAU_DB_LOCK_TIMEOUT = ENV.get("QORGAU_DB_LOCK_TIMEOUT", "5s")
+QORGAU_DB_STATEMENT_TIMEOUT = ENV.get("QORGAU_DB_STATEMENT_TIMEOUT", "30s")
+_command = (Path(sys.argv[0]).name in ("manage.py", "qorgau")
+            and sys.argv[1:2] != ["runserver"] and not _flag("QORGAU_DB_COMMAND_TIMEOUTS"))
 for _database in DATABASES.values():
     if _database["ENGINE"] == "django.db.backends.postgresql":
         _options = _database.setdefault("OPTIONS", {})
-        _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+        _settings = ["jit=off"]
+        if not _command:
+            _settings += [f"lock_timeout={QORGAU_DB_LOCK_TIMEOUT}",
+                          f"statement_timeout={QORGAU_DB_STATEMENT_TIMEOUT}"]
+        if _flag("QORGAU_DB_PGBOUNCER"):
+            # PgBouncer in transaction pooling: nothing outlives a transaction on the
+            # server connection, so no named cursors or prepared statements, and the
+            # settings above are set on the database roles instead (docs/operations.md).
+            _database["DISABLE_SERVER_SIDE_CURSORS"] = True
+            _options["prepare_threshold"] = None
+        else:
+            _options["options"] = " ".join(
+                [_options.get("options", ""), *(f"-c {s}" for s in _settings)]).strip()
+    # A persistent connection is checked before a request reuses it, so a restarted
+    # database costs no request an error (docs/operations.md: the connection budget).
+    _database["CONN_HEALTH_CHECKS"] = True
 DATABASE_ROUTERS = ["qorgau.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

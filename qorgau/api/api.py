@@ -24,6 +24,8 @@ ERROR_STATUSES = {
     "415": "The body is not JSON.",
     "422": "The input does not validate; `errors` lists each problem.",
     "429": "Too many requests with this token; see Retry-After.",
+    "503": "Try again after Retry-After: the case is being changed by someone else, or "
+           "the database is busy.",
 }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from allauth.core.exceptions import ReauthenticationRequired
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -17,6 +18,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from qorgau.consent.services import ConsentRequired
+from qorgau.operations import unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +179,18 @@ def install(api: NinjaAPI) -> None:
         api, request, 401, error_body(
             "reauthentication_required",
             _("Confirm your password or a code again in the browser, then retry."))))
+
+    def database_error(request: HttpRequest, exc: Any) -> HttpResponse:
+        """A held case lock, a statement over its time, no free connection: 503 with
+        Retry-After (qorgau.operations.unavailable); any other database error is ours."""
+        found = unavailable.classify(exc)
+        if found is None:
+            return server_error(request, exc)
+        logger.warning("%s on %s %s: %s", found.code, request.method, request.path, exc)
+        return respond(api, request, 503, unavailable.api_body(found),
+                       {"Retry-After": str(found.retry_after)})
+
+    api.add_exception_handler(OperationalError, database_error)
 
     def server_error(request: HttpRequest, exc: Any) -> HttpResponse:
         logger.exception("API error on %s %s", request.method, request.path)
