@@ -43,10 +43,13 @@ def test_screenshots_of_the_main_pages(phone: Page, live_server: LiveServer,
     folder = Path(os.environ.get("QORGAU_SCREENSHOTS") or tmp_path)
     folder.mkdir(parents=True, exist_ok=True)
     loader.load_demo()
-    ref = Case.objects.get(reference=reference_case.REFERENCE).reference
+    case = Case.objects.get(reference=reference_case.REFERENCE)
+    ref = case.reference
+    proceeding = case.proceedings.order_by("pk").first().pk
     page = phone
     _log_in(page, live_server, "supervisor")
     shots = {
+        "today": reverse("duties:today"),
         "cases": reverse("cases:list"),
         "case": reverse("cases:detail", args=[ref]),
         "case-picture": reverse("insights:case_picture", args=[ref]),
@@ -55,6 +58,8 @@ def test_screenshots_of_the_main_pages(phone: Page, live_server: LiveServer,
         "risk": reverse("risk:case", args=[ref]),
         "evidence": reverse("evidence:list", args=[ref]),
         "proceedings": reverse("proceedings:list", args=[ref]),
+        "proceeding": reverse("proceedings:detail", args=[ref, proceeding]),
+        "story": reverse("cases:story", args=[ref]),
         "referrals": reverse("referrals:case", args=[ref]),
         "services": reverse("referrals:directory"),
         "accountability": reverse("insights:dashboard"),

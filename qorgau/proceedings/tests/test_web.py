@@ -115,6 +115,9 @@ def test_proceeding_page_hearing_and_grade(client, demo, lawyer):
 def test_fairness_report_pdf_in_three_languages(client, demo, lawyer, tmp_path):
     proceeding = Proceeding.objects.get(case=demo)
     services.grade(proceeding, lawyer, "E", "Пересмотр стражи не проводился.", True, True)
+    hearing = make_event(demo, lawyer, kind="hearing", start="2025-07-10")
+    services.record_hearing(proceeding, lawyer, hearing, {
+        "public_hearing": {"value": "not_observed", "note": "Зал закрыли для прессы."}})
     client.force_login(lawyer)
     url = reverse("proceedings:report", args=[demo.reference, proceeding.pk])
     expected = {"ru": "Отчёт о мониторинге судебного процесса",
@@ -130,8 +133,14 @@ def test_fairness_report_pdf_in_three_languages(client, demo, lawyer, tmp_path):
         assert title in text, (language, text[:300])
         assert demo.reference in text
         assert "Пересмотр стражи не проводился." in text  # the rationale, as written
+        flat = " ".join(text.split())
         assert {"ru": "суд должен учесть", "kk": "сот ескеруі тиіс",
-                "en": "the court must weigh"}[language] in " ".join(text.split())
+                "en": "the court must weigh"}[language] in flat
+        # The closed hearing: the indicator's flag, with the observer's note.
+        assert {"ru": "Не соблюдено в судебном заседании 10.07.2025",
+                "kk": "10.07.2025 сот отырысында сақталмады",
+                "en": "Not observed at the hearing of 10.07.2025"}[language] in flat
+        assert "Зал закрыли для прессы." in flat
 
 
 def test_adjournments_recorded_through_the_event_form_raise_the_flag(client, demo, lawyer):
