@@ -28,6 +28,8 @@ def discretion(request: HttpRequest) -> dict[str, Any]:
         "sees_insights": any(role in INSIGHT_ROLES for role, _d in rows),
         # Casework menus (Today, New case) only for those who work on cases, not monitors.
         "works_cases": any(role in CASE_ROLES for role, _d in rows),
+        # The team's caseloads (duties.views.team): supervisors and administrators.
+        "leads_team": any(role in ("supervisor", "admin") for role, _d in rows),
         # The organisation settings page (the discreet switch) for administrators.
         "administers": any(role == Role.ADMIN for role, _d in rows),
         "product_name": mode.product_name(discreet),
