@@ -66,7 +66,8 @@ class Full:
 @pytest.fixture
 def full(case, alice, bob, carol, survivor, respondent, evidence_dir, consent_to,
          other_org) -> Full:
-    """Parties, events with links and a correction, obligations, a sent letter, a risk
+    """Parties, events with links and a correction, obligations, a sent letter, a decision
+    not to escalate, a risk
     assessment, a safety plan, an original and a redacted exhibit, a court bundle, a
     proceeding with a hearing record and a grade, consent grants with a share, a referral, and a
     lifted legal hold (and the accountability counts all that feeds)."""
@@ -82,6 +83,10 @@ def full(case, alice, bob, carol, survivor, respondent, evidence_dir, consent_to
     letter = duty_services.draft_letter(case, alice, "police_inaction", "ru")
     duty_services.approve_letter(letter, bob)
     duty_services.send_letter(letter, alice, date(2024, 3, 1))
+    make_event(case, alice, "police_report", "2024-03-05")  # breached, not complained of
+    from qorgau.duties import today
+
+    assert today.decline(case, alice, "She asked us to wait until the hearing.")
     risk_services.save_safety_plan(case, alice, {"code_word": "Grandmother's cake"}, {})
     original = evidence_services.ingest(case, bob, evidence_services.Upload(
         io.BytesIO(png("red")), "bruise.png", event=breach))
