@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from qorgau.accounts.models import RESTRICTED_VIEW_ROLES, Membership, Organisation, User
 from qorgau.cases import ledger, regions, schemacheck, services, taxonomy
 from qorgau.cases.dates import QUALIFIERS, RECURRENCES, DateError, DateSpan, PartialDate
-from qorgau.cases.models import Case, Event, EventParty, Party
+from qorgau.cases.models import Case, Event, EventParty, LedgerEntry, Party
 from qorgau.cases.regions import PROFILES
 
 FORMAT = "qorgau.case-file"
@@ -91,6 +91,26 @@ class CaseFileError(Exception):
 
 class Refused(Exception):
     """The named user may not export this case or import into this organisation."""
+
+
+class AlreadyImported(Refused):
+    """This very file (its RFC 8785 digest) was imported into the organisation before."""
+
+    def __init__(self, reference: str) -> None:
+        self.reference = reference
+        super().__init__(_("This case file was already imported as case %(reference)s; "
+                           "nothing was imported.") % {"reference": reference})
+
+
+def already_imported(document: Any, organisation: Organisation) -> str | None:
+    """The reference of the organisation's case built from this very document, if any.
+    Every import records the document's digest on the new case's ledger ("case.import");
+    an erased case no longer counts (what it held is gone)."""
+    return (LedgerEntry.objects
+            .filter(action="case.import", detail__sha256=ledger.digest(document),
+                    case__organisation=organisation)
+            .exclude(case__status=Case.Status.ERASED)
+            .values_list("case__reference", flat=True).first())
 
 
 # What an export must pass before anything leaves: (case, user, grant id or None) -> the id
@@ -814,12 +834,16 @@ def import_case(
     """Create a new case from a case file, all of it or nothing.
 
     `document` is the parsed JSON. Raises Refused if `by` cannot open cases in
-    `organisation`, CaseFileError listing every problem otherwise.
+    `organisation`, AlreadyImported if this very file was imported there before (its
+    digest), CaseFileError listing every problem otherwise.
     """
     if not services.can_open_cases(by, organisation):
         raise Refused(_("%(email)s cannot open cases in %(organisation)s.")
                       % {"email": by.email, "organisation": organisation.slug})
     spans = validate(document)
+    existing = already_imported(document, organisation)
+    if existing is not None:
+        raise AlreadyImported(existing)
     if reference is not None:
         max_length = Case._meta.get_field("reference").max_length or 0
         if not reference.strip() or len(reference) > max_length:

@@ -59,6 +59,8 @@ def import_casefile(request: HttpRequest, payload: ImportIn) -> Status:
     try:
         case = casefile.import_case(payload.document, found[0],
                                     request.user)  # type: ignore[arg-type]
+    except casefile.AlreadyImported as exc:
+        raise ApiError(409, "already_imported", str(exc), "document") from exc
     except casefile.Refused as exc:
         raise ApiError(422, "invalid", str(exc), "organisation") from exc
     except casefile.CaseFileError as exc:
