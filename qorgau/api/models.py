@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qorgau.fields import EncryptedTextField
+
 
 class Scope(models.TextChoices):
     READ = "read", _("Read case data")
@@ -62,3 +64,27 @@ class ApiAuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class IdempotentRequest(models.Model):
+    """The first answer to an API write sent with an `Idempotency-Key` header, replayed to
+    a retry with the same key (same token, method and path) until it expires (24 hours).
+    The answer may hold case data: its body is encrypted like the records it shows."""
+
+    owner = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=300)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of the request's body
+    status = models.PositiveSmallIntegerField()
+    content_type = models.CharField(max_length=100)
+    body = EncryptedTextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "key", "method", "path"],
+                                               name="api_idempotent_request_once")]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.method} {self.path} {self.key}"
