@@ -230,6 +230,23 @@ def _info(name: str, data: Any) -> tarfile.TarInfo:
     return info
 
 
+STALE_PARTIAL_SECONDS = 3600
+
+
+def remove_stale_partials(folder: Path, older_than: float = STALE_PARTIAL_SECONDS) -> list[Path]:
+    """Remove the half-written archives (`.NAME.XXXX.partial`) a killed backup left in
+    `folder`: those untouched for `older_than` seconds (a running backup keeps writing
+    to its own). Returns what was removed."""
+    removed = []
+    limit = time.time() - older_than
+    for stale in folder.glob(".*.partial"):
+        with contextlib.suppress(OSError):
+            if stale.is_file() and stale.stat().st_mtime < limit:
+                stale.unlink()
+                removed.append(stale)
+    return removed
+
+
 def write_backup(output: Path, recipients: list[str]) -> dict[str, Any]:
     """Write the archive to `output` (0600, atomically: complete or absent); its manifest."""
     try:
@@ -239,6 +256,7 @@ def write_backup(output: Path, recipients: list[str]) -> dict[str, Any]:
     output = Path(output).absolute()
     if output.is_dir():
         raise BackupError(f"{output} is a folder; name the archive file to write")
+    remove_stale_partials(output.parent)
     fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.",
                                suffix=".partial")
     os.fchmod(fd, 0o600)

@@ -1,0 +1,21 @@
+"""A killed backup leaves its `.partial` file; the next backup removes it."""
+
+from __future__ import annotations
+
+import os
+import time
+
+from qorgau.operations.backup import remove_stale_partials
+
+
+def test_stale_partials_are_removed_and_a_running_ones_kept(tmp_path):
+    stale = tmp_path / ".qorgau-2026-12-06.tar.age.k3j2h1.partial"
+    running = tmp_path / ".qorgau-2026-12-07.tar.age.a8b7c6.partial"
+    archive = tmp_path / "qorgau-2026-12-05.tar.age"
+    for path in (stale, running, archive):
+        path.write_bytes(b"age")
+    old = time.time() - 2 * 3600
+    os.utime(stale, (old, old))
+    os.utime(archive, (old, old))
+    assert remove_stale_partials(tmp_path) == [stale]
+    assert not stale.exists() and running.exists() and archive.exists()
