@@ -79,8 +79,9 @@ def phone(page: Page) -> Page:
     return page
 
 
-def log_in(page: Page, live_server: LiveServer, user: User) -> None:
-    """Through allauth's login form, as a person would; ends on Today, the home page."""
+def log_in(page: Page, live_server: LiveServer, user: User, home: bool = False) -> None:
+    """Through allauth's login form, as a person would. The login lands on Today, the home
+    page; the test then goes on from "my cases" unless `home`."""
     page.goto(f"{live_server.url}{reverse('account_login')}")
     page.locator("input[name=login]").fill(user.email)
     page.locator("input[name=password]").fill(PASSWORD)
@@ -90,6 +91,9 @@ def log_in(page: Page, live_server: LiveServer, user: User) -> None:
     page.locator("input[name=code]").fill(totp_code())
     page.locator("main").get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{live_server.url}{reverse('duties:today')}")
+    if not home:
+        page.locator(f"nav a[href='{reverse('cases:list')}']").first.click()
+        expect(page).to_have_url(f"{live_server.url}{reverse('cases:list')}")
 
 
 def assert_fits_the_screen(page: Page, sheet: str = "/css/qorgau") -> None:

@@ -89,7 +89,7 @@ def test_the_language_buttons_switch_to_russian_and_kazakh(
     for code, button in (("ru", "Русский"), ("kk", "Қазақша")):
         phone.locator("form.langs").get_by_role("button", name=button, exact=True).click()
         expect(html).to_have_attribute("lang", code)
-        expect(phone).to_have_url(f"{live_server.url}{reverse('duties:today')}")
+        expect(phone).to_have_url(f"{live_server.url}{reverse('cases:list')}")
         expect(phone.locator("form.langs button[aria-current=true]")).to_have_text(button)
         for label in NAV[code]:
             expect(header).to_contain_text(label)

@@ -29,7 +29,7 @@ def test_the_breach_story_through_guided_entry(phone: Page, live_server: LiveSer
     organisation = alice.memberships.get().organisation
     organisation.region = "KZ-27"
     organisation.save()
-    log_in(page, live_server, alice)
+    log_in(page, live_server, alice, home=True)
     page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language,
                                "url": live_server.url}])
     loads: list[str] = []

@@ -48,4 +48,6 @@ def test_a_breach_reported_on_its_own_page_starts_the_police_duty(
     letter = page.locator("textarea[name=body]")  # the draft, to check and edit
     expect(letter).to_have_value(re.compile(
         r"Respond to the reported breach of the protective order \(CoAO art\. 461\)\.\n"
-        r"Duty bearer: Police\. Occasion: event no\. 3 — Report to police, 10 Mar 2025\."))
+        r"Duty bearer: Police\. Occasion: Report to police \(10 Mar 2025\)\."))
+    # The letter states the facts by date, never by the case's internal event numbers.
+    assert "event no." not in letter.input_value()

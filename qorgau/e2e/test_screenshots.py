@@ -45,7 +45,7 @@ def test_screenshots_of_the_main_pages(phone: Page, live_server: LiveServer,
     loader.load_demo()
     case = Case.objects.get(reference=reference_case.REFERENCE)
     ref = case.reference
-    proceeding = case.proceedings.order_by("pk").first().pk
+    proceeding = case.proceedings.order_by("pk").values_list("pk", flat=True)[0]
     page = phone
     _log_in(page, live_server, "supervisor")
     shots = {
