@@ -8,6 +8,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import Membership, Organisation, OrganisationChange, Role, User
@@ -81,3 +82,86 @@ def set_discreet(organisation: Organisation, discreet: bool, by: User) -> bool:
     log.info("organisation %s: discreet mode %s by user %s", organisation.pk,
              "on" if discreet else "off", by.pk)
     return True
+
+
+# --- the organisation's people (issue 27): invite, role, deactivate -------------------------
+
+# Receivers end what a deactivated person could still use (the API app revokes her tokens).
+member_deactivated = Signal()  # sender=User, user=..., by=...
+
+
+def _check_admin(organisation: Organisation, by: User) -> None:
+    if role_in(by, organisation.pk) != Role.ADMIN:
+        raise NotAllowed(_("Only the organisation's administrators can change its people."))
+
+
+def _record(organisation: Organisation, by: User, setting: str, old: object,
+            new: object) -> None:
+    OrganisationChange.objects.create(organisation=organisation, actor=by, setting=setting,
+                                      old=old, new=new)
+    log.info("organisation %s: %s %s -> %s by user %s", organisation.pk, setting, old, new,
+             by.pk)
+
+
+@transaction.atomic
+def invite(organisation: Organisation, by: User, email: str, role: str) -> User:
+    """A colleague by e-mail: an account with no password and her membership. The page then
+    sends her the password link (allauth's reset: single use, expires with
+    PASSWORD_RESET_TIMEOUT); she enrols the second factor at her first login."""
+    _check_admin(organisation, by)
+    if role not in Role.values:
+        raise NotAllowed(_("Choose a role from the list."))
+    email = email.strip().lower()
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = create_user(email, None)
+    elif Membership.objects.filter(user=user, organisation=organisation).exists():
+        raise NotAllowed(_("This person is already a member of the organisation."))
+    add_member(user, organisation, role)
+    _record(organisation, by, "member.invite", None, {"user": user.pk, "role": role})
+    return user
+
+
+@transaction.atomic
+def set_role(organisation: Organisation, by: User, user: User, role: str) -> bool:
+    _check_admin(organisation, by)
+    if role not in Role.values:
+        raise NotAllowed(_("Choose a role from the list."))
+    membership = Membership.objects.select_for_update().filter(
+        user=user, organisation=organisation).first()
+    if membership is None:
+        raise NotAllowed(_("This person is not a member of the organisation."))
+    if membership.role == role:
+        return False
+    if membership.role == Role.ADMIN and not Membership.objects.filter(
+            organisation=organisation, role=Role.ADMIN, user__is_active=True).exclude(
+            user=user).exists():
+        raise NotAllowed(_("The organisation needs another administrator first."))
+    _record(organisation, by, "member.role", {"user": user.pk, "role": membership.role},
+            {"user": user.pk, "role": role})
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return True
+
+
+@transaction.atomic
+def deactivate(organisation: Organisation, by: User, user: User) -> None:
+    """She can no longer log in: the account is switched off, every session ends, and the
+    receivers of `member_deactivated` revoke the rest (API tokens). Her cases stay, waiting
+    for someone on the team page."""
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    _check_admin(organisation, by)
+    if user.pk == by.pk:
+        raise NotAllowed(_("You cannot switch off your own account."))
+    if not Membership.objects.filter(user=user, organisation=organisation).exists():
+        raise NotAllowed(_("This person is not a member of the organisation."))
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    user.is_active = False
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
+            session.delete()
+    member_deactivated.send(sender=User, user=user, by=by)
+    _record(organisation, by, "member.deactivate", {"user": user.pk, "active": True},
+            {"user": user.pk, "active": False})

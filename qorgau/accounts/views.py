@@ -66,6 +66,57 @@ class OrganisationSettingsForm(forms.Form):
             "devices they log in on keep a neutral login page."))
 
 
+class MemberForm(forms.Form):
+    """One change of the organisation's people: invite, change a role, switch off."""
+
+    action = forms.ChoiceField(choices=[("invite", "invite"), ("role", "role"),
+                                        ("deactivate", "deactivate")])
+    email = forms.EmailField(label=gettext_lazy("E-mail"), required=False)
+    member = forms.IntegerField(required=False)
+    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=Role.choices, required=False)
+
+
+def _members(request: AuthedRequest, organisation: Organisation) -> HttpResponse | None:
+    """Handle a MemberForm post; None when the post is not about members."""
+    if request.POST.get("action") not in ("invite", "role", "deactivate"):
+        return None
+    require_recent_login(request)
+    form = MemberForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errs in form.errors.values()
+                                         for e in errs))
+        return redirect("accounts:organisation", slug=organisation.slug)
+    data = form.cleaned_data
+    try:
+        if data["action"] == "invite":
+            if not data["email"] or not data["role"]:
+                raise services.NotAllowed(_("Give her e-mail and her role."))
+            services.invite(organisation, request.user, data["email"], data["role"])
+            from allauth.account.forms import ResetPasswordForm
+
+            link = ResetPasswordForm({"email": data["email"]})
+            if link.is_valid():
+                link.save(request)
+            messages.success(request, _("Invited: she receives a link to choose her "
+                                        "password."))
+        else:
+            member = Membership.objects.filter(organisation=organisation,
+                                               user_id=data["member"]).first()
+            if member is None:
+                raise services.NotAllowed(_("This person is not a member of the "
+                                            "organisation."))
+            if data["action"] == "role":
+                services.set_role(organisation, request.user, member.user, data["role"])
+                messages.success(request, _("Role changed."))
+            else:
+                services.deactivate(organisation, request.user, member.user)
+                messages.success(request, _("Switched off: her sessions and API tokens no "
+                                            "longer work. Her cases wait on the team page."))
+    except services.NotAllowed as exc:
+        messages.error(request, str(exc))
+    return redirect("accounts:organisation", slug=organisation.slug)
+
+
 @login_required
 def organisation_home(request: AuthedRequest) -> HttpResponse:
     """The settings of the organisation the person administers (the first, if several)."""
@@ -88,6 +139,8 @@ def organisation_settings(request: AuthedRequest, slug: str) -> HttpResponse:
     if membership.role != Role.ADMIN:
         return _not_admin(request)
     organisation = membership.organisation
+    if request.method == "POST" and (answered := _members(request, organisation)):
+        return answered
     # An unticked box sends nothing: a POST with no field is still a bound form.
     form = OrganisationSettingsForm(request.POST if request.method == "POST" else None,
                                     initial={"discreet": organisation.discreet})
@@ -115,7 +168,9 @@ def organisation_settings(request: AuthedRequest, slug: str) -> HttpResponse:
                .select_related("actor")[:CHANGES_SHOWN])
     return render(request, "accounts/organisation.html", {
         "organisation": organisation, "form": form, "changes": changes,
-        "administered": administered})
+        "administered": administered, "roles": Role.choices,
+        "members": Membership.objects.filter(organisation=organisation)
+        .select_related("user").order_by("user__email")})
 
 
 def _not_admin(request: HttpRequest) -> HttpResponse:

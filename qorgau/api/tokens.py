@@ -107,3 +107,9 @@ def record_use(token: ApiToken, method: str, path: str, status: int) -> None:
     ApiAuditEntry.objects.create(user_id=token.user_id, token=token, action="token.use",
                                  method=method[:10], path=path[:300], status=status)
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+
+
+def revoke_all_of(sender: object, user: User, by: User, **kwargs: object) -> None:
+    """A deactivated person's tokens stop working at once (accounts.member_deactivated)."""
+    for token in ApiToken.objects.filter(user=user, revoked_at__isnull=True):
+        revoke_token(token, by)
