@@ -284,7 +284,8 @@ def today_page(request: AuthedRequest) -> HttpResponse:
         })
     return render(request, "duties/today.html", {
         "today": today, "week_end": today + SOON,
-        "due_now": [d for d in own if d.row.due_latest and d.row.due_latest <= today],
+        "due_now": [d for d in own if d.row.due_latest == today],
+        "overdue_own": [d for d in own if d.row.due_latest and d.row.due_latest < today],
         "this_week": [d for d in own if d.row.due_latest and d.row.due_latest > today],
         "groups": groups, "more_groups": found.more_groups, "waiting": found.waiting,
         "declined": found.declined, "people": people, "caseworker": caseworker,

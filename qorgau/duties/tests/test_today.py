@@ -141,3 +141,15 @@ def test_the_case_list_shows_risk_and_overdue(client, demo, caseworker):
     breached = sum(1 for o in overdue if o.status == "breached")
     assert f">{breached}</a>" in row  # the overdue count links to the duties page
     assert "not assessed" not in row  # the reference case has an assessment
+
+
+def test_old_overdue_tasks_of_ours_do_not_crowd_what_is_due_today(client, demo, caseworker):
+    client.force_login(caseworker)
+    html = client.get(reverse("duties:today")).content.decode()
+    today_part = section(html, "due-title")
+    late = html[html.index('id="late-title"'):html.index('id="failures-title"')]
+    picture = today_service.picture(caseworker, timezone.localdate())
+    overdue = [o for o in picture.own if o.due_latest < timezone.localdate()]
+    assert overdue and late.count('class="queue__row') == len(overdue)
+    assert today_part.count('class="queue__row') == sum(
+        1 for o in picture.own if o.due_latest == timezone.localdate())
