@@ -72,6 +72,10 @@ def unstorable_body() -> dict[str, Any]:
                                         "Unicode."))
 
 
+def too_large_body() -> dict[str, Any]:
+    return error_body("too_large", _("The body is too large."))
+
+
 def error_body(code: str, message: str, field: str | None = None,
                errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message, "field": field}
@@ -135,8 +139,7 @@ def _http_error(api: NinjaAPI, request: HttpRequest, exc: HttpError) -> HttpResp
         return respond(api, request, 415, error_body(
             "unsupported_media_type", _("Send the body as application/json.")))
     if isinstance(cause, RequestDataTooBig):
-        return respond(api, request, 413, error_body(
-            "too_large", _("The body is too large."), None))
+        return respond(api, request, 413, too_large_body())
     if isinstance(cause, UnstorableText):
         return respond(api, request, 422, unstorable_body())
     if isinstance(cause, (json.JSONDecodeError, UnicodeDecodeError, ValueError)):
@@ -170,6 +173,9 @@ def install(api: NinjaAPI) -> None:
                                                      " ".join(exc.messages)))
 
     api.add_exception_handler(ConsentRequired, consent_required)
+    # Read before the parser runs (ninja tests `request.body` first), so not an HttpError.
+    api.add_exception_handler(RequestDataTooBig, lambda request, exc: respond(
+        api, request, 413, too_large_body()))
     api.add_exception_handler(Http404, lambda request, exc: respond(
         api, request, 404, error_body("not_found", _("Not found."))))
     api.add_exception_handler(PermissionDenied, lambda request, exc: respond(

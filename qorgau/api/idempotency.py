@@ -19,13 +19,14 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qorgau.api import tokens
-from qorgau.api.errors import error_body
+from qorgau.api.errors import error_body, too_large_body
 from qorgau.api.models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
@@ -78,7 +79,11 @@ def idempotent(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
                  if header[:7].lower() == "bearer " else None)
         if token is None or len(request.path) > 300:
             return run(request, *args, **kwargs)  # the operation's own answer (401, ...)
-        fingerprint = _fingerprint(request)
+        try:
+            fingerprint = _fingerprint(request)
+        except RequestDataTooBig:
+            return HttpResponse(json.dumps(too_large_body()), status=413,
+                                content_type="application/json; charset=utf-8")
         now = timezone.now()
         IdempotentRequest.objects.filter(expires_at__lt=now).delete()
         mine = IdempotentRequest.objects.filter(owner=token, key=key, method=request.method,

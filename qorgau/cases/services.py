@@ -519,11 +519,17 @@ def _validate_event(case: Case, data: EventInput) -> None:
         if key in seen:
             errors.setdefault("parties", []).append(_("A party is named twice."))
         seen.add(key)
+    linked: set[tuple[int, str]] = set()
     for target, kind in data.links:
         if target.case_id != case.pk:
             errors.setdefault("links", []).append(_("A linked event belongs to another case."))
         if kind not in taxonomy.LINK_KINDS:
             errors.setdefault("links", []).append(_("Unknown kind of link."))
+        if (target.pk, kind) in linked:
+            errors.setdefault("links", []).append(
+                _("The same link is given twice (event %(number)s, %(kind)s); give it once.")
+                % {"number": target.number, "kind": kind})
+        linked.add((target.pk, kind))
     if data.report is not None:
         for message in _report_problems(data):
             errors.setdefault("report", []).append(message)

@@ -520,3 +520,10 @@ def test_service_error_on_a_party_names_its_path(good, alice, tmp_path, monkeypa
     monkeypatch.setattr(services.CaseBatch, "add_party", refusing)
     err = failed_import(tmp_path, good)
     assert "$.parties[2].full_name: not a name" in err
+
+
+def test_the_same_link_twice_is_a_problem_not_a_traceback(good, tmp_path):
+    link = {"target": 1, "kind": "related_to"}
+    good["events"][2]["links"] = [link, dict(link)]
+    err = failed_import(tmp_path, good)
+    assert "$.events[2].links: The same link is given twice (event 1, related_to)" in err
