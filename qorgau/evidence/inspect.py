@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 import filetype
 
@@ -68,7 +69,8 @@ EXTENSIONS = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     ".odt": "application/vnd.oasis.opendocument.text", ".zip": "application/zip",
 }
-MAX_ZIP_MEMBERS = 10_000
+MAX_ZIP_MEMBERS = 10_000  # over the archive and every archive inside it
+MAX_ZIP_DEPTH = 3  # a ZIP in a ZIP in a ZIP; deeper is refused
 SCRIPT_START = re.compile(rb"^\s*(#!|<\?php|<script|@echo off)", re.IGNORECASE)
 _NAME_BAD = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -128,27 +130,189 @@ def _is_polyglot(media_type: str, head: bytes, tail: bytes) -> bool:
     return media_type == "application/pdf" and (head[:2] == b"MZ" or b"PK\x03\x04" in head[:4])
 
 
+class _ZipBudget:
+    """What the archive and every archive inside it may still hold."""
+
+    def __init__(self, max_expanded: int) -> None:
+        self.max_expanded, self.expanded, self.members = max_expanded, 0, 0
+
+
 def _check_zip(fh: BinaryIO, max_expanded: int) -> None:
+    """Paths, member count and expanded size, counted through archives inside the archive
+    (a ZIP bomb packed in a ZIP counts in full)."""
+    _check_zip_level(fh, _ZipBudget(max_expanded), 1)
+
+
+def _check_zip_level(fh: BinaryIO | IO[bytes], budget: _ZipBudget, depth: int) -> None:
     try:
         with zipfile.ZipFile(fh) as archive:
             members = archive.infolist()
-            if len(members) > MAX_ZIP_MEMBERS:
+            budget.members += len(members)
+            if budget.members > MAX_ZIP_MEMBERS:
                 raise Rejected(gettext_noop("The archive holds too many files."))
-            total = 0
             for member in members:
                 name = member.filename
                 if name.startswith(("/", "\\")) or ".." in re.split(r"[/\\]", name) \
                         or re.match(r"^[A-Za-z]:", name):
                     raise Rejected(gettext_noop("The archive contains a file with a path "
                                                 "outside it (%(name)s)."), name=name[:80])
-                total += member.file_size
-                if total > max_expanded:
+                budget.expanded += member.file_size
+                if budget.expanded > budget.max_expanded:
                     raise Rejected(gettext_noop(
                         "The archive would expand to more than %(limit)s MB."),
-                        limit=max_expanded // (1024 * 1024))
-    except zipfile.BadZipFile as exc:
+                        limit=budget.max_expanded // (1024 * 1024))
+            for member in members:
+                if member.is_dir() or member.file_size < 22 or member.flag_bits & 0x1:
+                    continue  # nothing to open (an encrypted member cannot be opened here)
+                # A member is read only up to its declared size (zipfile stops there), and
+                # that size is already counted above.
+                try:
+                    inner = archive.open(member)
+                    head = inner.read(4)
+                except NotImplementedError:  # a compression zipfile cannot read
+                    continue
+                with inner:
+                    if head not in (b"PK\x03\x04", b"PK\x05\x06"):
+                        continue
+                    if depth >= MAX_ZIP_DEPTH:
+                        raise Rejected(gettext_noop(
+                            "The archive holds archives nested too deeply; upload the "
+                            "files themselves."))
+                    inner.seek(0)
+                    _check_zip_level(inner, budget, depth + 1)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, zlib.error) as exc:
         raise Rejected(gettext_noop("The file claims to be an archive but is damaged.")) \
             from exc
+
+
+# Markup that a browser would run: an SVG or HTML file with any of these is refused.
+MARKUP = re.compile(rb"<\s*(?:svg|html|!doctype\s+html|body|head|script|iframe|object|embed|"
+                    rb"\?xml|xhtml|math)\b", re.IGNORECASE)
+ACTIVE = re.compile(  # linear: no unbounded run between two parts
+    rb"<\s*(?:script|iframe|object|embed|foreignobject|handler|listener)\b"
+    rb"|[\s/\"']on[a-z]+\s*="
+    rb"|(?:java|vb)script\s*(?::|&#)|data:text/html",
+    re.IGNORECASE)
+_TEXT_CHUNK = 1024 * 1024
+_TEXT_OVERLAP = 4096
+
+
+def _check_markup(fh: BinaryIO) -> None:
+    """A text file that is HTML or SVG must not hold scripts, event handlers or
+    javascript: URLs (opened in a browser they would run)."""
+    fh.seek(0)
+    markup, carry = False, b""
+    while True:
+        chunk = fh.read(_TEXT_CHUNK)
+        if not chunk:
+            break
+        window = carry + chunk
+        markup = markup or MARKUP.search(window) is not None
+        if markup and ACTIVE.search(window):
+            raise Rejected(gettext_noop(
+                "The file is a web page or SVG image with active content (scripts, event "
+                "handlers or javascript: links); it is refused. Upload a screenshot or a "
+                "PDF instead."))
+        carry = window[-_TEXT_OVERLAP:]
+    fh.seek(0)
+
+
+def _trailing_data(media_type: str, fh: BinaryIO, size: int) -> int:
+    """How many bytes follow the image's end (PNG: IEND chunk; JPEG: end-of-image marker,
+    further JPEG images after it, as phones write for depth or HDR maps, count as image)."""
+    try:
+        if media_type == "image/png":
+            end = _png_end(fh)
+        elif media_type == "image/jpeg":
+            end = _jpeg_end(fh, 0, size)
+            while end < size:
+                fh.seek(end)
+                if fh.read(3) != b"\xff\xd8\xff":
+                    break
+                end = _jpeg_end(fh, end, size)
+        else:
+            return 0
+    except _Truncated:
+        return 0  # damaged images are refused when read for their metadata
+    fh.seek(end)
+    rest = 0
+    while True:
+        chunk = fh.read(_TEXT_CHUNK)
+        if not chunk:
+            break
+        if chunk.strip(b"\x00"):  # zero padding is harmless; anything else is not
+            rest = size - end
+            break
+    fh.seek(0)
+    return rest
+
+
+class _Truncated(Exception):
+    pass
+
+
+def _png_end(fh: BinaryIO) -> int:
+    fh.seek(8)
+    position = 8
+    while True:
+        header = fh.read(8)
+        if len(header) < 8:
+            raise _Truncated
+        length = int.from_bytes(header[:4], "big")
+        position += 12 + length
+        if header[4:8] == b"IEND":
+            return position
+        fh.seek(position)
+
+
+def _jpeg_end(fh: BinaryIO, start: int, size: int) -> int:
+    """The offset just past the end-of-image marker of the JPEG starting at `start`."""
+    position = start + 2
+    while position < size:
+        fh.seek(position)
+        marker = fh.read(2)
+        if len(marker) < 2 or marker[0] != 0xFF:
+            raise _Truncated
+        kind = marker[1]
+        if kind == 0xFF:  # fill byte
+            position += 1
+            continue
+        if kind == 0xD9:
+            return position + 2
+        if kind == 0x01 or 0xD0 <= kind <= 0xD7:
+            position += 2
+            continue
+        length = fh.read(2)
+        if len(length) < 2:
+            raise _Truncated
+        position += 2 + int.from_bytes(length, "big")
+        if kind == 0xDA:  # start of scan: entropy-coded data up to the next real marker
+            position = _after_scan(fh, position)
+    raise _Truncated
+
+
+def _after_scan(fh: BinaryIO, position: int) -> int:
+    fh.seek(position)
+    carry = b""
+    base = position
+    while True:
+        chunk = fh.read(65536)
+        if not chunk:
+            raise _Truncated
+        data = carry + chunk
+        index = 0
+        while True:
+            index = data.find(b"\xff", index)
+            if index < 0 or index + 1 >= len(data):
+                break
+            following = data[index + 1]
+            if following == 0x00 or following == 0xFF or 0xD0 <= following <= 0xD7:
+                index += 1 if following == 0xFF else 2
+                continue
+            return base + index
+        keep = 1 if data.endswith(b"\xff") else 0
+        base += len(data) - keep
+        carry = data[len(data) - keep:]
 
 
 def claimed_type(name: str, content_type: str) -> str:
@@ -187,6 +351,13 @@ def inspect(fh: BinaryIO, size: int, name: str, content_type: str,
     if media_type in ZIP_BASED:
         _check_zip(fh, max_expanded)
         fh.seek(0)
+    if media_type == "text/plain":
+        _check_markup(fh)
+    trailing = _trailing_data(media_type, fh, size)
+    if trailing:
+        raise Rejected(gettext_noop(
+            "The image has %(count)s bytes of other data after its end; it is refused. "
+            "Upload the picture as the camera or phone saved it."), count=trailing)
     found = Inspection(media_type)
     if media_type.startswith("image/"):
         _image_metadata(fh, found)

@@ -136,6 +136,24 @@ HOSTILE = [
     ("path in name", png(), "photos/a.png", "", "must not contain a path"),
     ("zip slip", zip_bytes({"../../evil.txt": b"x"}), "chat.zip", "", "outside it"),
     ("gzip", b"\x1f\x8b\x08\x00" + b"\x00" * 100, "a.gz", "", "not accepted"),
+    ("SVG with a script", b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg">'
+     b'<circle r="4"/><script>alert(1)</script></svg>', "map.svg", "", "active content"),
+    ("SVG with an event handler", b'<svg xmlns="http://www.w3.org/2000/svg"><rect '
+     b'width="5" height="5" onload="fetch(1)"/></svg>', "map.txt", "", "active content"),
+    ("HTML with a script", b"<!DOCTYPE html>\n<html><body><p>Chat</p>\n<SCRIPT src=x.js>"
+     b"</SCRIPT></body></html>", "chat.txt", "text/plain", "active content"),
+    ("HTML with a javascript: link", b"<html><body><a href=' javascript:steal()'>open</a>"
+     b"</body></html>", "page.txt", "", "active content"),
+    ("HTML with a script past the first megabyte", b"<html><body>" + b"<p>line</p>\n" * 100_000
+     + b"<img src=x onerror=alert(1)></body></html>", "long.txt", "", "active content"),
+    ("ZIP slip inside a ZIP", zip_bytes({"inner.zip": zip_bytes({"../../x": b"x"})}),
+     "chat.zip", "", "outside it"),
+    ("ZIPs nested too deeply", zip_bytes({"a.zip": zip_bytes({"b.zip": zip_bytes(
+        {"c.zip": zip_bytes({"d.txt": b"x"})})})}), "chat.zip", "", "nested too deeply"),
+    ("HTML appended to a JPEG", jpeg_with_exif() + b"<html><script>alert(1)</script></html>",
+     "c.jpg", "", "bytes of other data after its end"),
+    ("data appended to a PNG", png() + b"\n<?php system($_GET['c']); ?>", "d.png", "",
+     "bytes of other data after its end"),
     ("empty", b"", "empty.txt", "", "empty"),
 ]
 
@@ -155,10 +173,39 @@ def test_hostile_uploads_are_refused_without_trace(case, alice, evidence_dir, la
     assert LedgerEntry.objects.filter(case=case).count() == before
 
 
+INNOCENT = [
+    ("SVG drawing without scripts", b'<svg xmlns="http://www.w3.org/2000/svg"><rect '
+     b'width="5" height="5" fill="red"/><text>Ongoing: 3 calls</text></svg>', "map.txt"),
+    ("plain text that mentions script words", b"He said: onload = later, and javascript "
+     b"is a language.\n", "notes.txt"),
+    ("ZIP holding a small ZIP", zip_bytes({"inner.zip": zip_bytes({"a.txt": b"hello"}),
+                                          "b.txt": b"x"}), "chat.zip"),
+    ("JPEG followed by a second JPEG (a phone's depth or HDR map)",
+     jpeg_with_exif() + jpeg_with_exif("blue"), "e.jpg"),
+    ("JPEG with zero padding after its end", jpeg_with_exif() + b"\x00" * 64, "f.jpg"),
+]
+
+
+@pytest.mark.parametrize(("label", "data", "name"), INNOCENT, ids=[i[0] for i in INNOCENT])
+def test_innocent_lookalikes_are_accepted(case, alice, label, data, name):
+    assert upload(case, alice, data, name).blob.size == len(data)
+
+
 def test_zip_bomb_is_refused(case, alice, settings):
     settings.QORGAU_EVIDENCE_MAX_EXPANDED = 1024 * 1024
     bomb = zip_bytes({"zeros.txt": b"\x00" * (4 * 1024 * 1024)})
     assert len(bomb) < 10_000
+    with pytest.raises(ValidationError, match="would expand to more than 1 MB"):
+        upload(case, alice, bomb, "chat.zip")
+    assert not Blob.objects.exists()
+
+
+def test_zip_bomb_inside_a_zip_counts_in_full(case, alice, settings):
+    settings.QORGAU_EVIDENCE_MAX_EXPANDED = 1024 * 1024
+    inner = zip_bytes({"zeros.txt": b"\x00" * (4 * 1024 * 1024)})
+    bomb = zip_bytes({"chat/photos.zip": inner, "chat/readme.txt": b"hello"})
+    with zipfile.ZipFile(io.BytesIO(bomb)) as archive:  # the outer level alone is small
+        assert sum(m.file_size for m in archive.infolist()) < 20_000
     with pytest.raises(ValidationError, match="would expand to more than 1 MB"):
         upload(case, alice, bomb, "chat.zip")
     assert not Blob.objects.exists()
