@@ -327,11 +327,13 @@ def move(referral: Referral, by: User, target: str, reason: str = "",
     withdrawn by the survivor with reason). A referral that ends closes its share.
     `as_provider`: the provider's own people answer (they cannot record a withdrawal)."""
     case_services.lock(referral.case)
-    referral = Referral.objects.select_related("case", "provider").get(pk=referral.pk)
+    referral = Referral.objects.select_related("case", "provider", "grant").get(pk=referral.pk)
     check = rules.check_provider_move if as_provider else rules.check_transition
     refusal = check(referral.state, target, reason)
     if refusal is not None:
         raise _refuse(refusal)
+    if as_provider and target != rules.DECLINED:
+        _require_valid_grant(referral)
     referral.state = target
     referral.reason = reason.strip() if target in rules.NEEDS_REASON else ""
     referral.updated_at = timezone.now()
@@ -347,6 +349,23 @@ def move(referral: Referral, by: User, target: str, reason: str = "",
         if share.withdrawn_at is None and not still_used:
             consent.withdraw_share(share, by)
     return referral
+
+
+def grant_valid(referral: Referral) -> bool:
+    """The survivor's consent the referral was made under still holds (not revoked, not
+    expired)."""
+    return consent_rules.is_valid(referral.grant.facts(), timezone.now())
+
+
+def _require_valid_grant(referral: Referral) -> None:
+    """A provider acts on a referral only while her consent holds; declining stays open
+    (it ends the referral and closes what was shared)."""
+    refusal = consent_rules.check(referral.grant.facts(), timezone.now(), "referral", ())
+    if refusal is None:
+        return
+    why = " ".join(consent.ConsentRequired(refusal, "referral", referral.grant).messages)
+    raise ValidationError(why + " " + _("The referral can no longer be accepted or moved on; "
+                                        "it can only be declined."))
 
 
 def _made_event(referral: Referral) -> Event | None:
@@ -387,7 +406,7 @@ def incoming(user: User) -> QuerySet[Referral]:
     """Referrals to providers of the user's organisations, open ones first."""
     return (Referral.objects.filter(provider__organisation__in=provider_organisations(user))
             .exclude(case__status=Case.Status.ERASED)
-            .select_related("provider", "case__organisation", "share")
+            .select_related("provider", "case__organisation", "share", "grant")
             .order_by("updated_at"))
 
 

@@ -238,7 +238,8 @@ def incoming(request: AuthedRequest) -> HttpResponse:
              "next": [(s, _(rules.STATES[s])) for s in rules.next_states(r.state, provider=True)],
              "duties": [d for d in _duty_lines(duties.get(r.pk, {}), today)
                         if d["rule"] == services.ANSWER_RULE],
-             "share_open": r.share is not None and r.share.withdrawn_at is None}
+             "share_open": (r.share is not None and r.share.withdrawn_at is None
+                            and services.grant_valid(r))}
             for r in referrals]
     return render(request, "referrals/incoming.html", {
         "open": [row for row in rows if row["referral"].is_open],

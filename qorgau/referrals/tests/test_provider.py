@@ -20,6 +20,7 @@ from qorgau.accounts.services import add_member
 from qorgau.cases.models import LedgerEntry
 from qorgau.cases.verification import verify_case
 from qorgau.conftest import make_event
+from qorgau.consent import services as consent
 from qorgau.duties.engine import BREACHED, MET, NOT_APPLICABLE, PENDING, current_status
 from qorgau.duties.models import Obligation
 from qorgau.referrals import services
@@ -148,6 +149,34 @@ def test_the_provider_cannot_record_her_withdrawal(referral, frank):
         services.answer(referral, frank, "withdrawn", "She did not come")
     referral.refresh_from_db()
     assert referral.state == "made"
+
+
+def test_after_her_consent_is_revoked_the_provider_can_only_decline(client, referral, frank,
+                                                                    alice):
+    consent.revoke_consent(referral.grant, alice, "She withdrew it")
+    with pytest.raises(ValidationError, match="revoked consent no.*can only be declined"):
+        services.answer(referral, frank, "accepted")
+    referral.refresh_from_db()
+    assert referral.state == "made"
+    client.force_login(frank)
+    inbox = client.get(reverse("referrals:incoming")).content.decode()
+    assert reverse("shared:detail", args=[referral.share_id]) not in inbox
+    assert "no longer shared" in inbox
+    url = reverse("referrals:answer", args=[referral.pk])
+    refused = client.post(url, {"state": "accepted"}, follow=True).content.decode()
+    assert "can only be declined" in refused
+    services.answer(referral, frank, "declined", "Her consent was revoked")
+    referral.refresh_from_db()
+    assert referral.state == "declined"
+
+
+def test_an_expired_consent_stops_the_provider_moving_on(referral, frank):
+    services.answer(referral, frank, "accepted")
+    with time_machine.travel(referral.grant.expires_at + timedelta(days=1)), \
+            pytest.raises(ValidationError, match="expired"):
+        services.answer(referral, frank, "started")
+    referral.refresh_from_db()
+    assert referral.state == "accepted"
 
 
 def test_only_the_providers_own_people_answer(client, referral, alice, carol, erin, dave,
