@@ -370,6 +370,17 @@ PARTY_INPUT = (
 )
 
 
+# Bidirectional control characters (embeddings, overrides, isolates, LRM/RLM) can make a
+# name or narrative display as something else ("display spoofing"); Kazakh, Russian and
+# English text does not need them, so they are removed from text as it is recorded.
+BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F])
+
+
+def without_bidi(text: str) -> str:
+    """`text` without bidirectional control characters (U+202A-E, U+2066-9, U+200E/F)."""
+    return text.translate(BIDI_CONTROLS)
+
+
 def _party_values(values: Mapping[str, Any]) -> dict[str, Any]:
     unknown = set(values) - set(PARTY_INPUT)
     if unknown:
@@ -378,8 +389,8 @@ def _party_values(values: Mapping[str, Any]) -> dict[str, Any]:
     clean = dict(values)
     for name in ("relationship", "institution", "other_names", "birth_date", "address",
                  "phone", "documents", "notes"):
-        clean[name] = (clean.get(name) or "").strip() if name in clean else ""
-    clean["full_name"] = " ".join((values.get("full_name") or "").split())
+        clean[name] = without_bidi(clean.get(name) or "").strip() if name in clean else ""
+    clean["full_name"] = " ".join(without_bidi(values.get("full_name") or "").split())
     if not clean["full_name"]:
         raise ValidationError({"full_name": _("Enter the person's name (or a placeholder).")})
     return clean
@@ -664,10 +675,12 @@ class CaseBatch:
             sort_start=span.sort_key()[0] if span.known else None,
             sort_end=latest if latest else (earliest if earliest else None),
             source=data.source, reliability=data.reliability,
-            institution=data.institution, institution_unit=data.institution_unit.strip(),
-            attributes=data.attributes, place=data.place.strip(),
-            narrative=data.narrative.strip(), supersedes=supersedes,
-            correction_reason=correction_reason.strip(), salt=secrets.token_hex(16),
+            institution=data.institution,
+            institution_unit=without_bidi(data.institution_unit).strip(),
+            attributes=data.attributes, place=without_bidi(data.place).strip(),
+            narrative=without_bidi(data.narrative).strip(), supersedes=supersedes,
+            correction_reason=without_bidi(correction_reason).strip(),
+            salt=secrets.token_hex(16),
             recorded_by=self.by,
         )
         # Not the case either: it exists (locked above), and checking it is a query.
