@@ -38,6 +38,11 @@ SUBSTITUTIONS = (("", "—"), ("judge", _("Judge")),
                  ("jury", _("Jury")))
 
 
+# The page adds a calendar beside each date typed as text (static/js/qorgau.js): a date
+# picked there is written into the field as dd.mm.yyyy; typing stays possible.
+PICKER = {"data-date-picker": _("Pick the date on a calendar")}
+
+
 def _choices(mapping: dict[str, str]) -> list[tuple[str, Any]]:
     return [(key, _(label)) for key, label in mapping.items()]
 
@@ -232,7 +237,8 @@ class EventForm(forms.Form):
         label=_("Date"), required=False, max_length=40,
         help_text=_("As you would write it: 26.02.2024, 02.2024 or 2024; a period as "
                     "2015–2024; \"c. 2019\" if approximate. Leave empty if unknown."),
-        widget=forms.TextInput(attrs={"placeholder": "26.02.2024", "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"placeholder": "26.02.2024", "autocomplete": "off",
+                                      **PICKER}),
     )
     when_end = forms.CharField(
         label=_("Until"), required=False, max_length=40,
@@ -519,7 +525,7 @@ def _typed_date(form: forms.Form, name: str, recurrence: str = "once") -> Any:
 def _date_field(label: Any, required: bool = False) -> forms.CharField:
     return forms.CharField(label=label, required=required, max_length=40,
                            widget=forms.TextInput(attrs={"placeholder": "26.02.2024",
-                                                         "autocomplete": "off"}))
+                                                         "autocomplete": "off", **PICKER}))
 
 
 class StoryForm(forms.Form):

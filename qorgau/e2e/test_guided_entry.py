@@ -113,3 +113,14 @@ def test_the_breach_story_through_guided_entry(phone: Page, live_server: LiveSer
     row.locator("input[name=reason]").fill("She asked us to wait until the hearing.")
     row.locator("details button[type=submit]").click()
     expect(page.locator(f"#failures-{case.reference}")).to_have_count(0)
+
+
+def test_a_date_can_be_picked_on_a_calendar(phone: Page, live_server: LiveServer,
+                                            alice: User, case: Case) -> None:
+    """Beside the typed date, a calendar: the day picked is written in as dd.mm.yyyy."""
+    log_in(phone, live_server, alice, home=True)
+    phone.goto(f"{live_server.url}{reverse('cases:story', args=[case.reference])}")
+    picker = phone.locator("input[name=when] + input[type=date]")
+    expect(picker).to_have_attribute("aria-label", "Pick the date on a calendar")
+    picker.fill("2024-03-12")
+    expect(phone.locator("input[name=when]")).to_have_value("12.03.2024")

@@ -81,3 +81,26 @@
   kind.addEventListener("change", show);
   show();
 })();
+
+/* A calendar beside each date typed as text (inputs with data-date-picker): the date picked
+   is written into the text field as dd.mm.yyyy. Typing "2015–2024" or "c. 2019" still
+   works; without JavaScript there is only the text field. */
+(function () {
+  "use strict";
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  Array.prototype.forEach.call(document.querySelectorAll("input[data-date-picker]"),
+    function (text) {
+      var pick = document.createElement("input");
+      pick.type = "date";
+      pick.className = "date-picker";
+      pick.setAttribute("aria-label", text.getAttribute("data-date-picker"));
+      pick.addEventListener("change", function () {
+        var parts = pick.value.split("-");
+        if (parts.length === 3) {
+          text.value = pad(+parts[2]) + "." + pad(+parts[1]) + "." + parts[0];
+          text.dispatchEvent(new Event("input", { bubbles: true }));
+        }
+      });
+      text.insertAdjacentElement("afterend", pick);
+    });
+})();
