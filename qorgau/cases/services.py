@@ -536,11 +536,13 @@ def _validate_event(case: Case, data: EventInput) -> None:
             errors.setdefault("links", []).append(_("A linked event belongs to another case."))
         if kind not in taxonomy.LINK_KINDS:
             errors.setdefault("links", []).append(_("Unknown kind of link."))
-        if (target.pk, kind) in linked:
+        # Events of the same batch are not written yet: told apart by identity.
+        key = target.pk if target.pk is not None else -id(target)
+        if (key, kind) in linked:
             errors.setdefault("links", []).append(
                 _("The same link is given twice (event %(number)s, %(kind)s); give it once.")
                 % {"number": target.number, "kind": kind})
-        linked.add((target.pk, kind))
+        linked.add((key, kind))
     if data.report is not None:
         for message in _report_problems(data):
             errors.setdefault("report", []).append(message)
