@@ -24,6 +24,19 @@ from qorgau.risk import services as risk
 SCREEN = "qorgau-open"  # the open screen whose items the timeline can suggest
 
 
+def unmigrated() -> bool:
+    """True when the database lacks migrations (a new clone before `migrate` or `make run`)."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    return bool(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+
+
+NOT_MIGRATED = ("The database is not set up yet: run `python manage.py migrate` (or `make run`) "
+                "first, then this command again.")
+
+
 class _RolledBack(Exception):
     def __init__(self, result: dict[str, Any]) -> None:
         super().__init__("rolled back")

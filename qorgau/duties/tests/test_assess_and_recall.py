@@ -183,3 +183,20 @@ def test_facts_only_leaves_out_the_bodys_findings(tmp_path):
     assert json.loads(run("corpus-recall", str(folder), "--json"))["flagged"] == 1
     alone = json.loads(run("corpus-recall", str(folder), "--json", "--facts-only"))
     assert alone["flagged"] == 0
+
+
+def test_an_unmigrated_database_gets_a_plain_answer(tmp_path):
+    """A new clone that runs corpus-recall before `migrate` (a database never set up): a
+    plain message and exit 1, no traceback."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "QORGAU_ENV": "test", "QORGAU_DATA_DIR": str(tmp_path),
+           "DATABASE_URL": f"sqlite:///{tmp_path}/new.sqlite3"}
+    done = subprocess.run([sys.executable, "manage.py", "corpus-recall", str(CORPUS)],
+                          cwd=CORPUS.parent, env=env, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 1
+    assert "run `python manage.py migrate`" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -35,6 +35,8 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="one JSON document per run")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if assessment.unmigrated():
+            raise CommandError(assessment.NOT_MIGRATED)
         results = {}
         for path in options["files"]:
             try:

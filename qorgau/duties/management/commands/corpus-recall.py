@@ -45,6 +45,8 @@ class Command(BaseCommand):
                                  "caseworker would have seen it before any judgment")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if assessment.unmigrated():
+            raise CommandError(assessment.NOT_MIGRATED)
         files = sorted(Path(options["folder"]).glob("*.json"))
         if not files:
             raise CommandError(f"No case files (*.json) in {options['folder']}.")
