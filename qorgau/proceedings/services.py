@@ -314,16 +314,23 @@ def _fact(e: Event) -> flags.ProceedingEvent:
 
 
 def _current(events: Sequence[Event]) -> list[Event]:
-    """Each event as now recorded: a corrected event by its newest correction."""
-    found = []
+    """Each event as now recorded: a corrected event by its newest correction (one query for
+    the corrections, one for the newest versions)."""
+    if not events:
+        return []
+    newer = dict(Event.objects.filter(case_id=events[0].case_id, supersedes__isnull=False)
+                 .values_list("supersedes_id", "pk"))
+    if not newer:
+        return list(events)
+    newest = {}
     for event in events:
-        while True:
-            newer = Event.objects.filter(supersedes=event).first()
-            if newer is None:
-                break
-            event = newer
-        found.append(event)
-    return found
+        pk = event.pk
+        while pk in newer:
+            pk = newer[pk]
+        newest[event.pk] = pk
+    rows = Event.objects.in_bulk([pk for pk in newest.values() if pk not in
+                                  {e.pk for e in events}])
+    return [rows.get(newest[e.pk], e) for e in events]
 
 
 def unclaimed(proceeding: Proceeding) -> list[Event]:

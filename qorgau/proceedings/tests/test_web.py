@@ -275,3 +275,17 @@ def test_steps_recorded_on_the_timeline_count_for_the_one_proceeding_they_can_be
     assert [e.kind for e in services.unclaimed(proceeding)] == ["verdict"]
     services.open_proceeding(demo, lawyer, kind="criminal_survivor", court="Another court")
     assert services.unclaimed(proceeding) == []
+
+
+def test_a_corrected_step_counts_as_corrected(demo, lawyer):
+    from qorgau.cases import services as case_services
+
+    proceeding = Proceeding.objects.get(case=demo)
+    verdict = services.record_step(proceeding, lawyer, case_services.EventInput(
+        kind="verdict", span=case_services.parse_span("2025-10-01"), source="document",
+        reliability="confirmed", attributes={"outcome": "convicted"}))
+    fixed = case_services.event_input_from(verdict)
+    fixed.span = case_services.parse_span("2025-08-01")
+    case_services.correct_event(verdict, lawyer, fixed, "wrong date")
+    clock = services.picture(proceeding, date(2027, 1, 1)).clock
+    assert clock is not None and clock.end == date(2025, 8, 1)
