@@ -25,26 +25,36 @@ summaries=()
 passed=0
 failed=0
 count() { grep -oE "[0-9]+ $1" <<<"$2" | grep -oE "^[0-9]+" || echo 0; }
-run_suite() {  # name, database url ("" = default SQLite file)
-  local name=$1 url=$2 log rc line
-  step "pytest on $name"
-  log=$(mktemp)
+logs=$(mktemp -d)
+start_suite() {  # name, database url: runs in the background, output in $logs/<name>
+  local name=$1 url=$2
   # A failing browser test leaves a screenshot in data/e2e-failures-<name>/.
-  DATABASE_URL=$url QORGAU_DATA_DIR="$PWD/data/test-$name" $BIN/pytest -p no:randomly \
-    --screenshot only-on-failure --full-page-screenshot --output "$PWD/data/e2e-failures-$name" 2>&1 \
-    | tee "$log"
-  rc=${PIPESTATUS[0]}
+  ( DATABASE_URL=$url QORGAU_DATA_DIR="$PWD/data/test-$name" $BIN/pytest -p no:randomly \
+      --durations=10 --screenshot only-on-failure --full-page-screenshot \
+      --output "$PWD/data/e2e-failures-$name" >"$logs/$name" 2>&1
+    echo $? >"$logs/$name.rc" ) &
+}
+finish_suite() {  # name: print its output and count its summary line
+  local name=$1 rc line
+  step "pytest on $name"
+  cat "$logs/$name"
+  rc=$(cat "$logs/$name.rc")
   [ "$rc" -eq 5 ] && rc=0   # "no tests collected" is not a failure of the code
   [ "$rc" -ne 0 ] && status=1
-  line=$(grep -E '^(=+ )?[0-9]+ (passed|failed)' "$log" | tail -1 | sed 's/=//g; s/^ *//; s/ *$//')
+  line=$(grep -E '^(=+ )?[0-9]+ (passed|failed)' "$logs/$name" | tail -1 | sed 's/=//g; s/^ *//; s/ *$//')
   summaries+=("$name: ${line:-no summary (exit $rc)}")
   passed=$((passed + $(count passed "$line")))
   failed=$((failed + $(count failed "$line") + $(count error "$line")))
-  rm -f "$log"
 }
-unset DATABASE_URL
-run_suite sqlite "sqlite:///$PWD/data/test-sqlite/qorgau.sqlite3"
-run_suite postgresql "$POSTGRES_URL"
+# The two runs share nothing (own data directory, own database, free ports), so they run
+# side by side: the machine's two cores finish both in about the time of the longer one.
+step "pytest on sqlite and postgresql, side by side (each printed when both are done)"
+start_suite sqlite "sqlite:///$PWD/data/test-sqlite/qorgau.sqlite3"
+start_suite postgresql "$POSTGRES_URL"
+wait
+finish_suite sqlite
+finish_suite postgresql
+rm -rf "$logs"
 
 # The development corpus: the share of documented state failures flagged never goes back.
 step "corpus recall"

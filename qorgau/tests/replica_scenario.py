@@ -43,8 +43,11 @@ def scalar(alias: str, sql: str) -> Any:
 
 
 def wait_for_replay() -> None:
-    """Until the replica has replayed everything the primary wrote so far."""
-    target = scalar("default", "SELECT pg_current_wal_lsn()::text")
+    """Until the replica has replayed everything the primary wrote so far.
+
+    The insert position, not the write position: with synchronous_commit off a commit can sit
+    in the WAL buffers, past pg_current_wal_lsn(), for up to wal_writer_delay."""
+    target = scalar("default", "SELECT pg_current_wal_insert_lsn()::text")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if scalar("replica", f"SELECT pg_last_wal_replay_lsn() >= '{target}'::pg_lsn"):
