@@ -38,7 +38,8 @@ from qorgau.fields import keyring
 # Entries that record a use of the case rather than a change to one of its records.
 READ_ACTIONS = frozenset({"case.view", "case.export", "case.import", "letter.export",
                           "duties.recompute", "exhibit.view", "exhibit.download",
-                          "exhibit.derivative", "exhibit.export", "bundle.download",
+                          "exhibit.derivative", "exhibit.export", "exhibit.verify",
+                          "bundle.download",
                           "share.view", "referral.letter"})
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 # The last entry of an erased case: every subject written before it counts as removed.

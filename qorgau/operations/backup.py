@@ -54,6 +54,7 @@ from qorgau.bundles.models import Bundle
 from qorgau.cases.checkpoints import instance_public_key, verify_checkpoints
 from qorgau.cases.models import Case, Party
 from qorgau.cases.verification import verify_all
+from qorgau.evidence import integrity
 from qorgau.evidence.models import Blob
 from qorgau.evidence.services import identities as evidence_identities
 from qorgau.evidence.services import work_dir
@@ -201,6 +202,7 @@ def _write_archive(plain: IO[bytes]) -> dict[str, Any]:
                                      cls=_Encoder)
             stream.flush()
             files = _stored_files()
+            _refuse_damaged(list(Blob.objects.order_by("pk").values_list("pk", flat=True)))
         storage = evidence_storage()
         total = 0
         for name in files:
@@ -218,6 +220,17 @@ def _write_archive(plain: IO[bytes]) -> dict[str, Any]:
                     "members": writer.members}
         tar.addfile(_info(MANIFEST, manifest), io.BytesIO(_json(manifest)))
     return manifest
+
+
+def _refuse_damaged(blob_ids: list[int]) -> None:
+    """Open and hash every exhibit file before it is packed: a damaged, missing or swapped
+    one stops the backup, named (a backup that cannot be restored is worse than none)."""
+    bad = [check.describe() for check in integrity.check_blobs(blob_ids) if check.problem]
+    if bad:
+        raise BackupError(
+            f"{len(bad)} stored exhibit file(s) are damaged, missing or swapped; no backup was "
+            "written. Restore them from an earlier backup (restore --skip-damaged brings back "
+            "the rest), then back up again:\n  " + "\n  ".join(bad))
 
 
 def _json(data: Any) -> bytes:
@@ -339,7 +352,9 @@ def _check_header(header: Any) -> None:
 
 
 class _Restore:
-    def __init__(self) -> None:
+    def __init__(self, skip_damaged: bool = False) -> None:
+        self.skip_damaged = skip_damaged
+        self.skipped: list[str] = []  # what could not be restored, in words
         self.digests: dict[str, tuple[str, int]] = {}
         self.rows: dict[str, int] = {}
         self.written: list[str] = []
@@ -416,11 +431,12 @@ def _rebuild_name_index() -> None:
         Party.objects.filter(pk=party.pk).update(name_index=ring.blind_index(party.full_name))
 
 
-def _check_files_open() -> None:
-    """Every evidence and bundle file opens with this instance's evidence keys, unchanged."""
+def _check_files_open(state: _Restore) -> None:
+    """Every evidence and bundle file opens with this instance's evidence keys, unchanged.
+    With `skip_damaged`, a damaged one is removed again and listed instead."""
     storage = evidence_storage()
-    wanted = [(b.object_name, b.sha256, f"exhibit file {b.sha256[:12]}")
-              for b in Blob.objects.order_by("pk")]
+    wanted = [(b.object_name, b.sha256, _exhibits_of(b))
+              for b in Blob.objects.select_related("case").order_by("pk")]
     wanted += [(b.object_name, b.sha256, f"bundle {b.pk}")
                for b in Bundle.objects.exclude(object_name="").order_by("pk")]
     keys = evidence_identities()
@@ -430,13 +446,40 @@ def _check_files_open() -> None:
             with storage.open(name, "rb") as fh:
                 pyrage.decrypt_io(fh, sink, keys)
         except pyrage.DecryptError as exc:
-            raise BackupError(
-                f"The {what} cannot be opened with QORGAU_EVIDENCE_KEYS here ({exc}). Add the "
-                "evidence key(s) of the original instance (see docs/operations.md).") from exc
+            if "No matching keys" in str(exc) or not state.skip_damaged:
+                raise BackupError(
+                    f"The {what} cannot be opened with QORGAU_EVIDENCE_KEYS here ({exc}). Add "
+                    "the evidence key(s) of the original instance (see docs/operations.md), or "
+                    "if it is damaged, restore with --skip-damaged.") from exc
+            _skip(state, name, f"{what}: damaged (it does not decrypt)")
+            continue
         except OSError as exc:
-            raise BackupError(f"The {what} is damaged: {exc}") from exc
+            if not state.skip_damaged:
+                raise BackupError(f"The {what} is damaged: {exc}. Restore with "
+                                  "--skip-damaged to bring back everything else.") from exc
+            _skip(state, name, f"{what}: damaged ({exc.strerror or exc})")
+            continue
         if sha256 and sink.hexdigest() != sha256:
-            raise BackupError(f"The {what} does not hash to the SHA-256 recorded for it.")
+            if not state.skip_damaged:
+                raise BackupError(f"The {what} does not hash to the SHA-256 recorded for it. "
+                                  "Restore with --skip-damaged to bring back everything "
+                                  "else.")
+            _skip(state, name, f"{what}: damaged (its bytes do not hash to their record)")
+
+
+def _exhibits_of(blob: Blob) -> str:
+    numbers = ", ".join(str(n) for n in blob.exhibits.order_by("number")
+                        .values_list("number", flat=True)) or "-"
+    return f"exhibit file of case {blob.case.reference} exhibit {numbers} ({blob.object_name})"
+
+
+def _skip(state: _Restore, name: str, why: str) -> None:
+    """Leave a damaged file out of the restored storage; its record stays (and `verify`
+    names it as missing until it is put back from another copy)."""
+    evidence_storage().delete(name)
+    if name in state.written:
+        state.written.remove(name)
+    state.skipped.append(why)
 
 
 def _check_integrity() -> None:
@@ -460,14 +503,17 @@ def _decrypt_error(exc: BaseException) -> BackupError:
                        f"check out ({exc}). Nothing was restored.")
 
 
-def restore_backup(archive: Path, identities: list[str]) -> dict[str, Any]:
-    """Load an archive into this empty instance, all or nothing; returns its manifest."""
+def restore_backup(archive: Path, identities: list[str],
+                   skip_damaged: bool = False) -> dict[str, Any]:
+    """Load an archive into this empty instance, all or nothing; returns its manifest.
+    With `skip_damaged`, evidence files that do not open or hash to their record are left
+    out and the rest restored; the manifest's "skipped" lists them."""
     try:
         keys = [pyrage.x25519.Identity.from_str(k) for k in identities]
     except pyrage.IdentityError as exc:
         raise BackupError(f"the backup identity is not an age secret key: {exc}") from exc
     check_target()
-    state = _Restore()
+    state = _Restore(skip_damaged)
     try:
         with open(archive, "rb") as encrypted:
             decrypt = Producer(lambda plain: pyrage.decrypt_io(encrypted, plain, keys))
@@ -479,7 +525,7 @@ def restore_backup(archive: Path, identities: list[str]) -> dict[str, Any]:
                     _reset_sequences()
                     ContentType.objects.clear_cache()
                     _rebuild_name_index()
-                    _check_files_open()
+                    _check_files_open(state)
                     _check_integrity()
             except BaseException as exc:
                 decrypt.abort()
@@ -496,7 +542,9 @@ def restore_backup(archive: Path, identities: list[str]) -> dict[str, Any]:
     except BaseException:
         _remove(state.written)
         raise
-    return state.manifest  # type: ignore[no-any-return]
+    manifest: dict[str, Any] = state.manifest
+    manifest["skipped"] = state.skipped
+    return manifest
 
 
 def _remove(names: list[str]) -> None:

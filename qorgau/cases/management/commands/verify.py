@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from qorgau.cases import checks
 from qorgau.cases.verification import BLOCK, verify_all
 
 
@@ -13,6 +14,7 @@ class Command(BaseCommand):
                             help="processes checking disjoint blocks of cases (default 1)")
         parser.add_argument("--block", type=int, default=BLOCK,
                             help=f"cases read together (default {BLOCK})")
+        checks.add_arguments(parser)  # evidence objects, duties (other apps)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["jobs"] < 1 or options["block"] < 1:
@@ -28,6 +30,9 @@ class Command(BaseCommand):
                     f"case {report.reference}: BROKEN at {where}: {report.problem.reason}"
                 )
         summary = f"{cases} cases, {entries} ledger entries checked, {broken} broken"
-        if broken:
+        problems = checks.run_all(options, self.stdout.write, self.stderr.write)
+        if problems:
+            summary += f"; {problems} other problems (above)"
+        if broken or problems:
             raise CommandError(summary)
         self.stdout.write(self.style.SUCCESS(f"OK: {summary}"))

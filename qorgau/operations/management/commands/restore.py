@@ -43,16 +43,27 @@ class Command(BaseCommand):
         parser.add_argument("--identity", metavar="FILE",
                             help="the age identity file that opens backups "
                                  "(or QORGAU_BACKUP_IDENTITY)")
+        parser.add_argument("--skip-damaged", action="store_true",
+                            help="leave out evidence files that are damaged, restore the "
+                                 "rest, and list what was left out")
 
     def handle(self, *args: Any, **options: Any) -> None:
         identities = _identities(options["identity"])
         try:
-            manifest = restore_backup(Path(options["archive"]), identities)
+            manifest = restore_backup(Path(options["archive"]), identities,
+                                      skip_damaged=options["skip_damaged"])
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         except FileNotFoundError as exc:
             raise CommandError(f"There is no file {options['archive']}.") from exc
         rows = sum(manifest["counts"]["rows"].values())
+        for skipped in manifest["skipped"]:
+            self.stderr.write(f"NOT RESTORED: {skipped}")
+        if manifest["skipped"]:
+            self.stderr.write(
+                f"{len(manifest['skipped'])} damaged file(s) were left out; their records are "
+                "kept and `verify --evidence` names them as missing until they are put back "
+                "from another copy.")
         self.stdout.write(self.style.SUCCESS(
             f"OK: restored the backup of {manifest['created_at']}: {rows} rows and "
             f"{manifest['counts']['files']} stored files; every case and checkpoint verifies"))
