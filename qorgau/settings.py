@@ -260,6 +260,8 @@ QORGAU_EVIDENCE_MAX_EXPANDED = int(ENV.get("QORGAU_EVIDENCE_MAX_EXPANDED",
 FILE_UPLOAD_MAX_MEMORY_SIZE = 0
 FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "uploads")
 FILE_UPLOAD_PERMISSIONS = 0o600
+# Uploads go to a file held by the request's process: what a crash leaves is removed at once.
+FILE_UPLOAD_HANDLERS = ["qorgau.evidence.uploads.HeldTemporaryFileUploadHandler"]
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(mode=0o700, parents=True, exist_ok=True)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

@@ -8,6 +8,8 @@ object it added is removed again, so storage and database never disagree.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import logging
@@ -41,7 +43,10 @@ from qorgau.evidence.storage import evidence_storage, object_name
 
 CHUNK = 1024 * 1024
 log = logging.getLogger(__name__)
-LEFTOVER_AGE = 3600  # seconds after which an abandoned temporary file is removed
+LEFTOVER_AGE = 3600  # seconds after which an abandoned encrypted temporary file is removed
+# A plaintext temporary file is removed whatever its age once no process holds it; this
+# covers only the instant between creating a file and taking hold of it.
+CREATING = 2.0
 
 
 def work_dir() -> Path:
@@ -51,21 +56,52 @@ def work_dir() -> Path:
     return path
 
 
+def hold(fd: int) -> None:
+    """Mark a temporary file as in use by this process (a shared lock the kernel drops
+    when the process ends, however it ends): `clean_leftovers` never removes it."""
+    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+
+
+def _held(path: Path) -> bool:
+    """Whether a live process holds the file (see `hold`)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing drops the probe's own lock
+    return False
+
+
 def clean_leftovers(max_age: int = LEFTOVER_AGE) -> int:
-    """Remove what interrupted uploads left behind; returns how many files."""
+    """Remove what interrupted uploads left behind; returns how many files.
+
+    Plaintext (the request upload folder, the evidence work folder) goes as soon as no
+    process holds it, whatever its age: a crash must not leave a survivor's file readable
+    on disk. Encrypted partial objects in the evidence folder go after `max_age` seconds."""
     removed = 0
     now = time.time()
-    folders = [work_dir(), Path(settings.FILE_UPLOAD_TEMP_DIR)]
-    if settings.QORGAU_EVIDENCE_BACKEND == "local":
-        folders += [p.parent for p in Path(settings.QORGAU_EVIDENCE_DIR).glob("*/.partial-*")]
-    for folder in folders:
+    plaintext = [work_dir(), Path(settings.FILE_UPLOAD_TEMP_DIR)]
+    for folder in plaintext:
         if not folder.is_dir():
             continue
         for path in folder.iterdir():
-            partial = path.name.startswith((".partial-", "tmp", "qorgau-"))
-            if path.is_file() and partial and now - path.stat().st_mtime >= max_age:
-                path.unlink(missing_ok=True)
-                removed += 1
+            with contextlib.suppress(FileNotFoundError):
+                if (path.is_file() and not path.is_symlink()
+                        and now - path.stat().st_mtime >= min(CREATING, max_age)
+                        and not _held(path)):
+                    path.unlink(missing_ok=True)
+                    removed += 1
+    if settings.QORGAU_EVIDENCE_BACKEND == "local":
+        for path in Path(settings.QORGAU_EVIDENCE_DIR).glob("*/.partial-*"):
+            with contextlib.suppress(FileNotFoundError):
+                if path.is_file() and now - path.stat().st_mtime >= max_age:
+                    path.unlink(missing_ok=True)
+                    removed += 1
     return removed
 
 
@@ -109,6 +145,7 @@ def _hash(fh: BinaryIO) -> tuple[str, int]:
 def spooled(source: BinaryIO) -> Iterator[BinaryIO]:
     """A seekable copy of a stream (a pipe, a socket) in the work folder, within the limit."""
     fd, tmp = tempfile.mkstemp(dir=work_dir(), prefix="qorgau-", suffix=".upload")
+    hold(fd)
     try:
         with os.fdopen(fd, "w+b") as copy:
             size = 0
@@ -143,6 +180,7 @@ def _store(case: Case, fh: BinaryIO, sha256: str) -> tuple[str, bool]:
     if storage.exists(name):
         return name, False
     fd, tmp = tempfile.mkstemp(dir=work_dir(), prefix="qorgau-", suffix=".age")
+    hold(fd)
     try:
         with os.fdopen(fd, "wb") as out:
             fh.seek(0)

@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.core.files.uploadhandler import (
+    FileUploadHandler,
+    StopUpload,
+    TemporaryFileUploadHandler,
+)
 
 
 class TooLarge(Exception):
@@ -36,3 +40,15 @@ class LimitedUploadHandler(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> None:
         return None
+
+
+class HeldTemporaryFileUploadHandler(TemporaryFileUploadHandler):
+    """Django's handler that streams an upload to a file in FILE_UPLOAD_TEMP_DIR, with the
+    file held by this process (evidence.services.hold): after a crash nothing holds it and
+    start-up or `evidence-gc` removes the plaintext at once."""
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        from qorgau.evidence.services import hold
+
+        hold(self.file.fileno())
