@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from qorgau.cases.taxonomy import GBVIMS_TYPES
+from qorgau.insights.suppression import ALL, Dimension, Relation
 
 
 def gettext_noop(message: str) -> str:
@@ -246,3 +247,105 @@ KEY_LABELS: dict[str, str] = {
     "unknown": gettext_noop("Unknown"),
     **GBVIMS_TYPES,
 }
+
+
+# --- What the tables share ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What a profile says of a rule that the counts depend on."""
+
+    id: str
+    bearer: str | None  # None: the trigger's institution decides (any bearer)
+    measures: str | None
+
+
+# The tables that count the same duties (obligations, their outcomes, the cases they
+# concern): published together, and audited together (suppression.release).
+JOINT = ("obligations_by_bearer", "breaches_by_rule", "breach_response", "report_referral",
+         "response_days", "cases_breach_unanswered", "cases_report_no_referral")
+# Tables that count one kind of duty by outcome, and the rules' `measures` they read.
+MEASURED = {"breach_response": "breach_response", "report_referral": "referral"}
+OUTCOME_STATUS = {"on_time": "met", "late": "late", "pending": "pending"}
+
+
+def key_dimension(metric: Metric, rules: Sequence[RuleInfo]) -> Dimension:
+    if metric.id == "obligations_by_bearer":
+        parents = {b: ALL for b in BEARERS}
+        parents.update({f"{b}.{s}": b for b in BEARERS for s in STATUSES})
+        return Dimension("key", parents)
+    if metric.id == "breaches_by_rule":
+        return Dimension.flat("key", [r.id for r in rules])
+    return Dimension.flat("key", list(metric.keys))
+
+
+def relations(rules: Sequence[RuleInfo], regions: Sequence[str],
+              periods: Sequence[str]) -> list[Relation]:
+    """The identities between the JOINT tables that anyone who reads this module and the
+    profile can write down, for every region and period (totals included):
+
+    - breaches by rule add up to the bearer's breached obligations (a rule whose bearer is
+      fixed); to at least the bearer's, when some rules take the institution's;
+    - "no response" of breach_response / report_referral is the breaches of the rules
+      they measure;
+    - a bearer's met, late and pending obligations include those of the measured tables
+      (and the met ones those of response_days);
+    - a case counted once (cases_breach_unanswered ...) is at most its duties' count.
+    """
+    fixed = {r.id: r.bearer for r in rules}
+    flexible = [r.id for r in rules if r.bearer is None]
+
+    def bearers(measure: str) -> set[str] | None:
+        """The bearers a measured kind of duty can have, or None if one is outside
+        obligations_by_bearer (then it is not part of those counts)."""
+        found = [r.bearer for r in rules if r.measures == measure]
+        named = {b for b in found if b is not None}
+        return named if len(named) == len(set(found)) and named <= set(BEARERS) else None
+
+    measured = {table: bearers(measure) for table, measure in MEASURED.items()}
+    measured["response_days"] = bearers("report_response")
+    result: list[Relation] = []
+    for region in regions:
+        for period in periods:
+            def cell(table: str, key: str, region: str = region, period: str = period
+                     ) -> tuple[str, tuple[str, str, str]]:
+                return (table, (region, period, key))
+
+            def add(terms: list[tuple[int, tuple[str, tuple[str, str, str]]]],
+                    exact: bool = True) -> None:
+                result.append(Relation(tuple(terms), exact))
+
+            for b in BEARERS:
+                own = [cell("breaches_by_rule", r) for r, rb in fixed.items() if rb == b]
+                add([(1, cell("obligations_by_bearer", f"{b}.breached")),
+                     *[(-1, c) for c in own]], exact=not flexible)
+            if flexible:
+                add([*[(1, cell("breaches_by_rule", r)) for r, rb in fixed.items()
+                       if rb is None or rb in BEARERS],
+                     *[(-1, cell("obligations_by_bearer", f"{b}.breached")) for b in BEARERS]],
+                    exact=False)
+            for table, measure in MEASURED.items():
+                add([(1, cell(table, "none")),
+                     *[(-1, cell("breaches_by_rule", r.id)) for r in rules
+                       if r.measures == measure]])
+            usable = {t: bs for t, bs in measured.items() if bs}
+            names = sorted(usable)
+            for mask in range(1, 2 ** len(names)):
+                subset = [n for i, n in enumerate(names) if mask >> i & 1]
+                owed = set().union(*(usable[n] for n in subset))
+                if "response_days" not in subset:
+                    for outcome, status in OUTCOME_STATUS.items():
+                        add([*[(1, cell("obligations_by_bearer", f"{b}.{status}"))
+                               for b in sorted(owed)],
+                             *[(-1, cell(n, outcome)) for n in subset]], exact=False)
+                else:  # response_days counts the met ones, on time or late
+                    add([*[(1, cell("obligations_by_bearer", f"{b}.{s}"))
+                           for b in sorted(owed) for s in ("met", "late")],
+                         *[(-1, cell(n, o)) for n in subset if n != "response_days"
+                           for o in ("on_time", "late")],
+                         (-1, cell("response_days", ALL))], exact=False)
+            add([(1, cell("breach_response", "none")),
+                 (-1, cell("cases_breach_unanswered", ALL_KEY))], exact=False)
+            add([(1, cell("report_referral", "none")),
+                 (-1, cell("cases_report_no_referral", ALL_KEY))], exact=False)
+    return result

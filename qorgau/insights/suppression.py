@@ -21,7 +21,7 @@ and the cube itself is protected:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import product
 
@@ -100,11 +100,13 @@ def equations(dims: Sequence[Dimension]) -> list[tuple[Coord, list[Coord]]]:
     return result
 
 
-def suppress(cells: Mapping[Coord, int], dims: Sequence[Dimension], k: int) -> set[Coord]:
-    """The cells to hide so that no count below k can be seen or solved for."""
+def suppress(cells: Mapping[Coord, int], dims: Sequence[Dimension], k: int,
+             start: Collection[Coord] = ()) -> set[Coord]:
+    """The cells to hide so that no count below k can be seen or solved for (in this one
+    table; `release` audits several together). `start`: cells hidden already."""
     if k < 2:
         return set()
-    hidden = {coord for coord, count in cells.items() if 0 < count < k}
+    hidden = {coord for coord, count in cells.items() if 0 < count < k} | set(start)
     eqs = equations(dims)
     while True:
         _complete_equations(cells, eqs, hidden, k)
@@ -231,3 +233,212 @@ def publish(leaf_counts: Mapping[Coord, int], dims: Sequence[Dimension], k: int)
     cells = cube(leaf_counts, dims)
     hidden = suppress(cells, dims, k)
     return Published(tuple(dims), k, {c: (None if c in hidden else v) for c, v in cells.items()})
+
+
+# --- Joint release: several tables that count the same things -------------------------
+
+Cell = tuple[str, Coord]  # (table, coordinate)
+
+
+@dataclass(frozen=True)
+class Relation:
+    """An identity between the counts of different tables, as anyone who reads the
+    definitions knows it: sum(coef * cell) == constant (`exact`), or >= constant (one
+    table counts a subset of what another counts). The constant is taken from the true
+    counts when the release is made, so the audit assumes the attacker knows it too."""
+
+    terms: tuple[tuple[int, Cell], ...]
+    exact: bool = True
+
+
+Row = tuple[Sequence[tuple[int, Cell]], bool]  # (coef, cell) terms; exact, or >= 0
+
+
+def table_rows(tables: Mapping[str, Sequence[Dimension]]) -> list[Row]:
+    """Every total of every table as a row: total - parts == 0."""
+    return [([(1, (name, total)), *[(-1, (name, p)) for p in parts]], True)
+            for name, dims in tables.items() for total, parts in equations(dims)]
+
+
+def unprotected(values: Mapping[Cell, int], hidden: set[Cell], rows: Sequence[Row],
+                targets: Sequence[Cell], k: int) -> list[Cell]:
+    """The targets (hidden cells) that linear programming narrows to fewer than k values,
+    from every shown cell (and constant: `values`), every row (an equation, or >= 0 when
+    not exact) and counts not being negative. Each group of hidden cells linked by rows is
+    solved on its own; every solution found (all targets pushed down, then up, together;
+    then one by one) widens the range seen of each target, and a target whose range is
+    k - 1 wide needs no program of its own. Needs scipy (HiGHS)."""
+    parent = {c: c for c in hidden}
+
+    def root(c: Cell) -> Cell:
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    linked: list[Row] = []
+    for terms, exact in rows:
+        members = [c for _coef, c in terms if c in hidden]
+        if not members:
+            continue
+        linked.append((terms, exact))
+        first = root(members[0])
+        for m in members[1:]:
+            parent[root(m)] = first
+    groups: dict[Cell, list[Row]] = {}
+    for terms, exact in linked:
+        groups.setdefault(root(next(c for _coef, c in terms if c in hidden)), []).append(
+            (terms, exact))
+    wanted: dict[Cell, list[Cell]] = {}
+    for cell in targets:
+        wanted.setdefault(root(cell), []).append(cell)
+    # Every count is at most the largest true one: a cap that keeps the programs bounded
+    # (the true counts stay a solution) and is far above any target's k - 1.
+    cap = max(values.values(), default=0) + k
+    weak: list[Cell] = []
+    for group_root, cells in wanted.items():
+        group = groups.get(group_root, [])
+        order = sorted({c for terms, _e in group for _coef, c in terms if c in hidden}
+                       | set(cells))
+        weak += _weak_in_group(values, group, order, cells, k, cap)
+    return sorted(weak)
+
+
+def _weak_in_group(values: Mapping[Cell, int], group: Sequence[Row], order: list[Cell],
+                   cells: list[Cell], k: int, cap: int) -> list[Cell]:
+    from scipy.optimize import linprog
+    from scipy.sparse import csr_matrix
+
+    index = {c: i for i, c in enumerate(order)}
+    weak: list[Cell] = []
+    eq: tuple[list[float], list[int], list[int], list[float]] = ([], [], [], [])
+    ub: tuple[list[float], list[int], list[int], list[float]] = ([], [], [], [])
+    for terms, exact in group:
+        data, cols, rws, rhs = eq if exact else ub
+        sign = 1 if exact else -1  # sum >= c  is  -sum <= -c
+        row, constant = len(rhs), 0
+        for coef, cell in terms:
+            if cell in index:
+                data.append(sign * coef)
+                cols.append(index[cell])
+                rws.append(row)
+            else:
+                constant -= coef * values[cell]
+        rhs.append(sign * constant)
+
+    def matrix(part: tuple[list[float], list[int], list[int], list[float]]
+               ) -> csr_matrix | None:
+        data, cols, rws, rhs = part
+        return csr_matrix((data, (rws, cols)), shape=(len(rhs), len(order))) if rhs else None
+
+    a_eq, a_ub = matrix(eq), matrix(ub)
+
+    def solve(objective: np.ndarray) -> np.ndarray:
+        found = linprog(objective, A_eq=a_eq, b_eq=eq[3] or None, A_ub=a_ub,
+                        b_ub=ub[3] or None, bounds=(0, cap), method="highs")
+        if found.status != 0:  # the true counts are a solution: never infeasible
+            raise RuntimeError(f"the audit could not solve the figures: {found.message}")
+        return np.asarray(found.x)
+
+    # The least and greatest value seen of each target in solutions found so far (the
+    # true counts are one): a target is proved once they are k - 1 apart.
+    seen = {c: [float(values[c]), float(values[c])] for c in cells}
+    left = list(cells)
+
+    def screen(point: np.ndarray) -> None:
+        for c in left:
+            v = float(point[index[c]])
+            seen[c][0], seen[c][1] = min(seen[c][0], v), max(seen[c][1], v)
+        left[:] = [c for c in left if not protected(seen[c][0], seen[c][1], k)]
+
+    progress = True
+    while left and progress:  # move them all at once while that proves any
+        before = len(left)
+        for direction in (1.0, -1.0):
+            objective = np.zeros(len(order))
+            objective[[index[c] for c in left]] = direction
+            screen(solve(objective))
+        progress = len(left) < before
+    for cell in list(left):
+        for direction in (-1.0, 1.0):
+            if cell not in left:
+                break  # proved by an earlier program's solution
+            objective = np.zeros(len(order))
+            objective[index[cell]] = direction
+            screen(solve(objective))
+        if cell in left:  # both ends are exact now, and too close
+            left.remove(cell)
+            weak.append(cell)
+    return weak
+
+
+def protected(low: float, high: float, k: int) -> bool:
+    """A hidden count is protected when everything published leaves it at least k possible
+    values (as many as "hidden" itself says: 0 to k-1)."""
+    return high - low >= k - 1
+
+
+def release(leaf_counts: Mapping[str, Mapping[Coord, int]],
+            tables: Mapping[str, Sequence[Dimension]], relations: Sequence[Relation],
+            k: int, keep: Collection[Cell] = ()) -> dict[str, Published]:
+    """Publish several tables at once so that, solving all of them together with the
+    relations between them, no hidden count from 1 to k-1 is narrowed to fewer than k
+    values. `keep`: cells an earlier release of the same tables hid, hidden again, so two
+    releases (before and after a change) cannot be differenced."""
+    cells = {name: cube(leaf_counts.get(name, {}), dims) for name, dims in tables.items()}
+    values = {(name, c): v for name, table in cells.items() for c, v in table.items()}
+    if k < 2:
+        return {name: Published(tuple(tables[name]), k, dict(cells[name])) for name in tables}
+    kept = {cell for cell in keep if cell in values}
+    hidden: set[Cell] = set()
+
+    def complete() -> None:
+        for name, dims in tables.items():
+            start = {c for t, c in kept | hidden if t == name}
+            hidden.update((name, c) for c in suppress(cells[name], dims, k, start))
+
+    audit_rows = table_rows(tables)
+    known = dict(values)
+    for i, relation in enumerate(relations):
+        # The relation's constant (from the true counts) is a shown pseudo-cell, so the
+        # audit subtracts it like any other shown figure.
+        constant = sum(coef * values[c] for coef, c in relation.terms)
+        pseudo: Cell = ("", (str(i),))
+        known[pseudo] = constant if relation.exact else min(constant, 0)
+        audit_rows.append(([*relation.terms, (-1, pseudo)], relation.exact))
+    complete()
+    while True:
+        small = [c for c in sorted(hidden) if 0 < values[c] < k]
+        weak = unprotected(known, hidden, audit_rows, small, k)
+        if not weak:
+            break
+        for cell in weak:
+            _hide_beside_joint(values, audit_rows, hidden, cell)
+        complete()
+    return {name: Published(tuple(dims), k, {c: (None if (name, c) in hidden else v)
+                                             for c, v in cells[name].items()})
+            for name, dims in tables.items()}
+
+
+def _hide_beside_joint(values: Mapping[Cell, int],
+                       rows: Sequence[Row],
+                       hidden: set[Cell], cell: Cell) -> None:
+    """Hide the smallest shown non-zero cell nearest to `cell` through shared rows."""
+    seen, frontier = {cell}, {cell}
+    zeros: list[Cell] = []
+    while frontier:
+        near: set[Cell] = set()
+        for terms, _exact in rows:
+            members = [c for _coef, c in terms if c[0]]  # not the constants
+            if any(m in frontier for m in members):
+                near.update(m for m in members if m not in seen)
+        candidates = sorted((values[c], c) for c in near if c not in hidden and values[c] > 0)
+        if candidates:
+            hidden.add(candidates[0][1])
+            return
+        zeros.extend(sorted(c for c in near if c not in hidden))
+        seen |= near
+        frontier = near
+    if not zeros:
+        raise RuntimeError(f"cannot protect {cell}: nothing left to hide")
+    hidden.add(zeros[0])
