@@ -274,6 +274,9 @@ TASKS = {"default": {"BACKEND": ENV.get(
     "QORGAU_TASKS_BACKEND",
     "django_tasks.backends.immediate.ImmediateBackend" if MODE == "test"
     else "django_tasks_db.DatabaseBackend")}}
+# A worker that has not beaten for this long is taken for dead: its running task is queued
+# again once, then failed with a message (qorgau.operations.workers).
+QORGAU_TASK_LEASE_SECONDS = float(ENV.get("QORGAU_TASK_LEASE_SECONDS", "90"))
 
 # E-mail: printed to the console unless an SMTP server is configured.
 EMAIL_BACKEND = ENV.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -130,6 +130,20 @@ def build_bundle(bundle_id: int) -> str:
     return bundle.status
 
 
+def build_abandoned(args: list[Any], kwargs: dict[str, Any], requeued: bool) -> None:
+    """The worker building a bundle died (operations.workers): say so on the bundle."""
+    bundle_id = int(args[0] if args else kwargs["bundle_id"])
+    unfinished = Bundle.objects.filter(pk=bundle_id).exclude(status=Bundle.Status.DONE)
+    if requeued:
+        unfinished.update(status=Bundle.Status.QUEUED, progress=0, message=_(
+            "The worker building this bundle stopped; it is being built again."))
+    else:
+        unfinished.update(status=Bundle.Status.FAILED, message=_(
+            "The worker building this bundle stopped before it finished, more than once; no "
+            "bundle was made. Request it again, and if it fails again tell your "
+            "administrator."))
+
+
 @transaction.atomic
 def _finish(bundle: Bundle, built: builder.Built, name: str) -> None:
     case_services.lock(bundle.case)

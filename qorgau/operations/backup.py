@@ -71,7 +71,8 @@ EVIDENCE = "evidence/"
 CHUNK = 1024 * 1024
 DATABASE_MEMBER_CHARS = 4 * 1024 * 1024  # rows are written in members of about this size
 MAX_JSON_MEMBER = 16 * 1024 * 1024  # header and manifest
-EXCLUDED = {"sessions.session"}  # logins do not survive a restore
+# logins do not survive a restore; workers' heartbeats belong to the running instance
+EXCLUDED = {"sessions.session", "operations.workerbeat"}
 # created by `migrate` in the target; replaced by the backup's rows (same ids)
 REPLACED = (Permission, ContentType)
 OBJECT_NAME = re.compile(r"^[0-9]+/[A-Za-z0-9][A-Za-z0-9._-]*\.age$")
