@@ -14,9 +14,9 @@ class DutiesConfig(AppConfig):
     label = "duties"
 
     def ready(self) -> None:
-        from qorgau.cases import erasure, listing, records, signals
+        from qorgau.cases import checks, erasure, listing, records, signals
         from qorgau.cases import services as case_services
-        from qorgau.duties import services, today
+        from qorgau.duties import services, today, verification
 
         # A broken profile is a start-up error, not a surprise on a case page.
         services.check_profiles()
@@ -27,6 +27,7 @@ class DutiesConfig(AppConfig):
         records.register(today.decision_records)
         erasure.register(today.erase_case_records)
         listing.register(services.decorate_overdue)
+        checks.register(verification.VERIFY_CHECK)  # verify --duties
         # Typed order types are stored as the ids of the case profile's order types.
         case_services.register_order_types(order_types)
 
