@@ -59,7 +59,7 @@ def work_dir() -> Path:
 def hold(fd: int) -> None:
     """Mark a temporary file as in use by this process (a shared lock the kernel drops
     when the process ends, however it ends): `clean_leftovers` never removes it."""
-    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    fcntl.flock(fd, fcntl.LOCK_SH)  # waits out a clean-up's probe of the file, if any
 
 
 def _held(path: Path) -> bool:
