@@ -280,9 +280,9 @@ def key_dimension(metric: Metric, rules: Sequence[RuleInfo]) -> Dimension:
 
 
 def relations(rules: Sequence[RuleInfo], regions: Sequence[str],
-              periods: Sequence[str]) -> list[Relation]:
+              periods: Sequence[str], totals: bool = False) -> list[Relation]:
     """The identities between the JOINT tables that anyone who reads this module and the
-    profile can write down, for every region and period (totals included):
+    profile can write down, for every region and period:
 
     - breaches by rule add up to the bearer's breached obligations (a rule whose bearer is
       fixed); to at least the bearer's, when some rules take the institution's;
@@ -305,8 +305,10 @@ def relations(rules: Sequence[RuleInfo], regions: Sequence[str],
     measured = {table: bearers(measure) for table, measure in MEASURED.items()}
     measured["response_days"] = bearers("report_response")
     result: list[Relation] = []
-    for region in regions:
-        for period in periods:
+    # At the leaves only, unless `totals`: a total's relation is the sum of its leaves'
+    # (every table adds up the same way), so it tells an attacker nothing more.
+    for region in [r for r in regions if totals or r != ALL]:
+        for period in [p for p in periods if totals or p != ALL]:
             def cell(table: str, key: str, region: str = region, period: str = period
                      ) -> tuple[str, tuple[str, str, str]]:
                 return (table, (region, period, key))

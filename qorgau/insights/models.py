@@ -38,3 +38,14 @@ class MetricCount(models.Model):
         constraints = [models.UniqueConstraint(
             fields=["organisation", "metric", "period", "region", "profile", "key"],
             name="one_count_per_cell")]
+
+
+class Release(models.Model):
+    """What the suppressed tables of one audience, profile, year and country have hidden so
+    far: every later release hides these cells again (with whatever else it needs), so two
+    releases — before and after a case changes — cannot be differenced
+    (suppression.release, keep=)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    hidden = models.JSONField(default=list)  # [[table, region, period, key], ...]
+    updated_at = models.DateTimeField(auto_now=True)

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Sum
 
 from qorgau.accounts.models import INSIGHT_ROLES, Organisation
 from qorgau.cases import regions
 from qorgau.duties.services import profiles
 from qorgau.insights import metrics
-from qorgau.insights.models import MetricCount
-from qorgau.insights.suppression import ALL, Coord, Dimension, Published, publish
+from qorgau.insights.models import MetricCount, Release
+from qorgau.insights.suppression import ALL, Cell, Coord, Dimension, Published, release
 
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 
@@ -74,49 +75,79 @@ def periods_dimension(year: int) -> Dimension:
     return Dimension("period", {f"{year}-{q}": ALL for q in QUARTERS})
 
 
+def rules(profile: str) -> list[metrics.RuleInfo]:
+    return [metrics.RuleInfo(r.id, None if r.bearer_from_institution else r.duty_bearer,
+                             r.measures)
+            for r in profiles.cached(profile, str(settings.QORGAU_PROFILES_DIR)).rules]
+
+
 def keys_dimension(metric: metrics.Metric, profile: str) -> Dimension:
-    if metric.id == "obligations_by_bearer":
-        parents = {b: ALL for b in metrics.BEARERS}
-        parents.update({f"{b}.{s}": b for b in metrics.BEARERS for s in metrics.STATUSES})
-        return Dimension("key", parents)
-    if metric.id == "breaches_by_rule":
-        rules = [r.id for r in profiles.cached(profile, str(settings.QORGAU_PROFILES_DIR)).rules]
-        return Dimension.flat("key", rules)
-    return Dimension.flat("key", list(metric.keys))
+    return metrics.key_dimension(metric, rules(profile))
+
+
+def group_of(metric_id: str) -> tuple[str, ...]:
+    """The tables published (and audited) together with this one."""
+    return metrics.JOINT if metric_id in metrics.JOINT else (metric_id,)
 
 
 def cube(scope: Scope, metric_id: str, profile: str, year: int,
          country: str = "") -> Published:
     """The published cube of one country's regions (by default the profile's country, for
-    intl the first counted). Suppressed cubes are kept in the shared cache for
-    QORGAU_INSIGHTS_CACHE_SECONDS (the audit is the costly part; quarterly figures a few
-    minutes old are fine, and fewer recomputations leave less to difference over time)."""
+    intl the first counted). A suppressed cube is one table of a release: the tables that
+    count the same duties (metrics.JOINT) are suppressed together, and a release hides
+    again whatever the last one for the same audience hid (Release). Releases are kept in
+    the shared cache for QORGAU_INSIGHTS_CACHE_SECONDS (the audit is the costly part)."""
+    metrics.METRICS[metric_id]  # an unknown metric is a KeyError, as before
     country = country.upper() or default_country(scope, profile, year)
+    group = group_of(metric_id)
     if not scope.suppressed:
-        return _build(scope, metric_id, profile, year, country)
-    ids = hashlib.sha256(",".join(map(str, scope.organisation_ids)).encode()).hexdigest()[:16]
-    key = f"insights:cube:{ids}:{metric_id}:{profile}:{year}:{country}:{threshold()}"
+        return _release(scope, group, profile, year, country, None)[metric_id]
+    key = release_key(scope, group, profile, year, country)
     cached = cache.get(key)
     if cached is None:
-        cached = _build(scope, metric_id, profile, year, country)
+        cached = _release(scope, group, profile, year, country, key)
         cache.set(key, cached, getattr(settings, "QORGAU_INSIGHTS_CACHE_SECONDS", 600))
-    return cached
+    return cached[metric_id]
 
 
-def _build(scope: Scope, metric_id: str, profile: str, year: int, country: str) -> Published:
-    metric = metrics.METRICS[metric_id]
-    dims = [regions_dimension(country), periods_dimension(year),
-            keys_dimension(metric, profile)]
-    known = [set(d.parent) for d in dims]
-    leaves: dict[Coord, int] = {}
+def release_key(scope: Scope, group: tuple[str, ...], profile: str, year: int,
+                country: str) -> str:
+    ids = hashlib.sha256(",".join(map(str, scope.organisation_ids)).encode()).hexdigest()[:16]
+    name = "joint" if len(group) > 1 else group[0]
+    return f"insights:release:{ids}:{name}:{profile}:{year}:{country}:{threshold()}"
+
+
+def _release(scope: Scope, group: tuple[str, ...], profile: str, year: int, country: str,
+             key: str | None) -> dict[str, Published]:
+    profile_rules = rules(profile)
+    regions_dim, periods_dim = regions_dimension(country), periods_dimension(year)
+    tables = {m: [regions_dim, periods_dim, metrics.key_dimension(metrics.METRICS[m],
+                                                                  profile_rules)]
+              for m in group}
+    leaves: dict[str, dict[Coord, int]] = {m: {} for m in group}
     rows = (MetricCount.objects
-            .filter(organisation_id__in=scope.organisation_ids, metric=metric_id,
+            .filter(organisation_id__in=scope.organisation_ids, metric__in=group,
                     profile=profile, period__gte=f"{year}-Q1", period__lte=f"{year}-Q4")
-            .values_list("region", "period", "key").annotate(total=Sum("count")))
-    for stored, period, key, total in rows:
+            .values_list("metric", "region", "period", "key").annotate(total=Sum("count")))
+    for metric_id, stored, period, cell_key, total in rows:
         # Cases opened before ISO codes count under theirs (kz-west is KZ-27); regions of
         # another country are not in this cube's dimension, so they are left out below.
-        coord = (regions.canonical(stored), period, key)
+        coord = (regions.canonical(stored), period, cell_key)
+        known = [set(d.parent) for d in tables[metric_id]]
         if total and all(v in k for v, k in zip(coord, known, strict=True)):
-            leaves[coord] = leaves.get(coord, 0) + int(total)
-    return publish(leaves, dims, threshold() if scope.suppressed else 0)
+            leaves[metric_id][coord] = leaves[metric_id].get(coord, 0) + int(total)
+    if key is None:  # exact figures, inside the organisation
+        return release(leaves, tables, [], 0)
+    relations = (metrics.relations(profile_rules, regions_dim.values, periods_dim.values)
+                 if len(group) > 1 else [])
+    with transaction.atomic():
+        memory, _created = Release.objects.select_for_update().get_or_create(key=key)
+        kept: set[Cell] = {(t, (r, p, k)) for t, r, p, k in memory.hidden}
+        published = release(leaves, tables, relations, threshold(), keep=kept)
+        hidden = sorted({(t, *c) for t, table in published.items()
+                         for c, v in table.cells.items() if v is None} | {
+                             (t, *c) for t, c in kept})
+        if hidden != sorted(tuple(h) for h in memory.hidden):
+            memory.hidden = [list(h) for h in hidden]
+            memory.save(update_fields=["hidden", "updated_at"])
+    return published

@@ -351,13 +351,17 @@ def _weak_in_group(values: Mapping[Cell, int], group: Sequence[Row], order: list
             seen[c][0], seen[c][1] = min(seen[c][0], v), max(seen[c][1], v)
         left[:] = [c for c in left if not protected(seen[c][0], seen[c][1], k)]
 
-    progress = True
+    progress, rounds = True, 0
+    rng = np.random.default_rng(0)  # the same release from the same figures
     while left and progress:  # move them all at once while that proves any
         before = len(left)
         for direction in (1.0, -1.0):
             objective = np.zeros(len(order))
             objective[[index[c] for c in left]] = direction
+            if rounds:  # then mixed directions: other corners of the solutions
+                objective[[index[c] for c in left]] *= rng.choice((-1.0, 1.0), len(left))
             screen(solve(objective))
+        rounds += 1
         progress = len(left) < before
     for cell in list(left):
         for direction in (-1.0, 1.0):
@@ -375,7 +379,7 @@ def _weak_in_group(values: Mapping[Cell, int], group: Sequence[Row], order: list
 def protected(low: float, high: float, k: int) -> bool:
     """A hidden count is protected when everything published leaves it at least k possible
     values (as many as "hidden" itself says: 0 to k-1)."""
-    return high - low >= k - 1
+    return high - low >= k - 1 - 1e-6  # the solver's tolerance
 
 
 def release(leaf_counts: Mapping[str, Mapping[Coord, int]],
@@ -407,14 +411,19 @@ def release(leaf_counts: Mapping[str, Mapping[Coord, int]],
         known[pseudo] = constant if relation.exact else min(constant, 0)
         audit_rows.append(([*relation.terms, (-1, pseudo)], relation.exact))
     complete()
-    while True:
-        small = [c for c in sorted(hidden) if 0 < values[c] < k]
-        weak = unprotected(known, hidden, audit_rows, small, k)
+    # Hiding a cell only widens what the others can be (a shown figure becomes unknown),
+    # so a count proved protected stays so: each round checks only the counts still weak
+    # and those newly hidden.
+    targets = [c for c in sorted(hidden) if 0 < values[c] < k]
+    while targets:
+        weak = unprotected(known, hidden, audit_rows, targets, k)
         if not weak:
             break
+        before = set(hidden)
         for cell in weak:
             _hide_beside_joint(values, audit_rows, hidden, cell)
         complete()
+        targets = sorted(set(weak) | {c for c in hidden - before if 0 < values[c] < k})
     return {name: Published(tuple(dims), k, {c: (None if (name, c) in hidden else v)
                                              for c, v in cells[name].items()})
             for name, dims in tables.items()}
