@@ -34,9 +34,10 @@ def case_tables() -> list[str]:
     """Every table of the project's apps that holds case data (through tables included)."""
     tables = []
     for model in apps.get_models(include_auto_created=True):
-        # api: a user's tokens and own trail (methods and paths), no case data.
+        # api: a user's tokens and own trail (methods and paths), no case data;
+        # operations: background workers' heartbeats.
         if not model.__module__.startswith("qorgau.") or model._meta.app_label in (
-                "accounts", "demo", "api"):
+                "accounts", "demo", "api", "operations"):
             continue
         if model._meta.label not in KEPT:
             tables.append(model._meta.db_table)
