@@ -168,7 +168,7 @@ def main() -> None:
     dataset.open_database(args)
     from django.db import connection
 
-    from qorgau.cases import ledger
+    from qorgau import chain as ledger  # its hashlib is swapped for a recording one
 
     dataset.load_unless_reused(args)
     sample = _sample(args.sample, args.block) if args.sample else None

@@ -4,7 +4,6 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -88,22 +87,30 @@ def request_memberships(request: Any) -> dict[int, tuple[str, bool]]:
     return cached
 
 
-class OrganisationChange(models.Model):
-    """A change to an organisation's settings, who made it and when (the organisation's
-    own record; a case's changes are on the case's ledger). Append-only by use: written
-    by qorgau.accounts.services, never edited."""
+class OrganisationEntry(models.Model):
+    """One entry of an organisation's hash-chained ledger: every change of its people
+    (memberships, roles, accounts switched off) and settings, written by
+    qorgau.accounts.orgledger in the writing transaction and checked by `verify`.
+    Database triggers reject UPDATE and DELETE on this table (see migrations)."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
-                                     related_name="changes")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
+                                     related_name="ledger")
+    seq = models.PositiveIntegerField()
+    at = models.DateTimeField()
     actor = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    setting = models.CharField(max_length=40)  # the field's name, e.g. "discreet"
-    old = models.JSONField(null=True)
-    new = models.JSONField(null=True)
+    action = models.CharField(max_length=40)
+    subject = models.CharField(max_length=60)
+    detail = models.JSONField(default=dict)
+    payload_digest = models.CharField(max_length=64)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
-        ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["organisation", "at"])]
+        verbose_name = _("organisation ledger entry")
+        verbose_name_plural = _("organisation ledger entries")
+        constraints = [models.UniqueConstraint(fields=["organisation", "seq"],
+                                               name="ledger_seq_per_organisation")]
+        ordering = ["organisation", "seq"]
 
     def __str__(self) -> str:
-        return f"{self.organisation_id} {self.setting}: {self.old} -> {self.new}"
+        return f"{self.organisation_id}#{self.seq} {self.action} {self.subject}"

@@ -11,7 +11,8 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
-from qorgau.accounts.models import Membership, Organisation, OrganisationChange, Role, User
+from qorgau.accounts import orgledger
+from qorgau.accounts.models import Membership, Organisation, Role, User
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +30,13 @@ def create_user(email: str, password: str | None, display_name: str = "") -> Use
 
 
 @transaction.atomic
-def add_member(user: User, organisation: Organisation, role: Role | str) -> Membership:
+def add_member(user: User, organisation: Organisation, role: Role | str,
+               by: User | None = None, change: str = "add") -> Membership:
+    """Her membership with this role, on the organisation's ledger."""
     membership, _ = Membership.objects.update_or_create(
         user=user, organisation=organisation, defaults={"role": Role(role)}
     )
+    orgledger.record_membership(membership, by, change)
     return membership
 
 
@@ -68,7 +72,7 @@ class NotAllowed(Exception):
 @transaction.atomic
 def set_discreet(organisation: Organisation, discreet: bool, by: User) -> bool:
     """Switch the organisation's discreet mode; only its administrators may. The change is
-    recorded (OrganisationChange, and a log line). True when something changed."""
+    recorded (the organisation's ledger, and a log line). True when something changed."""
     if role_in(by, organisation.pk) != Role.ADMIN:
         raise NotAllowed(_("Only the organisation's administrators can change its settings."))
     current = (Organisation.objects.select_for_update().filter(pk=organisation.pk)
@@ -77,10 +81,25 @@ def set_discreet(organisation: Organisation, discreet: bool, by: User) -> bool:
     if current == discreet:
         return False
     Organisation.objects.filter(pk=organisation.pk).update(discreet=discreet)
-    OrganisationChange.objects.create(organisation=organisation, actor=by, setting="discreet",
-                                      old=current, new=discreet)
+    orgledger.record_setting(organisation, by, "discreet", current, discreet)
     log.info("organisation %s: discreet mode %s by user %s", organisation.pk,
              "on" if discreet else "off", by.pk)
+    return True
+
+
+@transaction.atomic
+def set_shares_aggregates(organisation: Organisation, shares: bool, by: User) -> bool:
+    """Whether monitors of the coalition see this organisation's suppressed sums."""
+    _check_admin(organisation, by)
+    current = (Organisation.objects.select_for_update().filter(pk=organisation.pk)
+               .values_list("shares_aggregates", flat=True).get())
+    organisation.shares_aggregates = shares
+    if current == shares:
+        return False
+    Organisation.objects.filter(pk=organisation.pk).update(shares_aggregates=shares)
+    orgledger.record_setting(organisation, by, "shares_aggregates", current, shares)
+    log.info("organisation %s: shares aggregates %s by user %s", organisation.pk, shares,
+             by.pk)
     return True
 
 
@@ -92,15 +111,8 @@ member_deactivated = Signal()  # sender=User, user=..., by=...
 
 def _check_admin(organisation: Organisation, by: User) -> None:
     if role_in(by, organisation.pk) != Role.ADMIN:
-        raise NotAllowed(_("Only the organisation's administrators can change its people."))
-
-
-def _record(organisation: Organisation, by: User, setting: str, old: object,
-            new: object) -> None:
-    OrganisationChange.objects.create(organisation=organisation, actor=by, setting=setting,
-                                      old=old, new=new)
-    log.info("organisation %s: %s %s -> %s by user %s", organisation.pk, setting, old, new,
-             by.pk)
+        raise NotAllowed(_("Only the organisation's administrators can change its people "
+                           "and settings."))
 
 
 @transaction.atomic
@@ -117,8 +129,9 @@ def invite(organisation: Organisation, by: User, email: str, role: str) -> User:
         user = create_user(email, None)
     elif Membership.objects.filter(user=user, organisation=organisation).exists():
         raise NotAllowed(_("This person is already a member of the organisation."))
-    add_member(user, organisation, role)
-    _record(organisation, by, "member.invite", None, {"user": user.pk, "role": role})
+    add_member(user, organisation, role, by=by, change="invite")
+    log.info("organisation %s: user %s invited as %s by user %s", organisation.pk, user.pk,
+             role, by.pk)
     return user
 
 
@@ -137,10 +150,12 @@ def set_role(organisation: Organisation, by: User, user: User, role: str) -> boo
             organisation=organisation, role=Role.ADMIN, user__is_active=True).exclude(
             user=user).exists():
         raise NotAllowed(_("The organisation needs another administrator first."))
-    _record(organisation, by, "member.role", {"user": user.pk, "role": membership.role},
-            {"user": user.pk, "role": role})
+    old = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
+    orgledger.record_membership(membership, by, "role")
+    log.info("organisation %s: user %s role %s -> %s by user %s", organisation.pk, user.pk,
+             old, role, by.pk)
     return True
 
 
@@ -163,5 +178,8 @@ def deactivate(organisation: Organisation, by: User, user: User) -> None:
         if str(session.get_decoded().get("_auth_user_id")) == str(user.pk):
             session.delete()
     member_deactivated.send(sender=User, user=user, by=by)
-    _record(organisation, by, "member.deactivate", {"user": user.pk, "active": True},
-            {"user": user.pk, "active": False})
+    # The account is off in every organisation she belongs to: each one's ledger says so.
+    for membership in Membership.objects.filter(user=user).select_related("user"):
+        orgledger.record_membership(membership, by, "deactivate")
+    log.info("organisation %s: user %s switched off by user %s", organisation.pk, user.pk,
+             by.pk)

@@ -16,8 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from qorgau.accounts import discretion, services
-from qorgau.accounts.models import Membership, Organisation, OrganisationChange, Role, User
+from qorgau.accounts import discretion, orgledger, services
+from qorgau.accounts.models import Membership, Organisation, OrganisationEntry, Role, User
 from qorgau.accounts.reauth import require_recent_login
 
 
@@ -49,7 +49,50 @@ def choose_language(request: HttpRequest) -> HttpResponse:
     return response
 
 
-CHANGES_SHOWN = 20
+CHANGES_SHOWN = 30
+
+
+def _change_text(entry: OrganisationEntry, people: dict[int, str]) -> str:
+    """One entry of the organisation's ledger in words."""
+    detail = entry.detail or {}
+    if entry.action == orgledger.OPEN:
+        return _("the organisation's ledger opened")
+    if entry.subject.startswith("membership:"):
+        who = people.get(int(entry.subject.split(":", 1)[1]), "—")
+        if entry.action == orgledger.MEMBERSHIP_REMOVED:
+            return _("%(who)s is no longer a member") % {"who": who}
+        role = Role(detail["role"]).label if detail.get("role") in Role.values else "—"
+        change = detail.get("change")
+        if change == "invite":
+            return _("%(who)s invited as %(role)s") % {"who": who, "role": role}
+        if change == "role":
+            return _("%(who)s: role changed to %(role)s") % {"who": who, "role": role}
+        if change == "deactivate":
+            return _("%(who)s switched off") % {"who": who}
+        return _("%(who)s added as %(role)s") % {"who": who, "role": role}
+    setting, new = detail.get("setting"), detail.get("new")
+    if setting == "discreet":
+        return _("discreet mode switched on") if new else _("discreet mode switched off")
+    if setting == "shares_aggregates":
+        return (_("anonymised aggregates shared with monitors") if new
+                else _("anonymised aggregates no longer shared"))
+    if setting == "retention_months":
+        if new is None:
+            return _("retention period back to the installation's default")
+        return _("retention period set to %(months)s months") % {"months": new}
+    return str(setting or entry.action)
+
+
+def ledger_changes(organisation: Organisation) -> list[dict[str, object]]:
+    """The newest entries of the organisation's ledger, for its administrators."""
+    entries = list(OrganisationEntry.objects.filter(organisation=organisation)
+                   .select_related("actor").order_by("-seq")[:CHANGES_SHOWN])
+    ids = {int(e.subject.split(":", 1)[1]) for e in entries
+           if e.subject.startswith("membership:")}
+    people = {pk: name or email for pk, name, email in
+              User.objects.filter(pk__in=ids).values_list("pk", "display_name", "email")}
+    return [{"seq": e.seq, "at": e.at, "actor": e.actor, "text": _change_text(e, people)}
+            for e in entries]
 
 
 class AuthedRequest(HttpRequest):
@@ -64,6 +107,12 @@ class OrganisationSettingsForm(forms.Form):
             "the service; the quick exit reads \"Close\"; lists show case references and "
             "initials, never names; the parties are \"Person\" and \"Contact\"; the "
             "devices they log in on keep a neutral login page."))
+    shares_aggregates = forms.BooleanField(
+        label=gettext_lazy("Share anonymised aggregates"), required=False,
+        help_text=gettext_lazy(
+            "Monitors of the coalition see this organisation's counts in the accountability "
+            "statistics, with small counts hidden; never a case, a name or a place finer "
+            "than the region."))
 
 
 class MemberForm(forms.Form):
@@ -143,29 +192,35 @@ def organisation_settings(request: AuthedRequest, slug: str) -> HttpResponse:
         return answered
     # An unticked box sends nothing: a POST with no field is still a bound form.
     form = OrganisationSettingsForm(request.POST if request.method == "POST" else None,
-                                    initial={"discreet": organisation.discreet})
+                                    initial={"discreet": organisation.discreet,
+                                             "shares_aggregates":
+                                             organisation.shares_aggregates})
     if request.method == "POST":
         require_recent_login(request)
         if form.is_valid():
             try:
+                was_discreet = organisation.discreet
                 changed = services.set_discreet(organisation, form.cleaned_data["discreet"],
                                                 by=request.user)
+                changed |= services.set_shares_aggregates(
+                    organisation, form.cleaned_data["shares_aggregates"], by=request.user)
             except services.NotAllowed as exc:
                 form.add_error(None, str(exc))
             else:
                 if not changed:
                     messages.info(request, _("Nothing changed."))
-                elif organisation.discreet:
+                elif organisation.discreet != was_discreet and organisation.discreet:
                     messages.success(request, _("Discreet mode is on for everyone in the "
                                                 "organisation."))
-                else:
+                elif organisation.discreet != was_discreet:
                     messages.success(request, _("Discreet mode is off."))
+                else:
+                    messages.success(request, _("Settings saved."))
                 return redirect("accounts:organisation", slug=organisation.slug)
     administered = (Organisation.objects.filter(memberships__user=request.user,
                                                 memberships__role=Role.ADMIN)
                     .exclude(pk=organisation.pk).order_by("name"))
-    changes = (OrganisationChange.objects.filter(organisation=organisation)
-               .select_related("actor")[:CHANGES_SHOWN])
+    changes = ledger_changes(organisation)
     return render(request, "accounts/organisation.html", {
         "organisation": organisation, "form": form, "changes": changes,
         "administered": administered, "roles": Role.choices,

@@ -15,7 +15,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from qorgau.accounts.models import Membership, Organisation, Role, User
+from qorgau.accounts.models import Organisation, Role, User
+from qorgau.accounts.services import add_member
 from qorgau.cases import casefile
 from qorgau.duties import engine, services
 from qorgau.proceedings import services as proceedings
@@ -63,7 +64,7 @@ def _assess(document: Mapping[str, Any], today: date) -> dict[str, Any]:
     token = secrets.token_hex(6)
     organisation = Organisation.objects.create(name="assessment", slug=f"assess-{token}")
     user = User.objects.create(username=f"assess-{token}", email=f"assess-{token}@invalid")
-    Membership.objects.create(user=user, organisation=organisation, role=Role.LAWYER)
+    add_member(user, organisation, Role.LAWYER)
     case = casefile.import_case(document, organisation, user)
     profile = services.profile_for(case)
     obligations, case_facts = services.derive(case, today)

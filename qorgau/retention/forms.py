@@ -40,3 +40,13 @@ class EraseForm(forms.Form):
         if typed != self.reference.upper():
             raise forms.ValidationError(_("This is not the case's reference."))
         return typed
+
+
+class PolicyForm(forms.Form):
+    """The organisation's own retention period, or the installation's default."""
+
+    months = forms.IntegerField(
+        label=_("Retention period in months"), required=False, min_value=1, max_value=1200,
+        help_text=_("How long a closed case is kept before it is due for erasure. Leave "
+                    "empty for the installation's default. Cases already closed keep the "
+                    "date they were given."))

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from qorgau.accounts import orgledger
 from qorgau.accounts.models import Membership, Organisation, Role, User
 from qorgau.cases import erasure, records
 from qorgau.cases import services as case_services
@@ -44,18 +45,41 @@ def period_months(organisation: Organisation) -> int:
     return own.months if own else default_months()
 
 
-def set_policy(organisation: Organisation, months: int | None) -> RetentionPolicy | None:
-    """Set the organisation's period (None: back to the default). Cases already closed keep
-    the retain-until date they were given when they were closed."""
+SETTING = "retention_months"
+
+
+@transaction.atomic
+def set_policy(organisation: Organisation, months: int | None,
+               by: User | None = None) -> RetentionPolicy | None:
+    """Set the organisation's period (None: back to the default), on the organisation's
+    ledger. Cases already closed keep the retain-until date they were given when they were
+    closed."""
+    own = RetentionPolicy.objects.select_for_update().filter(organisation=organisation).first()
+    old = own.months if own else None
     if months is None:
-        RetentionPolicy.objects.filter(organisation=organisation).delete()
+        if own is not None:
+            own.delete()
+            orgledger.record_other_setting(organisation, by, SETTING, None, old, None)
         return None
-    own = RetentionPolicy.objects.filter(organisation=organisation).first() or RetentionPolicy(
-        organisation=organisation)
+    own = own or RetentionPolicy(organisation=organisation)
     own.months = months
     own.full_clean(exclude=["organisation"])
-    own.save()
+    if months != old:
+        own.save()
+        orgledger.record_other_setting(organisation, by, SETTING, policy_record(own), old,
+                                       months)
     return own
+
+
+def policy_record(own: RetentionPolicy) -> dict[str, Any]:
+    return {"months": own.months}
+
+
+def policy_records(org_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """For `verify`: each organisation's own period as its ledger vouches for it."""
+    return {org_id: {orgledger.setting_subject(SETTING): {"months": months}}
+            for org_id, months in RetentionPolicy.objects.filter(organisation_id__in=org_ids)
+            .values_list("organisation_id", "months")}
 
 
 # --- records for the ledger ---------------------------------------------------------------

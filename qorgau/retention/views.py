@@ -13,18 +13,20 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from qorgau.accounts.models import Role, User
+from qorgau.accounts.models import Membership, Role, User
+from qorgau.accounts.reauth import require_recent_login
 from qorgau.cases import services as case_services
 from qorgau.cases.access import get_case_for_user
 from qorgau.cases.forms import apply_service_error
 from qorgau.cases.models import Case
 from qorgau.retention import policy, services
-from qorgau.retention.forms import EraseForm, HoldForm, LiftForm
+from qorgau.retention.forms import EraseForm, HoldForm, LiftForm, PolicyForm
 from qorgau.retention.models import LegalHold
 
 ACTIONS = ("close", "reopen", "hold", "lift", "erase")
@@ -116,3 +118,31 @@ def _context(request: AuthedRequest, case: Case, manager: bool,
         "hold_form": forms_["hold"], "lift_form": forms_["lift"],
         "erase_form": forms_["erase"],
     }
+
+
+@login_required
+@require_POST
+def organisation_policy(request: AuthedRequest, slug: str) -> HttpResponse:
+    """The organisation's retention period, from its settings page: its administrators
+    only (404 to whoever is not a member, 403 to other members)."""
+    membership = (Membership.objects.select_related("organisation")
+                  .filter(user=request.user, organisation__slug=slug).first())
+    if membership is None:
+        raise Http404
+    if membership.role != Role.ADMIN:
+        raise PermissionDenied
+    require_recent_login(request)
+    organisation = membership.organisation
+    form = PolicyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errs in form.errors.values()
+                                         for e in errs))
+    else:
+        try:
+            services.set_policy(organisation, form.cleaned_data["months"], by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("Retention period: %(months)s months.") % {
+                "months": services.period_months(organisation)})
+    return redirect("accounts:organisation", slug=organisation.slug)

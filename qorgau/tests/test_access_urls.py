@@ -46,7 +46,10 @@ CASE_INDEPENDENT = {"cases:list", "cases:new", "duties:needs_action",
                     # Today: the user's own open cases only (duties/tests/test_today.py)
                     "duties:today",
                     # the team: a supervisor's own organisation (cases/tests/test_people.py)
-                    "duties:team"}
+                    "duties:team",
+                    # an organisation's retention period: its administrators only
+                    # (test_authorization_matrix, tests/test_organisation_ledger.py)
+                    "retention:organisation"}
 
 
 def _all_patterns() -> list[tuple[str, URLPattern]]:

@@ -60,7 +60,7 @@ MANAGERS = {"supervisor", "admin"}
 INSIGHTS = "insights"
 INSIGHT_PERSONAS = {"monitor", "supervisor", "admin"}
 ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "cases:list": (MEMBER, ("GET",)),
+    "cases:list": (MEMBER, ("GET", "POST")),  # POST: the search (no name in the URL)
     "insights:dashboard": (INSIGHTS, ("GET",)),
     "insights:download": (INSIGHTS, ("GET",)),
     "insights:report": (INSIGHTS, ("GET",)),
@@ -119,6 +119,7 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "tokens:revoke": ("own", ("POST",)),
     "accounts:organisation_home": ("org_admin_home", ("GET", "POST")),
     "accounts:organisation": ("org_admin", ("GET", "POST")),
+    "retention:organisation": ("org_admin", ("POST",)),
 }
 THIRD_PARTY = ("admin:", "account_", "set_language", "mfa_", "socialaccount_", "django_",
                "api:")
@@ -179,7 +180,7 @@ def world(db, org, other_org, alice, case, survivor, consent_to, personas):
             urls[name] = reverse(name, args=[api_tokens.create_token(
                 alice, "matrix", ["read"], 1).token.pk])
             continue
-        if name == "accounts:organisation":
+        if name in ("accounts:organisation", "retention:organisation"):
             urls[name] = reverse(name, args=[org.slug])
             continue
         if name == "insights:download":
@@ -242,6 +243,8 @@ def _expected(kind: str, persona: str, method: str, methods: tuple[str, ...]) ->
     if kind == "org_admin_home":
         return {302} if persona == "admin" else {403}
     if kind == "org_admin":
+        if method not in methods:
+            return {405}
         if persona == "other_org":
             return {404}
         return {200, 302} if persona == "admin" else {403}

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from qorgau.accounts import discretion
-from qorgau.accounts.models import Organisation, OrganisationChange
+from qorgau.accounts.models import Organisation, OrganisationEntry
 from qorgau.conftest import log_in_with_code, make_event
 
 BACKSTOP = "qorgau.accounts.middleware.DiscreetMiddleware"
@@ -192,19 +192,20 @@ def test_an_administrator_switches_discreet_mode_and_it_is_recorded(client, org,
     assert response.status_code == 302 and response["Location"] == _url(org)
     org.refresh_from_db()
     assert org.discreet
-    change = OrganisationChange.objects.get(organisation=org)
-    assert (change.actor, change.setting, change.old, change.new) == (admin, "discreet",
-                                                                      False, True)
+    settings_changes = OrganisationEntry.objects.filter(organisation=org,
+                                                        action="setting.set")
+    change = settings_changes.get()
+    assert (change.actor, change.detail) == (admin, {"setting": "discreet", "old": False,
+                                                     "new": True})
     html = client.get(_url(org)).content.decode()
     assert "Discreet mode is on" in html and "discreet mode switched on" in html
     assert "Qorgau" not in html
     client.post(_url(org), {"discreet": "on"})  # nothing to change, nothing recorded
-    assert OrganisationChange.objects.filter(organisation=org).count() == 1
+    assert settings_changes.count() == 1
     client.post(_url(org), {})
     org.refresh_from_db()
     assert not org.discreet
-    assert list(OrganisationChange.objects.filter(organisation=org)
-                .values_list("new", flat=True)) == [False, True]
+    assert [e.detail["new"] for e in settings_changes.order_by("seq")] == [True, False]
 
 
 @pytest.mark.parametrize("persona", ["caseworker", "supervisor", "monitor",
@@ -219,7 +220,7 @@ def test_other_members_may_not_switch_it(client, org, personas, persona):
     assert response.status_code == 403
     assert "Only the organisation's administrators" in response.content.decode()
     org.refresh_from_db()
-    assert not org.discreet and not OrganisationChange.objects.exists()
+    assert not org.discreet and not OrganisationEntry.objects.filter(action="setting.set").exists()
 
 
 def test_outsiders_get_404_and_anonymous_the_login(client, org, other_org, personas):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core import mail
 from django.urls import reverse
 
-from qorgau.accounts.models import Membership, OrganisationChange, User
+from qorgau.accounts.models import Membership, OrganisationEntry, User
 from qorgau.api import tokens
 from qorgau.api.tests.contract import ApiClient
 from qorgau.tests.test_mfa import log_in_with_code
@@ -41,9 +41,14 @@ def test_an_administrator_invites_changes_a_role_and_switches_someone_off(client
     assert not alice.is_active
     assert other.get(reverse("cases:list")).status_code == 302  # her session ended
     assert ApiClient(issued.secret).get("cases").status_code == 401  # and her token
-    recorded = list(OrganisationChange.objects.filter(organisation=org).values_list(
-        "setting", flat=True))
-    assert {"member.invite", "member.role", "member.deactivate"} <= set(recorded)
+    recorded = [(e.actor, e.subject, e.detail["change"]) for e in OrganisationEntry.objects
+                .filter(organisation=org, action="membership.set", actor__isnull=False)]
+    assert recorded == [(admin, f"membership:{newcomer.pk}", "invite"),
+                        (admin, f"membership:{newcomer.pk}", "role"),
+                        (admin, f"membership:{alice.pk}", "deactivate")]
+    page = client.get(url).content.decode()
+    assert f"{newcomer.email} invited as Lawyer" in page
+    assert f"{alice} switched off" in page
 
 
 def test_only_administrators_change_people(client, org, alice, carol, personas):

@@ -2,12 +2,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from qorgau.accounts import orgledger
 from qorgau.cases import checks
 from qorgau.cases.verification import BLOCK, verify_all
 
 
 class Command(BaseCommand):
-    help = "Re-derive every case's hash chain from the stored records; report the first break."
+    help = ("Re-derive every case's and every organisation's hash chain from the stored "
+            "records; report the first break.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--jobs", type=int, default=1,
@@ -29,7 +31,17 @@ class Command(BaseCommand):
                 self.stderr.write(
                     f"case {report.reference}: BROKEN at {where}: {report.problem.reason}"
                 )
-        summary = f"{cases} cases, {entries} ledger entries checked, {broken} broken"
+        orgs = org_entries = 0
+        for org in orgledger.verify_all():
+            orgs += 1
+            org_entries += org.entries
+            if org.problem:
+                broken += 1
+                where = f"entry {org.problem.seq}" if org.problem.seq else "no entry"
+                self.stderr.write(
+                    f"organisation {org.slug}: BROKEN at {where}: {org.problem.reason}")
+        summary = (f"{cases} cases, {entries} ledger entries checked, {broken} broken; "
+                   f"{orgs} organisations, {org_entries} organisation ledger entries")
         problems = checks.run_all(options, self.stdout.write, self.stderr.write)
         if problems:
             summary += f"; {problems} other problems (above)"

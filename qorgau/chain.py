@@ -1,0 +1,167 @@
+"""Hash-chained ledgers (a case's, an organisation's): canonical digests and chain
+verification. Pure: no Django.
+
+Each entry's hash covers its chain's name (`case`: a case's id; "organisation:<id>" for an
+organisation), sequence number, time, actor, action, subject, the digest of its payload and
+the previous entry's hash, so changing, removing, inserting or reordering an entry breaks the
+chain from that point on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import rfc8785
+
+GENESIS = "0" * 64
+
+
+_INT_LIMIT = 2**53 - 1  # RFC 8785 numbers are IEEE 754 doubles
+_SURROGATES = "\ud800"  # keys from here on may sort differently as UTF-16
+_fast = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                         allow_nan=False, check_circular=False).encode
+
+
+def _plain(obj: Any) -> bool:
+    """True if the C json encoder writes `obj` exactly as RFC 8785 does: no floats (their
+    ECMAScript form differs), integers in the safe range, keys that sort the same by code
+    point as by UTF-16 code unit, and only dicts, lists, tuples, strings, bools and None."""
+    if isinstance(obj, dict):
+        for key in obj:
+            if type(key) is not str or not (key.isascii() or max(key) < _SURROGATES):
+                return False
+        items: Iterable[Any] = obj.values()
+    elif isinstance(obj, list | tuple):
+        items = obj
+    else:
+        items = (obj,)
+    for item in items:
+        kind = type(item)
+        if kind is str or item is None or kind is bool:
+            continue
+        if kind is int:
+            if not -_INT_LIMIT <= item <= _INT_LIMIT:
+                return False
+        elif isinstance(item, dict | list | tuple):
+            if not _plain(item):
+                return False
+        elif isinstance(item, str):
+            continue
+        elif isinstance(item, int):  # int subclasses (IntEnum) are written as their value
+            if not -_INT_LIMIT <= item <= _INT_LIMIT:
+                return False
+        else:
+            return False
+    return True
+
+
+def canonical(obj: Any) -> bytes:
+    """RFC 8785 (JCS) canonical JSON bytes: by the C json encoder where its output is the
+    same (most records), else by the rfc8785 package."""
+    if _plain(obj):
+        try:
+            return _fast(obj).encode("utf-8")
+        except UnicodeEncodeError as exc:  # a lone surrogate, refused as rfc8785 does
+            raise rfc8785.CanonicalizationError("input contains non-UTF-8 codepoints") from exc
+    return rfc8785.dumps(obj)
+
+
+def digest(obj: Any) -> str:
+    return hashlib.sha256(canonical(obj)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Entry:
+    case: str
+    seq: int
+    at: str  # ISO 8601, UTC
+    actor: str  # user id as text, or "system"
+    action: str
+    subject: str  # e.g. "event:42", "case:7"
+    payload_digest: str
+    prev_hash: str
+    hash: str = ""
+
+    def header(self) -> dict[str, Any]:
+        return {
+            "case": self.case,
+            "seq": self.seq,
+            "at": self.at,
+            "actor": self.actor,
+            "action": self.action,
+            "subject": self.subject,
+            "payload_digest": self.payload_digest,
+            "prev_hash": self.prev_hash,
+        }
+
+    def computed_hash(self) -> str:
+        return digest(self.header())
+
+
+def chain_hash(
+    case: str, seq: int, at: str, actor: str, action: str, subject: str,
+    payload_digest: str, prev_hash: str,
+) -> str:
+    return Entry(case, seq, at, actor, action, subject, payload_digest, prev_hash).computed_hash()
+
+
+@dataclass(frozen=True)
+class Problem:
+    seq: int | None
+    reason: str
+
+
+def verify_chain(entries: Iterable[Entry]) -> Problem | None:
+    """First break in one case's chain (entries ordered by seq), or None if intact."""
+    prev = GENESIS
+    expected_seq = 1
+    for entry in entries:
+        if entry.seq != expected_seq:
+            return Problem(entry.seq, f"sequence jumps from {expected_seq - 1} to {entry.seq}")
+        if entry.prev_hash != prev:
+            return Problem(entry.seq, "previous-hash link does not match the entry before it")
+        if entry.computed_hash() != entry.hash:
+            return Problem(entry.seq, "entry hash does not match its contents")
+        prev = entry.hash
+        expected_seq += 1
+    return None
+
+
+def payload_digest(detail: Mapping[str, Any], record: Any) -> str:
+    """Digest of an entry's payload: its detail plus the record state it wrote (or None)."""
+    return digest({"detail": dict(detail), "record": record})
+
+
+@dataclass(frozen=True)
+class Write:
+    """The newest entry that wrote a subject, as the ledger holds it."""
+
+    seq: int
+    detail: Mapping[str, Any]
+    payload_digest: str
+    removed: bool
+
+
+def verify_records(latest: Mapping[str, Write], records: Mapping[str, Any]) -> list[Problem]:
+    """Compare current records with the ledger's latest word on each subject.
+
+    `records` maps subject -> current canonical record. Reports records that were changed,
+    deleted, or that exist without any ledger entry.
+    """
+    problems: list[Problem] = []
+    for subject, write in latest.items():
+        if subject not in records:
+            if not write.removed:
+                problems.append(Problem(write.seq, f"{subject} is in the ledger but missing"))
+        elif write.removed:
+            problems.append(Problem(write.seq, f"{subject} was removed but still exists"))
+        elif payload_digest(write.detail, records[subject]) != write.payload_digest:
+            problems.append(Problem(write.seq, f"{subject} differs from what the ledger recorded"))
+    for subject in records:
+        if subject not in latest:
+            problems.append(Problem(None, f"{subject} exists without a ledger entry"))
+    return sorted(problems, key=lambda p: (p.seq is None, p.seq or 0))
