@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -772,3 +772,24 @@ def event_input_from(event: Event) -> EventInput:
 def search_cases_by_name(queryset: QuerySet[Case], name: str) -> QuerySet[Case]:
     """Cases with a party whose full name matches exactly (case- and space-insensitive)."""
     return queryset.filter(parties__name_index__in=keyring().blind_indexes(name)).distinct()
+
+
+def find_cases(user: Any, *, q: str = "", status: str = "", region: str = "",
+               country: str = "") -> QuerySet[Case]:
+    """The cases a user is assigned to, filtered as the case list and the API's case search
+    ask: a status, a region (any of its codes), a country, and `q` — a reference or a
+    party's exact full name. The name arrives in a POST body, never in a URL (browser
+    history and access logs keep URLs)."""
+    cases = Case.objects.visible_to(user)
+    if status:
+        cases = cases.filter(status=status)
+    if region:
+        cases = cases.filter(region__in=regions.aliases(region))
+    if country:
+        cases = cases.filter(region__in=[alias for code, _name in regions.regions_of(country)
+                                         for alias in regions.aliases(code)])
+    q = " ".join(q.split())
+    if q:
+        by_name = search_cases_by_name(Case.objects.visible_to(user), q)
+        cases = cases.filter(Q(reference__iexact=q) | Q(pk__in=by_name.values("pk")))
+    return cases

@@ -107,17 +107,9 @@ def _last(events: QuerySet[Event]) -> Subquery:
 
 
 def _my_cases(user: Any, form: CaseFilterForm) -> QuerySet[Case]:
-    cases = Case.objects.visible_to(user)
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["status"]:
-            cases = cases.filter(status=data["status"])
-        if data["region"]:
-            cases = cases.filter(region__in=regions.aliases(data["region"]))
-        q = " ".join(data["q"].split())
-        if q:
-            by_name = services.search_cases_by_name(Case.objects.visible_to(user), q)
-            cases = cases.filter(Q(reference__iexact=q) | Q(pk__in=by_name.values("pk")))
+    data = form.cleaned_data if form.is_valid() else {}
+    cases = services.find_cases(user, q=data.get("q") or "", status=data.get("status") or "",
+                                region=data.get("region") or "")
     current = Event.objects.filter(case=OuterRef("pk"), superseded_by__isnull=True)
     unrestricted = current.exclude(kind__in=taxonomy.RESTRICTED)
     return (
@@ -137,11 +129,19 @@ def _my_cases(user: Any, form: CaseFilterForm) -> QuerySet[Case]:
 
 @login_required
 def case_list(request: AuthedRequest) -> HttpResponse:
+    """My cases. The search form is sent by POST, so a name typed in it is in no URL (the
+    browser's history, the access log); a URL's `q` is not read."""
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+    searched = request.method == "POST"
+    data = request.POST if searched else request.GET.copy()
+    if not searched:
+        data.pop("q", None)
     stored = Case.objects.visible_to(request.user).values_list("region", flat=True).distinct()
-    form = CaseFilterForm(request.GET, countries=[
+    form = CaseFilterForm(data, countries=[
         *profile_countries(), *sorted({regions.country_of(r) for r in stored} - {""})])
     page = Paginator(_my_cases(request.user, form), CASES_PER_PAGE).get_page(
-        request.GET.get("page"))
+        data.get("page"))
     rows = list(page.object_list)
     roles = dict(
         Membership.objects.filter(user=request.user).values_list("organisation_id", "role"))
@@ -155,8 +155,8 @@ def case_list(request: AuthedRequest) -> HttpResponse:
     for case in rows:
         case.last_event = last.get(case.last_event_id)
     listing.decorate(rows)  # risk level, overdue duties (their apps register them)
-    context = {"form": form, "page": page, "cases": rows,
-               "filtered": any(request.GET.get(k) for k in ("q", "status", "region"))}
+    context = {"form": form, "page": page, "cases": rows, "searched": searched,
+               "filtered": any(data.get(k) for k in ("q", "status", "region"))}
     template = "cases/case_list.html"
     if request.htmx and not request.htmx.boosted:
         template = "cases/_case_results.html"

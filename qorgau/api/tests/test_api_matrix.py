@@ -41,6 +41,7 @@ DOCUMENT = {"document": True}  # the world's case file, filled in by the test
 OPERATIONS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("get", "/api/v1/cases"): (MEMBER, None),
     ("post", "/api/v1/cases"): (OPENER, {"region": "kz-west"}),
+    ("post", "/api/v1/cases/search"): (MEMBER, {"q": "Zhanar Testbayeva"}),
     ("get", "/api/v1/cases/{ref}"): (CASE, None),
     ("post", "/api/v1/cases/{ref}/status"): (CASE, {"status": "open"}),
     ("get", "/api/v1/cases/{ref}/parties"): (CASE, None),

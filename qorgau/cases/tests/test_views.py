@@ -65,11 +65,11 @@ def test_list_hides_cases_of_others(client, dave, case):
 def test_search_by_reference_and_exact_name(client, alice, case, survivor, second_case):
     client.force_login(alice)
     url = reverse("cases:list")
-    html = client.get(url, {"q": case.reference.lower()}).content.decode()
+    html = client.post(url, {"q": case.reference.lower()}).content.decode()
     assert case.reference in html and second_case.reference not in html
-    html = client.get(url, {"q": "  zhanar   TESTBAYEVA "}).content.decode()
+    html = client.post(url, {"q": "  zhanar   TESTBAYEVA "}).content.decode()
     assert case.reference in html and second_case.reference not in html
-    html = client.get(url, {"q": "Zhanar"}).content.decode()
+    html = client.post(url, {"q": "Zhanar"}).content.decode()
     assert case.reference not in html and second_case.reference not in html
     assert "No case matches" in html
 
