@@ -133,3 +133,23 @@ def test_dashboard_and_case_picture_in_the_browser(phone: Page, live_server: Liv
     assert phone.locator("svg.bar-chart").count() >= 10
     assert_fits_the_screen(phone)
     assert problems == []
+
+
+def test_a_name_searched_stays_out_of_the_address_and_history(
+        phone: Page, live_server: LiveServer, alice: User, case: Case, survivor: Party) -> None:
+    """The case search is a POST (issue 28): the name typed finds her case, and neither the
+    address bar nor any history entry holds it."""
+    from qorgau.cases import services
+
+    other = services.create_case(case.organisation, alice, region="kz-almaty")
+    log_in(phone, live_server, alice)
+    phone.goto(f"{live_server.url}{reverse('cases:list')}")
+    expect(phone.locator("#results")).to_contain_text(other.reference)
+    entries = phone.evaluate("history.length")
+    phone.get_by_label("Reference or full name").fill("zhanar  TESTBAYEVA")
+    phone.locator("#case-filters").get_by_role("button", name="Show").click()
+    expect(phone.locator("#results")).not_to_contain_text(other.reference)
+    expect(phone.locator("#results")).to_contain_text(case.reference)
+    assert phone.url == f"{live_server.url}{reverse('cases:list')}"
+    assert phone.evaluate("history.length") == entries  # the search pushed no entry
+    assert "zhanar" not in phone.evaluate("location.href").lower()
