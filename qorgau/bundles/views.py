@@ -22,6 +22,7 @@ from qorgau.cases import services as case_services
 from qorgau.cases.access import get_case_for_user
 from qorgau.consent import rules as consent_rules
 from qorgau.consent import services as consent
+from qorgau.operations import workers
 
 
 class AuthedRequest(HttpRequest):
@@ -64,7 +65,10 @@ def bundle_detail(request: AuthedRequest, ref: str, pk: int) -> HttpResponse:
     template = "bundles/detail.html"
     if getattr(request, "htmx", False):
         template = "bundles/_status.html"  # polled while it builds
-    return render(request, template, {"case": case, "bundle": bundle})
+    # Nothing builds it while no worker runs: say so rather than show a progress bar alone.
+    stalled = (bundle.status in (Bundle.Status.QUEUED, Bundle.Status.BUILDING)
+               and not workers.any_alive())
+    return render(request, template, {"case": case, "bundle": bundle, "stalled": stalled})
 
 
 @login_required

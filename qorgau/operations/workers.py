@@ -83,6 +83,11 @@ def _alive(worker_id: str, started_at: Any, beats: dict[str, WorkerBeat]) -> boo
     return not (row.host == _host() and _process_gone(row.pid))
 
 
+def any_alive() -> bool:
+    """Whether some worker has beaten within the lease (else queued tasks wait)."""
+    return WorkerBeat.objects.filter(beat_at__gt=timezone.now() - lease()).exists()
+
+
 @dataclass
 class Recovered:
     task_id: str

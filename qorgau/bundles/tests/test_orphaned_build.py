@@ -139,3 +139,14 @@ def test_a_task_whose_worker_died_twice_fails_with_a_message(db, queued, client,
     page = client.get(reverse("bundles:detail", args=[case.reference, bundle.pk]),
                       HTTP_HX_REQUEST="true").content.decode()
     assert "stopped before it finished" in page and "every 2s" not in page
+
+
+def test_a_bundle_waiting_with_no_worker_running_says_so(db, queued, client, alice):
+    case, _exhibit, bundle = queued
+    client.force_login(alice)
+    url = reverse("bundles:detail", args=[case.reference, bundle.pk])
+    waiting = client.get(url).content.decode()
+    assert "No background worker is running" in waiting and "<progress" in waiting
+    WorkerBeat.objects.create(worker_id="w", host="another-server", pid=1,
+                              started_at=timezone.now(), beat_at=timezone.now())
+    assert "No background worker is running" not in client.get(url).content.decode()
