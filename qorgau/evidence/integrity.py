@@ -74,6 +74,8 @@ def stored_digest(object_name: str) -> str | None:
     """SHA-256 of what the stored object decrypts to; None if it is not there. Raises
     pyrage.DecryptError (or OSError) if it does not decrypt."""
     storage = evidence_storage()
+    if not storage.exists(object_name):
+        return None
     try:
         fh = storage.open(object_name, "rb")
     except FileNotFoundError:

@@ -307,12 +307,18 @@ class IntegrityFailure(RuntimeError):
 def open_original(exhibit: Exhibit) -> tuple[IO[bytes], str]:
     """The decrypted original in a temporary file, and the SHA-256 of what was read.
 
-    Raises IntegrityFailure if the bytes no longer match their recorded hash.
+    Raises IntegrityFailure if the bytes no longer match their recorded hash, or the
+    stored object is missing or no longer decrypts (damaged).
     """
     spool: IO[bytes] = tempfile.SpooledTemporaryFile(  # noqa: SIM115
         max_size=8 * CHUNK, mode="w+b", dir=str(work_dir()))
-    with evidence_storage().open(exhibit.blob.object_name, "rb") as encrypted:
-        pyrage.decrypt_io(encrypted, spool, identities())
+    try:
+        with evidence_storage().open(exhibit.blob.object_name, "rb") as encrypted:
+            pyrage.decrypt_io(encrypted, spool, identities())
+    except (OSError, pyrage.DecryptError) as exc:
+        spool.close()
+        raise IntegrityFailure(f"exhibit {exhibit.number}: the stored object is missing or "
+                               f"damaged ({type(exc).__name__})") from exc
     digest = hashlib.sha256()
     spool.seek(0)
     while chunk := spool.read(CHUNK):

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
 from qorgau.cases.models import LedgerEntry
 from qorgau.cases.verification import verify_case
@@ -99,3 +100,15 @@ def test_backup_refuses_damaged_exhibits_and_names_them(case, alice, evidence_di
     for name in (missing, damaged, swapped):
         assert name in message
     assert not out.exists() and not list(tmp_path.glob(".*.partial"))
+
+
+def test_a_missing_or_damaged_object_is_refused_in_plain_words(case, alice, evidence_dir,
+                                                               client):
+    exhibits = [text_exhibit(case, alice, n) for n in range(4)]
+    tamper(evidence_dir, exhibits)
+    client.force_login(alice)
+    for exhibit in exhibits[:3]:  # missing, damaged, swapped: never a server error
+        url = reverse("evidence:download", args=[case.reference, exhibit.number])
+        response = client.post(url, {"why": "check"}, follow=True)
+        assert response.status_code == 200
+        assert "no longer matches its recorded hash" in response.content.decode()
