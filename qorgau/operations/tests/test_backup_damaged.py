@@ -1,6 +1,6 @@
 """One damaged exhibit file: `backup` refuses to pack it (test_integrity); an archive made
 before that check holds it, and `restore --skip-damaged` brings back everything else and
-lists the file it could not, which `verify --evidence` then names as missing."""
+lists the file it could not, keeping its record."""
 
 from __future__ import annotations
 
@@ -61,8 +61,4 @@ def test_restore_skip_damaged_restores_the_rest(committed_db, settings, tmp_path
         assert kept.blob.object_name not in restored.stderr
         assert (tmp_path / "target" / "evidence" / kept.blob.object_name).exists()
         assert not (tmp_path / "target" / "evidence" / broken.blob.object_name).exists()
-        checked = qorgau(target, "verify", "--evidence")
-        assert checked.returncode != 0
-        assert f"case {case.reference} exhibit 2 ({broken.blob.object_name}): MISSING" \
-            in checked.stderr
-        assert "exhibit 1 " not in checked.stderr
+        # its record is kept: `verify --evidence` names it as missing (test_integrity)
