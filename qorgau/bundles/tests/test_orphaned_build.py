@@ -96,6 +96,11 @@ def test_a_worker_killed_mid_build_the_next_worker_finishes_it(
     bundle.refresh_from_db()
     assert bundle.status == Bundle.Status.BUILDING  # what the user saw for ever before
 
+    # and a crashed upload's plaintext, which the worker removes when it starts
+    orphan = tmp_path / "worker" / "uploads" / "tmp1a2b3c.upload"
+    orphan.write_bytes(b"plaintext a crash left behind")
+    os.utime(orphan, (time.time() - 60, time.time() - 60))
+
     second = subprocess.run(_worker(settings, tmp_path, "--batch"), env=env, cwd=ROOT,
                             capture_output=True, text=True, timeout=300, check=False)
     assert second.returncode == 0, second.stderr[-3000:]
@@ -103,6 +108,7 @@ def test_a_worker_killed_mid_build_the_next_worker_finishes_it(
     assert bundle.status == Bundle.Status.DONE, bundle.message
     task.refresh_from_db()
     assert task.status == TaskResultStatus.SUCCESSFUL and len(task.worker_ids) == 2
+    assert not orphan.exists()
     client.force_login(alice)
     page = client.get(reverse("bundles:detail", args=[case.reference, bundle.pk]))
     assert bundle.sha256 in page.content.decode()
