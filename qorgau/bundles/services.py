@@ -163,8 +163,14 @@ def open_bundle(bundle: Bundle, by: User) -> IO[bytes]:
     """The decrypted ZIP (a temporary file), only while the consent it was made under is
     valid (else ConsentRequired); the download is on the ledger."""
     out = evidence.spool_file()
-    with evidence_storage().open(bundle.object_name, "rb") as encrypted:
-        pyrage.decrypt_io(encrypted, out, evidence.identities())
+    try:
+        with evidence_storage().open(bundle.object_name, "rb") as encrypted:
+            pyrage.decrypt_io(encrypted, out, evidence.identities())
+    except (OSError, pyrage.DecryptError) as exc:
+        out.close()
+        log.error("bundle %s: its stored file is missing or damaged: %s", bundle.pk, exc)
+        raise ValidationError(_("The stored bundle file is missing or damaged; nothing was "
+                                "released. Request a new bundle.")) from exc
     out.seek(0)
     try:
         with transaction.atomic():

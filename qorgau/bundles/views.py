@@ -81,7 +81,7 @@ def bundle_download(request: AuthedRequest, ref: str,
     require_recent_login(request)
     try:
         data = services.open_bundle(bundle, request.user)
-    except consent.ConsentRequired as exc:
+    except ValidationError as exc:  # no consent now, or the stored file is damaged
         messages.error(request, " ".join(exc.messages))
         return redirect("bundles:detail", ref=case.reference, pk=bundle.pk)
     response = FileResponse(data, as_attachment=True,
