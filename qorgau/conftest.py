@@ -24,7 +24,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 
-from qorgau.accounts.models import Organisation, User
+from qorgau.accounts.models import Organisation, OrganisationEntry, User
 from qorgau.accounts.services import add_member, create_user, enrol_totp
 from qorgau.cases import services
 from qorgau.cases.models import Case, Checkpoint, Event, LedgerEntry, Party
@@ -156,13 +156,14 @@ def make_event(case: Case, by: User, kind: str = "physical_assault", start: str 
 # names start with a digit).
 _append_only = importlib.import_module("qorgau.cases.migrations.0002_ledger_append_only")
 _checkpoints = importlib.import_module("qorgau.cases.migrations.0005_checkpoint")
+_org_ledger = importlib.import_module("qorgau.accounts.migrations.0005_organisationentry")
 
 
 @pytest.fixture
 def committed_db(transactional_db: None) -> Iterator[None]:
     """Data really committed (for other processes and threads). After the test the database
     is flushed; on SQLite that is a DELETE, which the ledger's append-only trigger rejects,
-    so the ledger is emptied first with the triggers lifted for that moment only.
+    so the ledgers are emptied first with the triggers lifted for that moment only.
     (PostgreSQL flushes with TRUNCATE, which the row trigger does not see.)"""
     yield
     if connection.vendor != "sqlite":
@@ -170,13 +171,16 @@ def committed_db(transactional_db: None) -> Iterator[None]:
     with connection.schema_editor() as editor:
         _append_only.down(apps, editor)
         _checkpoints.down(apps, editor)
+        _org_ledger.down(apps, editor)
     try:
         LedgerEntry.objects.all().delete()
         Checkpoint.objects.all().delete()
+        OrganisationEntry.objects.all().delete()
     finally:
         with connection.schema_editor() as editor:
             _append_only.up(apps, editor)
             _checkpoints.up(apps, editor)
+            _org_ledger.up(apps, editor)
 
 
 def database_url() -> str:

@@ -40,6 +40,17 @@ def add_member(user: User, organisation: Organisation, role: Role | str,
     return membership
 
 
+def email_proven(sender: type, user: User, **kwargs: object) -> None:
+    """allauth's password_reset signal: she chose her password from the link mailed to her
+    (an invitation, or a reset), so the address is hers. Without this an invited colleague
+    could not enrol the authenticator app (allauth refuses it on an unverified address)."""
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.update_or_create(
+        user=user, email__iexact=user.email,
+        defaults={"email": user.email, "verified": True, "primary": True})
+
+
 def role_in(user: User, organisation_id: int) -> str | None:
     membership = (
         Membership.objects.filter(user=user, organisation_id=organisation_id)

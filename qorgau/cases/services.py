@@ -261,6 +261,27 @@ def _assign(case: Case, user: User, by: User, access: str) -> CaseAssignment:
 
 
 @transaction.atomic
+def move_case(case: Case, to: Organisation, by: User, assignee: User,
+              detail: Mapping[str, Any]) -> Case:
+    """The whole case to another organisation (a transfer the survivor consented to): its
+    timeline and ledger continue; everyone of the old organisation loses it at once, and
+    `assignee` of the new one holds it. Call from the transfer's service, under its lock."""
+    _lock(case)
+    case.refresh_from_db(fields=["status", "organisation"])
+    if case.status == Case.Status.ERASED:
+        raise ValidationError(_("This case has been erased; nothing more can be recorded."))
+    for assignment in list(CaseAssignment.objects.filter(case=case)):
+        subject = records.subject(assignment)
+        assignment.delete()
+        _append(case, by, "assignment.remove", subject)
+    case.organisation = to
+    case.save(update_fields=["organisation"])
+    _append(case, by, "case.move", records.subject(case), records.case_record(case), detail)
+    _assign(case, assignee, by, CaseAssignment.Access.WRITE)
+    return case
+
+
+@transaction.atomic
 def assign(case: Case, user: User, by: User, access: str = "write") -> CaseAssignment:
     if access not in CaseAssignment.Access.values:
         raise ValidationError({"access": _("Unknown access level.")})

@@ -95,3 +95,40 @@ class CaseShare(models.Model):
 
     def is_open(self, now: datetime) -> bool:
         return self.withdrawn_at is None and self.grant.state(now) == rules.VALID
+
+
+class CaseTransfer(models.Model):
+    """The whole case offered to another organisation under the survivor's transfer
+    consent: the receiver accepts (the case moves, its timeline and ledger continue) or
+    declines; revoking the consent before that cancels it. Once accepted the row is the
+    sender's tombstone: which organisation took the case, under which consent, when."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for the receiving organisation")
+        ACCEPTED = "accepted", _("accepted: the case moved")
+        DECLINED = "declined", _("declined")
+        CANCELLED = "cancelled", _("cancelled")
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="transfers")
+    grant = models.ForeignKey(ConsentGrant, on_delete=models.PROTECT, related_name="transfers")
+    sender = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    receiver = models.ForeignKey(Organisation, on_delete=models.PROTECT,
+                                 related_name="incoming_transfers")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    offered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    offered_at = models.DateTimeField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # Why it was declined or cancelled: may name people, so encrypted.
+    reason = EncryptedTextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-offered_at", "-pk"]
+        constraints = [models.UniqueConstraint(
+            fields=["case"], condition=models.Q(status="pending"),
+            name="one_pending_transfer_per_case")]
+
+    def __str__(self) -> str:
+        return f"transfer {self.pk} of case {self.case_id}: {self.status}"

@@ -23,8 +23,8 @@ from qorgau.accounts.models import CASE_ROLES, Membership, Organisation, User
 from qorgau.cases import erasure, records
 from qorgau.cases import services as case_services
 from qorgau.cases.models import Case
-from qorgau.consent import rules
-from qorgau.consent.models import CaseShare, ConsentGrant
+from qorgau.consent import rules, transfers
+from qorgau.consent.models import CaseShare, CaseTransfer, ConsentGrant
 
 
 class ConsentRequired(ValidationError):
@@ -93,6 +93,8 @@ def consent_records(case_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         found[grant.case_id][subject(grant)] = grant_record(grant)
     for share in CaseShare.objects.filter(case_id__in=case_ids):
         found[share.case_id][subject(share)] = share_record(share)
+    for t in CaseTransfer.objects.filter(case_id__in=case_ids):
+        found[t.case_id][transfers.subject(t)] = transfers.transfer_record(t)
     return found
 
 
@@ -176,6 +178,7 @@ def revoke_consent(grant: ConsentGrant, by: User, reason: str) -> ConsentGrant:
     grant.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
     case_services.append(grant.case, by, "consent.revoke", subject(grant),
                          grant_record(grant))
+    transfers.cancel_on_revocation(grant, by)
     return grant
 
 
@@ -292,8 +295,9 @@ def view_share(user: User, pk: int) -> CaseShare:
 
 
 def erase_case_records(case: Case) -> dict[str, int]:
-    """Eraser (qorgau.cases.erasure): shares, then the grants they relied on."""
+    """Eraser (qorgau.cases.erasure): shares and transfers, then the grants they relied on."""
     return erasure.delete(CaseShare.objects.filter(case=case),
+                          CaseTransfer.objects.filter(case=case),
                           ConsentGrant.objects.filter(case=case))
 
 

@@ -10,4 +10,7 @@ urlpatterns = [
     path("cases/<str:ref>/consent/<int:grant>/share/", views.share, name="share"),
     path("cases/<str:ref>/consent/shares/<int:share>/withdraw/", views.withdraw,
          name="withdraw"),
+    path("cases/<str:ref>/consent/<int:grant>/transfer/", views.transfer, name="transfer"),
+    path("cases/<str:ref>/consent/<int:grant>/transfer/cancel/", views.transfer_cancel,
+         name="transfer_cancel"),
 ]

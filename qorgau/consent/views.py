@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,9 +17,9 @@ from qorgau.cases import services as case_services
 from qorgau.cases.access import get_case_for_user
 from qorgau.cases.forms import apply_service_error
 from qorgau.cases.models import Case
-from qorgau.consent import rules, services, shared
+from qorgau.consent import rules, services, shared, transfers
 from qorgau.consent.forms import GrantForm
-from qorgau.consent.models import CaseShare, ConsentGrant
+from qorgau.consent.models import CaseShare, CaseTransfer, ConsentGrant
 
 
 class AuthedRequest(HttpRequest):
@@ -31,14 +33,21 @@ def _page(request: AuthedRequest, case: Case, form: GrantForm) -> HttpResponse:
     shares = list(CaseShare.objects.filter(case=case).select_related(
         "grant", "organisation", "shared_by"))
     open_grants = {s.grant_id for s in shares if s.withdrawn_at is None}
+    moves = list(CaseTransfer.objects.filter(case=case).select_related("receiver"))
+    pending = {t.grant_id for t in moves if t.status == CaseTransfer.Status.PENDING}
     rows = [{"grant": g, "state": g.state(now), "state_label": _(rules.STATES[g.state(now)]),
              "categories": [_(rules.CATEGORIES[c]) for c in g.categories],
              "can_share": (g.purpose == "referral" and g.recipient_organisation_id is not None
-                           and g.state(now) == rules.VALID and g.pk not in open_grants)}
+                           and g.state(now) == rules.VALID and g.pk not in open_grants),
+             "can_transfer": (g.purpose == "transfer" and g.recipient_organisation_id is not None
+                              and g.recipient_organisation_id != case.organisation_id
+                              and g.state(now) == rules.VALID and g.pk not in pending),
+             "pending_transfer": g.pk in pending}
             for g in grants]
     return render(request, "consent/case.html", {
         "case": case, "rows": rows, "form": form,
         "shares": [(s, s.is_open(now)) for s in shares],
+        "transfers": moves,
         "can_write": getattr(case, "access", None) == "write",
     })
 
@@ -137,3 +146,72 @@ def shared_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "share": found, "view": view,
         "category_labels": [_(rules.CATEGORIES[c]) for c in view.categories],
     })
+
+
+# --- transfers to another organisation (qorgau.consent.transfers) ---------------------------
+
+
+def _done(request: AuthedRequest, action: Any, success: str) -> None:
+    try:
+        action()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, success)
+
+
+@login_required
+def transfer(request: AuthedRequest, ref: str, grant: int) -> HttpResponse:
+    case = get_case_for_user(request, ref, write=request.method == "POST")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    consent = get_object_or_404(ConsentGrant, case=case, pk=grant)
+    _done(request, lambda: transfers.offer(case, request.user, consent.pk),
+          _("The transfer is offered. The case stays here until the receiving organisation "
+            "accepts it."))
+    return redirect("consent:case", ref=case.reference)
+
+
+@login_required
+def transfer_cancel(request: AuthedRequest, ref: str, grant: int) -> HttpResponse:
+    case = get_case_for_user(request, ref, write=request.method == "POST")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    _done(request, lambda: transfers.cancel(case, grant, request.user,
+                                            request.POST.get("reason", "")),
+          _("The transfer is cancelled."))
+    return redirect("consent:case", ref=case.reference)
+
+
+@login_required
+def transfer_list(request: AuthedRequest) -> HttpResponse:
+    """Offers waiting for the user's organisation, and the cases it transferred out."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    from qorgau.accounts.models import CASE_ROLES, Membership
+
+    incoming = list(transfers.incoming_for(request.user).order_by("offered_at", "pk"))
+    colleagues = {t.receiver_id: list(User.objects.filter(
+        memberships__organisation_id=t.receiver_id, memberships__role__in=CASE_ROLES,
+        is_active=True).order_by("email")) for t in incoming}
+    rows = [(t, colleagues[t.receiver_id]) for t in incoming]
+    return render(request, "consent/transfers.html", {
+        "incoming": rows, "sent": transfers.sent_for(request.user)[:100],
+        "member": Membership.objects.filter(user=request.user).exists()})
+
+
+@login_required
+def transfer_answer(request: AuthedRequest, pk: int, answer: str) -> HttpResponse:
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if answer == "accept":
+        assignee = None
+        if request.POST.get("assignee", "").isdigit():
+            assignee = User.objects.filter(pk=int(request.POST["assignee"])).first()
+        _done(request, lambda: transfers.accept(pk, request.user, assignee),
+              _("The case is now your organisation's: its timeline and ledger came with it."))
+    else:
+        _done(request, lambda: transfers.decline(pk, request.user,
+                                                 request.POST.get("reason", "")),
+              _("The transfer is declined; the sender sees your reason."))
+    return redirect("shared:transfers")

@@ -134,7 +134,8 @@ def test_member_gets_every_page(client, case_urls_for, alice):
     client.force_login(alice)
     post_only = {"duties:letter_new", "duties:letter_send", "duties:decline",
                  "evidence:download", "bundles:download", "consent:revoke", "consent:share",
-                 "consent:withdraw", "referrals:move", "referrals:follow_up"}
+                 "consent:withdraw", "consent:transfer", "consent:transfer_cancel",
+                 "referrals:move", "referrals:follow_up"}
     for name, url in case_urls_for:
         if name in post_only:
             assert client.get(url).status_code == 405, name

@@ -18,6 +18,7 @@ from qorgau.api import tokens as api_tokens
 from qorgau.bundles import services as bundle_services
 from qorgau.conftest import make_event
 from qorgau.consent import services as consent_services
+from qorgau.consent import transfers
 from qorgau.duties import services as duty_services
 from qorgau.evidence import services as evidence_services
 from qorgau.proceedings import services as proceeding_services
@@ -104,6 +105,13 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "consent:revoke": (CASE, ("POST",)),
     "consent:share": (CASE, ("POST",)),
     "consent:withdraw": (CASE, ("POST",)),
+    "consent:transfer": (CASE, ("POST",)),
+    "consent:transfer_cancel": (CASE, ("POST",)),
+    "shared:transfers": (MEMBER, ("GET",)),
+    # only the receiving organisation's supervisors and administrators (none of the personas
+    # of the other organisation is one): 404 to everyone, the offer's existence included
+    "shared:transfer_accept": ("receiver", ("POST",)),
+    "shared:transfer_decline": ("receiver", ("POST",)),
     "shared:list": (MEMBER, ("GET",)),
     "shared:detail": (SHARED, ("GET",)),
     "retention:case": (MANAGED, ("GET", "POST")),
@@ -163,6 +171,8 @@ def world(db, org, other_org, alice, case, survivor, consent_to, personas):
                                            grant_id=outside.pk, categories=["identity"])
     proceeding = proceeding_services.open_proceeding(case, alice, kind="criminal_respondent",
                                                      court="Court")
+    moving = transfers.offer(case, alice, consent_to(
+        case, alice, "transfer", recipient_organisation=other_org).pk)
     pks = {"duties": letter.pk, "risk": assessment.pk, "bundles": bundle.pk,
            "proceedings": proceeding.pk}
     urls = {}
@@ -175,6 +185,9 @@ def world(db, org, other_org, alice, case, survivor, consent_to, personas):
             continue
         if kind == PROVIDER:
             urls[name] = reverse(name, args=[to_partner.pk])
+            continue
+        if kind == "receiver":
+            urls[name] = reverse(name, args=[moving.pk])
             continue
         if name == "tokens:revoke":
             urls[name] = reverse(name, args=[api_tokens.create_token(
@@ -264,6 +277,8 @@ def _expected(kind: str, persona: str, method: str, methods: tuple[str, ...]) ->
         if persona != "other_org":
             return {404}
         return {302} if method in methods else {405}
+    if kind == "receiver":
+        return {404} if method in methods else {405}
     if kind == SHARED:
         if persona != "other_org":
             return {404}

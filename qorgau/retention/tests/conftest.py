@@ -69,7 +69,8 @@ def full(case, alice, bob, carol, survivor, respondent, evidence_dir, consent_to
     """Parties, events with links and a correction, obligations, a sent letter, a decision
     not to escalate, a risk
     assessment, a safety plan, an original and a redacted exhibit, a court bundle, a
-    proceeding with a hearing record and a grade, consent grants with a share, a referral, and a
+    proceeding with a hearing record and a grade, consent grants with a share and a cancelled
+    transfer, a referral, and a
     lifted legal hold (and the accountability counts all that feeds)."""
     risk_services.record_assessment(case, alice, "qorgau-open", {})  # before any suggestion
     order = make_event(case, alice, "order_issued", "2024-01-10", narrative="order granted")
@@ -96,6 +97,10 @@ def full(case, alice, bob, carol, survivor, respondent, evidence_dir, consent_to
     consent_to(case, alice, "court")
     referral = consent_to(case, alice, "referral", recipient_organisation=other_org)
     consent_services.share_case(case, alice, referral.pk)
+    from qorgau.consent import transfers
+
+    moving = consent_to(case, alice, "transfer", recipient_organisation=other_org)
+    transfers.cancel(case, transfers.offer(case, alice, moving.pk).grant_id, alice)
     shelter = Provider.objects.create(name="Other Centre's shelter", kind="shelter",
                                       region="kz-west", services=["shelter"],
                                       organisation=other_org)
