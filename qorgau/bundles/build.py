@@ -73,8 +73,7 @@ def _contemporaneous(event: Event) -> bool:
 
 
 def _events(case: Case, sees_restricted: bool) -> list[Event]:
-    events = Event.objects.filter(case=case).current().visible_to_role(
-        "caseworker" if sees_restricted else None)
+    events = Event.objects.filter(case=case).current().for_reader(sees_restricted)
     return list(events.chronological().select_related("recorded_by"))
 
 

@@ -18,6 +18,7 @@ from qorgau.accounts.models import User
 from qorgau.accounts.reauth import require_recent_login
 from qorgau.bundles import services
 from qorgau.bundles.models import Bundle
+from qorgau.cases import policy
 from qorgau.cases import services as case_services
 from qorgau.cases.access import get_case_for_user
 from qorgau.consent import rules as consent_rules
@@ -42,7 +43,7 @@ def bundle_list(request: AuthedRequest, ref: str) -> HttpResponse:
                                         "under."))
             bundle = services.request_bundle(
                 case, request.user, request.POST.get("language", ""),
-                bool(getattr(case, "sees_restricted", False)), grant_id=int(grant))
+                policy.sees_restricted(case), grant_id=int(grant))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("bundles:list", ref=case.reference)

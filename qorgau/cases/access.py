@@ -8,7 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.http import Http404, HttpRequest
 
-from qorgau.accounts.models import CASE_ROLES, RESTRICTED_VIEW_ROLES, request_memberships
+from qorgau.accounts.models import CASE_ROLES, request_memberships
+from qorgau.cases import policy
 from qorgau.cases.models import Case, CaseAssignment
 
 
@@ -39,7 +40,7 @@ def get_case_for_user(request: HttpRequest, ref: str, write: bool = False,
     role = roles[case.organisation_id]
     case.access = access  # type: ignore[attr-defined]
     case.viewer_role = role  # type: ignore[attr-defined]
-    case.sees_restricted = role in RESTRICTED_VIEW_ROLES  # type: ignore[attr-defined]
+    case.sees_restricted = policy.role_sees_restricted(role)  # type: ignore[attr-defined]
     if write and access != CaseAssignment.Access.WRITE:
         raise PermissionDenied
     return case

@@ -39,8 +39,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qorgau.accounts.models import RESTRICTED_VIEW_ROLES, Membership, Organisation, User
-from qorgau.cases import ledger, regions, schemacheck, services, taxonomy
+from qorgau.accounts.models import Membership, Organisation, User
+from qorgau.cases import ledger, policy, regions, schemacheck, services, taxonomy
 from qorgau.cases.dates import QUALIFIERS, RECURRENCES, DateError, DateSpan, PartialDate
 from qorgau.cases.models import Case, Event, EventParty, LedgerEntry, Party
 from qorgau.cases.regions import PROFILES
@@ -465,9 +465,7 @@ def case_for_export(reference: str, by: User) -> Case:
                       % {"reference": reference, "email": by.email})
     role = (Membership.objects.filter(user=by, organisation_id=case.organisation_id)
             .values_list("role", flat=True).first())
-    if role not in RESTRICTED_VIEW_ROLES and case.events.filter(
-        kind__in=taxonomy.RESTRICTED
-    ).exists():
+    if not policy.role_sees_restricted(role) and case.events.restricted().exists():
         raise Refused(_("Case %(reference)s holds restricted events that %(email)s may not "
                         "see; ask its caseworker or lawyer to export it.")
                       % {"reference": reference, "email": by.email})

@@ -11,7 +11,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.accounts.models import CASE_ROLES, Organisation
-from qorgau.cases import order_types, regions, services, taxonomy
+from qorgau.cases import order_types, policy, regions, services, taxonomy
 from qorgau.cases.models import Case, CaseAssignment, Event, EventParty, Party
 from qorgau.cases.regions import PROFILES
 
@@ -305,7 +305,7 @@ class EventForm(forms.Form):
         self.base_attributes = {
             k: v for k, v in (base_attributes or {}).items() if k not in FORM_ATTRIBUTES
         }
-        sees_restricted = bool(getattr(case, "sees_restricted", False))
+        sees_restricted = policy.sees_restricted(case)
         set_choices(self, "kind", kind_choices(sees_restricted))
         set_choices(self, "source", [("", "—"), *_choices(taxonomy.SOURCES)])
         set_choices(self, "reliability", [("", "—"), *_choices(taxonomy.RELIABILITY)])

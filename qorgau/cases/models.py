@@ -167,11 +167,23 @@ class EventQuerySet(models.QuerySet["Event"]):
         return self.filter(~models.Exists(Event.objects.filter(supersedes=models.OuterRef("pk"))))
 
     def visible_to_role(self, role: str | None) -> EventQuerySet:
-        from qorgau.accounts.models import RESTRICTED_VIEW_ROLES
+        from qorgau.cases import policy
 
-        if role in RESTRICTED_VIEW_ROLES:
-            return self
-        return self.exclude(kind__in=taxonomy.RESTRICTED)
+        return self.for_reader(policy.role_sees_restricted(role))
+
+    def for_reader(self, sees_restricted: bool) -> EventQuerySet:
+        """The events a reader may see: restricted kinds left out unless they see them
+        (qorgau.cases.policy)."""
+        from qorgau.cases import policy
+
+        hidden = policy.hidden_kinds(sees_restricted)
+        return self.exclude(kind__in=hidden) if hidden else self
+
+    def restricted(self) -> EventQuerySet:
+        """Only the restricted events (to test whether a case holds any)."""
+        from qorgau.cases import policy
+
+        return self.filter(kind__in=policy.hidden_kinds(False))
 
     def chronological(self) -> EventQuerySet:
         return self.order_by(

@@ -32,8 +32,8 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django_htmx.middleware import HtmxDetails
 
-from qorgau.accounts.models import CASE_ROLES, RESTRICTED_VIEW_ROLES, Membership, User
-from qorgau.cases import listing, regions, services, story, taxonomy
+from qorgau.accounts.models import CASE_ROLES, Membership, User
+from qorgau.cases import listing, policy, regions, services, story, taxonomy
 from qorgau.cases.access import get_case_for_user
 from qorgau.cases.forms import (
     CaseFilterForm,
@@ -78,7 +78,7 @@ def _role(case: Case) -> str | None:
 
 
 def _sees_restricted(case: Case) -> bool:
-    return bool(getattr(case, "sees_restricted", False))
+    return policy.sees_restricted(case)
 
 
 def _can_write(case: Case) -> bool:
@@ -111,7 +111,7 @@ def _my_cases(user: Any, form: CaseFilterForm) -> QuerySet[Case]:
     cases = services.find_cases(user, q=data.get("q") or "", status=data.get("status") or "",
                                 region=data.get("region") or "")
     current = Event.objects.filter(case=OuterRef("pk"), superseded_by__isnull=True)
-    unrestricted = current.exclude(kind__in=taxonomy.RESTRICTED)
+    unrestricted = current.for_reader(False)
     return (
         cases.annotate(
             n_all=_count(current), n_open=_count(unrestricted),
@@ -146,7 +146,7 @@ def case_list(request: AuthedRequest) -> HttpResponse:
     roles = dict(
         Membership.objects.filter(user=request.user).values_list("organisation_id", "role"))
     for case in rows:
-        sees = roles.get(case.organisation_id) in RESTRICTED_VIEW_ROLES
+        sees = policy.role_sees_restricted(roles.get(case.organisation_id))
         case.event_count = case.n_all if sees else case.n_open
         case.last_event_id = case.last_all if sees else case.last_open
     last_ids = [case.last_event_id for case in rows if case.last_event_id]
@@ -293,7 +293,7 @@ def _decorate(case: Case, events: Sequence[Any], parties: dict[int, Party],
     url = _event_urls(case)
 
     def visible(kind: str) -> bool:
-        return sees_restricted or kind not in taxonomy.RESTRICTED
+        return policy.kind_visible(kind, sees_restricted)
 
     links_out: dict[int, list[Any]] = {}
     links_in: dict[int, list[Any]] = {}

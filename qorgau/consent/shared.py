@@ -13,7 +13,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from qorgau.cases import taxonomy
+from qorgau.cases import policy
 from qorgau.cases.models import Case, Event, Party
 from qorgau.consent import rules
 from qorgau.consent.models import CaseShare
@@ -38,7 +38,7 @@ class SharedView:
 
 
 def _hidden(categories: Iterable[str]) -> frozenset[str]:
-    return taxonomy.RESTRICTED | rules.shared_kinds_excluded(categories)
+    return policy.hidden_kinds(False) | rules.shared_kinds_excluded(categories)
 
 
 def hidden_kinds(share: CaseShare) -> frozenset[str]:
@@ -88,10 +88,9 @@ def _obligations(case: Case) -> list[dict[str, Any]]:
     profile = duties.profile_for(case)
     language = (get_language() or "ru")[:2]
     today = timezone.localdate()
-    hidden = taxonomy.RESTRICTED
     rows = []
-    for o in (Obligation.objects.filter(case=case).select_related("trigger")
-              .exclude(trigger__kind__in=hidden).order_by("due_latest", "pk")):
+    for o in (Obligation.objects.filter(case=case).for_reader(False).select_related("trigger")
+              .order_by("due_latest", "pk")):
         try:
             rule = profile.rule(o.rule_id)
         except KeyError:

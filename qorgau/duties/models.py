@@ -21,6 +21,14 @@ class ObligationQuerySet(models.QuerySet["Obligation"]):
     def open(self) -> ObligationQuerySet:
         return self.filter(status__in=[engine.PENDING, engine.BREACHED])
 
+    def for_reader(self, sees_restricted: bool) -> ObligationQuerySet:
+        """The duties a reader may see: none arising from an event they may not see
+        (qorgau.cases.policy)."""
+        from qorgau.cases import policy
+
+        hidden = policy.hidden_kinds(sees_restricted)
+        return self.exclude(trigger__kind__in=hidden) if hidden else self
+
 
 class Obligation(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="obligations")

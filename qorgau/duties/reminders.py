@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from qorgau.accounts.models import CASE_ROLES, User
-from qorgau.cases import taxonomy
 from qorgau.duties import engine, profiles
 from qorgau.duties.models import Obligation
 from qorgau.duties.services import profiles_dir
@@ -45,7 +44,7 @@ def digests(today: date) -> dict[User, list[Line]]:
                 case__status="open", case__mode="casework",
                 case__assignments__user__memberships__role__in=CASE_ROLES,
                 case__assignments__user__memberships__organisation=F("organisation"))
-        .exclude(trigger__kind__in=taxonomy.RESTRICTED)
+        .for_reader(False)
         .values_list("case__assignments__user", "case__reference", "profile", "rule_id",
                      "due_latest", "status")
         .order_by("due_latest", "case__reference", "rule_id")

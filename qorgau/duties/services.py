@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import Role, User
 from qorgau.accounts.services import role_in
-from qorgau.cases import erasure, ledger, records, regions, taxonomy
+from qorgau.cases import erasure, ledger, policy, records, regions, taxonomy
 from qorgau.cases import services as case_services
 from qorgau.cases.dates import DateError, DateSpan
 from qorgau.cases.models import Case, Event, EventLink
@@ -246,9 +246,8 @@ def recompute(case: Case, by: User | None = None, today: date | None = None) -> 
 
 def visible_obligations(case: Case) -> list[Obligation]:
     """The case's obligations the viewer may see (restricted triggers hidden), by due date."""
-    rows = Obligation.objects.filter(case=case).select_related("trigger", "satisfied_by")
-    if not getattr(case, "sees_restricted", False):
-        rows = rows.exclude(trigger__kind__in=taxonomy.RESTRICTED)
+    rows = (Obligation.objects.filter(case=case).for_reader(policy.sees_restricted(case))
+            .select_related("trigger", "satisfied_by"))
     found = list(rows.order_by("due_latest", "rule_id", "trigger__number"))
     for row in found:
         row.case = case
@@ -371,7 +370,7 @@ def _rule(profile: profiles.Profile, rule_id: str) -> profiles.Rule | None:
 def _recorded(o: Obligation) -> dict[str, Any]:
     """The event a breach rests on when it is a recorded refusal, non-response or finding."""
     event = o.satisfied_by if o.grounds == engine.ON_RECORD else None
-    if event is None or event.kind not in taxonomy.BY_ID or event.kind in taxonomy.RESTRICTED:
+    if event is None or event.kind not in taxonomy.BY_ID or policy.is_restricted(event.kind):
         return {}
     return {"recorded_kind": _(taxonomy.BY_ID[event.kind].label),
             "recorded_date": format_span(event.span)}
@@ -379,7 +378,7 @@ def _recorded(o: Obligation) -> dict[str, Any]:
 
 def letter_obligations(obligations: Iterable[Obligation]) -> list[Obligation]:
     """What a letter may complain of: never a duty arising from a restricted event."""
-    return [o for o in obligations if o.trigger.kind not in taxonomy.RESTRICTED]
+    return [o for o in obligations if not policy.is_restricted(o.trigger.kind)]
 
 
 # The columns a statement of facts reads (nothing encrypted: no narratives, no places).
@@ -415,7 +414,7 @@ def statement_of_facts(case: Case, obligations: Sequence[Obligation]) -> list[Ev
     superseded = {e.supersedes_id for e in rows if e.supersedes_id}
     current = {e.pk: e for e in rows
                if e.pk not in superseded and e.kind in taxonomy.BY_ID
-               and e.kind not in taxonomy.RESTRICTED}
+               and not policy.is_restricted(e.kind)}
     cited = {o.trigger_id for o in obligations}
     cited |= {o.satisfied_by_id for o in obligations
               if o.satisfied_by_id and o.grounds == engine.ON_RECORD}
@@ -711,7 +710,7 @@ def decorate_overdue(cases: Sequence[Case]) -> None:
                                             due_latest__lt=timezone.localdate(),
                                             case__mode=Case.Mode.CASEWORK)
     counts = dict(Obligation.objects.filter(overdue, case__in=list(cases))
-                  .exclude(trigger__kind__in=taxonomy.RESTRICTED).values("case_id")
+                  .for_reader(False).values("case_id")
                   .annotate(n=Count("pk")).values_list("case_id", "n"))
     for case in cases:
         case.overdue = counts.get(case.pk, 0)  # type: ignore[attr-defined]

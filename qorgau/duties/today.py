@@ -20,8 +20,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from qorgau.accounts.models import CASE_ROLES, RESTRICTED_VIEW_ROLES, Membership, User
-from qorgau.cases import erasure, records, taxonomy
+from qorgau.accounts.models import CASE_ROLES, Membership, User
+from qorgau.cases import erasure, policy, records
 from qorgau.cases import services as case_services
 from qorgau.cases.models import Case, CaseAssignment, Event, EventLink
 from qorgau.duties import engine
@@ -49,10 +49,10 @@ def _visible(user: User, rows: QuerySet[Obligation]) -> QuerySet[Obligation]:
     roles = dict(Membership.objects.filter(user=user, role__in=CASE_ROLES).values_list(
         "organisation_id", "role"))
     rows = rows.filter(organisation__in=list(roles))
-    hidden = [org for org, role in roles.items() if role not in RESTRICTED_VIEW_ROLES]
+    hidden = [org for org, role in roles.items() if not policy.role_sees_restricted(role)]
     if hidden:
-        rows = rows.exclude(Q(organisation__in=hidden), Exists(Event.objects.filter(
-            pk=OuterRef("trigger_id"), kind__in=taxonomy.RESTRICTED)))
+        rows = rows.exclude(Q(organisation__in=hidden), Exists(
+            Event.objects.restricted().filter(pk=OuterRef("trigger_id"))))
     return rows
 
 

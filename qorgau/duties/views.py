@@ -23,10 +23,10 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from qorgau.accounts.models import CASE_ROLES, RESTRICTED_VIEW_ROLES, Membership, Role, User
+from qorgau.accounts.models import CASE_ROLES, Membership, Role, User
 from qorgau.accounts.reauth import require_recent_login
+from qorgau.cases import policy
 from qorgau.cases import services as case_services
-from qorgau.cases import taxonomy
 from qorgau.cases.access import get_case_for_user
 from qorgau.cases.forms import apply_service_error
 from qorgau.cases.models import Case, CaseAssignment, Event
@@ -158,10 +158,10 @@ def queue(user: Any, today: date) -> QuerySet[Obligation]:
         case__in=Case.objects.visible_to(user).filter(
             status=Case.Status.OPEN, mode=Case.Mode.CASEWORK).values("pk"),
     ).order_by("due_latest", "case__reference", "rule_id", "pk")
-    hidden = [org for org, role in roles.items() if role not in RESTRICTED_VIEW_ROLES]
+    hidden = [org for org, role in roles.items() if not policy.role_sees_restricted(role)]
     if hidden:
-        rows = rows.exclude(Q(organisation__in=hidden), Exists(Event.objects.filter(
-            pk=OuterRef("trigger_id"), kind__in=taxonomy.RESTRICTED)))
+        rows = rows.exclude(Q(organisation__in=hidden), Exists(
+            Event.objects.restricted().filter(pk=OuterRef("trigger_id"))))
     return rows
 
 

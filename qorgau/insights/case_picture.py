@@ -32,9 +32,7 @@ def _label(event: Event, when: str) -> str:
 
 def marks(case: Case, sees_restricted: bool) -> list[Mark]:
     found: list[Mark] = []
-    events = Event.objects.filter(case=case).current()
-    if not sees_restricted:
-        events = events.exclude(kind__in=taxonomy.RESTRICTED)
+    events = Event.objects.filter(case=case).current().for_reader(sees_restricted)
     for event in events.only("pk", "number", "kind", "sort_start", "sort_end", "attributes"):
         if event.sort_start is None:
             continue
@@ -69,9 +67,8 @@ def marks(case: Case, sees_restricted: bool) -> list[Mark]:
         rules = {r.id: r for r in profile_for(case).rules}
     except Exception:  # a profile that no longer loads: no titles  # noqa: BLE001
         rules = {}
-    obligations = Obligation.objects.filter(case=case, due_latest__isnull=False)
-    if not sees_restricted:
-        obligations = obligations.exclude(trigger__kind__in=taxonomy.RESTRICTED)
+    obligations = Obligation.objects.filter(case=case, due_latest__isnull=False).for_reader(
+        sees_restricted)
     for ob in obligations.filter(status__in=("breached", "pending")):
         due: date = ob.due_latest  # type: ignore[assignment]
         if ob.status == "pending" and due >= today:

@@ -11,7 +11,7 @@ from django.db.models import Min
 from django.db.models.signals import post_save
 from django.utils import timezone
 
-from qorgau.cases import erasure, signals, taxonomy
+from qorgau.cases import erasure, policy, signals, taxonomy
 from qorgau.cases.models import Case, Event
 from qorgau.duties.models import Obligation
 from qorgau.duties.services import profile_for
@@ -35,7 +35,7 @@ def case_input(case: Case) -> metrics.CaseInput:
     """Everything the metrics need of one case, in five queries."""
     events = [
         metrics.EventFact(pk, kind, _day(start), taxonomy.gbvims_type(kind),
-                          kind in taxonomy.RESTRICTED,
+                          policy.is_restricted(kind),
                           attributes if kind == "death" else {})
         for pk, kind, start, attributes in Event.objects.filter(case=case).current()
         .values_list("pk", "kind", "sort_start", "attributes")

@@ -19,7 +19,7 @@ from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import INSIGHT_ROLES, Membership, User
-from qorgau.cases import regions
+from qorgau.cases import policy, regions
 from qorgau.cases import services as case_services
 from qorgau.cases.access import get_case_for_user
 from qorgau.cases.regions import PROFILES
@@ -258,7 +258,7 @@ def case_picture(request: AuthedRequest, ref: str) -> HttpResponse:
     since = None
     if request.GET.get("since", "").isdigit():
         since = date(max(1900, min(int(request.GET["since"]), 2100)), 1, 1)
-    marks = case_picture_marks(case, bool(getattr(case, "sees_restricted", False)))
+    marks = case_picture_marks(case, policy.sees_restricted(case))
     drawing = picture.draw(marks, timezone.localdate(), since)
     fragment = bool(getattr(request, "htmx", False))
     if not fragment:

@@ -67,8 +67,7 @@ def item_texts(organisation: Organisation, inst: instruments.Instrument,
 
 
 def timeline_facts(case: Case, sees_restricted: bool) -> list[suggest.TimelineFact]:
-    rows = Event.objects.filter(case=case).current().visible_to_role(
-        "caseworker" if sees_restricted else None).values_list(
+    rows = Event.objects.filter(case=case).current().for_reader(sees_restricted).values_list(
         "number", "kind", "when_start", "when_end", "qualifier", "recurrence", "attributes")
     facts = []
     for number, kind, start, end, qualifier, recurrence, attributes in rows:

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import User
 from qorgau.accounts.reauth import require_recent_login
+from qorgau.cases import policy, taxonomy
 from qorgau.cases import services as case_services
-from qorgau.cases import taxonomy
 from qorgau.cases.access import get_case_for_user
 from qorgau.cases.forms import apply_service_error
 from qorgau.cases.models import Case
@@ -37,7 +37,7 @@ class AuthedRequest(HttpRequest):
 
 
 def _sees_restricted(case: Case) -> bool:
-    return bool(getattr(case, "sees_restricted", False))
+    return policy.sees_restricted(case)
 
 
 def _language() -> str:

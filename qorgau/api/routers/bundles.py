@@ -16,6 +16,7 @@ from qorgau.api.routers.common import case_for, recent_login, viewed
 from qorgau.api.schemas import Id, In
 from qorgau.bundles import services
 from qorgau.bundles.models import Bundle
+from qorgau.cases import policy
 from qorgau.cases.models import Case
 
 router = Router(tags=["bundles"])
@@ -69,7 +70,7 @@ def request_bundle(request: HttpRequest, ref: str, payload: BundleIn) -> Status:
     recent_login(request)
     bundle = services.request_bundle(
         case, request.user, payload.language,  # type: ignore[arg-type]
-        bool(getattr(case, "sees_restricted", False)), grant_id=payload.grant)
+        policy.sees_restricted(case), grant_id=payload.grant)
     return Status(202, bundle_out(bundle))
 
 

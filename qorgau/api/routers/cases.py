@@ -33,7 +33,7 @@ from qorgau.api.schemas import (
     StatusIn,
     When,
 )
-from qorgau.cases import regions, services, taxonomy
+from qorgau.cases import policy, regions, services, taxonomy
 from qorgau.cases.dates import DateSpan
 from qorgau.cases.models import Case, Event, EventLink, EventParty, Party
 
@@ -269,7 +269,7 @@ def _visible_events(case: Case) -> Any:
 def event_out(event: Event, sees_restricted: bool) -> dict[str, Any]:
     links = [{"event": link.target.number, "kind": link.kind}
              for link in event.links_out.all()
-             if sees_restricted or link.target.kind not in taxonomy.RESTRICTED]
+             if policy.kind_visible(link.target.kind, sees_restricted)]
     newer = getattr(event, "superseded_by", None)
     return {
         "number": event.number, "kind": event.kind,
@@ -298,7 +298,7 @@ def _with_relations(events: Any) -> Any:
 
 
 def _shown(case: Case, events: list[Event]) -> list[dict[str, Any]]:
-    sees = bool(getattr(case, "sees_restricted", False))
+    sees = policy.sees_restricted(case)
     return [event_out(e, sees) for e in events]
 
 

@@ -16,6 +16,7 @@ from qorgau.api.errors import ApiError
 from qorgau.api.routers.cases import event_input
 from qorgau.api.routers.common import case_for, viewed
 from qorgau.api.schemas import EventIn, Id, In, When
+from qorgau.cases import policy
 from qorgau.cases import services as case_services
 from qorgau.cases.models import Event
 from qorgau.proceedings import services as proceedings
@@ -83,7 +84,7 @@ def create_assessment(request: HttpRequest, ref: str, payload: AssessmentIn) -> 
                for key, a in payload.answers.items()}
     made = risk.record_assessment(case, request.user,  # type: ignore[arg-type]
                                   payload.instrument, answers, payload.judgement,
-                                  payload.reason, bool(getattr(case, "sees_restricted", False)))
+                                  payload.reason, policy.sees_restricted(case))
     return Status(201, assessment_out(Assessment.objects.select_related("event").get(
         pk=made.pk)))
 

@@ -10,7 +10,7 @@ from django import template
 from django.conf import settings
 from django.utils.translation import get_language, gettext, pgettext, pgettext_lazy
 
-from qorgau.cases import taxonomy
+from qorgau.cases import policy, taxonomy
 from qorgau.cases.dates import DateSpan
 from qorgau.cases.services import CLOSE_REASONS
 
@@ -94,7 +94,7 @@ def is_severe(kind_id: str) -> bool:
 
 @register.filter
 def is_restricted(kind_id: str) -> bool:
-    return kind_id in taxonomy.RESTRICTED
+    return policy.is_restricted(kind_id)
 
 
 @register.filter

@@ -9,8 +9,8 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
+from qorgau.cases import policy
 from qorgau.cases.models import Case
-from qorgau.cases.taxonomy import RESTRICTED
 from qorgau.duties import engine, profiles, services
 from qorgau.duties.views import URGENCY, by_urgency, present
 
@@ -29,13 +29,13 @@ def duties_panel(case: Case) -> dict[str, Any]:
     """How many duties are breached, pending and met, and the most urgent of them (one
     query, shared with the risk panel); obligations triggered by restricted events only for
     those who see them, and none whose rule left the profile (as on the duties page)."""
-    sees_restricted = getattr(case, "sees_restricted", False)
+    sees_restricted = policy.sees_restricted(case)
     today = timezone.localdate()
     rules: dict[str, frozenset[str]] = {}
     counts = {status: 0 for status in engine.STATUSES}
     urgent: list[tuple[int, date, int, services.PageObligation]] = []
     for row in services.page_obligations(case):
-        if not sees_restricted and row.trigger_kind in RESTRICTED:
+        if not policy.kind_visible(row.trigger_kind, sees_restricted):
             continue
         if row.profile not in rules:
             rules[row.profile] = _known_rules(row.profile)
@@ -56,12 +56,12 @@ def closing_duties(case: Case) -> dict[str, Any]:
     (the authorities failed) and how many still run. A closed case leaves Needs action and
     its reminders; its duties stay on its duties page, where a complaint can still be
     drafted, and come back if it is reopened."""
-    sees_restricted = getattr(case, "sees_restricted", False)
+    sees_restricted = policy.sees_restricted(case)
     today = timezone.localdate()
     rules: dict[str, frozenset[str]] = {}
     counts = {status: 0 for status in engine.STATUSES}
     for row in services.page_obligations(case):
-        if not sees_restricted and row.trigger_kind in RESTRICTED:
+        if not policy.kind_visible(row.trigger_kind, sees_restricted):
             continue
         if row.profile not in rules:
             rules[row.profile] = _known_rules(row.profile)
