@@ -90,7 +90,7 @@ def checkpoint(now: datetime, limit: timedelta) -> Check:
 
 
 def report(queue_limit: timedelta = timedelta(minutes=15),
-           checkpoint_limit: timedelta = timedelta(hours=26)) -> list[Check]:
+           checkpoint_limit: timedelta = timedelta(hours=3)) -> list[Check]:
     found = database()
     if not found.ok:
         return [found]

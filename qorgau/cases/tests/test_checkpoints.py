@@ -349,3 +349,23 @@ def test_replaced_checkpoint_breaks_the_log(story, alice):
                                                signature=data["signature"])
     assert [str(p) for p in checkpoints.verify_checkpoints()] == [
         "checkpoint 1: the log root does not match checkpoints 1-1 as stored"]
+
+
+def test_if_changed_signs_only_when_a_ledger_moved(story, alice):
+    """The hourly timer's run: a new checkpoint only when some case's ledger moved, so the
+    newest entries are covered within the hour (the window in docs/security.md)."""
+    def run() -> str:
+        out = StringIO()
+        call_command("checkpoint", if_changed=True, stdout=out)
+        return out.getvalue()
+
+    assert "checkpoint 1:" in run()
+    assert "unchanged since checkpoint 1" in run()
+    assert Checkpoint.objects.count() == 1
+    make_event(story, alice, "order_requested", "2024-01-08")
+    assert "checkpoint 2:" in run()
+    # removing that newest entry now is caught, as any entry a checkpoint covers
+    seq = head(story).seq
+    drop_ledger_triggers()
+    LedgerEntry.objects.filter(case=story, seq=seq).delete()
+    assert [p.checkpoint for p in checkpoints.verify_checkpoints()] == [2]

@@ -17,8 +17,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--queue-minutes", type=int, default=15,
                             help="a task ready this long and not taken is unhealthy (15)")
-        parser.add_argument("--checkpoint-hours", type=int, default=26,
-                            help="writes after a checkpoint this old are unhealthy (26)")
+        parser.add_argument("--checkpoint-hours", type=int, default=3,
+                            help="writes after a checkpoint this old are unhealthy (3)")
         parser.add_argument("--json", action="store_true", help="one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
