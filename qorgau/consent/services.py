@@ -213,6 +213,13 @@ def require_grant(
     return by_id[found.id]
 
 
+def grants_of(case: Case, purpose: str) -> list[ConsentGrant]:
+    """Every grant of the case for this purpose, valid or not (to list them; a use asks
+    require_grant)."""
+    return list(ConsentGrant.objects.filter(case=case, purpose=purpose)
+                .select_related("recipient_organisation"))
+
+
 def grants_allowing(case: Case, purpose: str, categories: Iterable[str]) -> list[ConsentGrant]:
     """Grants that allow this use now (for a form's choice)."""
     now, wanted = timezone.now(), frozenset(categories)

@@ -20,6 +20,7 @@ from qorgau.cases import services as case_services
 from qorgau.cases.access import get_case_for_user
 from qorgau.cases.forms import apply_service_error
 from qorgau.cases.models import Case
+from qorgau.consent import services as consent_services
 from qorgau.consent.models import ConsentGrant
 from qorgau.duties.engine import STATUS_LABELS, current_status
 from qorgau.duties.models import Obligation
@@ -82,8 +83,7 @@ def places(request: AuthedRequest, provider: int) -> HttpResponse:
 
 
 def _referral_grants(case: Case) -> list[ConsentGrant]:
-    return list(ConsentGrant.objects.filter(case=case, purpose="referral")
-                .select_related("recipient_organisation"))
+    return consent_services.grants_of(case, "referral")
 
 
 def _page(request: AuthedRequest, case: Case, need_form: NeedForm,

@@ -65,3 +65,30 @@ def test_every_surface_goes_through_the_policy():
     missing = [f"{name} ({what})" for name, what in SURFACES.items()
                if not ASKS.search(sources.get(name, ""))]
     assert missing == [], "these no longer ask qorgau.cases.policy: " + ", ".join(missing)
+
+
+# What leaves a case does so under the survivor's consent, decided in one place too:
+# consent.services.require_grant (rules in the pure consent.rules). Each way out asks it.
+WAYS_OUT = {
+    "bundles/services.py": "court bundle",
+    "duties/services.py": "complaint letter",
+    "referrals/services.py": "referral",
+    "referrals/letters.py": "referral letter",
+    "consent/services.py": "case-file export and read-only share",
+    "consent/transfers.py": "transfer to another organisation",
+}
+GRANT_BY_HAND = re.compile(r"revoked_at|expires_at|ConsentGrant\.objects\.filter\(case=")
+
+
+def test_every_way_out_of_a_case_asks_for_the_grant():
+    sources = _sources()
+    missing = [f"{name} ({what})" for name, what in WAYS_OUT.items()
+               if "require_grant(" not in sources.get(name, "")]
+    assert missing == [], "these no longer ask consent.services.require_grant: " + \
+        ", ".join(missing)
+    by_hand = [name for name, text in sources.items()
+               if not name.startswith(("consent/", "api/")) and name not in {
+                   "operations/custody.py", "demo/loader.py", "conftest.py"}
+               and GRANT_BY_HAND.search(text)]
+    assert by_hand == [], "a consent grant read by hand (ask consent.services): " + \
+        ", ".join(by_hand)
