@@ -4,6 +4,7 @@ leave it (monitors, coalitions, anything exported for them)."""
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -17,8 +18,10 @@ from qorgau.duties.services import profiles
 from qorgau.insights import metrics
 from qorgau.insights.models import MetricCount, Release
 from qorgau.insights.suppression import ALL, Cell, Coord, Dimension, Published, release
+from qorgau.insights.suppression import cube as every_cell
 
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
+logger = logging.getLogger(__name__)
 
 
 def threshold() -> int:
@@ -143,7 +146,13 @@ def _release(scope: Scope, group: tuple[str, ...], profile: str, year: int, coun
     with transaction.atomic():
         memory, _created = Release.objects.select_for_update().get_or_create(key=key)
         kept: set[Cell] = {(t, (r, p, k)) for t, r, p, k in memory.hidden}
-        published = release(leaves, tables, relations, threshold(), keep=kept)
+        try:
+            published = release(leaves, tables, relations, threshold(), keep=kept)
+        except RuntimeError:  # the audit could not protect a count: show none of them
+            logger.exception("insights release %s: every cell hidden", key)
+            published = {m: Published(tuple(dims), threshold(),
+                                      dict.fromkeys(every_cell({}, dims)))
+                         for m, dims in tables.items()}
         hidden = sorted({(t, *c) for t, table in published.items()
                          for c, v in table.cells.items() if v is None} | {
                              (t, *c) for t, c in kept})

@@ -251,3 +251,19 @@ def test_what_monitors_read_is_one_release_that_remembers(db, org):
                              "kz", 2024, "KZ")
     assert all(v is not None for v in exact.cells.values())  # inside: exact, no release
     assert Release.objects.count() == 1
+
+
+def test_a_release_the_audit_cannot_protect_shows_nothing_and_no_error(db, org, monkeypatch):
+    from django.core.cache import cache
+
+    from qorgau.insights import publication
+
+    def cannot(*args, **kwargs):
+        raise RuntimeError("cannot protect")
+
+    _store(org, BEFORE)
+    cache.clear()
+    monkeypatch.setattr(publication, "release", cannot)
+    published = publication.cube(publication.Scope((org.pk,), True), "breach_response",
+                                 "kz", 2024, "KZ")
+    assert published.cells and all(v is None for v in published.cells.values())
