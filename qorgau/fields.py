@@ -16,7 +16,14 @@ def _ring(keys: tuple[str, ...]) -> KeyRing:
     return KeyRing(keys)
 
 
+class KeysLocked(RuntimeError):
+    """No data key in this process: trustee custody before unlock, or after a panic lock."""
+
+
 def keyring() -> KeyRing:
+    if not settings.QORGAU_DATA_KEYS:
+        raise KeysLocked("The instance is locked: no data key is open in this process. "
+                         "Enough trustees must enter their shares first.")
     return _ring(tuple(settings.QORGAU_DATA_KEYS))
 
 

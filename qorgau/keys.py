@@ -157,3 +157,39 @@ def read_identities(text: str) -> list[str]:
     if not keys or not all(k.startswith("AGE-SECRET-KEY-1") for k in keys):
         raise ConfigurationError("an age identity file holds AGE-SECRET-KEY-1... lines")
     return keys
+
+
+WRAPPED_KEYS_FILE = "wrapped_keys.json"
+PLAIN_KEY_FILES = ("data_keys", "evidence_keys", "signing_key.pem")
+KEY_VARIABLES = ("QORGAU_DATA_KEYS", "QORGAU_EVIDENCE_KEYS", "QORGAU_SIGNING_KEY")
+
+
+def load_key_custody(env: dict[str, str], data_dir: Path) -> str:
+    """Where the data, evidence and signing keys are held: "server" (the default: the
+    environment, or the data folder in development) or "trustees" (wrapped in the data
+    folder under a key split among trustees; see docs/security.md)."""
+    custody = env.get("QORGAU_KEY_CUSTODY", "").strip() or "server"
+    if custody not in ("server", "trustees"):
+        raise ConfigurationError("QORGAU_KEY_CUSTODY must be server or trustees.")
+    wrapped = data_dir / WRAPPED_KEYS_FILE
+    if custody == "server":
+        if wrapped.exists():
+            raise ConfigurationError(
+                f"The keys in {wrapped} are wrapped for trustees: set QORGAU_KEY_CUSTODY="
+                "trustees (or move the file away to go back to keys on the server).")
+        return custody
+    if not wrapped.exists():
+        raise ConfigurationError(
+            f"QORGAU_KEY_CUSTODY is trustees but {wrapped} does not exist: wrap the keys "
+            "first with `qorgau wrap-keys`.")
+    in_env = [name for name in KEY_VARIABLES if env.get(name, "").strip()]
+    if in_env:
+        raise ConfigurationError(
+            f"QORGAU_KEY_CUSTODY is trustees, so {', '.join(in_env)} must not be set: "
+            "remove the keys from the environment (the trustees' shares open them).")
+    on_disk = [name for name in PLAIN_KEY_FILES if (data_dir / name).exists()]
+    if on_disk:
+        raise ConfigurationError(
+            f"QORGAU_KEY_CUSTODY is trustees, but the data folder still holds "
+            f"{', '.join(on_disk)}: remove them (the trustees' shares open the keys).")
+    return custody

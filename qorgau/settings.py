@@ -16,6 +16,7 @@ from qorgau.keys import (
     load_backup_recipients,
     load_data_keys,
     load_evidence_keys,
+    load_key_custody,
     load_secret_key,
     load_signing_key,
 )
@@ -37,9 +38,20 @@ if MODE not in ("development", "test", "production"):
 DATA_DIR = Path(ENV.get("QORGAU_DATA_DIR", BASE_DIR / "data"))
 DEBUG = _flag("DEBUG")
 SECRET_KEY = load_secret_key(ENV, MODE, DATA_DIR)
-QORGAU_DATA_KEYS = load_data_keys(ENV, MODE, DATA_DIR)
-QORGAU_SIGNING_KEY = load_signing_key(ENV, MODE, DATA_DIR)
-QORGAU_EVIDENCE_KEYS = load_evidence_keys(ENV, MODE, DATA_DIR)
+# Off by default: the keys come from the environment (or the data folder in development).
+# "trustees": only wrapped keys in the data folder; the instance starts locked and holds the
+# keys in memory once enough trustees have entered their shares (qorgau/operations/custody.py).
+QORGAU_KEY_CUSTODY = load_key_custody(ENV, DATA_DIR)
+QORGAU_DATA_KEYS: list[str] = []
+QORGAU_SIGNING_KEY = ""
+QORGAU_EVIDENCE_KEYS: list[str] = []
+if QORGAU_KEY_CUSTODY == "server":
+    QORGAU_DATA_KEYS = load_data_keys(ENV, MODE, DATA_DIR)
+    QORGAU_SIGNING_KEY = load_signing_key(ENV, MODE, DATA_DIR)
+    QORGAU_EVIDENCE_KEYS = load_evidence_keys(ENV, MODE, DATA_DIR)
+# The SHA-256 (hex) of a pre-shared token that locks the instance at /lock/<token>/ without
+# a login (trustee custody only); unset: no such URL.
+QORGAU_LOCK_TOKEN_SHA256 = ENV.get("QORGAU_LOCK_TOKEN_SHA256", "").strip().lower()
 QORGAU_BACKUP_RECIPIENTS = load_backup_recipients(ENV, MODE, DATA_DIR)
 ALLOWED_HOSTS = [h.strip() for h in ENV.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
 
@@ -80,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Trustee custody only (a no-op otherwise): a locked instance answers the locked page.
+    "qorgau.operations.custody.LockedMiddleware",
     "qorgau.accounts.middleware.IdleSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("qorgau.consent.shared_urls")),
     path("", include("qorgau.retention.urls")),
     path("", include("qorgau.referrals.urls")),
+    path("", include("qorgau.operations.urls")),  # trustee custody only (404 otherwise)
     path("api/v1/", api.urls),
     path("settings/api-tokens/", include("qorgau.api.urls")),
     path("settings/organisation/", include("qorgau.accounts.urls")),

@@ -51,6 +51,9 @@ ASSIGNED = {"caseworker", "supervisor"}
 #   "org_admin": an organisation's settings: its administrators see and change them, its
 #             other members 403, other organisations' people 404 ("org_admin_home": where
 #             an administrator is sent to their organisation's page, everyone else 403)
+#   "trustees_only": trustee key custody's pages (unlock, panic lock); off by default, so
+#             404 to everyone, anonymous included (in trustee custody:
+#             qorgau/operations/tests/test_custody.py)
 #   "skip": not ours to check here (third-party pages), with the reason
 # Every operation of the API (/api/v1/, "api:*") has its own table in
 # qorgau/api/tests/test_api_matrix.py.
@@ -128,6 +131,9 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "accounts:organisation_home": ("org_admin_home", ("GET", "POST")),
     "accounts:organisation": ("org_admin", ("GET", "POST")),
     "retention:organisation": ("org_admin", ("POST",)),
+    "custody:unlock": ("trustees_only", ("GET", "POST")),
+    "custody:lock": ("trustees_only", ("GET", "POST")),
+    "custody:lock_token": ("trustees_only", ("GET", "POST")),
 }
 THIRD_PARTY = ("admin:", "account_", "set_language", "mfa_", "socialaccount_", "django_",
                "api:")
@@ -199,6 +205,9 @@ def world(db, org, other_org, alice, case, survivor, consent_to, personas):
         if name == "insights:download":
             urls[name] = reverse(name, args=["orders_issued", "csv"])
             continue
+        if name == "custody:lock_token":
+            urls[name] = reverse(name, args=["a-lock-token"])
+            continue
         if kind not in (CASE, MANAGED):
             urls[name] = reverse(name)  # member, insights, home
             continue
@@ -241,6 +250,8 @@ def _patterns(resolver: URLResolver | None = None, prefix: str = "") -> list[tup
 def _expected(kind: str, persona: str, method: str, methods: tuple[str, ...]) -> set[int]:
     if kind == PUBLIC:
         return {302} if method in methods else {405}
+    if kind == "trustees_only":
+        return {404}
     if persona == "anonymous":
         return {302}  # to the login page
     if kind == MEMBER:  # older list pages ignore the method; newer ones answer 405
@@ -309,7 +320,7 @@ def test_authorization_matrix(client, world, persona):
             expected = _expected(kind, persona, method, methods)
             assert response.status_code in expected, (
                 f"{persona} {method} {name}: {response.status_code}, expected {expected}")
-            if persona == "anonymous":
+            if persona == "anonymous" and kind != "trustees_only":
                 assert reverse("account_login") in response["Location"], name
             checked += 1
     assert checked == 2 * (len(ROUTES) - 1)

@@ -1,0 +1,165 @@
+"""Trustee custody at run time: the instance starts locked, trustees' shares unwrap the keys
+into this process's memory, and a panic lock drops them. A no-op unless
+QORGAU_KEY_CUSTODY=trustees (docs/security.md, "Keys held by trustees").
+
+The lock is propagated through a small file in the data folder holding a lock generation:
+every request reads it (a few bytes); a process whose keys were opened under an older
+generation drops them at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qorgau.keys import WRAPPED_KEYS_FILE
+from qorgau.trustees import InstanceKeys, ShareBox, ShareError
+
+__all__ = ["ShareError", "add_share", "keys_open", "lock", "locked", "trustee_custody"]
+
+log = logging.getLogger(__name__)
+API_PREFIX = "/api/v1/"
+GENERATION_FILE = "lock_generation"
+
+_guard = threading.Lock()
+_box = ShareBox()
+_opened_at: int | None = None  # the lock generation the keys in memory were opened under
+
+
+def trustee_custody() -> bool:
+    return getattr(settings, "QORGAU_KEY_CUSTODY", "server") == "trustees"
+
+
+def _generation_path() -> Path:
+    return Path(settings.DATA_DIR) / GENERATION_FILE
+
+
+def generation() -> int:
+    try:
+        return int(_generation_path().read_text().strip() or 0)
+    except FileNotFoundError:
+        return 0
+    except ValueError:
+        return -1  # damaged: never equal to what a process opened under, so locked
+
+
+def keys_open() -> bool:
+    return bool(settings.QORGAU_DATA_KEYS)
+
+
+def locked() -> bool:
+    """True when this process must decrypt nothing: trustee custody and no keys in memory,
+    or a lock newer than the keys it holds (then the keys are dropped here and now)."""
+    if not trustee_custody():
+        return False
+    if not keys_open():
+        return True
+    if generation() != _opened_at:
+        drop_keys()
+        return True
+    return False
+
+
+def _clear_caches() -> None:
+    from qorgau import fields
+    from qorgau.bundles import signing
+    from qorgau.cases import checkpoints
+
+    fields._ring.cache_clear()
+    signing.private_key.cache_clear()
+    signing.certificate.cache_clear()
+    checkpoints._private_key.cache_clear()
+
+
+def install(keys: InstanceKeys) -> None:
+    global _opened_at
+    with _guard:
+        settings.QORGAU_DATA_KEYS = list(keys.data_keys)
+        settings.QORGAU_EVIDENCE_KEYS = list(keys.evidence_keys)
+        settings.QORGAU_SIGNING_KEY = keys.signing_key
+        _opened_at = generation()
+        _clear_caches()
+
+
+def drop_keys() -> None:
+    global _opened_at
+    with _guard:
+        settings.QORGAU_DATA_KEYS = []
+        settings.QORGAU_EVIDENCE_KEYS = []
+        settings.QORGAU_SIGNING_KEY = ""
+        _opened_at = None
+        _box.clear()
+        _clear_caches()
+
+
+def wrapped_document() -> str:
+    return (Path(settings.DATA_DIR) / WRAPPED_KEYS_FILE).read_text()
+
+
+def add_share(share: str) -> int:
+    """Take one trustee's share; return how many more are needed (0: the keys are open).
+    Raises ShareError, in plain words, for a share that is not valid or does not fit."""
+    with _guard:
+        remaining = _box.add(share)
+        if remaining:
+            return remaining
+        keys = _box.open(wrapped_document())
+    install(keys)
+    log.warning("keys opened by the trustees' shares (lock generation %s)", _opened_at)
+    return 0
+
+
+def shares_in() -> int:
+    return len(_box.shares)
+
+
+def lock(reason: str) -> int:
+    """Panic lock: a new lock generation (every process drops its keys at its next request),
+    every session and API token revoked, this process's keys dropped. Returns the generation."""
+    from django.contrib.sessions.models import Session
+
+    from qorgau.api.models import ApiToken
+
+    path = _generation_path()
+    with _guard:
+        new = max(generation(), 0) + 1
+        tmp = path.with_name(f".{GENERATION_FILE}.{os.getpid()}")
+        tmp.write_text(f"{new}\n")
+        os.replace(tmp, path)
+    drop_keys()
+    Session.objects.all().delete()
+    ApiToken.objects.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+    log.warning("instance locked (generation %s): %s", new, reason)
+    return new
+
+
+def locked_response(request: HttpRequest) -> HttpResponse:
+    message = _("This service is locked. It opens again when enough trustees have entered "
+                "their shares.")
+    if request.path.startswith(API_PREFIX):
+        return JsonResponse({"error": "locked", "detail": message}, status=503)
+    return HttpResponse(render_to_string("custody/locked.html", {"message": message}),
+                        status=503)
+
+
+class LockedMiddleware:
+    """While locked, everything but the trustees' pages answers the locked page (503)."""
+
+    OPEN_WHILE_LOCKED = ("/unlock/", "/lock/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if locked() and not request.path.startswith(self.OPEN_WHILE_LOCKED):
+            return locked_response(request)
+        return self.get_response(request)

@@ -1,0 +1,208 @@
+"""Keys held by trustees (issue 29): wrapped keys only at rest, the instance locked until
+2 of 3 shares are in, and the panic lock through each route."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.core.management import CommandError, call_command
+
+from qorgau import trustees
+from qorgau.api import tokens as api_tokens
+from qorgau.conftest import _person
+from qorgau.fields import KeysLocked, keyring
+from qorgau.keys import ConfigurationError, load_key_custody
+from qorgau.operations import custody
+
+LOCK_TOKEN = "director-abroad-0123456789abcdef"
+
+
+@pytest.fixture
+def trustee(settings, tmp_path, db):
+    """This test instance wrapped by `wrap-keys`, then restarted in trustee custody."""
+    original = trustees.InstanceKeys(list(settings.QORGAU_DATA_KEYS),
+                                     list(settings.QORGAU_EVIDENCE_KEYS),
+                                     settings.QORGAU_SIGNING_KEY)
+    settings.DATA_DIR = tmp_path
+    out = io.StringIO()
+    call_command("wrap-keys", "--threshold", "2", "--shares", "3", stdout=out)
+    shares = re.findall(r"share \d:\n(.+)", out.getvalue())
+    assert len(shares) == 3
+    settings.QORGAU_KEY_CUSTODY = "trustees"
+    settings.QORGAU_DATA_KEYS = []
+    settings.QORGAU_EVIDENCE_KEYS = []
+    settings.QORGAU_SIGNING_KEY = ""
+    settings.QORGAU_LOCK_TOKEN_SHA256 = hashlib.sha256(LOCK_TOKEN.encode()).hexdigest()
+    custody.drop_keys()
+    yield original, shares
+    custody.drop_keys()
+
+
+def _unlock(client, shares):
+    for share in shares:
+        client.post("/unlock/", {"share": share})
+    assert not custody.locked()
+
+
+def test_at_rest_the_data_folder_and_environment_hold_no_usable_key(trustee):
+    original, _shares = trustee
+    secrets = [*original.data_keys, *original.evidence_keys,
+               *(base64.urlsafe_b64decode(k).hex() for k in original.data_keys),
+               "".join(original.signing_key.splitlines()[1:-1])]
+    at_rest = b"".join(p.read_bytes() for p in settings.DATA_DIR.rglob("*") if p.is_file())
+    environment = "\n".join(os.environ.values())
+    for secret in secrets:
+        assert secret.encode() not in at_rest
+        assert secret not in environment
+    assert load_key_custody({"QORGAU_KEY_CUSTODY": "trustees"}, settings.DATA_DIR) == "trustees"
+    with pytest.raises(ConfigurationError, match="must not be set"):
+        load_key_custody({"QORGAU_KEY_CUSTODY": "trustees",
+                          "QORGAU_DATA_KEYS": original.data_keys[0]}, settings.DATA_DIR)
+    with pytest.raises(ConfigurationError, match="wrapped for trustees"):
+        load_key_custody({}, settings.DATA_DIR)  # no silent fall back to fresh keys
+    # A process started in trustee custody holds no key until the trustees come.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QORGAU_")}
+    env.update(QORGAU_ENV="test", QORGAU_KEY_CUSTODY="trustees",
+               QORGAU_DATA_DIR=str(settings.DATA_DIR))
+    started = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import "
+         "settings as s; print(s.QORGAU_DATA_KEYS, s.QORGAU_EVIDENCE_KEYS, "
+         "repr(s.QORGAU_SIGNING_KEY))"],
+        env={**env, "DJANGO_SETTINGS_MODULE": "qorgau.settings"},
+        capture_output=True, text=True, check=True)
+    assert started.stdout.split() == ["[]", "[]", "''"]
+
+
+def test_locked_instance_answers_only_the_locked_page(trustee, client):
+    page = client.get("/cases/")
+    assert page.status_code == 503 and b"locked" in page.content
+    api = client.get("/api/v1/cases/")
+    assert api.status_code == 503 and api.json()["error"] == "locked"
+    with pytest.raises(KeysLocked):
+        keyring()
+    assert client.get("/unlock/").status_code == 200
+
+
+def test_two_of_three_shares_unlock_one_does_not(trustee, client):
+    original, shares = trustee
+    first = client.post("/unlock/", {"share": shares[0]})
+    assert b"1 more needed" in first.content
+    assert custody.locked() and client.get("/cases/").status_code == 503
+    done = client.post("/unlock/", {"share": shares[2]})
+    assert b"The instance is open" in done.content
+    assert client.get("/cases/").status_code == 302  # to the login page, not locked
+    assert original.data_keys == settings.QORGAU_DATA_KEYS
+    assert original.signing_key == settings.QORGAU_SIGNING_KEY
+    assert keyring().decrypt(keyring().encrypt("x")) == "x"
+
+
+def test_a_wrong_share_is_refused_in_plain_words(trustee, client):
+    _original, shares = trustee
+    words = shares[0].split()
+    words[5] = "academic" if words[5] != "academic" else "acid"
+    typo = client.post("/unlock/", {"share": " ".join(words)})
+    assert typo.status_code == 400 and b"a word is mistyped or missing" in typo.content
+    client.post("/unlock/", {"share": shares[0]})
+    stranger = trustees.split(trustees.new_kek(), 2, 3)[1]
+    other = client.post("/unlock/", {"share": stranger})
+    assert other.status_code == 400 and b"another set of shares" in other.content
+    assert custody.locked()
+
+
+def test_shares_of_another_wrapping_do_not_open_these_keys(trustee, client):
+    kek = trustees.new_kek()
+    foreign = trustees.split(kek, 2, 3)
+    client.post("/unlock/", {"share": foreign[0]})
+    answer = client.post("/unlock/", {"share": foreign[1]})
+    assert answer.status_code == 400 and b"do not open this instance" in answer.content
+    assert custody.locked()
+
+
+def test_unlock_is_rate_limited(trustee, client):
+    for _ in range(10):
+        client.post("/unlock/", {"share": "not a share"})
+    assert client.post("/unlock/", {"share": "not a share"}).status_code == 429
+
+
+def test_unlock_page_checks_csrf(trustee):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    assert strict.post("/unlock/", {"share": "x"}).status_code == 403
+
+
+def test_unlock_command_opens_keys_in_its_own_process(trustee, monkeypatch):
+    _original, shares = trustee
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{shares[1]}\n{shares[0]}\n"))
+    out = io.StringIO()
+    call_command("unlock", stdout=out)
+    assert "The keys are open" in out.getvalue() and not custody.locked()
+    custody.drop_keys()
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{shares[1]}\n"))
+    with pytest.raises(CommandError, match="Not enough shares"):
+        call_command("unlock", stdout=io.StringIO())
+
+
+def _assert_locked_everywhere(client):
+    assert custody.locked() and not settings.QORGAU_DATA_KEYS
+    assert not Session.objects.exists()
+    assert client.get("/cases/").status_code == 503
+
+
+def test_panic_lock_by_command(alice, trustee, client):
+    _unlock(client, trustee[1][:2])
+    client.force_login(alice)
+    issued = api_tokens.create_token(alice, "phone", ["read"], 30)
+    call_command("lock", stdout=io.StringIO())
+    _assert_locked_everywhere(client)
+    issued.token.refresh_from_db()
+    assert issued.token.revoked_at is not None
+
+
+def test_panic_lock_by_an_administrator_confirmed(alice, trustee, client, org):
+    _unlock(client, trustee[1][:2])
+    client.force_login(alice)
+    assert client.get("/lock/").status_code == 404  # a caseworker: no such page
+    admin = _person("admin@tcc.test", org, "admin")
+    client.force_login(admin)
+    confirm = client.get("/lock/")
+    assert confirm.status_code == 200 and not custody.locked()
+    assert client.post("/lock/").status_code == 200
+    _assert_locked_everywhere(client)
+
+
+def test_panic_lock_by_the_pre_shared_token(trustee, client):
+    _unlock(client, trustee[1][1:])
+    assert client.post("/lock/wrong-token/").status_code == 404
+    assert not custody.locked()
+    assert client.get(f"/lock/{LOCK_TOKEN}/").status_code == 200  # asks to confirm
+    assert not custody.locked()
+    assert client.post(f"/lock/{LOCK_TOKEN}/").status_code == 200
+    _assert_locked_everywhere(client)
+
+
+def test_a_lock_by_another_process_drops_the_keys_here(trustee, client):
+    _unlock(client, trustee[1][:2])
+    (settings.DATA_DIR / custody.GENERATION_FILE).write_text("7\n")  # another worker locked
+    assert client.get("/cases/").status_code == 503
+    assert not settings.QORGAU_DATA_KEYS
+    _unlock(client, trustee[1][:2])  # the trustees open it again under the new lock
+    assert client.get("/cases/").status_code == 302
+
+
+def test_off_by_default(client, db, admin_user):
+    assert not custody.locked()
+    for url in ("/unlock/", "/lock/", f"/lock/{LOCK_TOKEN}/"):
+        assert client.get(url).status_code == 404
+        assert client.post(url).status_code == 404
+    with pytest.raises(CommandError, match="QORGAU_KEY_CUSTODY=trustees"):
+        call_command("lock")
