@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -80,14 +81,43 @@ def _clear_caches() -> None:
     checkpoints._private_key.cache_clear()
 
 
+WATCH_SECONDS = 1.0
+exit_on_lock = False  # a command that runs with the keys (`unlock db_worker`) ends instead
+_watcher: threading.Thread | None = None
+
+
+def check_lock() -> bool:
+    """Drop the keys if a newer lock is on disk (True when it did). The watcher calls it
+    every second, so an idle process does not keep its keys until its next request."""
+    if _opened_at is None or generation() == _opened_at:
+        return False
+    drop_keys()
+    log.warning("instance locked elsewhere: keys dropped in process %s", os.getpid())
+    if exit_on_lock:
+        os._exit(75)  # the whole memory goes with the process
+    return True
+
+
+def _watch() -> None:
+    while True:
+        time.sleep(WATCH_SECONDS)
+        try:
+            check_lock()
+        except Exception:  # the watcher must outlive a damaged marker or a full disk
+            log.exception("lock watcher")
+
+
 def install(keys: InstanceKeys) -> None:
-    global _opened_at
+    global _opened_at, _watcher
     with _guard:
         settings.QORGAU_DATA_KEYS = list(keys.data_keys)
         settings.QORGAU_EVIDENCE_KEYS = list(keys.evidence_keys)
         settings.QORGAU_SIGNING_KEY = keys.signing_key
         _opened_at = generation()
         _clear_caches()
+        if _watcher is None:
+            _watcher = threading.Thread(target=_watch, name="qorgau-lock-watcher", daemon=True)
+            _watcher.start()
 
 
 def drop_keys() -> None:

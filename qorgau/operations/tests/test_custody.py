@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 from django.conf import settings
@@ -197,6 +198,15 @@ def test_a_lock_by_another_process_drops_the_keys_here(trustee, client):
     assert not settings.QORGAU_DATA_KEYS
     _unlock(client, trustee[1][:2])  # the trustees open it again under the new lock
     assert client.get("/cases/").status_code == 302
+
+
+def test_an_idle_process_drops_its_keys_within_seconds(trustee, client):
+    _unlock(client, trustee[1][:2])
+    (settings.DATA_DIR / custody.GENERATION_FILE).write_text("9\n")  # locked elsewhere
+    deadline = time.monotonic() + 5
+    while settings.QORGAU_DATA_KEYS and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not settings.QORGAU_DATA_KEYS  # the watcher dropped them, no request needed
 
 
 def test_off_by_default(client, db, admin_user):

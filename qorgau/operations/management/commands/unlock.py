@@ -45,4 +45,5 @@ class Command(BaseCommand):
                 self.stdout.write(f"Share accepted; {remaining} more needed.")
         self.stdout.write("The keys are open in this process.")
         if options["command"]:
+            custody.exit_on_lock = True  # a panic lock ends the command, keys and all
             call_command(*options["command"])
