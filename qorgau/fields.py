@@ -20,10 +20,15 @@ class KeysLocked(RuntimeError):
     """No data key in this process: trustee custody before unlock, or after a panic lock."""
 
 
-def keyring() -> KeyRing:
-    if not settings.QORGAU_DATA_KEYS:
-        raise KeysLocked("The instance is locked: no data key is open in this process. "
+def require_key(key: object) -> None:
+    """Refuse in plain words when a key is not open (trustee custody, locked)."""
+    if not key:
+        raise KeysLocked("The instance is locked: no key is open in this process. "
                          "Enough trustees must enter their shares first.")
+
+
+def keyring() -> KeyRing:
+    require_key(settings.QORGAU_DATA_KEYS)
     return _ring(tuple(settings.QORGAU_DATA_KEYS))
 
 

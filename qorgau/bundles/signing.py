@@ -15,9 +15,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 
+from qorgau.fields import require_key
+
 
 @cache
 def private_key() -> Ed25519PrivateKey:
+    require_key(settings.QORGAU_SIGNING_KEY)
     key = serialization.load_pem_private_key(settings.QORGAU_SIGNING_KEY.encode(), None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError("QORGAU_SIGNING_KEY is not an Ed25519 key")

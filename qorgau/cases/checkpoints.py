@@ -37,6 +37,7 @@ from django.utils import timezone
 from qorgau.cases import merkle
 from qorgau.cases.ledger import canonical
 from qorgau.cases.models import Case, Checkpoint, LedgerEntry
+from qorgau.fields import require_key
 
 FORMAT = "qorgau.checkpoints"
 VERSION = 1
@@ -75,6 +76,7 @@ def _private_key(pem: str) -> Ed25519PrivateKey:
 
 
 def _signing_key() -> Ed25519PrivateKey:
+    require_key(settings.QORGAU_SIGNING_KEY)
     return _private_key(settings.QORGAU_SIGNING_KEY)
 
 

@@ -40,6 +40,7 @@ from qorgau.cases.models import Case, Event
 from qorgau.evidence import inspect
 from qorgau.evidence.models import Blob, Exhibit
 from qorgau.evidence.storage import evidence_storage, object_name
+from qorgau.fields import require_key
 
 CHUNK = 1024 * 1024
 log = logging.getLogger(__name__)
@@ -106,10 +107,12 @@ def clean_leftovers(max_age: int = LEFTOVER_AGE) -> int:
 
 
 def recipients() -> list[Any]:
+    require_key(settings.QORGAU_EVIDENCE_KEYS)
     return [pyrage.x25519.Identity.from_str(settings.QORGAU_EVIDENCE_KEYS[0]).to_public()]
 
 
 def identities() -> list[Any]:
+    require_key(settings.QORGAU_EVIDENCE_KEYS)
     return [pyrage.x25519.Identity.from_str(k) for k in settings.QORGAU_EVIDENCE_KEYS]
 
 

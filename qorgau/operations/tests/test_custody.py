@@ -19,7 +19,10 @@ from django.core.management import CommandError, call_command
 
 from qorgau import trustees
 from qorgau.api import tokens as api_tokens
+from qorgau.bundles import signing
+from qorgau.cases import checkpoints
 from qorgau.conftest import _person
+from qorgau.evidence import services as evidence_services
 from qorgau.fields import KeysLocked, keyring
 from qorgau.keys import ConfigurationError, load_key_custody
 from qorgau.operations import custody
@@ -88,8 +91,10 @@ def test_locked_instance_answers_only_the_locked_page(trustee, client):
     assert page.status_code == 503 and b"locked" in page.content
     api = client.get("/api/v1/cases/")
     assert api.status_code == 503 and api.json()["error"] == "locked"
-    with pytest.raises(KeysLocked):
-        keyring()
+    for decrypting in (keyring, evidence_services.identities, evidence_services.recipients,
+                       signing.private_key, checkpoints._signing_key):
+        with pytest.raises(KeysLocked, match="locked"):
+            decrypting()
     assert client.get("/unlock/").status_code == 200
 
 
