@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -152,11 +153,18 @@ def shares_in() -> int:
     return len(_box.shares)
 
 
-def lock(reason: str) -> int:
-    """Panic lock: a new lock generation (every process drops its keys at its next request),
-    every session and API token revoked, this process's keys dropped. Returns the generation."""
-    from django.contrib.sessions.models import Session
+LOCKED_NOTE = "note.instance_locked"
 
+
+def lock(reason: str, by: Any = None) -> int:
+    """Panic lock: a new lock generation (every process drops its keys at its next request),
+    every session and API token revoked, this process's keys dropped, and a note on every
+    organisation's ledger. Returns the generation."""
+    from django.contrib.sessions.models import Session
+    from django.db import transaction
+
+    from qorgau.accounts import orgledger
+    from qorgau.accounts.models import Organisation
     from qorgau.api.models import ApiToken
 
     path = _generation_path()
@@ -168,6 +176,10 @@ def lock(reason: str) -> int:
     drop_keys()
     Session.objects.all().delete()
     ApiToken.objects.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+    with transaction.atomic():
+        for org_id in Organisation.objects.order_by("pk").values_list("pk", flat=True):
+            orgledger.append(org_id, by, LOCKED_NOTE, "instance",
+                             detail={"lock": new, "how": reason})
     log.warning("instance locked (generation %s): %s", new, reason)
     return new
 

@@ -94,7 +94,7 @@ def lock(request: HttpRequest) -> HttpResponse:
     if not _is_administrator(request):
         raise Http404
     if request.method == "POST":
-        custody.lock(f"by administrator user {request.user.pk}")
+        custody.lock("administrator", by=request.user)
         return _locked_page(request)
     return render(request, "custody/form.html", {
         "title": _("Lock the instance"), "show_form": True, "button": _("Lock now"),
@@ -112,7 +112,7 @@ def lock_token(request: HttpRequest, token: str) -> HttpResponse:
     if not expected or not hmac.compare_digest(given, expected):
         raise Http404
     if request.method == "POST":
-        custody.lock("by the pre-shared lock token")
+        custody.lock("lock token")
         return _locked_page(request)
     return render(request, "custody/form.html", {
         "title": _("Lock the instance"), "show_form": True, "button": _("Lock now"),

@@ -18,6 +18,8 @@ from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
 
 from qorgau import trustees
+from qorgau.accounts import orgledger
+from qorgau.accounts.models import Organisation, OrganisationEntry
 from qorgau.api import tokens as api_tokens
 from qorgau.bundles import signing
 from qorgau.cases import checkpoints
@@ -158,10 +160,13 @@ def test_unlock_command_opens_keys_in_its_own_process(trustee, monkeypatch):
         call_command("unlock", stdout=io.StringIO())
 
 
-def _assert_locked_everywhere(client):
+def _assert_locked_everywhere(client, how):
     assert custody.locked() and not settings.QORGAU_DATA_KEYS
     assert not Session.objects.exists()
     assert client.get("/cases/").status_code == 503
+    notes = OrganisationEntry.objects.filter(action=custody.LOCKED_NOTE)
+    assert [n.detail["how"] for n in notes] == [how] * Organisation.objects.count()
+    assert all(report.problem is None for report in orgledger.verify_all())
 
 
 def test_panic_lock_by_command(alice, trustee, client):
@@ -169,7 +174,7 @@ def test_panic_lock_by_command(alice, trustee, client):
     client.force_login(alice)
     issued = api_tokens.create_token(alice, "phone", ["read"], 30)
     call_command("lock", stdout=io.StringIO())
-    _assert_locked_everywhere(client)
+    _assert_locked_everywhere(client, "command")
     issued.token.refresh_from_db()
     assert issued.token.revoked_at is not None
 
@@ -183,7 +188,8 @@ def test_panic_lock_by_an_administrator_confirmed(alice, trustee, client, org):
     confirm = client.get("/lock/")
     assert confirm.status_code == 200 and not custody.locked()
     assert client.post("/lock/").status_code == 200
-    _assert_locked_everywhere(client)
+    _assert_locked_everywhere(client, "administrator")
+    assert OrganisationEntry.objects.get(action=custody.LOCKED_NOTE).actor == admin
 
 
 def test_panic_lock_by_the_pre_shared_token(trustee, client):
@@ -193,7 +199,7 @@ def test_panic_lock_by_the_pre_shared_token(trustee, client):
     assert client.get(f"/lock/{LOCK_TOKEN}/").status_code == 200  # asks to confirm
     assert not custody.locked()
     assert client.post(f"/lock/{LOCK_TOKEN}/").status_code == 200
-    _assert_locked_everywhere(client)
+    _assert_locked_everywhere(client, "lock token")
 
 
 def test_a_lock_by_another_process_drops_the_keys_here(trustee, client):

@@ -18,5 +18,5 @@ class Command(BaseCommand):
         if not custody.trustee_custody():
             raise CommandError("Locking needs QORGAU_KEY_CUSTODY=trustees: with the keys on "
                                "the server there is nothing to drop.")
-        generation = custody.lock("by the lock command")
+        generation = custody.lock("command")
         self.stdout.write(f"Locked (lock {generation}): sessions and tokens revoked.")
