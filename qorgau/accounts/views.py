@@ -57,6 +57,15 @@ def _change_text(entry: OrganisationEntry, people: dict[int, str]) -> str:
     detail = entry.detail or {}
     if entry.action == orgledger.OPEN:
         return _("the organisation's ledger opened")
+    if entry.action == "note.directory.update":
+        return _("its entry in the service directory changed")
+    if entry.action.startswith("note.transfer."):
+        words = {"offer": _("case %(case)s offered for transfer"),
+                 "accept": _("case %(case)s transferred"),
+                 "decline": _("transfer of case %(case)s declined"),
+                 "cancel": _("transfer of case %(case)s cancelled")}
+        step = entry.action.rsplit(".", 1)[1]
+        return words.get(step, entry.action) % {"case": detail.get("reference", "—")}
     if entry.subject.startswith("membership:"):
         who = people.get(int(entry.subject.split(":", 1)[1]), "—")
         if entry.action == orgledger.MEMBERSHIP_REMOVED:

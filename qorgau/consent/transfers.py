@@ -52,7 +52,8 @@ def _write(t: CaseTransfer, by: User, action: str) -> None:
     case_services.append(t.case, by, action, subject(t), transfer_record(t), detail)
     for org in (t.sender_id, t.receiver_id):
         orgledger.append(org, by, f"note.{action}", f"case:{t.case_id}",
-                         detail={**detail, "case": t.case_id, "status": t.status})
+                         detail={**detail, "case": t.case_id, "reference": t.case.reference,
+                                 "status": t.status})
 
 
 @transaction.atomic

@@ -87,3 +87,25 @@ class FollowUpForm(forms.Form):
     note = forms.CharField(label=_("What she said: did she receive the service, and how is "
                                    "she?"), max_length=4000,
                            widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ProfileForm(forms.ModelForm):  # type: ignore[type-arg]
+    """What an organisation says of itself in the service directory (its administrators)."""
+
+    services = forms.MultipleChoiceField(label=_("Services offered"),
+                                         widget=forms.CheckboxSelectMultiple)
+    languages = forms.MultipleChoiceField(label=_("Languages"), required=False,
+                                          widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Provider
+        fields = ["services", "languages", "city", "address", "phone", "email",
+                  "intake_hours", "capacity", "accepts_children", "boys_max_age",
+                  "accessible"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, labels in (("services", rules.NEEDS), ("languages", rules.LANGUAGES)):
+            field = self.fields[name]
+            assert isinstance(field, forms.MultipleChoiceField)
+            field.choices = _choices(labels)

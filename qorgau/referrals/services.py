@@ -25,7 +25,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qorgau.accounts.models import CASE_ROLES, Membership, User
+from qorgau.accounts import orgledger
+from qorgau.accounts.models import CASE_ROLES, Membership, Role, User
 from qorgau.cases import erasure, records, regions
 from qorgau.cases import services as case_services
 from qorgau.cases.models import Case, Event
@@ -600,3 +601,38 @@ def _register_casefile() -> None:
 
 
 _register_casefile()
+
+
+PROFILE_FIELDS = ("services", "languages", "city", "address", "phone", "email", "intake_hours",
+                  "capacity", "accepts_children", "boys_max_age", "accessible")
+
+
+def can_edit_profile(user: User, provider: Provider) -> bool:
+    """The administrators of the organisation the directory entry belongs to."""
+    return provider.organisation_id is not None and Membership.objects.filter(
+        user=user, organisation_id=provider.organisation_id, role=Role.ADMIN).exists()
+
+
+@transaction.atomic
+def update_profile(provider: Provider, by: User, changes: dict[str, Any]) -> list[str]:
+    """The organisation's own directory entry; the fields that changed are noted on the
+    organisation's ledger. Returns their names."""
+    if not can_edit_profile(by, provider):
+        raise ValidationError(_("Only the organisation's administrators can change its entry "
+                                "in the service directory."))
+    provider = Provider.objects.select_for_update().get(pk=provider.pk)
+    changed = [f for f in PROFILE_FIELDS if f in changes and getattr(provider, f) != changes[f]]
+    if not changed:
+        return []
+    for name in changed:
+        setattr(provider, name, changes[name])
+    if provider.capacity is not None and provider.places_available is not None:
+        provider.places_available = min(provider.places_available, provider.capacity)
+    # Only what changed is checked (an empty list of languages is allowed: "not stated").
+    provider.full_clean(exclude=[f.name for f in Provider._meta.fields
+                                 if f.name not in changed or f.name == "languages"])
+    provider.save()
+    assert provider.organisation_id is not None
+    orgledger.append(provider.organisation_id, by, "note.directory.update",
+                     f"provider:{provider.pk}", detail={"fields": changed})
+    return changed

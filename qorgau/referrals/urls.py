@@ -7,6 +7,8 @@ app_name = "referrals"
 urlpatterns = [
     path("services/", views.directory, name="directory"),
     path("services/<int:provider>/places/", views.places, name="places"),
+    path("settings/organisation/<slug:slug>/directory/<int:provider>/", views.profile,
+         name="profile"),
     path("services/referrals/", views.incoming, name="incoming"),
     path("services/referrals/<int:referral>/answer/", views.answer, name="answer"),
     path("cases/<str:ref>/referrals/", views.case_referrals, name="case"),

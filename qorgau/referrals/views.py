@@ -255,3 +255,35 @@ def answer(request: AuthedRequest, referral: int) -> HttpResponse:
         return HttpResponseNotAllowed(["POST"])
     _record_move(request, found, services.answer)
     return redirect("referrals:incoming")
+
+
+@login_required
+def profile(request: AuthedRequest, slug: str, provider: int) -> HttpResponse:
+    """The organisation's own entry in the directory, from its settings page: its
+    administrators only (404 to whoever is not a member, 403 to other members)."""
+    from qorgau.accounts.models import Membership, Role
+    from qorgau.referrals.forms import ProfileForm
+
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    membership = Membership.objects.filter(user=request.user, organisation__slug=slug).first()
+    if membership is None:
+        raise Http404
+    found = get_object_or_404(Provider, pk=provider, organisation_id=membership.organisation_id)
+    if membership.role != Role.ADMIN:
+        raise PermissionDenied
+    form = ProfileForm(request.POST, instance=Provider.objects.get(pk=found.pk),
+                       prefix=f"p{found.pk}")
+    if not form.is_valid():
+        messages.error(request, " ".join(f"{form.fields[name].label}: {e}" if name in
+                                         form.fields else str(e)
+                                         for name, errs in form.errors.items() for e in errs))
+    else:
+        try:
+            changed = services.update_profile(found, request.user, form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The directory entry is saved.") if changed
+                             else _("Nothing changed."))
+    return redirect("accounts:organisation", slug=slug)

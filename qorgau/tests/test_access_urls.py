@@ -49,7 +49,9 @@ CASE_INDEPENDENT = {"cases:list", "cases:new", "duties:needs_action",
                     "duties:team",
                     # an organisation's retention period: its administrators only
                     # (test_authorization_matrix, tests/test_organisation_ledger.py)
-                    "retention:organisation"}
+                    "retention:organisation",
+                    # an organisation's own directory entry: its administrators only
+                    "referrals:profile"}
 
 
 def _all_patterns() -> list[tuple[str, URLPattern]]:

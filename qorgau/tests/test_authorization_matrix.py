@@ -131,6 +131,7 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "accounts:organisation_home": ("org_admin_home", ("GET", "POST")),
     "accounts:organisation": ("org_admin", ("GET", "POST")),
     "retention:organisation": ("org_admin", ("POST",)),
+    "referrals:profile": ("org_admin", ("POST",)),
     "custody:unlock": ("trustees_only", ("GET", "POST")),
     "custody:lock": ("trustees_only", ("GET", "POST")),
     "custody:lock_token": ("trustees_only", ("GET", "POST")),
@@ -172,6 +173,8 @@ def world(db, org, other_org, alice, case, survivor, consent_to, personas):
                                       organisation=other_org)
     to_partner = referral_services.make_referral(case, alice, provider=partner,
                                                  need="psychological", grant_id=referral.pk)
+    own = Provider.objects.create(name="TCC shelter", kind="shelter", region="kz-west",
+                                  services=["shelter"], organisation=org)
     outside = consent_to(case, alice, "referral")
     made = referral_services.make_referral(case, alice, provider=provider, need="shelter",
                                            grant_id=outside.pk, categories=["identity"])
@@ -201,6 +204,9 @@ def world(db, org, other_org, alice, case, survivor, consent_to, personas):
             continue
         if name in ("accounts:organisation", "retention:organisation"):
             urls[name] = reverse(name, args=[org.slug])
+            continue
+        if name == "referrals:profile":
+            urls[name] = reverse(name, args=[org.slug, own.pk])
             continue
         if name == "insights:download":
             urls[name] = reverse(name, args=["orders_issued", "csv"])

@@ -159,3 +159,33 @@ def test_administrators_see_the_ledger_and_set_retention(client, changed, person
     other = reverse("retention:organisation", args=["other"])
     assert client.post(other, {"months": "12"}).status_code == 404
     assert not RetentionPolicy.objects.exists()
+
+
+def test_administrators_edit_their_directory_entry(client, org, personas, alice):
+    from qorgau.referrals.models import Provider
+
+    entry = Provider.objects.create(name="TCC shelter", kind="shelter", region="kz-west",
+                                    services=["shelter"], capacity=5, places_available=4,
+                                    organisation=org)
+    admin = personas["admin"]
+    client.force_login(admin)
+    url = reverse("accounts:organisation", args=[org.slug])
+    assert "In the service directory" in client.get(url).content.decode()
+    target = reverse("referrals:profile", args=[org.slug, entry.pk])
+    p = f"p{entry.pk}"
+    posted = {f"{p}-services": ["shelter", "psychological"], f"{p}-capacity": "3",
+              f"{p}-phone": "+7 7112 00 00 00"}
+    assert client.post(target, posted).status_code == 302
+    entry.refresh_from_db()
+    assert (entry.services, entry.capacity, entry.places_available) == (
+        ["shelter", "psychological"], 3, 3)
+    note = OrganisationEntry.objects.filter(organisation=org).latest("seq")
+    assert (note.action, note.actor, note.detail["fields"]) == (
+        "note.directory.update", admin, ["services", "phone", "capacity"])
+    assert "its entry in the service directory changed" in client.get(url).content.decode()
+    assert org_problem(org) is None
+    client.post(target, {f"{p}-services": ["nonsense"]})  # refused in words
+    entry.refresh_from_db()
+    assert entry.services == ["shelter", "psychological"]
+    client.force_login(alice)  # a caseworker of the organisation: 403
+    assert client.post(target, posted).status_code == 403

@@ -27,3 +27,14 @@ def services_panel(case: Case) -> dict[str, Any]:
 
     return {"case": case, "open": rows(frozenset({rules.MADE, rules.ACCEPTED})),
             "received": rows(RECEIVED), "refused": rows(REFUSED)}
+
+
+@register.inclusion_tag("referrals/_organisation_profile.html")
+def directory_profile(organisation: Any) -> dict[str, Any]:
+    """The organisation's own entries in the service directory, on its settings page."""
+    from qorgau.referrals.forms import ProfileForm
+    from qorgau.referrals.models import Provider
+
+    entries = Provider.objects.filter(organisation=organisation, active=True).order_by("name")
+    return {"organisation": organisation,
+            "entries": [(p, ProfileForm(instance=p, prefix=f"p{p.pk}")) for p in entries]}
