@@ -59,16 +59,32 @@ def _unlock(client, shares):
     assert not custody.locked()
 
 
-def test_at_rest_the_data_folder_and_environment_hold_no_usable_key(trustee):
+def _every_value_in_the_database() -> str:
+    """Every row of every table as stored (raw SQL: no field is decrypted on the way)."""
+    from django.db import connection
+
+    rows = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            rows += [str(row) for row in cursor.fetchall()]
+    return "\n".join(rows)
+
+
+def test_at_rest_the_database_data_folder_and_environment_hold_no_usable_key(
+        alice, survivor, trustee):
     original, _shares = trustee
     secrets = [*original.data_keys, *original.evidence_keys,
                *(base64.urlsafe_b64decode(k).hex() for k in original.data_keys),
                "".join(original.signing_key.splitlines()[1:-1])]
     at_rest = b"".join(p.read_bytes() for p in settings.DATA_DIR.rglob("*") if p.is_file())
     environment = "\n".join(os.environ.values())
+    database = _every_value_in_the_database()
+    assert "gAAAAA" in database  # the survivor's encrypted fields are there, as tokens
     for secret in secrets:
         assert secret.encode() not in at_rest
         assert secret not in environment
+        assert secret not in database
     assert load_key_custody({"QORGAU_KEY_CUSTODY": "trustees"}, settings.DATA_DIR) == "trustees"
     with pytest.raises(ConfigurationError, match="must not be set"):
         load_key_custody({"QORGAU_KEY_CUSTODY": "trustees",
