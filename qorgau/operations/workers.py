@@ -95,8 +95,10 @@ class Recovered:
     requeued: bool
 
 
-def recover() -> list[Recovered]:
-    """Re-queue or fail every RUNNING task whose worker is gone; what was done."""
+def recover(gone: str | None = None) -> list[Recovered]:
+    """Re-queue or fail every RUNNING task whose worker is gone; what was done. `gone`
+    names a worker known to run none of its tasks any more (this one, back from a lost
+    database connection) though it still beats."""
     running = list(DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
                    .values_list("id", "task_path", "worker_ids", "started_at", "args_kwargs"))
     if not running:
@@ -105,7 +107,7 @@ def recover() -> list[Recovered]:
         worker_id__in=[ids[-1] for _id, _path, ids, _at, _args in running if ids])}
     done = []
     for task_id, path, worker_ids, started_at, args_kwargs in running:
-        if worker_ids and _alive(worker_ids[-1], started_at, beats):
+        if worker_ids and worker_ids[-1] != gone and _alive(worker_ids[-1], started_at, beats):
             continue
         requeued = len(worker_ids) < ATTEMPTS
         with transaction.atomic():

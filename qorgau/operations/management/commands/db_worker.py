@@ -3,16 +3,28 @@
 On start it removes plaintext that a killed upload left (evidence.services.clean_leftovers)
 and re-queues or fails tasks whose worker died (operations.workers); while it runs it keeps
 a heartbeat so that other workers can tell it is alive.
+
+A database that goes away (PostgreSQL restarted, a failover, the network) does not end it:
+django-tasks' loop raises the connection error, and the worker waits (1, 2, 4, then every
+5 s), connects again and goes on taking tasks in the same process. A task it was running
+when the connection broke is queued again (or failed after its attempts), as a dead
+worker's would be.
 """
 
+import logging
 import os
+import time
 from typing import Any
 
+from django.db import InterfaceError, OperationalError, connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
 
 from qorgau.evidence.services import clean_leftovers
-from qorgau.operations.workers import Heartbeat
+from qorgau.operations.workers import Heartbeat, recover
+
+log = logging.getLogger(__name__)
+LONGEST_WAIT = 5.0  # seconds between two attempts to reach the database
 
 
 class Command(DatabaseWorker):
@@ -28,6 +40,24 @@ class Command(DatabaseWorker):
         heartbeat = Heartbeat(options["worker_id"])
         heartbeat.start()
         try:
-            super().handle(*args, **options)
+            self._work(*args, **options)
         finally:
             heartbeat.stop()
+
+    def _work(self, *args: Any, **options: Any) -> None:
+        failures = 0
+        while True:
+            try:
+                if failures:
+                    recover(gone=options["worker_id"])
+                super().handle(*args, **options)
+                return
+            except (OperationalError, InterfaceError) as exc:
+                failures += 1
+                wait = min(LONGEST_WAIT, 2.0 ** (min(failures, 4) - 1))
+                first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                log.warning("the database cannot be reached (%s); trying again in %.0f s",
+                            first_line, wait)
+                connections.close_all()
+                time.sleep(wait)
+                options["startup_delay"] = False
