@@ -33,7 +33,7 @@ PASSWORD = "correct horse battery staple"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # base32; every persona's authenticator app
 
 
-def totp_code(at: float | None = None) -> str:
+def totp_code(at: float | None = None, secret: str = TOTP_SECRET) -> str:
     """The six digits a persona's authenticator app shows now (or at `at`). Now: with
     under 5 s of the code's 30 left, the next code, as a person would wait for it (on a
     busy machine a code read at second 28 reaches the server after it expired)."""
@@ -41,7 +41,7 @@ def totp_code(at: float | None = None) -> str:
         left = 30 - time.time() % 30
         if left < 5:
             time.sleep(left + 0.1)
-    return format_hotp_value(hotp_value(TOTP_SECRET, int(at or time.time()) // 30))
+    return format_hotp_value(hotp_value(secret, int(at or time.time()) // 30))
 
 
 def _full_login(sender: object, request: Any, user: User, **kwargs: object) -> None:
