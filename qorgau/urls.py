@@ -1,10 +1,10 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
 from qorgau.accounts.views import choose_language, quick_exit
-from qorgau.api.api import api
+from qorgau.api.api import api, unknown_route
 
 # The admin logs in through the same pages (password, then the second factor).
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("qorgau.referrals.urls")),
     path("", include("qorgau.operations.urls")),  # trustee custody only (404 otherwise)
     path("api/v1/", api.urls),
+    re_path(r"^api/", unknown_route),  # JSON, as every API answer, not the HTML 404 page
     path("settings/api-tokens/", include("qorgau.api.urls")),
     path("settings/organisation/", include("qorgau.accounts.urls")),
 ]

@@ -88,3 +88,11 @@ api.add_decorator(idempotent, mode="view")  # inside record_token_use: its trail
 api.add_decorator(record_token_use, mode="view")
 for area in (cases, evidence, bundles, casefile, records, insights):
     api.add_router("/", area.router)
+
+
+def unknown_route(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+    """A path under /api/ that names no operation: 404 in the API's JSON error shape."""
+    from django.utils.translation import gettext as _
+
+    return errors.respond(api, request, 404, errors.error_body(
+        "not_found", _("No such API route. The routes are listed at /api/v1/docs.")))
