@@ -1,0 +1,312 @@
+"""From a narrative to proposed events: rule-based, offline, Russian, Kazakh and English. Pure.
+
+`propose(text, lang)` splits the text into sentences and, for each sentence that describes an
+event, proposes its kind (from the taxonomy), when (a date span with honest precision), the
+institution, whether it was reported and to whom, and the exact sentence with its offsets
+(`text[start:end] == sentence`). Nothing is recorded: a person confirms each proposal later.
+The lexicons are data, in `lexicon.py`.
+"""
+
+# ruff: noqa: E501  (the date patterns read better unbroken)
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+
+from qorgau.cases import taxonomy
+from qorgau.cases.dates import DateError, DateSpan, PartialDate, typed_span
+from qorgau.intake import lexicon
+
+LANGUAGES = ("ru", "kk", "en")
+# Abuse kinds that make the generic "physical assault" redundant in the same sentence.
+_SPECIFIC_ABUSE = {"strangulation", "weapon", "attempted_killing", "killing", "sexual_violence"}
+
+
+@dataclass(frozen=True)
+class When:
+    start: str = ""
+    end: str = ""
+    qualifier: str = "none"
+    recurrence: str = "once"
+    text: str = ""  # the words the date came from
+    source: str = ""  # "explicit", "relative" or "" (unknown)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    kind: str
+    when: When
+    institution: str
+    reported_to: str  # institution she reported to in this sentence, "" if none said
+    sentence: str
+    start: int
+    end: int
+    lang: str
+    cues: list[str] = field(default_factory=list)  # the words that suggested the kind
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+    def span(self) -> DateSpan:
+        return DateSpan.parse(self.when.start, self.when.end, self.when.qualifier,
+                              self.when.recurrence)
+
+
+class UnsupportedLanguage(ValueError):
+    pass
+
+
+def detect_language(text: str) -> str:
+    """ru, kk or en from the letters used; UnsupportedLanguage when none fits."""
+    kazakh = len(re.findall(r"[әғқңөұүһі]", text, re.IGNORECASE))
+    cyrillic = len(re.findall(r"[а-яё]", text, re.IGNORECASE))
+    latin = len(re.findall(r"[a-z]", text, re.IGNORECASE))
+    letters = sum(1 for c in text if c.isalpha())
+    if not letters or (cyrillic + latin + kazakh) < letters * 0.6:
+        raise UnsupportedLanguage("the text is not in Russian, Kazakh or English")
+    if cyrillic + kazakh >= latin:
+        return "kk" if kazakh >= max(3, (cyrillic + kazakh) * 0.01) else "ru"
+    return "en"
+
+
+# --- sentences -------------------------------------------------------------------------------
+
+_ABBREVIATIONS = re.compile(
+    r"(?:\b(?:c|ca|approx|no|nos|v|vs|st|mr|mrs|ms|dr|art|para|paras|§|e\.g|i\.e|etc|"
+    r"г|гг|ст|п|ч|т|д|ул|им|см|др|тыс|руб|ж|б|бап)|\b[A-ZА-ЯЁ])\.$", re.IGNORECASE)
+_END = re.compile(r"[.!?…]+[»\"')\]]*\s+|\n\s*\n")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, without its surrounding whitespace."""
+    spans, start = [], 0
+    for match in _END.finditer(text):
+        before = text[start:match.start() + 1].rstrip()
+        if "\n" not in match.group() and _ABBREVIATIONS.search(before):
+            continue
+        following = text[match.end():match.end() + 1]
+        starts = following.isupper() or following.isdigit() or following in "«\"'(—–-"
+        if "\n" not in match.group() and following and not starts:
+            continue
+        spans.append((start, match.end()))
+        start = match.end()
+    spans.append((start, len(text)))
+    out = []
+    for a, b in spans:
+        piece = text[a:b]
+        lead = len(piece) - len(piece.lstrip())
+        trail = len(piece.rstrip())
+        if trail > lead:
+            out.append((a + lead, a + trail))
+    return out
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+_MONTH_NAMES = "|".join(sorted((re.escape(m) for m in lexicon.MONTHS), key=len, reverse=True))
+_PARTS = "|".join(sorted(lexicon.YEAR_PARTS, key=len, reverse=True))
+_APPROX = r"(?:c\.|ca\.|circa|about|around|approximately|около|примерно|приблизительно|шамамен)"
+_YEAR = r"(?:19|20)\d{2}"
+_DATE_PATTERNS: tuple[tuple[str, str], ...] = (
+    # 03.2023 – 05.2024, 2015–2024, с 2015 по 2024 год, from 2015 to 2024, 2015-2024 жылдары
+    ("range", rf"(?:(?P<approx>{_APPROX})\s*)?(?:\b(?:from|between|с|со)\s+)?"
+              rf"(?P<a>(?:\d{{1,2}}\.)?(?:\d{{1,2}}\.)?{_YEAR})\s*(?:года?\s*)?(?:[–—-]|\bto\b|\band\b|\bпо\b|\bдо\b)\s*"
+              rf"(?P<b>(?:\d{{1,2}}\.)?(?:\d{{1,2}}\.)?{_YEAR})(?!\d)"),
+    ("numeric", rf"(?:(?P<approx>{_APPROX})\s*)?\b(?P<d>(?:\d{{1,2}}[./])?\d{{1,2}}[./]{_YEAR})(?!\d)"),
+    ("iso", rf"\b(?P<iso>{_YEAR}-\d{{2}}-\d{{2}})\b"),
+    # 26 February 2024, 26 февраля 2024 г., 26-го февраля 2024 года
+    ("day_month_year", rf"(?:(?P<approx>{_APPROX})\s*)?\b(?P<d>\d{{1,2}})(?:-?(?:го|st|nd|rd|th))?\s+(?P<m>{_MONTH_NAMES})\.?,?\s+(?P<y>{_YEAR})"),
+    # February 26, 2024
+    ("month_day_year", rf"\b(?P<m>{_MONTH_NAMES})\.?\s+(?P<d>\d{{1,2}}),?\s+(?P<y>{_YEAR})"),
+    # 2024 жылғы 26 ақпан(да)
+    ("kk_full", rf"\b(?P<y>{_YEAR})\s+ж(?:ылы|ылғы|\.)?\s+(?P<d>\d{{1,2}})\s+(?P<m>{_MONTH_NAMES})"),
+    # 2024 жылғы ақпан(да)
+    ("kk_month", rf"\b(?P<y>{_YEAR})\s+ж(?:ылы|ылғы|\.)?\s+(?P<m>{_MONTH_NAMES})"),
+    # in February 2024, в феврале 2024 года, ақпан 2024
+    ("month_year", rf"(?:(?P<approx>{_APPROX})\s*)?\b(?P<m>{_MONTH_NAMES})\.?\s+(?:of\s+)?(?P<y>{_YEAR})"),
+    # late 2023, в конце 2023-го, the end of 2023, 2023 жылдың аяғында
+    ("part_year", rf"\b(?:(?:in|at|by)\s+)?(?:the\s+)?(?P<part>{_PARTS})\s+(?:of\s+)?(?P<y>{_YEAR})"),
+    ("kk_part_year", rf"\b(?P<y>{_YEAR})\s+жылдың\s+(?P<part>{_PARTS})"),
+    # в 2013 году, in 2013, 2013 жылы, c. 2019, около 2019 года
+    ("year", rf"(?:(?P<approx>{_APPROX})\s*)?\b(?P<y>{_YEAR})(?:-?(?:го|х|ом))?\b(?!\.\d)"),
+)
+_DATE_RULES = [(name, re.compile(pattern, re.IGNORECASE)) for name, pattern in _DATE_PATTERNS]
+
+
+@dataclass(frozen=True)
+class _Found:
+    start: int
+    end: int
+    when: When
+
+
+def _day(y: str, m: int, d: str) -> str:
+    return PartialDate(int(y), m, int(d)).iso()
+
+
+def _month_of(name: str) -> int:
+    name = name.lower().rstrip(".")
+    if name in lexicon.MONTHS:
+        return lexicon.MONTHS[name]
+    for key, number in lexicon.MONTHS.items():  # Kazakh locative: ақпанда, қаңтарда
+        if name.startswith(key) and len(key) >= 4:
+            return number
+    raise DateError("unknown month")
+
+
+def _date_from(rule: str, match: re.Match[str]) -> When:
+    text = match.group(0)
+    groups = match.groupdict()
+    approximate = "approximate" if groups.get("approx") else "none"
+    if rule == "range":
+        a, b, _ = typed_span(f"{match['a']} - {match['b']}")
+        DateSpan.parse(a, b)  # raises on a backwards or impossible range
+        return When(a, b, approximate, text=text, source="explicit")
+    if rule == "numeric":
+        start, _, _ = typed_span(match["d"])
+        PartialDate.parse(start)
+        return When(start, "", approximate, text=text, source="explicit")
+    if rule == "iso":
+        return When(PartialDate.parse(match["iso"]).iso(), text=text, source="explicit")
+    if rule in ("day_month_year", "month_day_year", "kk_full"):
+        return When(_day(match["y"], _month_of(match["m"]), match["d"]), "", approximate,
+                    text=text, source="explicit")
+    if rule in ("month_year", "kk_month"):
+        return When(PartialDate(int(match["y"]), _month_of(match["m"])).iso(), "", approximate,
+                    text=text, source="explicit")
+    if rule in ("part_year", "kk_part_year"):
+        first, last = lexicon.YEAR_PARTS[match["part"].lower()]
+        y = int(match["y"])
+        return When(f"{y}-{first:02d}", f"{y}-{last:02d}", "none", text=text, source="explicit")
+    return When(str(int(match["y"])), "", approximate, text=text, source="explicit")
+
+
+def find_dates(sentence: str) -> list[_Found]:
+    """Every explicit date in a sentence, longest first where they overlap, in text order."""
+    taken: list[_Found] = []
+    for rule, pattern in _DATE_RULES:
+        for match in pattern.finditer(sentence):
+            if any(f.start < match.end() and match.start() < f.end for f in taken):
+                continue
+            try:
+                when = _date_from(rule, match)
+            except DateError:
+                continue
+            taken.append(_Found(match.start(), match.end(), when))
+    return sorted(taken, key=lambda f: f.start)
+
+
+_RELATIVE = re.compile("|".join(sorted((re.escape(k) for k in lexicon.RELATIVE_DAYS),
+                                       key=len, reverse=True)), re.IGNORECASE)
+
+
+def _relative(sentence: str, anchor: date | None) -> When | None:
+    match = _RELATIVE.search(sentence)
+    if not match or anchor is None:
+        return None
+    day = anchor + timedelta(days=lexicon.RELATIVE_DAYS[match.group(0).lower()])
+    return When(day.isoformat(), text=match.group(0), source="relative")
+
+
+# --- kinds, institutions -----------------------------------------------------------------------
+
+def _compile(stems: list[str]) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{s})" for s in stems) + ")", re.IGNORECASE)
+
+
+_KIND_PATTERNS = {lang: [(kind, _compile(by_lang[lang])) for kind, by_lang in lexicon.KINDS.items()
+                         if by_lang.get(lang)] for lang in LANGUAGES}
+_INSTITUTION_PATTERNS = {
+    lang: [(inst, _compile(by_lang[lang])) for inst, by_lang in lexicon.INSTITUTIONS.items()]
+    for lang in LANGUAGES}
+_REPORTED = {lang: _compile(stems) for lang, stems in lexicon.REPORTED.items()}
+_RECURRENCE = {lang: [(rec, _compile(by_lang[lang])) for rec, by_lang in lexicon.RECURRENCE.items()]
+               for lang in LANGUAGES}
+assert all(k in taxonomy.BY_ID for k in lexicon.KINDS), "a lexicon kind is not in the taxonomy"
+assert all(i in taxonomy.INSTITUTIONS for i in lexicon.INSTITUTIONS)
+
+
+def _kinds(sentence: str, lang: str) -> list[tuple[str, list[str]]]:
+    found = []
+    for kind_id, pattern in _KIND_PATTERNS[lang]:
+        cues = [m.group(0) for m in pattern.finditer(sentence)]
+        if cues:
+            found.append((kind_id, cues))
+    ids = {k for k, _ in found}
+    if ids & _SPECIFIC_ABUSE:
+        found = [(k, c) for k, c in found if k != "physical_assault"]
+    if "killing" in ids and "attempted_killing" in ids:
+        found = [(k, c) for k, c in found if k != "killing"]
+    if "case_refused" in ids:
+        found = [(k, c) for k, c in found if k != "police_refusal"]
+    if "order_breached" in ids or "order_requested" in ids:
+        found = [(k, c) for k, c in found if k != "order_issued"]
+    if "sentence" in ids:  # "приговорил к ..." is the sentence, not a second verdict
+        verdict_cues = dict(found).get("verdict", [])
+        if all(c.lower().startswith("приговор") for c in verdict_cues):
+            found = [(k, c) for k, c in found if k != "verdict"]
+    if "admin_sanction" in ids:
+        found = [(k, c) for k, c in found if k != "sentence"]
+    return found
+
+
+def _institutions(sentence: str, lang: str) -> list[str]:
+    hits = []
+    for inst, pattern in _INSTITUTION_PATTERNS[lang]:
+        match = pattern.search(sentence)
+        if match:
+            hits.append((match.start(), inst))
+    return [inst for _, inst in sorted(hits)]
+
+
+def _recurrence(sentence: str, lang: str) -> str:
+    for rec, pattern in _RECURRENCE[lang]:
+        if pattern.search(sentence):
+            return rec
+    return "once"
+
+
+def propose(text: str, lang: str | None = None) -> list[Proposal]:
+    """Proposed events, in text order. `lang` is ru, kk or en (detected when None)."""
+    if lang is None:
+        lang = detect_language(text)
+    if lang not in LANGUAGES:
+        raise UnsupportedLanguage(f"unsupported language: {lang}")
+    proposals: list[Proposal] = []
+    anchor: date | None = None  # the last day-precise date said, for "the next day"
+    for start, end in sentences(text):
+        sentence = text[start:end]
+        dates = find_dates(sentence)
+        when: When | None = dates[0].when if dates else _relative(sentence, anchor)
+        for found in dates:
+            if len(found.when.start) == 10 and not found.when.end:
+                anchor = date.fromisoformat(found.when.start)
+        if when is not None and when.source == "relative":
+            anchor = date.fromisoformat(when.start)
+        kinds = _kinds(sentence, lang)
+        if not kinds:
+            continue
+        when = when or When()
+        recurrence = _recurrence(sentence, lang)
+        if recurrence != "once" and when.start:
+            when = When(when.start, when.end, when.qualifier, recurrence, when.text, when.source)
+        elif recurrence != "once":
+            when = When(recurrence=recurrence)
+        named = _institutions(sentence, lang)
+        reported_to = ""
+        if _REPORTED[lang].search(sentence):
+            reported_to = next((i for i in named if i != "health"), "")
+        for kind_id, cues in kinds:
+            institution = lexicon.KIND_INSTITUTION.get(kind_id)
+            if institution is None:  # an incident: no institution acted
+                institution = ""
+            elif not institution:
+                institution = next((i for i in named if i != "health"), "")
+            incident = taxonomy.BY_ID[kind_id].group == "abuse"
+            proposals.append(Proposal(kind_id, when, institution,
+                                      reported_to if incident else "",
+                                      sentence, start, end, lang, cues))
+    return proposals
+
+

@@ -1,0 +1,330 @@
+"""Qorgau's own lexicons for proposing events from a narrative: data, no code. Pure.
+
+Each entry is a list of regular-expression stems (matched case-insensitively, at a word start)
+per language. Stems cover inflected forms: Russian and Kazakh endings vary, so a stem stops
+before the ending. A kind's patterns name the event itself; INSTITUTIONS name who acted.
+"""
+
+# ruff: noqa: E501  (patterns read better unbroken)
+from __future__ import annotations
+
+# kind -> language -> stems. Order matters only for the output: kinds are proposed in this order.
+KINDS: dict[str, dict[str, list[str]]] = {
+    "strangulation": {
+        "en": [r"strangl", r"chok(?:ed|ing|e)\b", r"throttl", r"by the (?:throat|neck)",
+               r"(?:hands|grip)\s+(?:a)?round (?:her|his) (?:throat|neck)"],
+        "ru": [r"душил", r"задуш", r"удуш", r"за (?:горло|шею)", r"сдавил\w* (?:ей )?(?:горло|шею)"],
+        "kk": [r"тұншықт", r"буындыр", r"(?:тамағын|мойнын) (?:қысты|қысып|буды)"],
+    },
+    "threat_to_kill": {
+        "en": [r"threat\w*\s+(?:\w+\s+){0,3}(?:to kill|with death|kill)", r"(?:said|told her|swore) (?:that )?he would kill",
+               r"death threat", r"threatened (?:her )?(?:life|to murder)"],
+        "ru": [r"угрож\w*\s+(?:\w+\s+){0,3}(?:убий|убить|убьёт|убьет|смерт|расправ|зарез|застрел)",
+               r"угроз\w*\s+(?:\w+\s+){0,2}(?:убий|смерт|расправ)", r"обещал\w* убить",
+               r"грозил\w*\s+(?:\w+\s+){0,2}(?:убить|убий|смерт)", r"убью"],
+        "kk": [r"өлтіре(?:мін|ді|тінін|ті)\w*", r"өлтіремін деп", r"өлтіру(?:мен| туралы)? қорқыт",
+               r"өліммен қорқыт"],
+    },
+    "weapon": {
+        "en": [r"knife", r"knives", r"gun\b", r"rifle", r"pistol", r"firearm", r"shot (?:her|him|them|the)",
+               r"shotgun", r"axe\b", r"stabb", r"hammer", r"weapon"],
+        "ru": [r"нож", r"ружь", r"пистолет", r"оружи", r"топор", r"молот", r"застрел",
+               r"зарезал", r"выстрел", r"ножев"],
+        "kk": [r"пышақ", r"мылтық", r"қару", r"балта", r"атып"],
+    },
+    "attempted_killing": {
+        "en": [r"attempted (?:murder|to kill)", r"tried to kill", r"attempt on her life"],
+        "ru": [r"покушени\w* на (?:убийство|жизнь)", r"пытал\w* (?:её |ее )?убить"],
+        "kk": [r"өлтірмек болды", r"өлтіруге оқталды", r"өлтіруге әрекет"],
+    },
+    "killing": {
+        "en": [r"killed (?:her|him|the|them|his|their)", r"murdered", r"was killed", r"shot dead",
+               r"stabbed (?:her|him) to death"],
+        "ru": [r"убил\b", r"убила\b", r"убиты?\b", r"был\w* убит", r"застрелил", r"зарезал"],
+        "kk": [r"өлтірді", r"өлтірілді", r"қаза тапты"],
+    },
+    "sexual_violence": {
+        "en": [r"rape", r"raped", r"sexual(?:ly)? (?:assault|abus|violence)"],
+        "ru": [r"изнасил", r"сексуальн\w* насили", r"половое насили"],
+        "kk": [r"зорлады", r"зорлау", r"жыныстық зорлық"],
+    },
+    "physical_assault": {
+        "en": [r"beat(?:en|ing|s)?\b", r"hit (?:her|him|the)", r"punch", r"kick", r"slapp", r"assault",
+               r"attack", r"injur", r"bruis", r"battery", r"physical(?:ly)? (?:abus|violence|ill-treat)",
+               r"ill-treat", r"violen(?:ce|t)", r"bodily harm"],
+        "ru": [r"изби", r"бил\b", r"била\b", r"бить", r"побо", r"ударил", r"удар", r"пинал",
+               r"напал", r"избиени", r"телесн\w* повреждени", r"травм", r"синяк", r"насили",
+               r"жестоко обращ", r"насилие"],
+        "kk": [r"ұрып", r"ұрды", r"соқты", r"тепкіле", r"зорлық-зомбылық", r"зорлық", r"жарақат",
+               r"дене жарақат", r"көгерг"],
+    },
+    "psychological_abuse": {
+        "en": [r"insult", r"humiliat", r"psycholog\w* (?:abuse|violence|pressure)", r"verbal(?:ly)? abus"],
+        "ru": [r"оскорбл", r"униж", r"психологическ\w* (?:насили|давлени)"],
+        "kk": [r"қорлады", r"балағаттады", r"психологиялық зорлық"],
+    },
+    "coercive_control": {
+        "en": [r"locked (?:her|them) (?:in|up)", r"took (?:away )?her (?:phone|passport|documents)",
+               r"forbade her", r"not allowed to leave", r"coercive control"],
+        "ru": [r"запер", r"отобрал\w* (?:телефон|паспорт|документ)", r"запрещал\w*", r"не выпускал"],
+        "kk": [r"қамап", r"телефонын тартып", r"құжаттарын тартып", r"тыйым салды"],
+    },
+    "stalking": {
+        "en": [r"stalk", r"follow(?:ed|ing) her", r"harass"],
+        "ru": [r"преследова", r"следил", r"преследует"],
+        "kk": [r"аңдыды", r"соңынан қалмады", r"қудалады"],
+    },
+    "expulsion": {
+        "en": [r"(?:threw|kicked|turned) her out", r"expelled (?:her )?from the (?:home|house|flat)"],
+        "ru": [r"выгнал"],
+        "kk": [r"үйден қуып"],
+    },
+    "police_report": {
+        "en": [r"(?:reported|report)\w*\s+(?:\w+\s+){0,6}(?:to the )?police", r"complain\w* to the police",
+               r"call(?:ed)? the police", r"lodged (?:a )?(?:criminal )?complaint", r"filed (?:a )?(?:criminal )?complaint",
+               r"police (?:were|was) called"],
+        "ru": [r"обратил\w*\s+(?:\w+\s+){0,3}(?:в )?(?:полици|милици|ОВД|УВД|РОВД)", r"заявлени\w*\s+(?:\w+\s+){0,4}(?:в )?(?:полици|милици|ОВД)",
+               r"вызвал\w* полици", r"заявил\w* в полици", r"подал\w* заявлени", r"написал\w* заявлени"],
+        "kk": [r"полицияға (?:арыз|хабарла|жүгін|шағым)", r"арыз (?:берді|жазды|түсірді)", r"полиция шақыр"],
+    },
+    "police_refusal": {
+        "en": [r"police (?:\w+ ){0,3}(?:refused|declined|did not|failed to|took no action|did nothing)",
+               r"refused to (?:register|accept|open|act)", r"(?:officers?|police) (?:\w+ ){0,2}told her to (?:go home|reconcile)",
+               r"no action was taken"],
+        "ru": [r"(?:полици|участков|милици)\w*\s+(?:\w+\s+){0,3}(?:отказал|не принял|не стал|бездейств|ничего не сдела)",
+               r"отказал\w* (?:в )?(?:принят|регистрац)", r"отказа\w* в возбуждении", r"бездейств"],
+        "kk": [r"полиция\w*\s+(?:\w+\s+){0,3}(?:бас тартты|қабылдамады|ештеңе істемеді)", r"тіркеуден бас тарт",
+               r"әрекетсіздік"],
+    },
+    "case_refused": {
+        "en": [r"refus\w* to (?:open|institute|bring) (?:criminal )?(?:proceedings|a case|an investigation)",
+               r"declined to prosecute", r"no criminal case"],
+        "ru": [r"отказ\w* в возбуждении уголовного дела", r"отказал\w* в возбуждении"],
+        "kk": [r"қылмыстық іс қозғаудан бас тарт"],
+    },
+    "case_opened": {
+        "en": [r"(?:opened|instituted|brought) (?:a )?criminal (?:proceedings|case|investigation)",
+               r"criminal (?:proceedings|investigation) (?:was|were) (?:opened|instituted)"],
+        "ru": [r"возбудил\w* уголовное дело", r"возбуждено уголовное дело", r"уголовное дело (?:было )?возбужд"],
+        "kk": [r"қылмыстық іс қозғал", r"қылмыстық іс қозғады"],
+    },
+    "case_discontinued": {
+        "en": [r"discontinu", r"(?:proceedings|investigation|case) (?:was|were) (?:closed|terminated|dropped)"],
+        "ru": [r"прекращ\w* (?:уголовное )?(?:дело|производств|расследовани)", r"дело (?:было )?прекращ"],
+        "kk": [r"іс тоқтатыл", r"тоқтатылды"],
+    },
+    "complaint_withdrawn": {
+        "en": [r"withdr[ae]w (?:her |the )?complaint", r"withdrew"],
+        "ru": [r"забрал\w* заявлени", r"отозвал\w* заявлени"],
+        "kk": [r"арызын кері алды", r"арызын қайтарып"],
+    },
+    "report_prosecutor": {
+        "en": [r"(?:complain|appeal|appli|wrote|report)\w*\s+(?:\w+\s+){0,4}(?:to )?the (?:\w+ )?prosecutor"],
+        "ru": [r"(?:обратил|пожаловал|жалоб|заявлени|написал)\w*\s+(?:\w+\s+){0,4}(?:в )?прокуратур"],
+        "kk": [r"прокуратураға (?:арыз|шағым|жүгін)"],
+    },
+    "prosecutor_response": {
+        "en": [r"prosecutor\w*\s+(?:\w+\s+){0,3}(?:replied|responded|answered|dismissed|upheld|quashed)"],
+        "ru": [r"прокурор\w*\s+(?:\w+\s+){0,3}(?:ответил|отменил|отклонил|оставил)"],
+        "kk": [r"прокуратура\w*\s+(?:\w+\s+){0,3}(?:жауап берді|жойды)"],
+    },
+    "order_issued": {
+        "en": [r"(?:protection|protective|restraining|barring) order\w*\s+(?:\w+\s+){0,4}(?:was |were )?(?:issued|granted|imposed|made)",
+               r"(?:issued|granted|imposed) (?:a |an |the )?(?:\w+ )?(?:protection|protective|restraining|barring) order",
+               r"(?:barring|exclusion) order"],
+        "ru": [r"(?:вынес|выдал|установил|наложил|вынесено|выдано)\w*\s+(?:\w+\s+){0,3}(?:защитн|охранн|запретительн)\w* (?:предписани|ордер)",
+               r"(?:защитн|охранн|запретительн)\w* (?:предписани|ордер)\w*\s+(?:\w+\s+){0,3}(?:вынес|выдан|установ)",
+               r"особые требования к поведению"],
+        "kk": [r"қорғау нұсқама\w*", r"қорғау нұсқамасы (?:шығарылды|берілді)", r"мінез-құлыққа ерекше талаптар"],
+    },
+    "order_requested": {
+        "en": [r"(?:applied|asked|requested|sought)\w*\s+(?:\w+\s+){0,3}(?:protection|protective|restraining) order"],
+        "ru": [r"(?:просил|ходатайств|заявлени)\w*\s+(?:\w+\s+){0,4}(?:защитн|охранн)\w* предписани"],
+        "kk": [r"қорғау нұсқамасын сұрады"],
+    },
+    "order_breached": {
+        "en": [r"breach\w*\s+(?:\w+\s+){0,3}order", r"violat\w*\s+(?:\w+\s+){0,3}order", r"in breach of",
+               r"despite the (?:protection |protective |restraining )?order"],
+        "ru": [r"нарушил\w*\s+(?:\w+\s+){0,3}(?:предписани|запрет|ордер|требовани)", r"нарушени\w* (?:защитн|охранн)",
+               r"несмотря на (?:защитн|охранн)"],
+        "kk": [r"нұсқаманы бұзды", r"нұсқаманы бұз", r"талаптарды бұзды"],
+    },
+    "arrest": {
+        "en": [r"arrested", r"taken into custody", r"detained"],
+        "ru": [r"задержа", r"арестова"],
+        "kk": [r"ұстады", r"ұсталды", r"қамауға алын"],
+    },
+    "detention_ordered": {
+        "en": [r"remanded in custody", r"placed in (?:pre-trial )?detention", r"pre-trial detention"],
+        "ru": [r"заключени\w* под страж", r"арестован\w* на \d+", r"мер\w* пресечения"],
+        "kk": [r"күзетпен ұстау"],
+    },
+    "hearing": {
+        "en": [r"hearing", r"trial (?:began|started|opened)", r"court (?:heard|sat)"],
+        "ru": [r"судебн\w* заседани", r"слушани", r"суд (?:начал|рассмотрел)"],
+        "kk": [r"сот отырысы", r"сот отырыс"],
+    },
+    "verdict": {
+        "en": [r"convicted", r"acquitted", r"found (?:him|her) guilty", r"verdict"],
+        "ru": [r"приговор", r"осужд", r"оправда", r"признал\w* виновн"],
+        "kk": [r"үкім", r"кінәлі деп таны", r"ақтады"],
+    },
+    "sentence": {
+        "en": [r"sentenced", r"(?:a )?fine of", r"was fined"],
+        "ru": [r"приговорил", r"приговорен", r"приговорён", r"оштрафова", r"штраф"],
+        "kk": [r"жаза тағайындал", r"айыппұл", r"бас бостандығынан айыр"],
+    },
+    "admin_sanction": {
+        "en": [r"administrative (?:fine|penalty|sanction|offence)", r"administrative arrest"],
+        "ru": [r"административн\w* (?:штраф|арест|ответственност|наказани|правонарушени)"],
+        "kk": [r"әкімшілік (?:айыппұл|қамаққа|жауапкершілік)"],
+    },
+    "appeal": {
+        "en": [r"appealed", r"on appeal", r"court of appeal", r"appeal court"],
+        "ru": [r"апелляци", r"обжаловал", r"кассаци"],
+        "kk": [r"апелляция", r"шағымданды"],
+    },
+    "court_application": {
+        "en": [r"(?:applied|petitioned|brought (?:an )?(?:action|proceedings)) (?:\w+ ){0,3}(?:to )?(?:the )?court",
+               r"filed (?:for|a petition)", r"sued"],
+        "ru": [r"обратил\w*\s+(?:\w+\s+){0,2}в суд", r"подал\w*\s+(?:\w+\s+){0,2}(?:иск|в суд)", r"исков\w* заявлени"],
+        "kk": [r"сотқа (?:жүгінді|арыз|шағым)", r"талап арыз"],
+    },
+    "medical_exam": {
+        "en": [r"hospital", r"doctor", r"medical (?:certificate|examination|report|record|treatment)",
+               r"forensic (?:medical )?(?:examination|report|expert)", r"ambulance", r"trauma (?:centre|specialist|unit)",
+               r"treated for"],
+        "ru": [r"больниц", r"врач", r"госпитализ", r"медицинск\w* (?:освидетельствовани|справк|заключени|экспертиз|помощ)",
+               r"судебно-медицинск", r"скор\w* помощ", r"травмпункт", r"освидетельствовани"],
+        "kk": [r"аурухана", r"дәрігер", r"медициналық (?:куәландыру|анықтама|сараптама|көмек)", r"жедел жәрдем",
+               r"сот-медициналық", r"травмпункт"],
+    },
+    "shelter_admission": {
+        "en": [r"(?:went|moved|fled|stayed|admitted) (?:\w+ ){0,2}(?:to |at |in )?(?:a |the )?(?:shelter|crisis cent)"],
+        "ru": [r"(?:в |в кризисн\w* )(?:приют|кризисн\w* центр|шелтер)"],
+        "kk": [r"дағдарыс орталығ", r"баспана"],
+    },
+    "separation": {
+        "en": [r"divorce", r"separated", r"left (?:him|her husband|the family home)"],
+        "ru": [r"развод", r"развел", r"развёл", r"ушла от"],
+        "kk": [r"ажырас"],
+    },
+    "international_complaint": {
+        "en": [r"(?:lodged|brought|submitted) (?:\w+ ){0,3}(?:application|communication|complaint) (?:\w+ ){0,3}(?:European Court|Committee|CEDAW)"],
+        "ru": [r"(?:обратил|подал|направил)\w*\s+(?:\w+\s+){0,3}(?:в )?(?:Европейск\w* суд|Комитет|ЕСПЧ|CEDAW)"],
+        "kk": [r"(?:Комитетке|Еуропалық сотқа) (?:жүгінді|шағым)"],
+    },
+    "international_judgment": {
+        "en": [r"(?:the )?(?:European Court|Court|Committee) (?:\w+ ){0,2}(?:found|held) (?:a )?violation",
+               r"(?:Committee|Court) (?:\w+ ){0,3}(?:adopted (?:its )?views|delivered (?:its )?judgment)"],
+        "ru": [r"(?:ЕСПЧ|Европейский суд|Комитет)\w*\s+(?:\w+\s+){0,3}(?:признал|установил)\w*\s+(?:\w+\s+){0,3}нарушени"],
+        "kk": [r"Комитет\w*\s+(?:\w+\s+){0,3}бұзушылық"],
+    },
+    "death": {
+        "en": [r"\bdied\b", r"committed suicide", r"took his own life"],
+        "ru": [r"скончал", r"погиб", r"умер"],
+        "kk": [r"қайтыс болды", r"көз жұмды"],
+    },
+}
+
+# Kinds whose default institution is known; otherwise the sentence names one.
+KIND_INSTITUTION: dict[str, str] = {
+    "police_report": "police", "police_refusal": "police", "arrest": "police",
+    "report_prosecutor": "prosecutor", "prosecutor_response": "prosecutor",
+    "case_refused": "", "case_opened": "", "case_discontinued": "",
+    "order_issued": "", "order_requested": "",
+    "hearing": "court", "verdict": "court", "sentence": "court", "appeal": "court",
+    "court_application": "court", "detention_ordered": "court",
+    "medical_exam": "health", "shelter_admission": "shelter",
+}
+
+INSTITUTIONS: dict[str, dict[str, list[str]]] = {
+    "police": {
+        "en": [r"police", r"officer", r"constable", r"investigator", r"militia"],
+        "ru": [r"полици", r"милици", r"участков", r"ОВД", r"УВД", r"РОВД", r"следовател", r"дознавател"],
+        "kk": [r"полиция", r"учаскелік", r"тергеуші", r"ІІБ"],
+    },
+    "prosecutor": {
+        "en": [r"prosecutor", r"public prosecution"],
+        "ru": [r"прокурор", r"прокуратур"],
+        "kk": [r"прокурор", r"прокуратура"],
+    },
+    "court": {
+        "en": [r"court", r"judge", r"tribunal"],
+        "ru": [r"суд\b", r"суда\b", r"судом", r"суде\b", r"судь", r"судебн"],
+        "kk": [r"сот\b", r"сотқа", r"соты", r"сотта", r"судья"],
+    },
+    "health": {
+        "en": [r"hospital", r"doctor", r"medical", r"forensic", r"ambulance", r"clinic"],
+        "ru": [r"больниц", r"врач", r"медицин", r"скор\w* помощ", r"травмпункт", r"поликлиник"],
+        "kk": [r"аурухана", r"дәрігер", r"медицин", r"жедел жәрдем", r"емхана"],
+    },
+    "shelter": {
+        "en": [r"shelter", r"crisis cent"],
+        "ru": [r"приют", r"кризисн\w* центр"],
+        "kk": [r"дағдарыс орталығ"],
+    },
+    "social_services": {
+        "en": [r"social (?:services|worker)", r"child protection", r"guardianship"],
+        "ru": [r"опек", r"социальн\w* (?:служб|работник)"],
+        "kk": [r"қорғаншылық", r"әлеуметтік қызмет"],
+    },
+}
+
+# Reporting: the words that say she told an institution (used to mark an incident "reported").
+REPORTED: dict[str, list[str]] = {
+    "en": [r"reported", r"complained", r"lodged", r"filed", r"called the police", r"told the police"],
+    "ru": [r"обратил", r"заявил", r"заявлени", r"вызвал", r"сообщил", r"пожаловал"],
+    "kk": [r"арыз", r"хабарла", r"жүгін", r"шағым"],
+}
+
+RECURRENCE: dict[str, dict[str, list[str]]] = {
+    "repeated": {
+        "en": [r"repeatedly", r"regularly", r"constantly", r"on many occasions", r"systematic", r"over the years"],
+        "ru": [r"неоднократно", r"регулярно", r"постоянно", r"систематическ", r"многократно", r"годами"],
+        "kk": [r"үнемі", r"жүйелі түрде", r"талай рет", r"жиі"],
+    },
+    "several": {
+        "en": [r"several times", r"a few times", r"on several occasions", r"twice", r"three times"],
+        "ru": [r"несколько раз", r"дважды", r"трижды"],
+        "kk": [r"бірнеше рет", r"екі рет", r"үш рет"],
+    },
+}
+
+# Months: every spelling (nominative, genitive, prepositional; Kazakh with its locative).
+MONTHS: dict[str, int] = {}
+for _number, _names in enumerate((
+    ("january", "jan", "январь", "января", "январе", "қаңтар"),
+    ("february", "feb", "февраль", "февраля", "феврале", "ақпан"),
+    ("march", "mar", "март", "марта", "марте", "наурыз"),
+    ("april", "apr", "апрель", "апреля", "апреле", "сәуір"),
+    ("may", "май", "мая", "мае", "мамыр"),
+    ("june", "jun", "июнь", "июня", "июне", "маусым"),
+    ("july", "jul", "июль", "июля", "июле", "шілде"),
+    ("august", "aug", "август", "августа", "августе", "тамыз"),
+    ("september", "sep", "sept", "сентябрь", "сентября", "сентябре", "қыркүйек"),
+    ("october", "oct", "октябрь", "октября", "октябре", "қазан"),
+    ("november", "nov", "ноябрь", "ноября", "ноябре", "қараша"),
+    ("december", "dec", "декабрь", "декабря", "декабре", "желтоқсан"),
+), start=1):
+    for _name in _names:
+        MONTHS[_name] = _number
+
+# A part of a year said in words: (first month, last month).
+YEAR_PARTS: dict[str, tuple[int, int]] = {
+    "early": (1, 4), "beginning": (1, 4), "start": (1, 4), "начале": (1, 4), "начало": (1, 4),
+    "басында": (1, 4), "басы": (1, 4),
+    "mid": (5, 8), "middle": (5, 8), "середине": (5, 8), "ортасында": (5, 8),
+    "late": (9, 12), "end": (9, 12), "конце": (9, 12), "конец": (9, 12), "аяғында": (9, 12),
+    "аяғы": (9, 12),
+}
+
+# Relative days, resolved against the last day-precise date earlier in the text.
+RELATIVE_DAYS: dict[str, int] = {
+    "the same day": 0, "that day": 0, "the next day": 1, "the following day": 1,
+    "the day after": 1, "two days later": 2, "three days later": 3, "a week later": 7,
+    "в тот же день": 0, "в этот же день": 0, "на следующий день": 1, "на другой день": 1,
+    "через день": 1, "через два дня": 2, "через три дня": 3, "через неделю": 7,
+    "сол күні": 0, "келесі күні": 1, "ертесі күні": 1, "екі күннен кейін": 2,
+    "бір аптадан кейін": 7,
+}

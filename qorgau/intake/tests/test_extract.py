@@ -1,0 +1,118 @@
+"""The extractor (pure) and `qorgau extract` on a file: issue 31, first increment."""
+
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from qorgau.cases.management.commands import extract as command
+from qorgau.intake.extract import (
+    UnsupportedLanguage,
+    detect_language,
+    find_dates,
+    propose,
+    sentences,
+)
+
+
+def kinds(text: str, lang: str) -> list[tuple[str, str, str, str]]:
+    return [(p.kind, p.when.start, p.when.end, p.institution) for p in propose(text, lang)]
+
+
+def test_english_sentence_kinds_dates_institutions_and_offsets() -> None:
+    text = ("On 26 February 2024 he strangled her and threatened to kill her with a knife. "
+            "The next day she reported it to the police, who refused to register the complaint.")
+    proposals = propose(text, "en")
+    assert kinds(text, "en") == [
+        ("strangulation", "2024-02-26", "", ""), ("threat_to_kill", "2024-02-26", "", ""),
+        ("weapon", "2024-02-26", "", ""),
+        ("police_report", "2024-02-27", "", "police"),
+        ("police_refusal", "2024-02-27", "", "police"),
+    ]
+    for p in proposals:
+        assert text[p.start:p.end] == p.sentence
+    assert proposals[3].when.source == "relative"
+    assert proposals[0].sentence.startswith("On 26 February")
+    assert proposals[0].sentence.endswith("knife.")
+
+
+def test_russian_dates_in_words_and_qualifiers() -> None:
+    text = ("В 2013 году муж начал её избивать. 12.03.2019 он душил её и угрожал убить. "
+            "На следующий день она обратилась в полицию, но участковый отказал в регистрации "
+            "заявления. В конце 2023-го суд вынес защитное предписание. Около 2019 года он "
+            "неоднократно угрожал ей ножом.")
+    got = propose(text, "ru")
+    assert [(p.kind, p.when.start, p.when.end, p.when.qualifier, p.institution) for p in got] == [
+        ("physical_assault", "2013", "", "none", ""),
+        ("strangulation", "2019-03-12", "", "none", ""),
+        ("threat_to_kill", "2019-03-12", "", "none", ""),
+        ("police_report", "2019-03-13", "", "none", "police"),
+        ("police_refusal", "2019-03-13", "", "none", "police"),
+        ("order_issued", "2023-09", "2023-12", "none", "court"),
+        ("weapon", "2019", "", "approximate", ""),
+    ]
+    assert got[-1].when.recurrence == "repeated"
+    found = find_dates("с 2015 по 2024 год, 26 февраля 2024 г., в мае 2020")
+    assert [f.when.start for f in found] == ["2015", "2024-02-26", "2020-05"]
+
+
+def test_kazakh_sentence() -> None:
+    text = ("2024 жылғы 26 ақпанда күйеуі оны ұрып, пышақпен өлтіремін деп қорқытты. "
+            "Келесі күні ол полицияға арыз берді.")
+    assert kinds(text, "kk") == [
+        ("threat_to_kill", "2024-02-26", "", ""), ("weapon", "2024-02-26", "", ""),
+        ("police_report", "2024-02-27", "", "police"),
+    ]
+    assert detect_language(text) == "kk"
+
+
+def test_sentences_keep_abbreviations_and_dates_whole() -> None:
+    text = "In c. 2019 he hit her. On 02.03.2020 she went to hospital.\n\nSt. Petersburg court."
+    assert [text[a:b] for a, b in sentences(text)] == [
+        "In c. 2019 he hit her.", "On 02.03.2020 she went to hospital.", "St. Petersburg court."]
+
+
+def test_reported_to_and_no_event() -> None:
+    (p,) = propose("In 2020 he beat her, and she complained to the police.", "en")[:1]
+    assert (p.kind, p.reported_to) == ("physical_assault", "police")
+    assert propose("They met at university.", "en") == []
+    with pytest.raises(UnsupportedLanguage):
+        detect_language("他打了她。警察没有来。")
+
+
+def test_command_prints_proposals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "story.txt"
+    path.write_text("12.03.2019 он душил её и угрожал убить.\n", encoding="utf-8")
+    call_command("extract", str(path))
+    out = capsys.readouterr().out
+    assert "strangulation  [12 Mar 2019]" in out and "2 proposals" in out
+    call_command("extract", str(path), "--json", "--lang", "ru")
+    assert '"kind": "threat_to_kill"' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"%PDF-1.7\x00\x01\x02binary", "binary file"),
+    (b"\xff\xfe\xfa not utf-8", "not UTF-8"),
+    (b"   \n", "empty"),
+])
+def test_command_refuses_what_is_not_text(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "in.bin"
+    path.write_bytes(content)
+    with pytest.raises(CommandError, match=message):
+        call_command("extract", str(path))
+
+
+def test_command_refuses_a_huge_file(tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    path.write_text("он бил её. " * (command.MAX_BYTES // 10), encoding="utf-8")
+    with pytest.raises(CommandError, match="the limit is 1000000 bytes"):
+        call_command("extract", str(path))
+
+
+def test_command_refuses_an_unsupported_language(tmp_path: Path) -> None:
+    path = tmp_path / "zh.txt"
+    path.write_text("他打了她。警察没有来。", encoding="utf-8")
+    with pytest.raises(CommandError, match="not in Russian, Kazakh or English"):
+        call_command("extract", str(path))
+    with pytest.raises(CommandError, match="invalid choice"):
+        call_command("extract", str(path), "--lang", "de")
