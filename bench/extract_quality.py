@@ -1,0 +1,128 @@
+"""Quality of the narrative extractor (issue 31) against the hand annotations in corpus/narratives.
+
+    .venv/bin/python bench/extract_quality.py [--misses]
+
+Each `NAME.LANG.txt` (a `#` header citing its source, a blank line, then the text) has
+`NAME.LANG.json` beside it: its events, each with `in` (words of the sentence it is told in),
+`kind`, `start`/`end` (partial ISO, "" when the text gives no date), `institution`. A proposal
+matches an annotated event when both are in the same sentence and have the same kind.
+
+Per language it prints: event-kind precision, recall and F1; explicit-date precision (of the
+matched proposals whose date came from a date written in the sentence, the share whose start
+and end equal the annotation's); institution accuracy (matched events the annotation gives an
+institution); recall of risk-relevant incidents (strangulation, threats to kill, weapons) and
+of the state's failures (refusals, no response, orders breached or not enforced).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from qorgau.intake.extract import Proposal, propose, sentences  # noqa: E402
+
+CORPUS = ROOT / "corpus" / "narratives"
+RISK = {"strangulation", "threat_to_kill", "weapon"}
+FAILURES = {"police_refusal", "case_refused", "authority_no_response", "order_breached",
+            "breach_response", "detention_refused", "case_discontinued"}
+
+
+def body(path: Path) -> str:
+    lines = path.read_text(encoding="utf-8").split("\n")
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    return "\n".join(lines).strip("\n")
+
+
+def ratio(a: int, b: int) -> str:
+    return f"{a / b:.2f} ({a}/{b})" if b else "n/a (0)"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--misses", action="store_true",
+                        help="list every missed event and every wrong proposal")
+    args = parser.parse_args()
+    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    notes: dict[str, list[str]] = defaultdict(list)
+    texts = sorted(CORPUS.glob("*.txt"))
+    for path in texts:
+        name, lang = path.stem.rsplit(".", 1)
+        text = body(path)
+        spans = sentences(text)
+        annotation = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        proposed: dict[tuple[int, str], Proposal] = {}
+        for each in propose(text, lang):
+            index = next(i for i, (a, b) in enumerate(spans) if (a, b) == (each.start, each.end))
+            proposed.setdefault((index, each.kind), each)
+        gold: dict[tuple[int, str], dict[str, str]] = {}
+        for event in annotation["events"]:
+            where = next((i for i, (a, b) in enumerate(spans) if event["in"] in text[a:b]), None)
+            if where is None:
+                raise SystemExit(f"{path.name}: no sentence contains {event['in']!r}")
+            gold.setdefault((where, event["kind"]), event)
+        c = counts[lang]
+        c["texts"] += 1
+        c["proposed"] += len(proposed)
+        c["gold"] += len(gold)
+        for key, event in gold.items():
+            p = proposed.get(key)
+            sentence = text[slice(*spans[key[0]])]
+            if key[1] in RISK:
+                c["risk"] += 1
+                c["risk_found"] += p is not None
+            if key[1] in FAILURES:
+                c["failures"] += 1
+                c["failures_found"] += p is not None
+            if p is None:
+                notes[lang].append(f"  missed {key[1]} ({name}): {sentence}")
+                continue
+            c["matched"] += 1
+            if p.when.source == "explicit":
+                c["dated"] += 1
+                right = (p.when.start, p.when.end) == (event.get("start", ""), event.get("end", ""))
+                c["dated_right"] += right
+                if not right:
+                    notes[lang].append(
+                        f"  date {p.when.start or '?'}..{p.when.end} from {p.when.text!r}, "
+                        f"annotated {event.get('start') or '?'}..{event.get('end', '')} "
+                        f"({key[1]}, {name})")
+            if event.get("institution"):
+                c["inst"] += 1
+                right = p.institution == event["institution"]
+                c["inst_right"] += right
+                if not right:
+                    notes[lang].append(f"  institution {p.institution or '-'} for "
+                                       f"{event['institution']} ({key[1]}, {name})")
+        for key, extra in proposed.items():
+            if key not in gold:
+                notes[lang].append(f"  extra {key[1]} ({name}, cue {extra.cues[0]!r}): "
+                                   f"{text[slice(*spans[key[0]])][:90]}")
+    for lang in ("ru", "kk", "en"):
+        c = counts[lang]
+        if not c["texts"]:
+            continue
+        precision = c["matched"] / c["proposed"] if c["proposed"] else 0.0
+        recall = c["matched"] / c["gold"] if c["gold"] else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        print(f"{lang}: {c['texts']} texts, {c['gold']} annotated events, "
+              f"{c['proposed']} proposals")
+        print(f"  event kind: precision {ratio(c['matched'], c['proposed'])}, "
+              f"recall {ratio(c['matched'], c['gold'])}, F1 {f1:.2f}")
+        print(f"  explicit-date precision {ratio(c['dated_right'], c['dated'])}")
+        print(f"  institution accuracy {ratio(c['inst_right'], c['inst'])}")
+        print(f"  risk-relevant incidents recall {ratio(c['risk_found'], c['risk'])}")
+        print(f"  state failures reaching a proposal {ratio(c['failures_found'], c['failures'])}")
+        if args.misses:
+            print("\n".join(notes[lang]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
