@@ -13,17 +13,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from allauth.account.internal.flows.login import (
-    get_authentication_records,
-    record_authentication,
-)
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from allauth.account.authentication import get_authentication_records
 from django.apps import apps
 from django.contrib.auth.signals import user_logged_in
 from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
 
+from qorgau.accounts import allauth_bridge
 from qorgau.accounts.models import Organisation, OrganisationEntry, User
 from qorgau.accounts.services import add_member, create_user, enrol_totp
 from qorgau.cases import services
@@ -41,15 +38,15 @@ def totp_code(at: float | None = None, secret: str = TOTP_SECRET) -> str:
         left = 30 - time.time() % 30
         if left < 5:
             time.sleep(left + 0.1)
-    return format_hotp_value(hotp_value(secret, int(at or time.time()) // 30))
+    return allauth_bridge.totp_code(secret, at or None)
 
 
 def _full_login(sender: object, request: Any, user: User, **kwargs: object) -> None:
     """`client.force_login` stands for a whole login, password and second factor, as
     allauth records it in the session (re-authentication windows start from it)."""
     if not get_authentication_records(request, user):
-        record_authentication(request, user, method="password")
-        record_authentication(request, user, method="mfa", type="totp")
+        allauth_bridge.record_login(request, user, method="password")
+        allauth_bridge.record_login(request, user, method="mfa", type="totp")
 
 
 def log_in_with_code(client: Any, user: User) -> Any:

@@ -82,7 +82,7 @@ class RequireMFAMiddleware:
         match = request.resolver_match
         if match is not None and match.url_name in MFA_SETUP_URLS:
             return None
-        from allauth.account.internal.flows.login import get_authentication_records
+        from allauth.account.authentication import get_authentication_records
 
         from qorgau.accounts.services import has_mfa
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from allauth.account.internal.flows.reauthentication import is_reauthentication_required
-from allauth.core.exceptions import ReauthenticationRequired
+from allauth.account.decorators import reauthentication_required
 from django.http import HttpRequest
 
 
@@ -12,5 +11,10 @@ def require_recent_login(request: HttpRequest) -> None:
     ACCOUNT_REAUTHENTICATION_TIMEOUT. Call after the case check (so outsiders still get
     404); allauth's middleware sends the user to confirm and then replays the request,
     a POST included."""
-    if is_reauthentication_required(request, app=""):
-        raise ReauthenticationRequired()
+    _check_recent_login(request)
+
+
+@reauthentication_required
+def _check_recent_login(request: HttpRequest) -> None:
+    """Nothing: allauth's public decorator raises ReauthenticationRequired before it (an
+    anonymous user, or no password or code within the timeout; AccountAdapter decides)."""

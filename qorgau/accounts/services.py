@@ -5,13 +5,11 @@ from __future__ import annotations
 import logging
 
 from allauth.mfa.models import Authenticator
-from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import TOTP
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
-from qorgau.accounts import orgledger
+from qorgau.accounts import allauth_bridge, orgledger
 from qorgau.accounts.models import Membership, Organisation, Role, User
 
 log = logging.getLogger(__name__)
@@ -68,8 +66,7 @@ def enrol_totp(user: User, secret: str) -> None:
     normally enrol themselves at first login.
     """
     Authenticator.objects.filter(user=user).delete()
-    TOTP.activate(user, secret)
-    RecoveryCodes.activate(user)
+    allauth_bridge.activate_totp(user, secret)
 
 
 def has_mfa(user: User) -> bool:

@@ -6,14 +6,13 @@ suite the pictures go to a temporary folder, so the command is known to work."""
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.urls import reverse
 from playwright.sync_api import Page, ViewportSize, expect
 from pytest_django.live_server_helper import LiveServer
 
+from qorgau.accounts.allauth_bridge import totp_code
 from qorgau.cases.models import Case
 from qorgau.demo import loader, reference_case
 
@@ -27,7 +26,7 @@ def _log_in(page: Page, live_server: LiveServer, role: str) -> None:
     page.locator("input[name=login]").fill(loader.email_for(role))
     page.locator("input[name=password]").fill(loader.PASSWORD)
     page.locator("main").get_by_role("button", name="Log in").click()
-    code = format_hotp_value(hotp_value(loader.TOTP_SECRET, int(time.time()) // 30))
+    code = totp_code(loader.TOTP_SECRET)
     page.locator("input[name=code]").fill(code)
     page.locator("main").get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{live_server.url}{reverse('duties:today')}")

@@ -1,10 +1,10 @@
 import time
 from typing import Any
 
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from qorgau.accounts.allauth_bridge import totp_code
 from qorgau.demo import loader
 
 
@@ -15,5 +15,5 @@ class Command(BaseCommand):
         if getattr(settings, "MODE", "production") == "production":
             raise CommandError("The demo accounts exist only outside production.")
         now = time.time()
-        code = format_hotp_value(hotp_value(loader.TOTP_SECRET, int(now) // 30))
+        code = totp_code(loader.TOTP_SECRET, now)
         self.stdout.write(f"{code}  (valid for {30 - int(now) % 30} more seconds)")
