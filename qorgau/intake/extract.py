@@ -113,6 +113,10 @@ _DATE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("range", rf"(?:(?P<approx>{_APPROX})\s*)?(?:\b(?:from|between|с|со)\s+)?"
               rf"(?P<a>(?:\d{{1,2}}\.)?(?:\d{{1,2}}\.)?{_YEAR})\s*(?:года?\s*)?(?:[–—-]|\bto\b|\band\b|\bпо\b|\bдо\b)\s*"
               rf"(?P<b>(?:\d{{1,2}}\.)?(?:\d{{1,2}}\.)?{_YEAR})(?!\d)"),
+    # 15–18 November 2002, between 8 and 12 August 2003, с 15 по 18 ноября 2002 года
+    ("day_range", rf"\b(?P<d1>\d{{1,2}})\s*(?:and|to|[–—-]|по|и)\s*(?P<d2>\d{{1,2}})\s+(?P<m>{_MONTH_NAMES})\.?,?\s+(?P<y>{_YEAR})"),
+    # January and February 2001, с января по февраль 2001 года
+    ("month_range", rf"\b(?P<m1>{_MONTH_NAMES})\s+(?:and|to|[–—-]|по|и)\s+(?P<m2>{_MONTH_NAMES})\s+(?P<y>{_YEAR})"),
     ("numeric", rf"(?:(?P<approx>{_APPROX})\s*)?\b(?P<d>(?:\d{{1,2}}[./])?\d{{1,2}}[./]{_YEAR})(?!\d)"),
     ("iso", rf"\b(?P<iso>{_YEAR}-\d{{2}}-\d{{2}})\b"),
     # 26 February 2024, 26 февраля 2024 г., 26-го февраля 2024 года
@@ -163,6 +167,17 @@ def _date_from(rule: str, match: re.Match[str]) -> When:
         a, b, _ = typed_span(f"{match['a']} - {match['b']}")
         DateSpan.parse(a, b)  # raises on a backwards or impossible range
         return When(a, b, approximate, text=text, source="explicit")
+    if rule == "day_range":
+        month = _month_of(match["m"])
+        start, end = _day(match["y"], month, match["d1"]), _day(match["y"], month, match["d2"])
+        DateSpan.parse(start, end)
+        return When(start, end, text=text, source="explicit")
+    if rule == "month_range":
+        y = int(match["y"])
+        start = PartialDate(y, _month_of(match["m1"])).iso()
+        end = PartialDate(y, _month_of(match["m2"])).iso()
+        DateSpan.parse(start, end)
+        return When(start, end, text=text, source="explicit")
     if rule == "numeric":
         start, _, _ = typed_span(match["d"])
         PartialDate.parse(start)
@@ -227,10 +242,20 @@ assert all(k in taxonomy.BY_ID for k in lexicon.KINDS), "a lexicon kind is not i
 assert all(i in taxonomy.INSTITUTIONS for i in lexicon.INSTITUTIONS)
 
 
+_INJURY = ("injur", "bruis", "травм", "синяк", "телесн", "жарақат", "көгерг")
+_REPORTS = {"police_report", "report_prosecutor"}
+_REFERENCE = re.compile(r"(?:\bthe|\bthis|\bthat|\bоб?|\bпо поводу|\bо том)\s+$", re.IGNORECASE)
+
+
 def _kinds(sentence: str, lang: str) -> list[tuple[str, list[str]]]:
     found = []
+    mentioned: set[str] = set()  # cues said as a thing reported ("the attack"), not as an act
     for kind_id, pattern in _KIND_PATTERNS[lang]:
-        cues = [m.group(0) for m in pattern.finditer(sentence)]
+        cues = []
+        for m in pattern.finditer(sentence):
+            cues.append(m.group(0))
+            if _REFERENCE.search(sentence[:m.start()]):
+                mentioned.add(m.group(0))
         if cues:
             found.append((kind_id, cues))
     ids = {k for k, _ in found}
@@ -240,8 +265,16 @@ def _kinds(sentence: str, lang: str) -> list[tuple[str, list[str]]]:
         found = [(k, c) for k, c in found if k != "killing"]
     if "case_refused" in ids:
         found = [(k, c) for k, c in found if k != "police_refusal"]
-    if "order_breached" in ids or "order_requested" in ids:
+    if "order_breached" in ids:
         found = [(k, c) for k, c in found if k != "order_issued"]
+    if "order_requested" in ids:  # asking a court for an order is not a second application
+        found = [(k, c) for k, c in found if k != "court_application"]
+    if "medical_exam" in ids:  # injuries a doctor recorded are the evidence, not a new assault
+        found = [(k, c) for k, c in found if k != "physical_assault" or
+                 not all(cue.lower().startswith(_INJURY) for cue in c)]
+    if ids & _REPORTS:  # "she reported the attack": the attack is told elsewhere
+        found = [(k, c) for k, c in found if taxonomy.BY_ID[k].group != "abuse" or
+                 not all(cue in mentioned for cue in c)]
     if "sentence" in ids:  # "приговорил к ..." is the sentence, not a second verdict
         verdict_cues = dict(found).get("verdict", [])
         if all(c.lower().startswith("приговор") for c in verdict_cues):

@@ -12,12 +12,12 @@ from __future__ import annotations
 KINDS: dict[str, dict[str, list[str]]] = {
     "strangulation": {
         "en": [r"strangl", r"chok(?:ed|ing|e)\b", r"throttl", r"by the (?:throat|neck)",
-               r"(?:hands|grip)\s+(?:a)?round (?:her|his) (?:throat|neck)"],
-        "ru": [r"душил", r"задуш", r"удуш", r"за (?:горло|шею)", r"сдавил\w* (?:ей )?(?:горло|шею)"],
+               r"(?:hands|grip)\s+(?:a)?round (?:her|his) (?:throat|neck)", r"suffocat", r"smother"],
+        "ru": [r"душил", r"придуш", r"удавк", r"задуш", r"удуш", r"за (?:горло|шею)", r"сдавил\w* (?:ей )?(?:горло|шею)"],
         "kk": [r"тұншықт", r"буындыр", r"(?:тамағын|мойнын) (?:қысты|қысып|буды)"],
     },
     "threat_to_kill": {
-        "en": [r"threat\w*\s+(?:\w+\s+){0,3}(?:to kill|with death|kill)", r"(?:said|told her|swore) (?:that )?he would kill",
+        "en": [r"threat\w*\s+(?:\w+\s+){0,5}(?:to kill|with death|kill)", r"(?:said|told her|swore) (?:that )?he would kill",
                r"death threat", r"threatened (?:her )?(?:life|to murder)"],
         "ru": [r"угрож\w*\s+(?:\w+\s+){0,3}(?:убий|убить|убьёт|убьет|смерт|расправ|зарез|застрел)",
                r"угроз\w*\s+(?:\w+\s+){0,2}(?:убий|смерт|расправ)", r"обещал\w* убить",
@@ -27,7 +27,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
     },
     "weapon": {
         "en": [r"knife", r"knives", r"gun\b", r"rifle", r"pistol", r"firearm", r"shot (?:her|him|them|the)",
-               r"shotgun", r"axe\b", r"stabb", r"hammer", r"weapon"],
+               r"shotgun", r"shot dead", r"handgun", r"axe\b", r"stabb", r"hammer", r"weapon"],
         "ru": [r"нож", r"ружь", r"пистолет", r"оружи", r"топор", r"молот", r"застрел",
                r"зарезал", r"выстрел", r"ножев"],
         "kk": [r"пышақ", r"мылтық", r"қару", r"балта", r"атып"],
@@ -38,7 +38,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "kk": [r"өлтірмек болды", r"өлтіруге оқталды", r"өлтіруге әрекет"],
     },
     "killing": {
-        "en": [r"killed (?:her|him|the|them|his|their)", r"murdered", r"was killed", r"shot dead",
+        "en": [r"killed\b", r"murdered", r"shot (?:\w+ ){0,3}dead", r"shot dead",
                r"stabbed (?:her|him) to death"],
         "ru": [r"убил\b", r"убила\b", r"убиты?\b", r"был\w* убит", r"застрелил", r"зарезал"],
         "kk": [r"өлтірді", r"өлтірілді", r"қаза тапты"],
@@ -49,7 +49,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "kk": [r"зорлады", r"зорлау", r"жыныстық зорлық"],
     },
     "physical_assault": {
-        "en": [r"beat(?:en|ing|s)?\b", r"hit (?:her|him|the)", r"punch", r"kick", r"slapp", r"assault",
+        "en": [r"beat(?:en|ings?|s)?\b", r"physical and psychological (?:abuse|violence)", r"hit (?:her|him|the)", r"punch", r"kick", r"slapp", r"assault",
                r"attack", r"injur", r"bruis", r"battery", r"physical(?:ly)? (?:abus|violence|ill-treat)",
                r"ill-treat", r"violen(?:ce|t)", r"bodily harm"],
         "ru": [r"изби", r"бил\b", r"била\b", r"бить", r"побо", r"ударил", r"удар", r"пинал",
@@ -65,14 +65,19 @@ KINDS: dict[str, dict[str, list[str]]] = {
     },
     "coercive_control": {
         "en": [r"locked (?:her|them) (?:in|up)", r"took (?:away )?her (?:phone|passport|documents)",
-               r"forbade her", r"not allowed to leave", r"coercive control"],
-        "ru": [r"запер", r"отобрал\w* (?:телефон|паспорт|документ)", r"запрещал\w*", r"не выпускал"],
-        "kk": [r"қамап", r"телефонын тартып", r"құжаттарын тартып", r"тыйым салды"],
+               r"forbade her", r"not allowed to leave", r"coercive control", r"controlled (?:her|all|every)"],
+        "ru": [r"запер", r"контролировал", r"отобрал\w* (?:телефон|паспорт|документ)", r"запрещал\w*", r"не выпускал"],
+        "kk": [r"қамап", r"бақылады", r"телефонын тартып", r"құжаттарын тартып", r"тыйым салды"],
     },
     "stalking": {
         "en": [r"stalk", r"follow(?:ed|ing) her", r"harass"],
         "ru": [r"преследова", r"следил", r"преследует"],
         "kk": [r"аңдыды", r"соңынан қалмады", r"қудалады"],
+    },
+    "burn_scald": {
+        "en": [r"boiling water", r"scald", r"burn(?:ed|t) her"],
+        "ru": [r"кипят", r"ожог", r"обж[её]г"],
+        "kk": [r"қайнаған су", r"күйдір"],
     },
     "expulsion": {
         "en": [r"(?:threw|kicked|turned) her out", r"expelled (?:her )?from the (?:home|house|flat)"],
@@ -81,9 +86,9 @@ KINDS: dict[str, dict[str, list[str]]] = {
     },
     "police_report": {
         "en": [r"(?:reported|report)\w*\s+(?:\w+\s+){0,6}(?:to the )?police", r"complain\w* to the police",
-               r"call(?:ed)? the police", r"lodged (?:a )?(?:criminal )?complaint", r"filed (?:a )?(?:criminal )?complaint",
+               r"call(?:ed)? the police", r"(?:tele)?phoned (?:\w+ ){0,2}police", r"rang (?:\w+ ){0,2}police", r"lodged (?:a )?(?:criminal )?complaint", r"filed (?:a )?(?:criminal )?complaint",
                r"police (?:were|was) called"],
-        "ru": [r"обратил\w*\s+(?:\w+\s+){0,3}(?:в )?(?:полици|милици|ОВД|УВД|РОВД)", r"заявлени\w*\s+(?:\w+\s+){0,4}(?:в )?(?:полици|милици|ОВД)",
+        "ru": [r"(?:обратил|обращал|пожаловал|сообщил)\w*\s+(?:\w+\s+){0,3}(?:в )?(?:полици|милици|ОВД|УВД|РОВД)", r"заявлени\w*\s+(?:\w+\s+){0,4}(?:в )?(?:полици|милици|ОВД)",
                r"вызвал\w* полици", r"заявил\w* в полици", r"подал\w* заявлени", r"написал\w* заявлени"],
         "kk": [r"полицияға (?:арыз|хабарла|жүгін|шағым)", r"арыз (?:берді|жазды|түсірді)", r"полиция шақыр"],
     },
@@ -97,20 +102,21 @@ KINDS: dict[str, dict[str, list[str]]] = {
                r"әрекетсіздік"],
     },
     "case_refused": {
-        "en": [r"refus\w* to (?:open|institute|bring) (?:criminal )?(?:proceedings|a case|an investigation)",
+        "en": [r"refus\w* to (?:open|institute|bring|start) (?:a |an )?(?:criminal )?(?:proceedings|case|investigation)",
                r"declined to prosecute", r"no criminal case"],
         "ru": [r"отказ\w* в возбуждении уголовного дела", r"отказал\w* в возбуждении"],
         "kk": [r"қылмыстық іс қозғаудан бас тарт"],
     },
     "case_opened": {
         "en": [r"(?:opened|instituted|brought) (?:a )?criminal (?:proceedings|case|investigation)",
-               r"criminal (?:proceedings|investigation) (?:was|were) (?:opened|instituted)"],
-        "ru": [r"возбудил\w* уголовное дело", r"возбуждено уголовное дело", r"уголовное дело (?:было )?возбужд"],
+               r"criminal (?:proceedings|investigation) (?:was|were) (?:opened|instituted)",
+               r"investigation was (?:opened|started)", r"opened an investigation"],
+        "ru": [r"возбудил\w* уголовное дело", r"(?:начато|начал\w*|возбужден\w*)\s+(?:\w+\s+){0,1}расследовани", r"возбуждено уголовное дело", r"уголовное дело (?:было )?возбужд"],
         "kk": [r"қылмыстық іс қозғал", r"қылмыстық іс қозғады"],
     },
     "case_discontinued": {
-        "en": [r"discontinu", r"(?:proceedings|investigation|case) (?:was|were) (?:closed|terminated|dropped)"],
-        "ru": [r"прекращ\w* (?:уголовное )?(?:дело|производств|расследовани)", r"дело (?:было )?прекращ"],
+        "en": [r"discontinu", r"no further action", r"(?:proceedings|investigation|case) (?:was|were) (?:closed|terminated|dropped)"],
+        "ru": [r"прекра(?:щ|т)\w*\s+(?:\w+\s+){0,2}(?:дело|производств|расследовани)", r"дело (?:было )?прекращ"],
         "kk": [r"іс тоқтатыл", r"тоқтатылды"],
     },
     "complaint_withdrawn": {
@@ -119,7 +125,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "kk": [r"арызын кері алды", r"арызын қайтарып"],
     },
     "report_prosecutor": {
-        "en": [r"(?:complain|appeal|appli|wrote|report)\w*\s+(?:\w+\s+){0,4}(?:to )?the (?:\w+ )?prosecutor"],
+        "en": [r"(?:complain|appeal|appli|wrote|report|asked)\w*\s+(?:\w+\s+){0,4}(?:to )?the (?:\w+ )?prosecutor"],
         "ru": [r"(?:обратил|пожаловал|жалоб|заявлени|написал)\w*\s+(?:\w+\s+){0,4}(?:в )?прокуратур"],
         "kk": [r"прокуратураға (?:арыз|шағым|жүгін)"],
     },
@@ -128,29 +134,46 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "ru": [r"прокурор\w*\s+(?:\w+\s+){0,3}(?:ответил|отменил|отклонил|оставил)"],
         "kk": [r"прокуратура\w*\s+(?:\w+\s+){0,3}(?:жауап берді|жойды)"],
     },
+    "detention_refused": {
+        "en": [r"prosecutor\w*\s+(?:\w+\s+){0,2}refused", r"refused (?:to )?(?:detain|arrest)", r"detention (?:was )?refused"],
+        "ru": [r"отказал\w* в (?:аресте|задержании|заключении под стражу)"],
+        "kk": [r"қамауға алудан бас тарт"],
+    },
     "order_issued": {
         "en": [r"(?:protection|protective|restraining|barring) order\w*\s+(?:\w+\s+){0,4}(?:was |were )?(?:issued|granted|imposed|made)",
                r"(?:issued|granted|imposed) (?:a |an |the )?(?:\w+ )?(?:protection|protective|restraining|barring) order",
-               r"(?:barring|exclusion) order"],
+               r"(?:barring|exclusion|expulsion) (?:and barring )?order",
+               r"court ordered (?:\w+\s+){0,2}(?:to leave|out of|to keep away|not to contact)"],
         "ru": [r"(?:вынес|выдал|установил|наложил|вынесено|выдано)\w*\s+(?:\w+\s+){0,3}(?:защитн|охранн|запретительн)\w* (?:предписани|ордер)",
                r"(?:защитн|охранн|запретительн)\w* (?:предписани|ордер)\w*\s+(?:\w+\s+){0,3}(?:вынес|выдан|установ)",
-               r"особые требования к поведению"],
-        "kk": [r"қорғау нұсқама\w*", r"қорғау нұсқамасы (?:шығарылды|берілді)", r"мінез-құлыққа ерекше талаптар"],
+               r"особые требования к поведению", r"обязал\w* (?:его )?(?:покинуть|не приближ)"],
+        "kk": [r"қорғау нұсқама\w*", r"жақындамауға", r"қорғау нұсқамасы (?:шығарылды|берілді)", r"мінез-құлыққа ерекше талаптар"],
     },
     "order_requested": {
-        "en": [r"(?:applied|asked|requested|sought)\w*\s+(?:\w+\s+){0,3}(?:protection|protective|restraining) order"],
-        "ru": [r"(?:просил|ходатайств|заявлени)\w*\s+(?:\w+\s+){0,4}(?:защитн|охранн)\w* предписани"],
+        "en": [r"(?:applied|asked|requested|sought)\w*\s+(?:\w+\s+){0,5}(?:injunction|(?:protection|protective|restraining) (?:order|measures))"],
+        "ru": [r"(?:просил|ходатайств)\w*\s+(?:\w+\s+){0,4}(?:защитн|охранн)\w* предписани"],
         "kk": [r"қорғау нұсқамасын сұрады"],
     },
     "order_breached": {
         "en": [r"breach\w*\s+(?:\w+\s+){0,3}order", r"violat\w*\s+(?:\w+\s+){0,3}order", r"in breach of",
-               r"despite the (?:protection |protective |restraining )?order"],
+               r"despite the (?:protection |protective |restraining )?order",
+               r"(?:did not|failed to) (?:comply|obey)\w* (?:with )?(?:the )?(?:protection )?order", r"disobe"],
         "ru": [r"нарушил\w*\s+(?:\w+\s+){0,3}(?:предписани|запрет|ордер|требовани)", r"нарушени\w* (?:защитн|охранн)",
                r"несмотря на (?:защитн|охранн)"],
         "kk": [r"нұсқаманы бұзды", r"нұсқаманы бұз", r"талаптарды бұзды"],
     },
+    "order_served": {
+        "en": [r"served on (?:him|the respondent)"],
+        "ru": [r"вручен\w* (?:ему|ответчику)"],
+        "kk": [r"оған табысталды"],
+    },
+    "breach_response": {
+        "en": [r"never punished", r"(?:was|were) not (?:enforced|carried out)", r"nobody (?:removed|enforced)"],
+        "ru": [r"не исполнял", r"не было исполнено", r"никто не (?:выселил|исполнил)"],
+        "kk": [r"орындалмады"],
+    },
     "arrest": {
-        "en": [r"arrested", r"taken into custody", r"detained"],
+        "en": [r"arrested", r"taken into (?:police )?custody", r"detained"],
         "ru": [r"задержа", r"арестова"],
         "kk": [r"ұстады", r"ұсталды", r"қамауға алын"],
     },
@@ -159,6 +182,11 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "ru": [r"заключени\w* под страж", r"арестован\w* на \d+", r"мер\w* пресечения"],
         "kk": [r"күзетпен ұстау"],
     },
+    "jury_dismissed": {
+        "en": [r"jury (?:was )?dismissed", r"dismissed the jury", r"mistrial"],
+        "ru": [r"роспуск\w* коллегии", r"коллеги\w* присяжных (?:была )?распущ"],
+        "kk": [r"алқабилер\w* (?:соты )?таратылды"],
+    },
     "hearing": {
         "en": [r"hearing", r"trial (?:began|started|opened)", r"court (?:heard|sat)"],
         "ru": [r"судебн\w* заседани", r"слушани", r"суд (?:начал|рассмотрел)"],
@@ -166,28 +194,29 @@ KINDS: dict[str, dict[str, list[str]]] = {
     },
     "verdict": {
         "en": [r"convicted", r"acquitted", r"found (?:him|her) guilty", r"verdict"],
-        "ru": [r"приговор", r"осужд", r"оправда", r"признал\w* виновн"],
+        "ru": [r"(?<!после )приговор", r"осужд", r"оправда", r"признал\w*\s+(?:\w+\s+){0,2}виновн"],
         "kk": [r"үкім", r"кінәлі деп таны", r"ақтады"],
     },
     "sentence": {
-        "en": [r"sentenced", r"(?:a )?fine of", r"was fined"],
-        "ru": [r"приговорил", r"приговорен", r"приговорён", r"оштрафова", r"штраф"],
+        "en": [r"sentenced"],
+        "ru": [r"приговорил", r"приговорен", r"приговорён"],
         "kk": [r"жаза тағайындал", r"айыппұл", r"бас бостандығынан айыр"],
     },
     "admin_sanction": {
-        "en": [r"administrative (?:fine|penalty|sanction|offence)", r"administrative arrest"],
-        "ru": [r"административн\w* (?:штраф|арест|ответственност|наказани|правонарушени)"],
+        "en": [r"administrative (?:fine|penalty|sanction|offence)", r"administrative arrest", r"fined",
+               r"(?:a )?fine of"],
+        "ru": [r"административн\w* (?:штраф|арест|ответственност|наказани|правонарушени)", r"оштрафова", r"штраф"],
         "kk": [r"әкімшілік (?:айыппұл|қамаққа|жауапкершілік)"],
     },
     "appeal": {
-        "en": [r"appealed", r"on appeal", r"court of appeal", r"appeal court"],
-        "ru": [r"апелляци", r"обжаловал", r"кассаци"],
-        "kk": [r"апелляция", r"шағымданды"],
+        "en": [r"appealed", r"on appeal", r"court of appeal", r"appeal court", r"upheld"],
+        "ru": [r"апелляци", r"обжаловал", r"кассаци", r"оставил\w*\s+(?:\w+\s+){0,3}в силе"],
+        "kk": [r"апелляция", r"шағымданды", r"күшінде қалдырды"],
     },
     "court_application": {
         "en": [r"(?:applied|petitioned|brought (?:an )?(?:action|proceedings)) (?:\w+ ){0,3}(?:to )?(?:the )?court",
-               r"filed (?:for|a petition)", r"sued"],
-        "ru": [r"обратил\w*\s+(?:\w+\s+){0,2}в суд", r"подал\w*\s+(?:\w+\s+){0,2}(?:иск|в суд)", r"исков\w* заявлени"],
+               r"filed (?:for|a petition)", r"petitioned", r"sued"],
+        "ru": [r"обратил\w*\s+(?:\w+\s+){0,2}в (?:\w+\s+)?суд", r"частн\w* обвинени", r"подал\w*\s+(?:\w+\s+){0,2}(?:иск|в суд)", r"исков\w* заявлени"],
         "kk": [r"сотқа (?:жүгінді|арыз|шағым)", r"талап арыз"],
     },
     "medical_exam": {
@@ -201,13 +230,28 @@ KINDS: dict[str, dict[str, list[str]]] = {
     },
     "shelter_admission": {
         "en": [r"(?:went|moved|fled|stayed|admitted) (?:\w+ ){0,2}(?:to |at |in )?(?:a |the )?(?:shelter|crisis cent)"],
-        "ru": [r"(?:в |в кризисн\w* )(?:приют|кризисн\w* центр|шелтер)"],
+        "ru": [r"(?:поселил|поместил|жил|проживал|переехал|укрыл)\w*\s+(?:\w+\s+){0,2}(?:в )?(?:приют|кризисн\w* центр|шелтер)"],
         "kk": [r"дағдарыс орталығ", r"баспана"],
     },
     "separation": {
-        "en": [r"divorce", r"separated", r"left (?:him|her husband|the family home)"],
-        "ru": [r"развод", r"развел", r"развёл", r"ушла от"],
-        "kk": [r"ажырас"],
+        "en": [r"divorce", r"separated", r"marriage was dissolved", r"left (?:him|her husband|the family home)"],
+        "ru": [r"развод", r"развел", r"развёл", r"ушла от", r"брак\w* (?:был )?расторгн"],
+        "kk": [r"ажырас", r"неке бұзылды"],
+    },
+    "legal_aid": {
+        "en": [r"legal (?:aid|assistance)"],
+        "ru": [r"юридическ\w* помощ"],
+        "kk": [r"заң(?:герлік)? көмег"],
+    },
+    "moving_house": {
+        "en": [r"moved (?:in with|out|to)"],
+        "ru": [r"переехал"],
+        "kk": [r"көшіп", r"көшті"],
+    },
+    "reclassification": {
+        "en": [r"(?:treated|reclassified|requalified) (?:\w+ ){0,3}as (?:a )?minor"],
+        "ru": [r"переквалифицир"],
+        "kk": [r"қайта саралад"],
     },
     "international_complaint": {
         "en": [r"(?:lodged|brought|submitted) (?:\w+ ){0,3}(?:application|communication|complaint) (?:\w+ ){0,3}(?:European Court|Committee|CEDAW)"],
@@ -231,7 +275,9 @@ KINDS: dict[str, dict[str, list[str]]] = {
 KIND_INSTITUTION: dict[str, str] = {
     "police_report": "police", "police_refusal": "police", "arrest": "police",
     "report_prosecutor": "prosecutor", "prosecutor_response": "prosecutor",
-    "case_refused": "", "case_opened": "", "case_discontinued": "",
+    "case_refused": "", "case_opened": "", "case_discontinued": "", "complaint_withdrawn": "",
+    "detention_refused": "", "reclassification": "", "admin_sanction": "", "jury_dismissed": "court",
+    "legal_aid": "",
     "order_issued": "", "order_requested": "",
     "hearing": "court", "verdict": "court", "sentence": "court", "appeal": "court",
     "court_application": "court", "detention_ordered": "court",
@@ -240,7 +286,7 @@ KIND_INSTITUTION: dict[str, str] = {
 
 INSTITUTIONS: dict[str, dict[str, list[str]]] = {
     "police": {
-        "en": [r"police", r"officer", r"constable", r"investigator", r"militia"],
+        "en": [r"police", r"station", r"officer", r"constable", r"investigator", r"militia"],
         "ru": [r"полици", r"милици", r"участков", r"ОВД", r"УВД", r"РОВД", r"следовател", r"дознавател"],
         "kk": [r"полиция", r"учаскелік", r"тергеуші", r"ІІБ"],
     },
@@ -281,12 +327,13 @@ REPORTED: dict[str, list[str]] = {
 RECURRENCE: dict[str, dict[str, list[str]]] = {
     "repeated": {
         "en": [r"repeatedly", r"regularly", r"constantly", r"on many occasions", r"systematic", r"over the years"],
-        "ru": [r"неоднократно", r"регулярно", r"постоянно", r"систематическ", r"многократно", r"годами"],
+        "ru": [r"неоднократно", r"регулярно", r"постоянно", r"систематическ", r"многократно", r"годами", r"часто"],
         "kk": [r"үнемі", r"жүйелі түрде", r"талай рет", r"жиі"],
     },
     "several": {
-        "en": [r"several times", r"a few times", r"on several occasions", r"twice", r"three times"],
-        "ru": [r"несколько раз", r"дважды", r"трижды"],
+        "en": [r"several times", r"a few times", r"on several occasions", r"twice",
+               r"(?:three|four|five|six|seven|eight|nine|ten) (?:more )?times"],
+        "ru": [r"несколько раз", r"дважды", r"трижды", r"(?:два|три|четыре|пять|шесть|семь|восемь|девять|десять) раз"],
         "kk": [r"бірнеше рет", r"екі рет", r"үш рет"],
     },
 }
@@ -313,6 +360,7 @@ for _number, _names in enumerate((
 # A part of a year said in words: (first month, last month).
 YEAR_PARTS: dict[str, tuple[int, int]] = {
     "early": (1, 4), "beginning": (1, 4), "start": (1, 4), "начале": (1, 4), "начало": (1, 4),
+    "начала": (1, 4), "середины": (5, 8), "конца": (9, 12),
     "басында": (1, 4), "басы": (1, 4),
     "mid": (5, 8), "middle": (5, 8), "середине": (5, 8), "ортасында": (5, 8),
     "late": (9, 12), "end": (9, 12), "конце": (9, 12), "конец": (9, 12), "аяғында": (9, 12),

@@ -52,8 +52,11 @@ def test_russian_dates_in_words_and_qualifiers() -> None:
         ("weapon", "2019", "", "approximate", ""),
     ]
     assert got[-1].when.recurrence == "repeated"
-    found = find_dates("с 2015 по 2024 год, 26 февраля 2024 г., в мае 2020")
-    assert [f.when.start for f in found] == ["2015", "2024-02-26", "2020-05"]
+    found = find_dates("с 2015 по 2024 год, 26 февраля 2024 г., в мае 2020, с 15 по 18 ноября "
+                       "2002 года, в январе и феврале 2001, с конца 2010 года")
+    assert [(f.when.start, f.when.end) for f in found] == [
+        ("2015", "2024"), ("2024-02-26", ""), ("2020-05", ""), ("2002-11-15", "2002-11-18"),
+        ("2001-01", "2001-02"), ("2010-09", "2010-12")]
 
 
 def test_kazakh_sentence() -> None:
