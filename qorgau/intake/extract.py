@@ -238,8 +238,9 @@ _INSTITUTION_PATTERNS = {
 _REPORTED = {lang: _compile(stems) for lang, stems in lexicon.REPORTED.items()}
 _RECURRENCE = {lang: [(rec, _compile(by_lang[lang])) for rec, by_lang in lexicon.RECURRENCE.items()]
                for lang in LANGUAGES}
-assert all(k in taxonomy.BY_ID for k in lexicon.KINDS), "a lexicon kind is not in the taxonomy"
-assert all(i in taxonomy.INSTITUTIONS for i in lexicon.INSTITUTIONS)
+if (unknown := (set(lexicon.KINDS) - set(taxonomy.BY_ID)) |
+        (set(lexicon.INSTITUTIONS) - set(taxonomy.INSTITUTIONS))):
+    raise ValueError(f"the lexicon names what the taxonomy does not know: {sorted(unknown)}")
 
 
 _INJURY = ("injur", "bruis", "травм", "синяк", "телесн", "жарақат", "көгерг")
