@@ -54,8 +54,8 @@ messages: $(VENV)/.dev-installed
 	QORGAU_ENV=test $(BIN)/python manage.py compilemessages --ignore '.venv/*' --ignore 'node_modules/*'
 
 # Benchmarks (not part of the tests), at 10,000 cases on PostgreSQL (127.0.0.1:5432; the
-# databases qorgau_bench, qorgau_insights and qorgau_import are re-created). The national
-# sizes (100,000 and 1,000,000 cases) and SQLite: docs/performance.md.
+# databases qorgau_bench, qorgau_insights, qorgau_import and qorgau_write are re-created).
+# The national sizes (100,000 and 1,000,000 cases) and SQLite: docs/performance.md.
 BENCH_DB ?= postgres://postgres@127.0.0.1:5432/qorgau_bench
 BENCH_PG := postgres://postgres@127.0.0.1:5432
 
@@ -75,6 +75,7 @@ bench: $(VENV)/.bench-installed
 	$(BIN)/python bench/http_load.py --reuse --database $(BENCH_DB)
 	$(BIN)/python bench/casefile_import.py --database $(BENCH_PG)/qorgau_import
 	$(BIN)/python bench/api_latency.py
+	$(BIN)/python bench/event_write.py --database $(BENCH_PG)/qorgau_write
 
 clean:
 	rm -rf $(VENV) data
