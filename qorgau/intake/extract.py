@@ -245,7 +245,14 @@ if (unknown := (set(lexicon.KINDS) - set(taxonomy.BY_ID)) |
 
 _INJURY = ("injur", "bruis", "травм", "синяк", "телесн", "жарақат", "көгерг")
 _REPORTS = {"police_report", "report_prosecutor"}
-_REFERENCE = re.compile(r"(?:\bthe|\bthis|\bthat|\bоб?|\bпо поводу|\bо том)\s+$", re.IGNORECASE)
+_REFERENCE = re.compile(r"(?:\bthe|\bthis|\bthat|\bfor|\babout|\bover|\bof|\bоб?|\bв|\bпо поводу|"
+                        r"\bо том|\bза)\s+(?:\d{4}\s+|two\s+|\w+\s+incidents? of\s+)?$", re.IGNORECASE)
+# "he was never detained", "не задерживали": not the act (kinds that are themselves a failure
+# to act keep their negations in their patterns)
+_NEGATION = re.compile(r"(?:\bnever|\bnot|\bне|\bни|\bемес)\s+(?:\w+\s+)?$", re.IGNORECASE)
+_NEGATIVE_KINDS = {"police_refusal", "authority_no_response", "breach_response", "order_breached",
+                   "case_refused", "detention_refused", "order_refused"}
+_RISK = {"strangulation", "threat_to_kill", "weapon"}
 
 
 def _kinds(sentence: str, lang: str) -> list[tuple[str, list[str]]]:
@@ -254,6 +261,8 @@ def _kinds(sentence: str, lang: str) -> list[tuple[str, list[str]]]:
     for kind_id, pattern in _KIND_PATTERNS[lang]:
         cues = []
         for m in pattern.finditer(sentence):
+            if kind_id not in _NEGATIVE_KINDS and _NEGATION.search(sentence[:m.start()]):
+                continue
             cues.append(m.group(0))
             if _REFERENCE.search(sentence[:m.start()]):
                 mentioned.add(m.group(0))
@@ -273,9 +282,13 @@ def _kinds(sentence: str, lang: str) -> list[tuple[str, list[str]]]:
     if "medical_exam" in ids:  # injuries a doctor recorded are the evidence, not a new assault
         found = [(k, c) for k, c in found if k != "physical_assault" or
                  not all(cue.lower().startswith(_INJURY) for cue in c)]
-    if ids & _REPORTS:  # "she reported the attack": the attack is told elsewhere
-        found = [(k, c) for k, c in found if taxonomy.BY_ID[k].group != "abuse" or
-                 not all(cue in mentioned for cue in c)]
+    if any(taxonomy.BY_ID[k].group != "abuse" for k in ids):
+        # "she reported the attack", "tried for battery": the act is told elsewhere (a risk
+        # incident is kept all the same: missing one costs more than a duplicate)
+        found = [(k, c) for k, c in found if taxonomy.BY_ID[k].group != "abuse" or k in _RISK
+                 or not all(cue in mentioned for cue in c)]
+    if ids & {"court_application", "court_decision"}:  # divorce proceedings, not a separation
+        found = [(k, c) for k, c in found if k != "separation"]
     if "sentence" in ids:  # "приговорил к ..." is the sentence, not a second verdict
         verdict_cues = dict(found).get("verdict", [])
         if all(c.lower().startswith("приговор") for c in verdict_cues):

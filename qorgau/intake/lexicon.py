@@ -44,18 +44,18 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "kk": [r"өлтірді", r"өлтірілді", r"қаза тапты"],
     },
     "sexual_violence": {
-        "en": [r"rape", r"raped", r"sexual(?:ly)? (?:assault|abus|violence)"],
-        "ru": [r"изнасил", r"сексуальн\w* насили", r"половое насили"],
+        "en": [r"rape", r"raped", r"sexual(?:ly)? (?:assault|abus|violence)", r"abused (?:her|him|them) sexually"],
+        "ru": [r"изнасил", r"сексуальн\w* насили", r"половое насили", r"сексуальн\w* (?:надругал|домогательств)"],
         "kk": [r"зорлады", r"зорлау", r"жыныстық зорлық"],
     },
     "physical_assault": {
-        "en": [r"beat(?:en|ings?|s)?\b", r"physical and psychological (?:abuse|violence)", r"hit (?:her|him|the)", r"punch", r"kick", r"slapp", r"assault",
+        "en": [r"beat(?:en|ings?|s)?\b", r"batter(?:ed|ing)\b", r"physical and psychological (?:abuse|violence)", r"hit (?:her|him|the)", r"punch", r"kick", r"slapp", r"assault",
                r"attack", r"injur", r"bruis", r"battery", r"physical(?:ly)? (?:abus|violence|ill-treat)",
                r"ill-treat", r"violen(?:ce|t)", r"bodily harm"],
         "ru": [r"изби", r"бил\b", r"била\b", r"бить", r"побо", r"ударил", r"удар", r"пинал",
                r"напал", r"избиени", r"телесн\w* повреждени", r"травм", r"синяк", r"насили",
                r"жестоко обращ", r"насилие"],
-        "kk": [r"ұрып", r"ұрды", r"соқты", r"тепкіле", r"зорлық-зомбылық", r"зорлық", r"жарақат",
+        "kk": [r"ұрып", r"ұрды", r"шабуыл", r"соқты", r"тепкіле", r"зорлық-зомбылық", r"зорлық", r"жарақат",
                r"дене жарақат", r"көгерг"],
     },
     "psychological_abuse": {
@@ -65,7 +65,8 @@ KINDS: dict[str, dict[str, list[str]]] = {
     },
     "coercive_control": {
         "en": [r"locked (?:her|them) (?:in|up)", r"took (?:away )?her (?:phone|passport|documents)",
-               r"forbade her", r"not allowed to leave", r"coercive control", r"controlled (?:her|all|every)"],
+               r"forbade her", r"not allowed to leave", r"forced her to (?:come|return|stay|go)",
+               r"threatened to have her (?:deported|locked up)", r"coercive control", r"controlled (?:her|all|every)"],
         "ru": [r"запер", r"контролировал", r"отобрал\w* (?:телефон|паспорт|документ)", r"запрещал\w*", r"не выпускал"],
         "kk": [r"қамап", r"бақылады", r"телефонын тартып", r"құжаттарын тартып", r"тыйым салды"],
     },
@@ -86,10 +87,11 @@ KINDS: dict[str, dict[str, list[str]]] = {
     },
     "police_report": {
         "en": [r"(?:reported|report)\w*\s+(?:\w+\s+){0,6}(?:to the )?police", r"complain\w* to the police",
-               r"call(?:ed)? the police", r"(?:tele)?phoned (?:\w+ ){0,2}police", r"rang (?:\w+ ){0,2}police", r"lodged (?:a )?(?:criminal )?complaint", r"filed (?:a )?(?:criminal )?complaint",
+               r"call(?:ed)? the police", r"(?:tele)?phoned (?:\w+ ){0,2}police", r"asked (?:\w+ ){0,4}police for (?:protection|help)",
+               r"started criminal proceedings against", r"rang (?:\w+ ){0,2}police", r"lodged (?:a )?(?:criminal )?complaint", r"filed (?:a )?(?:criminal )?complaint",
                r"police (?:were|was) called"],
         "ru": [r"(?:обратил|обращал|пожаловал|сообщил)\w*\s+(?:\w+\s+){0,3}(?:в )?(?:полици|милици|ОВД|УВД|РОВД)", r"заявлени\w*\s+(?:\w+\s+){0,4}(?:в )?(?:полици|милици|ОВД)",
-               r"вызвал\w* полици", r"заявил\w* в полици", r"подал\w* заявлени", r"написал\w* заявлени"],
+               r"вызвал\w* полици", r"вызывал\w* полици", r"полици\w*\s+(?:\w+\s+){0,3}вызывал", r"заявил\w* в полици", r"подал\w* заявлени", r"написал\w* заявлени"],
         "kk": [r"полицияға (?:арыз|хабарла|жүгін|шағым)", r"арыз (?:берді|жазды|түсірді)", r"полиция шақыр"],
     },
     "police_refusal": {
@@ -114,9 +116,15 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "ru": [r"возбудил\w* уголовное дело", r"(?:начато|начал\w*|возбужден\w*)\s+(?:\w+\s+){0,1}расследовани", r"возбуждено уголовное дело", r"уголовное дело (?:было )?возбужд"],
         "kk": [r"қылмыстық іс қозғал", r"қылмыстық іс қозғады"],
     },
+    "authority_no_response": {
+        "en": [r"remained unresolved", r"no (?:concrete |protective |further )?(?:measure|step)s? (?:was|were) taken",
+               r"took no (?:investigative |protective )?(?:step|action|measure)"],
+        "ru": [r"не принял\w* (?:никаких )?мер", r"никаких мер не", r"ничего не предпринял"],
+        "kk": [r"ешқандай (?:\w+ ){0,2}әрекет\w* жасамады", r"шара қолданбады"],
+    },
     "case_discontinued": {
-        "en": [r"discontinu", r"no further action", r"(?:proceedings|investigation|case) (?:was|were) (?:closed|terminated|dropped)"],
-        "ru": [r"прекра(?:щ|т)\w*\s+(?:\w+\s+){0,2}(?:дело|производств|расследовани)", r"дело (?:было )?прекращ"],
+        "en": [r"discontinu", r"no further action", r"refused to pursue", r"(?:proceedings|investigation|case) (?:was|were) (?:closed|terminated|dropped)"],
+        "ru": [r"прекра(?:щ|т)\w*\s+(?:\w+\s+){0,2}(?:дело|производств|расследовани)", r"закрыл\w* дело", r"дело (?:было )?прекращ"],
         "kk": [r"іс тоқтатыл", r"тоқтатылды"],
     },
     "complaint_withdrawn": {
@@ -126,7 +134,8 @@ KINDS: dict[str, dict[str, list[str]]] = {
     },
     "report_prosecutor": {
         "en": [r"(?:complain|appeal|appli|wrote|report|asked)\w*\s+(?:\w+\s+){0,4}(?:to )?the (?:\w+ )?prosecutor"],
-        "ru": [r"(?:обратил|пожаловал|жалоб|заявлени|написал)\w*\s+(?:\w+\s+){0,4}(?:в )?прокуратур"],
+        "ru": [r"(?:обратил|пожаловал|жалоб|заявлени|написал)\w*\s+(?:\w+\s+){0,4}(?:в )?прокуратур",
+               r"(?:подал|направил|сообщил)\w*\s+(?:\w+\s+){0,2}прокурор"],
         "kk": [r"прокуратураға (?:арыз|шағым|жүгін)"],
     },
     "prosecutor_response": {
@@ -135,7 +144,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "kk": [r"прокуратура\w*\s+(?:\w+\s+){0,3}(?:жауап берді|жойды)"],
     },
     "detention_refused": {
-        "en": [r"prosecutor\w*\s+(?:\w+\s+){0,2}refused", r"refused (?:to )?(?:detain|arrest)", r"detention (?:was )?refused"],
+        "en": [r"prosecutor\w*\s+refused(?! to pursue)", r"refused (?:to )?(?:detain|arrest)", r"detention (?:was )?refused"],
         "ru": [r"отказал\w* в (?:аресте|задержании|заключении под стражу)"],
         "kk": [r"қамауға алудан бас тарт"],
     },
@@ -143,15 +152,17 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "en": [r"(?:protection|protective|restraining|barring) order\w*\s+(?:\w+\s+){0,4}(?:was |were )?(?:issued|granted|imposed|made)",
                r"(?:issued|granted|imposed) (?:a |an |the )?(?:\w+ )?(?:protection|protective|restraining|barring) order",
                r"(?:barring|exclusion|expulsion) (?:and barring )?order",
-               r"court ordered (?:\w+\s+){0,2}(?:to leave|out of|to keep away|not to contact)"],
+               r"court ordered (?:\w+\s+){0,2}(?:to leave|out of|to keep away|not to contact)",
+               r"protection measures (?:were|was) (?:granted|ordered|imposed)"],
         "ru": [r"(?:вынес|выдал|установил|наложил|вынесено|выдано)\w*\s+(?:\w+\s+){0,3}(?:защитн|охранн|запретительн)\w* (?:предписани|ордер)",
                r"(?:защитн|охранн|запретительн)\w* (?:предписани|ордер)\w*\s+(?:\w+\s+){0,3}(?:вынес|выдан|установ)",
-               r"особые требования к поведению", r"обязал\w* (?:его )?(?:покинуть|не приближ)"],
+               r"особые требования к поведению", r"(?:назначил|применил|вынес)\w*\s+(?:\w+\s+){0,1}мер\w* защиты", r"обязал\w* (?:его )?(?:покинуть|не приближ)"],
         "kk": [r"қорғау нұсқама\w*", r"жақындамауға", r"қорғау нұсқамасы (?:шығарылды|берілді)", r"мінез-құлыққа ерекше талаптар"],
     },
     "order_requested": {
         "en": [r"(?:applied|asked|requested|sought)\w*\s+(?:\w+\s+){0,5}(?:injunction|(?:protection|protective|restraining) (?:order|measures))"],
-        "ru": [r"(?:просил|ходатайств)\w*\s+(?:\w+\s+){0,4}(?:защитн|охранн)\w* предписани"],
+        "ru": [r"(?:просил|ходатайств)\w*\s+(?:\w+\s+){0,4}(?:защитн|охранн)\w* предписани",
+               r"(?:просил|ходатайств)\w*\s+(?:\w+\s+){0,2}мер\w* защиты"],
         "kk": [r"қорғау нұсқамасын сұрады"],
     },
     "order_breached": {
@@ -187,6 +198,16 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "ru": [r"роспуск\w* коллегии", r"коллеги\w* присяжных (?:была )?распущ"],
         "kk": [r"алқабилер\w* (?:соты )?таратылды"],
     },
+    "indictment": {
+        "en": [r"sent (?:\w+ ){0,2}for trial", r"indicted", r"charged with"],
+        "ru": [r"направил\w* (?:дело )?в суд", r"предъявил\w* обвинени", r"обвинительн\w* заключени"],
+        "kk": [r"айып тағыл", r"айыптау актісі"],
+    },
+    "court_decision": {
+        "en": [r"court (?:\w+ ){0,2}(?:granted|pronounced|ruled)", r"divorce was (?:granted|pronounced)"],
+        "ru": [r"суд\w*\s+(?:\w+\s+){0,2}(?:вынес|принял)\w* решени", r"решени\w* суда"],
+        "kk": [r"сот шешім"],
+    },
     "hearing": {
         "en": [r"hearing", r"trial (?:began|started|opened)", r"court (?:heard|sat)"],
         "ru": [r"судебн\w* заседани", r"слушани", r"суд (?:начал|рассмотрел)"],
@@ -211,12 +232,13 @@ KINDS: dict[str, dict[str, list[str]]] = {
     "appeal": {
         "en": [r"appealed", r"on appeal", r"court of appeal", r"appeal court", r"upheld"],
         "ru": [r"апелляци", r"обжаловал", r"кассаци", r"оставил\w*\s+(?:\w+\s+){0,3}в силе"],
-        "kk": [r"апелляция", r"шағымданды", r"күшінде қалдырды"],
+        "kk": [r"апелляция", r"күшінде қалдырды"],
     },
     "court_application": {
         "en": [r"(?:applied|petitioned|brought (?:an )?(?:action|proceedings)) (?:\w+ ){0,3}(?:to )?(?:the )?court",
-               r"filed (?:for|a petition)", r"petitioned", r"sued"],
-        "ru": [r"обратил\w*\s+(?:\w+\s+){0,2}в (?:\w+\s+)?суд", r"частн\w* обвинени", r"подал\w*\s+(?:\w+\s+){0,2}(?:иск|в суд)", r"исков\w* заявлени"],
+               r"filed (?:for|a petition)", r"petitioned", r"sued",
+               r"(?:started|began|brought|initiated) (?:\w+ ){0,2}(?:divorce|civil) proceedings"],
+        "ru": [r"обратил\w*\s+(?:\w+\s+){0,2}в (?:\w+\s+)?суд", r"частн\w* обвинени", r"подал\w*\s+(?:\w+\s+){0,2}(?:иск|в суд)", r"исков\w* заявлени", r"подал\w* на развод"],
         "kk": [r"сотқа (?:жүгінді|арыз|шағым)", r"талап арыз"],
     },
     "medical_exam": {
@@ -229,8 +251,9 @@ KINDS: dict[str, dict[str, list[str]]] = {
                r"сот-медициналық", r"травмпункт"],
     },
     "shelter_admission": {
-        "en": [r"(?:went|moved|fled|stayed|admitted) (?:\w+ ){0,2}(?:to |at |in )?(?:a |the )?(?:shelter|crisis cent)"],
-        "ru": [r"(?:поселил|поместил|жил|проживал|переехал|укрыл)\w*\s+(?:\w+\s+){0,2}(?:в )?(?:приют|кризисн\w* центр|шелтер)"],
+        "en": [r"(?:went|moved|fled|stayed|admitted) (?:\w+ ){0,2}(?:to |at |in )?(?:a |the )?(?:shelter|crisis cent)",
+               r"(?:took|found) refuge"],
+        "ru": [r"(?:поселил|поместил|жил|проживал|переехал|укрыл|бежал|ушл)\w*\s+(?:\w+\s+){0,2}(?:в )?(?:приют|кризисн\w* центр|шелтер)"],
         "kk": [r"дағдарыс орталығ", r"баспана"],
     },
     "separation": {
