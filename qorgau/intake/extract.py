@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
 from qorgau.cases import taxonomy
-from qorgau.cases.dates import DateError, DateSpan, PartialDate, typed_span
+from qorgau.cases.dates import DateError, DateSpan, PartialDate, typed_span, words_span
 from qorgau.intake import lexicon
 
 LANGUAGES = ("ru", "kk", "en")
@@ -105,6 +105,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
 # --- dates -----------------------------------------------------------------------------------
 
 _MONTH_NAMES = "|".join(sorted((re.escape(m) for m in lexicon.MONTHS), key=len, reverse=True))
+_SEASON_WORDS = "|".join(sorted(lexicon.SEASONS, key=len, reverse=True))
 _PARTS = "|".join(sorted(lexicon.YEAR_PARTS, key=len, reverse=True))
 _APPROX = r"(?:c\.|ca\.|circa|about|around|approximately|около|примерно|приблизительно|шамамен)"
 _YEAR = r"(?:19|20)\d{2}"
@@ -131,6 +132,9 @@ _DATE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("month_year", rf"(?:(?P<approx>{_APPROX})\s*)?\b(?P<m>{_MONTH_NAMES})\.?\s+(?:of\s+)?(?P<y>{_YEAR})"),
     # late 2023, в конце 2023-го, the end of 2023, 2023 жылдың аяғында
     ("part_year", rf"\b(?:(?:in|at|by)\s+)?(?:the\s+)?(?P<part>{_PARTS})\s+(?:of\s+)?(?P<y>{_YEAR})"),
+    # in the spring of 2012, весной 2012 года, 2012 жылдың көктемінде, 2012 жылы көктемде
+    ("season", rf"\b(?P<season>{_SEASON_WORDS})\s+(?:of\s+)?(?P<y>{_YEAR})"),
+    ("kk_season", rf"\b(?P<y>{_YEAR})\s+(?:жылдың|жылы)\s+(?P<season>{_SEASON_WORDS})"),
     ("kk_part_year", rf"\b(?P<y>{_YEAR})\s+жылдың\s+(?P<part>{_PARTS})"),
     # в 2013 году, in 2013, 2013 жылы, c. 2019, около 2019 года
     ("year", rf"(?:(?P<approx>{_APPROX})\s*)?\b(?P<y>{_YEAR})(?:-?(?:го|х|ом))?\b(?!\.\d)"),
@@ -190,6 +194,10 @@ def _date_from(rule: str, match: re.Match[str]) -> When:
     if rule in ("month_year", "kk_month"):
         return When(PartialDate(int(match["y"]), _month_of(match["m"])).iso(), "", approximate,
                     text=text, source="explicit")
+    if rule in ("season", "kk_season"):
+        span = words_span(f"{lexicon.SEASONS[match['season'].lower()]} {match['y']}")
+        assert span is not None  # a season word and a year always make a span
+        return When(span[0], span[1], "none", text=text, source="explicit")
     if rule in ("part_year", "kk_part_year"):
         first, last = lexicon.YEAR_PARTS[match["part"].lower()]
         y = int(match["y"])
@@ -216,12 +224,23 @@ _RELATIVE = re.compile("|".join(sorted((re.escape(k) for k in lexicon.RELATIVE_D
                                        key=len, reverse=True)), re.IGNORECASE)
 
 
-def _relative(sentence: str, anchor: date | None) -> When | None:
-    match = _RELATIVE.search(sentence)
-    if not match or anchor is None:
+_NUMBERS = "|".join(sorted(lexicon.NUMBERS, key=len, reverse=True))
+_DAYS_LATER = {lang: re.compile(r"\b" + pattern.replace("{numbers}", _NUMBERS), re.IGNORECASE)
+               for lang, pattern in lexicon.DAYS_LATER.items()}
+
+
+def _relative(sentence: str, anchor: date | None, lang: str) -> When | None:
+    if anchor is None:
         return None
-    day = anchor + timedelta(days=lexicon.RELATIVE_DAYS[match.group(0).lower()])
-    return When(day.isoformat(), text=match.group(0), source="relative")
+    if match := _RELATIVE.search(sentence):
+        day = anchor + timedelta(days=lexicon.RELATIVE_DAYS[match.group(0).lower()])
+        return When(day.isoformat(), text=match.group(0), source="relative")
+    if match := _DAYS_LATER[lang].search(sentence):
+        number = (match.group("n") or match.groupdict().get("n2") or "").lower()
+        days = int(number) if number.isdigit() else lexicon.NUMBERS[number]
+        return When((anchor + timedelta(days=days)).isoformat(), text=match.group(0),
+                    source="relative")
+    return None
 
 
 # --- kinds, institutions -----------------------------------------------------------------------
@@ -325,7 +344,7 @@ def propose(text: str, lang: str | None = None) -> list[Proposal]:
     for start, end in sentences(text):
         sentence = text[start:end]
         dates = find_dates(sentence)
-        when: When | None = dates[0].when if dates else _relative(sentence, anchor)
+        when: When | None = dates[0].when if dates else _relative(sentence, anchor, lang)
         for found in dates:
             if len(found.when.start) == 10 and not found.when.end:
                 anchor = date.fromisoformat(found.when.start)

@@ -399,3 +399,26 @@ RELATIVE_DAYS: dict[str, int] = {
     "сол күні": 0, "келесі күні": 1, "ертесі күні": 1, "екі күннен кейін": 2,
     "бір аптадан кейін": 7,
 }
+
+# "N days later": the number in words, and the words around it.
+NUMBERS: dict[str, int] = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "один": 1, "два": 2, "две": 2, "три": 3, "четыре": 4, "пять": 5,
+    "шесть": 6, "семь": 7, "восемь": 8, "девять": 9, "десять": 10, "бір": 1, "екі": 2,
+    "үш": 3, "төрт": 4, "бес": 5, "алты": 6, "жеті": 7, "сегіз": 8, "тоғыз": 9, "он": 10,
+}
+DAYS_LATER: dict[str, str] = {
+    "en": r"(?P<n>\d{1,2}|{numbers})\s+days?\s+(?:later|afterwards|after that)",
+    "ru": r"(?:через\s+(?P<n>\d{1,2}|{numbers})\s+(?:дня|дней|день)|(?P<n2>\d{1,2}|{numbers})\s+(?:дня|дней)\s+спустя)",
+    "kk": r"(?P<n>\d{1,2}|{numbers})\s+күннен\s+кейін",
+}
+
+# Seasons, as words_span reads them (spring/summer/autumn/winter YYYY).
+SEASONS: dict[str, str] = {
+    "spring": "spring", "summer": "summer", "autumn": "autumn", "fall": "autumn",
+    "winter": "winter", "весной": "spring", "весна": "spring", "летом": "summer",
+    "лето": "summer", "осенью": "autumn", "осень": "autumn", "зимой": "winter", "зима": "winter",
+    "көктемінде": "spring", "көктемде": "spring", "көктем": "spring", "жазында": "summer",
+    "жазда": "summer", "жаз": "summer", "күзінде": "autumn", "күзде": "autumn", "күз": "autumn",
+    "қысында": "winter", "қыста": "winter", "қыс": "winter",
+}

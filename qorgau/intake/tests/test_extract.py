@@ -59,6 +59,17 @@ def test_russian_dates_in_words_and_qualifiers() -> None:
         ("2001-01", "2001-02"), ("2010-09", "2010-12")]
 
 
+def test_seasons_and_days_later() -> None:
+    text = ("12.03.2019 он душил её. Через три дня он снова избил её. "
+            "Весной 2012 года он угрожал убить её.")
+    assert [(p.when.start, p.when.end, p.when.source) for p in propose(text, "ru")] == [
+        ("2019-03-12", "", "explicit"), ("2019-03-15", "", "relative"),
+        ("2012-03", "2012-05", "explicit")]
+    assert [p.when.start for p in propose(
+        "2024 жылғы 26 ақпанда ол ұрды. Екі күннен кейін ол полицияға арыз берді.", "kk")] \
+        == ["2024-02-26", "2024-02-28"]
+
+
 def test_kazakh_sentence() -> None:
     text = ("2024 жылғы 26 ақпанда күйеуі оны ұрып, пышақпен өлтіремін деп қорқытты. "
             "Келесі күні ол полицияға арыз берді.")
