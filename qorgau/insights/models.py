@@ -49,3 +49,8 @@ class Release(models.Model):
     key = models.CharField(max_length=200, unique=True)
     hidden = models.JSONField(default=list)  # [[table, region, period, key], ...]
     updated_at = models.DateTimeField(auto_now=True)
+    # The release as published (computed by the background worker, publication.cube):
+    # {table: [[region, period, key, count or null], ...]}, and the digest of the counts
+    # it was computed from (a new release is due when they change).
+    published = models.JSONField(null=True)
+    counts = models.CharField(max_length=64, blank=True, default="")

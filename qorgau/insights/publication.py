@@ -4,6 +4,7 @@ leave it (monitors, coalitions, anything exported for them)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from dataclasses import dataclass
 
@@ -11,6 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Sum
+from django_tasks import task
 
 from qorgau.accounts.models import INSIGHT_ROLES, Organisation
 from qorgau.cases import regions
@@ -98,19 +100,91 @@ def cube(scope: Scope, metric_id: str, profile: str, year: int,
     """The published cube of one country's regions (by default the profile's country, for
     intl the first counted). A suppressed cube is one table of a release: the tables that
     count the same duties (metrics.JOINT) are suppressed together, and a release hides
-    again whatever the last one for the same audience hid (Release). Releases are kept in
-    the shared cache for QORGAU_INSIGHTS_CACHE_SECONDS (the audit is the costly part)."""
+    again whatever the last one for the same audience hid (Release).
+
+    The audit of a release can take minutes at a national scale, so it never runs in a
+    request: a release is computed by the background worker (`publish_release`) whenever
+    the counts it covers changed, and stored; the request reads the newest stored one (the
+    previous one while a new one is computed, or every cell hidden before the first one),
+    kept in the shared cache for QORGAU_INSIGHTS_CACHE_SECONDS."""
     metrics.METRICS[metric_id]  # an unknown metric is a KeyError, as before
     country = country.upper() or default_country(scope, profile, year)
     if not scope.suppressed:  # exact: nothing hidden, so each table on its own
-        return _release(scope, (metric_id,), profile, year, country, None)[metric_id]
+        alone = (metric_id,)
+        return release(_leaves(scope, alone, profile, year, country), _tables(
+            alone, profile, year, country), [], 0)[metric_id]
     group = group_of(metric_id)
     key = release_key(scope, group, profile, year, country)
     cached = cache.get(key)
     if cached is None:
-        cached = _release(scope, group, profile, year, country, key)
+        cached = _published(scope, group, profile, year, country, key)
+        if cached is None:  # before the first release: nothing is shown (not cached)
+            return pending(group, profile, year, country)[metric_id]
         cache.set(key, cached, getattr(settings, "QORGAU_INSIGHTS_CACHE_SECONDS", 600))
     return cached[metric_id]
+
+
+def _published(scope: Scope, group: tuple[str, ...], profile: str, year: int, country: str,
+               key: str) -> dict[str, Published] | None:
+    """The stored release; when the counts changed since, a new one is queued (once) and,
+    with the immediate backend of development and tests, is the one returned."""
+    counts = fingerprint(_leaves(scope, group, profile, year, country))
+    stored = Release.objects.filter(key=key).values_list("published", "counts").first()
+    if (stored is None or stored[1] != counts) and cache.add(f"{key}:queued:{counts}", 1,
+                                                             timeout=3600):
+        publish_release.enqueue(list(scope.organisation_ids), list(group), profile, year,
+                                country)
+        stored = Release.objects.filter(key=key).values_list("published", "counts").first()
+    if stored is None or stored[0] is None:
+        return None
+    return _load(stored[0], group, profile, year, country)
+
+
+def pending(group: tuple[str, ...], profile: str, year: int,
+            country: str) -> dict[str, Published]:
+    """Every cell hidden: what a monitor sees before the first release is computed."""
+    return {m: Published(tuple(dims), threshold(), dict.fromkeys(every_cell({}, dims)))
+            for m, dims in _tables(group, profile, year, country).items()}
+
+
+def preparing(scope: Scope, profile: str, year: int, country: str = "") -> bool:
+    """A monitor's first release of these tables is still being computed."""
+    if not scope.suppressed:
+        return False
+    country = country.upper() or default_country(scope, profile, year)
+    key = release_key(scope, metrics.JOINT, profile, year, country)
+    return not Release.objects.filter(key=key, published__isnull=False).exists()
+
+
+@task()
+def publish_release(organisation_ids: list[int], group: list[str], profile: str, year: int,
+                    country: str) -> None:
+    """Compute and store one release (the background worker; see `cube`)."""
+    scope, joint = Scope(tuple(organisation_ids), True), tuple(group)
+    key = release_key(scope, joint, profile, year, country)
+    leaves = _leaves(scope, joint, profile, year, country)
+    published = _release(scope, joint, profile, year, country, key, leaves)
+    Release.objects.filter(key=key).update(published=_dump(published),
+                                           counts=fingerprint(leaves))
+
+
+def fingerprint(leaves: dict[str, dict[Coord, int]]) -> str:
+    rows = sorted((m, *c, n) for m, cells in leaves.items() for c, n in cells.items())
+    return hashlib.sha256(json.dumps(rows).encode()).hexdigest()
+
+
+def _dump(published: dict[str, Published]) -> dict[str, object]:
+    return {m: [[*c, v] for c, v in p.cells.items()] for m, p in published.items()}
+
+
+def _load(data: dict[str, list[list[object]]], group: tuple[str, ...], profile: str,
+          year: int, country: str) -> dict[str, Published]:
+    tables = _tables(group, profile, year, country)
+    return {m: Published(tuple(tables[m]), threshold(),
+                         {(str(r[0]), str(r[1]), str(r[2])): (None if r[3] is None
+                                                              else int(str(r[3])))
+                          for r in data[m]})
+            for m in group}
 
 
 def release_key(scope: Scope, group: tuple[str, ...], profile: str, year: int,
@@ -120,13 +194,18 @@ def release_key(scope: Scope, group: tuple[str, ...], profile: str, year: int,
     return f"insights:release:{ids}:{name}:{profile}:{year}:{country}:{threshold()}"
 
 
-def _release(scope: Scope, group: tuple[str, ...], profile: str, year: int, country: str,
-             key: str | None) -> dict[str, Published]:
+def _tables(group: tuple[str, ...], profile: str, year: int,
+            country: str) -> dict[str, list[Dimension]]:
     profile_rules = rules(profile)
     regions_dim, periods_dim = regions_dimension(country), periods_dimension(year)
-    tables = {m: [regions_dim, periods_dim, metrics.key_dimension(metrics.METRICS[m],
-                                                                  profile_rules)]
-              for m in group}
+    return {m: [regions_dim, periods_dim, metrics.key_dimension(metrics.METRICS[m],
+                                                                profile_rules)]
+            for m in group}
+
+
+def _leaves(scope: Scope, group: tuple[str, ...], profile: str, year: int,
+            country: str) -> dict[str, dict[Coord, int]]:
+    tables = _tables(group, profile, year, country)
     leaves: dict[str, dict[Coord, int]] = {m: {} for m in group}
     rows = (MetricCount.objects
             .filter(organisation_id__in=scope.organisation_ids, metric__in=group,
@@ -139,6 +218,14 @@ def _release(scope: Scope, group: tuple[str, ...], profile: str, year: int, coun
         known = [set(d.parent) for d in tables[metric_id]]
         if total and all(v in k for v, k in zip(coord, known, strict=True)):
             leaves[metric_id][coord] = leaves[metric_id].get(coord, 0) + int(total)
+    return leaves
+
+
+def _release(scope: Scope, group: tuple[str, ...], profile: str, year: int, country: str,
+             key: str | None, leaves: dict[str, dict[Coord, int]]) -> dict[str, Published]:
+    profile_rules = rules(profile)
+    regions_dim, periods_dim = regions_dimension(country), periods_dimension(year)
+    tables = _tables(group, profile, year, country)
     if key is None:  # exact figures, inside the organisation
         return release(leaves, tables, [], 0)
     relations = (metrics.relations(profile_rules, regions_dim.values, periods_dim.values)

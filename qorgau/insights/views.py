@@ -157,9 +157,10 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     years = _years(scope)
     f, countries = _filters(request, years, scope)
     language = get_language() or "en"
+    cards = _cards(scope, f)
     return render(request, "insights/dashboard.html", {
-        "cards": _cards(scope, f), "filters": f, "years": sorted(years, reverse=True),
-        "scope": scope,
+        "cards": cards, "filters": f, "years": sorted(years, reverse=True),
+        "scope": scope, "preparing": publication.preparing(scope, f.profile, f.year, f.country),
         "organisation": membership.organisation, "k": publication.threshold(),
         "countries": [(c, regions.country_label(c, language)) for c in countries],
         "regions": regions.regions_of(f.country, language), "profiles": PROFILES,

@@ -267,3 +267,46 @@ def test_a_release_the_audit_cannot_protect_shows_nothing_and_no_error(db, org, 
     published = publication.cube(publication.Scope((org.pk,), True), "breach_response",
                                  "kz", 2024, "KZ")
     assert published.cells and all(v is None for v in published.cells.values())
+
+
+def test_the_audit_runs_in_the_background_never_in_the_request(db, org, settings, client,
+                                                              erin):
+    """At a national scale a release's audit takes minutes: a monitor's request never runs
+    it. Before the first release every count is hidden and the page says they are being
+    prepared; the worker's task computes and stores the release, which requests then read;
+    new counts queue a new release while the stored one is still shown."""
+    from django.core.cache import cache
+    from django.urls import reverse
+    from django_tasks import default_task_backend
+
+    from qorgau.insights import publication
+    from qorgau.insights.models import Release
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    monitor = publication.Scope((org.pk,), suppressed=True)
+    _store(org, BEFORE)
+    cache.clear()
+    first = publication.cube(monitor, "obligations_by_bearer", "kz", 2024, "KZ")
+    assert all(v is None for v in first.cells.values())  # nothing computed in the request
+    assert publication.preparing(monitor, "kz", 2024, "KZ")
+    queued = default_task_backend.results
+    assert [r.task.name for r in queued] == ["publish_release"]
+    joint = queued[0].args
+    client.force_login(erin)
+    page = client.get(reverse("insights:dashboard"), {"year": 2024, "profile": "kz"})
+    assert "being prepared" in page.content.decode()
+    waiting = len(default_task_backend.results)  # the other tables' releases too, once each
+
+    publication.publish_release.call(*joint)  # what the worker does
+    cache.clear()
+    shown = publication.cube(monitor, "obligations_by_bearer", "kz", 2024, "KZ")
+    assert any(v is not None for v in shown.cells.values())
+    assert not publication.preparing(monitor, "kz", 2024, "KZ")
+    assert len(default_task_backend.results) == waiting  # same counts: nothing queued again
+
+    _store(org, AFTER)
+    cache.clear()
+    again = publication.cube(monitor, "obligations_by_bearer", "kz", 2024, "KZ")
+    assert again.cells == shown.cells  # the stored release, while the new one is computed
+    assert len(default_task_backend.results) == waiting + 1
+    assert Release.objects.filter(published__isnull=False).count() == 1
