@@ -24,10 +24,11 @@ from qorgau.retention import services as retention
 from qorgau.retention.models import LegalHold, RetentionClock
 from qorgau.retention.tests.conftest import SURVIVOR_NAME, png
 
-# Tables that outlive erasure: the tombstone, the ledger, checkpoints, and what belongs to
-# the organisation rather than to a case.
+# Tables that outlive erasure: the tombstone, the ledger, checkpoints, what belongs to the
+# organisation rather than to a case, and the statistics' releases (suppressed aggregate
+# cells, no case rows; the background worker computes the next one without the case).
 KEPT = {"cases.Case", "cases.LedgerEntry", "cases.Checkpoint", "risk.LicensedText",
-        "retention.RetentionPolicy", "referrals.Provider"}
+        "retention.RetentionPolicy", "referrals.Provider", "insights.Release"}
 
 
 def case_tables() -> list[str]:
