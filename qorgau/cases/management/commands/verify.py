@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from qorgau.accounts import orgledger
 from qorgau.cases import checks
 from qorgau.cases.verification import BLOCK, verify_all
+from qorgau.operations.children import ending_with_parent
 
 
 class Command(BaseCommand):
@@ -22,15 +23,16 @@ class Command(BaseCommand):
         if options["jobs"] < 1 or options["block"] < 1:
             raise CommandError("--jobs and --block must be at least 1")
         cases = broken = entries = 0
-        for report in verify_all(jobs=options["jobs"], block=options["block"]):
-            cases += 1
-            entries += report.entries
-            if report.problem:
-                broken += 1
-                where = f"entry {report.problem.seq}" if report.problem.seq else "no entry"
-                self.stderr.write(
-                    f"case {report.reference}: BROKEN at {where}: {report.problem.reason}"
-                )
+        with ending_with_parent():  # the --jobs processes end with this one, even killed
+            for report in verify_all(jobs=options["jobs"], block=options["block"]):
+                cases += 1
+                entries += report.entries
+                if report.problem:
+                    broken += 1
+                    where = f"entry {report.problem.seq}" if report.problem.seq else "no entry"
+                    self.stderr.write(
+                        f"case {report.reference}: BROKEN at {where}: {report.problem.reason}"
+                    )
         orgs = org_entries = 0
         for org in orgledger.verify_all():
             orgs += 1

@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qorgau.duties import bulk
+from qorgau.operations.children import ending_with_parent
 
 
 class Command(BaseCommand):
@@ -30,14 +31,16 @@ class Command(BaseCommand):
         plan = list(bulk.blocks(options["after"], options["profile"], size))
         todo = sum(n for _first, _last, n in plan)
         total = changed = printed = 0
-        for result in bulk.recompute_all(plan, options["profile"], options["jobs"]):
-            total += result.cases
-            changed += result.changed
-            if total // options["every"] > printed:
-                printed = total // options["every"]
-                self.stdout.write(f"{total}/{todo} cases, {changed} changed; "
-                                  f"resume with --after {result.last}", ending="\n")
-                self.stdout.flush()
+        # The --jobs processes end with this one, even killed: none goes on writing.
+        with ending_with_parent():
+            for result in bulk.recompute_all(plan, options["profile"], options["jobs"]):
+                total += result.cases
+                changed += result.changed
+                if total // options["every"] > printed:
+                    printed = total // options["every"]
+                    self.stdout.write(f"{total}/{todo} cases, {changed} changed; "
+                                      f"resume with --after {result.last}", ending="\n")
+                    self.stdout.flush()
         if changed:
             bulk.refresh_statistics()
         self.stdout.write(self.style.SUCCESS(
