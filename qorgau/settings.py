@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "qorgau.retention",
     "qorgau.referrals",  # after consent (referrals rely on grants), before insights
     "qorgau.insights",
+    "qorgau.intake",  # after evidence: a narrative names its exhibit
     "qorgau.api",
     "qorgau.demo",
     "qorgau.operations",

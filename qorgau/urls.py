@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("qorgau.consent.shared_urls")),
     path("", include("qorgau.retention.urls")),
     path("", include("qorgau.referrals.urls")),
+    path("", include("qorgau.intake.urls")),
     path("", include("qorgau.operations.urls")),  # trustee custody only (404 otherwise)
     path("api/v1/", api.urls),
     re_path(r"^api/", unknown_route),  # JSON, as every API answer, not the HTML 404 page

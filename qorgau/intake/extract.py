@@ -11,6 +11,7 @@ The lexicons are data, in `lexicon.py`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
@@ -57,8 +58,21 @@ class UnsupportedLanguage(ValueError):
     pass
 
 
+# Words so common in English that a text of a few lines without any is not English (German,
+# French, Turkish, Uzbek in Latin letters…).
+_ENGLISH_WORDS = frozenset((
+    "the", "and", "or", "of", "to", "in", "on", "at", "by", "for", "with", "from", "he", "she",
+    "her", "him", "his", "they", "was", "were", "is", "had", "has", "have", "that", "this",
+    "it", "not", "after", "when"))
+# Letters of other Cyrillic alphabets (Ukrainian, Belarusian, Serbian, Macedonian…), and the
+# letters only Kazakh has among those it shares with Kyrgyz (ң ө ү).
+_OTHER_CYRILLIC = re.compile(r"[їєґўјљњћђџѓќ]", re.IGNORECASE)
+_KAZAKH_ONLY = re.compile(r"[әғқұһі]", re.IGNORECASE)
+
+
 def detect_language(text: str) -> str:
-    """ru, kk or en from the letters used; UnsupportedLanguage when none fits."""
+    """ru, kk or en from the letters used (and, for English, its commonest words);
+    UnsupportedLanguage when none fits."""
     kazakh = len(re.findall(r"[әғқңөұүһі]", text, re.IGNORECASE))
     cyrillic = len(re.findall(r"[а-яё]", text, re.IGNORECASE))
     latin = len(re.findall(r"[a-z]", text, re.IGNORECASE))
@@ -66,7 +80,16 @@ def detect_language(text: str) -> str:
     if not letters or (cyrillic + latin + kazakh) < letters * 0.6:
         raise UnsupportedLanguage("the text is not in Russian, Kazakh or English")
     if cyrillic + kazakh >= latin:
-        return "kk" if kazakh >= max(3, (cyrillic + kazakh) * 0.01) else "ru"
+        if len(_OTHER_CYRILLIC.findall(text)) > max(2, (cyrillic + kazakh) * 0.002):
+            raise UnsupportedLanguage("the text is in another Cyrillic alphabet")
+        if kazakh >= max(3, (cyrillic + kazakh) * 0.01):
+            if not _KAZAKH_ONLY.search(text):
+                raise UnsupportedLanguage("the text looks Kyrgyz, not Kazakh")
+            return "kk"
+        return "ru"
+    words = re.findall(r"[a-z]+", text.lower())
+    if len(words) >= 6 and sum(w in _ENGLISH_WORDS for w in words) < len(words) * 0.1:
+        raise UnsupportedLanguage("the text is in Latin letters but not in English")
     return "en"
 
 
@@ -333,15 +356,20 @@ def _recurrence(sentence: str, lang: str) -> str:
     return "once"
 
 
-def propose(text: str, lang: str | None = None) -> list[Proposal]:
-    """Proposed events, in text order. `lang` is ru, kk or en (detected when None)."""
+def propose(text: str, lang: str | None = None,
+            progress: Callable[[int, int], None] | None = None) -> list[Proposal]:
+    """Proposed events, in text order. `lang` is ru, kk or en (detected when None).
+    `progress(done, total)` is called every 50 sentences and at the end."""
     if lang is None:
         lang = detect_language(text)
     if lang not in LANGUAGES:
         raise UnsupportedLanguage(f"unsupported language: {lang}")
     proposals: list[Proposal] = []
     anchor: date | None = None  # the last day-precise date said, for "the next day"
-    for start, end in sentences(text):
+    spans = sentences(text)
+    for done, (start, end) in enumerate(spans):
+        if progress is not None and done % 50 == 0:
+            progress(done, len(spans))
         sentence = text[start:end]
         dates = find_dates(sentence)
         when: When | None = dates[0].when if dates else _relative(sentence, anchor, lang)
@@ -373,6 +401,8 @@ def propose(text: str, lang: str | None = None) -> list[Proposal]:
             proposals.append(Proposal(kind_id, when, institution,
                                       reported_to if incident else "",
                                       sentence, start, end, lang, cues))
+    if progress is not None:
+        progress(len(spans), len(spans))
     return proposals
 
 

@@ -21,6 +21,7 @@ from qorgau.consent import services as consent_services
 from qorgau.consent import transfers
 from qorgau.duties import services as duty_services
 from qorgau.evidence import services as evidence_services
+from qorgau.intake import services as intake_services
 from qorgau.proceedings import services as proceeding_services
 from qorgau.referrals import services as referral_services
 from qorgau.referrals.models import Provider
@@ -101,6 +102,9 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "bundles:list": (CASE, ("GET", "POST")),
     "bundles:detail": (CASE, ("GET",)),
     "bundles:download": (CASE, ("POST",)),
+    "intake:narratives": (CASE, ("GET", "POST")),
+    "intake:narrative": (CASE, ("GET",)),
+    "intake:review": (CASE, ("POST",)),
     "proceedings:list": (CASE, ("GET", "POST")),
     "proceedings:detail": (CASE, ("GET", "POST")),
     "proceedings:report": (CASE, ("GET",)),
@@ -182,8 +186,10 @@ def world(db, org, other_org, alice, case, survivor, consent_to, personas):
                                                      court="Court")
     moving = transfers.offer(case, alice, consent_to(
         case, alice, "transfer", recipient_organisation=other_org).pk)
+    narrative = intake_services.add_narrative(case, alice, intake_services.read_source(
+        text="On 26 February 2024 he hit her."))
     pks = {"duties": letter.pk, "risk": assessment.pk, "bundles": bundle.pk,
-           "proceedings": proceeding.pk}
+           "proceedings": proceeding.pk, "intake": narrative.pk}
     urls = {}
     for name, (kind, _methods) in ROUTES.items():
         if kind == SHARED:
