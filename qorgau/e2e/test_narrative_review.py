@@ -11,7 +11,8 @@ from pytest_django.live_server_helper import LiveServer
 from qorgau.accounts.models import User
 from qorgau.cases.models import Case, Event
 from qorgau.duties.models import Obligation
-from qorgau.e2e.conftest import log_in
+from qorgau.e2e.accessibility import axe_violations
+from qorgau.e2e.conftest import assert_fits_the_screen, log_in
 from qorgau.intake.models import Proposal
 
 STORY = ("On 26 February 2024 he strangled her and threatened to kill her with a knife. "
@@ -24,6 +25,7 @@ def test_paste_review_and_confirm(phone: Page, live_server: LiveServer, alice: U
     log_in(page, live_server, alice, home=True)
     page.goto(f"{live_server.url}{reverse('cases:detail', args=[case.reference])}")
     page.locator("nav.case-nav").get_by_role("link", name="Add from a narrative").click()
+    assert not axe_violations(page)
     page.locator("textarea[name=text]").fill(STORY)
     page.locator("main form.narrative-form button[type=submit]").click()
 
@@ -32,6 +34,8 @@ def test_paste_review_and_confirm(phone: Page, live_server: LiveServer, alice: U
     expect(rows).to_have_count(5)
     expect(rows.first.locator("mark")).to_have_text(
         "On 26 February 2024 he strangled her and threatened to kill her with a knife.")
+    assert not axe_violations(page)
+    assert_fits_the_screen(page)
     assert not Event.objects.filter(case=case).exists()
     assert not Obligation.objects.filter(case=case).exists()
     ids = {p.data["kind"]: p.pk for p in Proposal.objects.filter(narrative__case=case)}
