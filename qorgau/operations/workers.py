@@ -9,6 +9,12 @@ orphaned. It is put back in the queue (the tasks here are safe to run again) the
 time, and failed with a message after `ATTEMPTS` claims, so a task that kills its worker
 cannot loop. Apps register what the user should see (`on_abandoned`): a bundle says it is
 being built again, or that it failed and must be requested again.
+
+A task whose database connection is lost while it runs (PostgreSQL restarted, a failover,
+an administrator's pg_terminate_backend) is treated the same way, whichever way the loss
+reaches the worker: the worker itself fails on it and recovers its own task
+(`recover(gone=...)`, db_worker), or the task's transaction closed the broken connection and
+django-tasks recorded the task as failed with the connection error (`requeue_if_lost`).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +30,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, connections, transaction
+from django.db import InterfaceError, close_old_connections, connections, transaction
 from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -134,6 +141,59 @@ def recover(gone: str | None = None) -> list[Recovered]:
     # Heartbeats of workers long gone are of no more use.
     WorkerBeat.objects.filter(beat_at__lt=timezone.now() - 10 * lease()).delete()
     return done
+
+
+# SQLSTATEs of a connection that is gone: class 08 (connection exception), the server shut
+# down or crashed (57P01, 57P02), or not accepting connections yet (57P03).
+_LOST_STATES = ("57P01", "57P02", "57P03")
+
+
+def connection_lost(exc: BaseException | None) -> bool:
+    """Whether `exc` (or what caused it) says the database connection was lost."""
+    seen = 0
+    while exc is not None and seen < 10:
+        if isinstance(exc, InterfaceError):  # Django: "connection already closed"
+            return True
+        state = getattr(exc, "sqlstate", None)
+        if state and (state.startswith("08") or state in _LOST_STATES):
+            return True
+        # psycopg reports a broken socket ("server closed the connection unexpectedly",
+        # "consuming input failed") as a plain OperationalError without a SQLSTATE.
+        if (state is None and type(exc).__name__ == "OperationalError"
+                and type(exc).__module__.startswith("psycopg")):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False
+
+
+def requeue_if_lost(sender: Any, task_result: Any, **kwargs: Any) -> None:
+    """django-tasks' `task_finished`: a task that failed because its database connection was
+    lost is queued again (the first time; after `ATTEMPTS` claims it stays failed). The
+    signal is sent while the task's exception is being handled, so it is at hand here."""
+    if task_result.status != TaskResultStatus.FAILED or not connection_lost(sys.exc_info()[1]):
+        return
+    row = DBTaskResult.objects.filter(pk=task_result.id).values_list(
+        "task_path", "worker_ids", "args_kwargs").first()
+    if row is None:
+        return
+    path, worker_ids, args_kwargs = row
+    if len(worker_ids) >= ATTEMPTS:
+        log.warning("task %s (%s): its database connection was lost again; failed",
+                    task_result.id, path)
+        return
+    with transaction.atomic():
+        changed = DBTaskResult.objects.filter(
+            pk=task_result.id, status=TaskResultStatus.FAILED, worker_ids=worker_ids).update(
+            status=TaskResultStatus.READY, started_at=None, finished_at=None,
+            exception_class_path="", traceback="", return_value=None)
+        callback = _ABANDONED.get(path)
+        if changed and callback is not None:
+            callback(list(args_kwargs.get("args", [])), dict(args_kwargs.get("kwargs", {})),
+                     True)
+    if changed:
+        log.warning("task %s (%s): its database connection was lost; queued again",
+                    task_result.id, path)
 
 
 class Heartbeat:

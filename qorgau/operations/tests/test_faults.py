@@ -142,9 +142,11 @@ def _wait_for(check, seconds: float, what: str) -> None:  # type: ignore[no-unty
     raise AssertionError(f"not within {seconds} s: {what}")
 
 
-def _enqueue(cluster: Cluster, path: Path) -> None:
-    """Queues note_pid(path) as the database backend does (a READY row), over a new
-    connection (a Django process takes seconds to start on a busy machine)."""
+def _enqueue(cluster: Cluster, path: Path, task: str = "note_pid", *args: object) -> uuid.UUID:
+    """Queues fault_tasks.note_pid(path) (or another of them) as the database backend does
+    (a READY row), over a new connection (a Django process takes seconds to start on a busy
+    machine)."""
+    task_id = uuid.uuid4()
     with psycopg.connect(cluster.url.replace("postgres://", "postgresql://"),
                          autocommit=True) as conn:
         conn.execute(
@@ -152,8 +154,9 @@ def _enqueue(cluster: Cluster, path: Path) -> None:
             "priority, task_path, queue_name, backend_name, run_after, enqueued_at, "
             "exception_class_path, traceback, worker_ids) VALUES (%s, 'READY', %s, 0, "
             "%s, 'default', 'default', '9999-01-01T00:00:00Z', now(), '', '', '[]')",
-            [uuid.uuid4(), Jsonb({"args": [str(path)], "kwargs": {}}),
-             "qorgau.operations.tests.fault_tasks.note_pid"])
+            [task_id, Jsonb({"args": [str(path), *args], "kwargs": {}}),
+             f"qorgau.operations.tests.fault_tasks.{task}"])
+    return task_id
 
 
 def _finished(cluster: Cluster) -> int:
@@ -188,6 +191,55 @@ def test_the_worker_survives_a_restart_of_postgresql(cluster, tmp_path):
         assert worker.poll() is None, log.read_text()[-3000:]
         assert after.read_text() == str(worker.pid)  # the same process, no restart
         assert "the database cannot be reached" in log.read_text()
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+
+
+def _task(cluster: Cluster, task_id: uuid.UUID) -> tuple[str, list[str], str]:
+    """A task's status, the workers that claimed it, and its exception if it failed."""
+    with psycopg.connect(cluster.url.replace("postgres://", "postgresql://")) as conn:
+        row = conn.execute("SELECT status, worker_ids, exception_class_path FROM "
+                           "django_tasks_database_dbtaskresult WHERE id = %s",
+                           [task_id]).fetchone()
+    assert row is not None
+    return row
+
+
+@pytest.mark.parametrize("atomic", [False, True], ids=["autocommit", "in-a-transaction"])
+def test_a_task_whose_connection_is_cut_runs_again(cluster, tmp_path, atomic):
+    """The worker's connection ended under a running task (pg_terminate_backend, as a
+    failover or an administrator would): the task is queued again and run to its end by the
+    same worker, not left RUNNING nor failed for a moment's loss."""
+    env = cluster.env(tmp_path / "data")
+    log = tmp_path / "worker.log"
+    with log.open("wb") as out:
+        worker = subprocess.Popen(
+            [sys.executable, str(ROOT / "manage.py"), "db_worker", "--no-reload",
+             "--no-startup-delay", "--interval", "0.2"],
+            env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        ran = tmp_path / "ran"
+        task_id = _enqueue(cluster, ran, "lose_connection_once", atomic)
+        backend = Path(f"{ran}.backend")
+        _wait_for(lambda: backend.exists() or worker.poll() is not None, 30,
+                  "the task waits in its query")
+        assert worker.poll() is None, log.read_text()[-3000:]
+        with psycopg.connect(cluster.url.replace("postgres://", "postgresql://"),
+                             autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(%s)", [int(backend.read_text())])
+
+        _wait_for(lambda: _task(cluster, task_id)[0] in ("SUCCESSFUL", "FAILED")
+                  or worker.poll() is not None, 30, "the task finished")
+        assert worker.poll() is None, log.read_text()[-3000:]
+        status, worker_ids, exception = _task(cluster, task_id)
+        assert (status, exception) == ("SUCCESSFUL", ""), log.read_text()[-3000:]
+        assert len(worker_ids) == 2  # claimed again after the loss
+        assert ran.read_text() == str(worker.pid)  # by the same process
     finally:
         worker.send_signal(signal.SIGTERM)
         try:

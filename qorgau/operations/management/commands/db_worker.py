@@ -8,7 +8,8 @@ A database that goes away (PostgreSQL restarted, a failover, the network) does n
 django-tasks' loop raises the connection error, and the worker waits (1, 2, 4, then every
 5 s), connects again and goes on taking tasks in the same process. A task it was running
 when the connection broke is queued again (or failed after its attempts), as a dead
-worker's would be.
+worker's would be; so is one that failed on the lost connection itself
+(operations.workers.requeue_if_lost).
 """
 
 import logging
@@ -18,10 +19,11 @@ from typing import Any
 
 from django.db import InterfaceError, OperationalError, connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+from django_tasks_db.compat import task_finished
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
 
 from qorgau.evidence.services import clean_leftovers
-from qorgau.operations.workers import Heartbeat, recover
+from qorgau.operations.workers import Heartbeat, recover, requeue_if_lost
 
 log = logging.getLogger(__name__)
 LONGEST_WAIT = 5.0  # seconds between two attempts to reach the database
@@ -39,9 +41,11 @@ class Command(DatabaseWorker):
         clean_leftovers()
         heartbeat = Heartbeat(options["worker_id"])
         heartbeat.start()
+        task_finished.connect(requeue_if_lost, dispatch_uid="qorgau-requeue-if-lost")
         try:
             self._work(*args, **options)
         finally:
+            task_finished.disconnect(dispatch_uid="qorgau-requeue-if-lost")
             heartbeat.stop()
 
     def _work(self, *args: Any, **options: Any) -> None:
