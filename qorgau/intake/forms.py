@@ -8,7 +8,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qorgau.cases import taxonomy
-from qorgau.intake import services
 
 
 class NarrativeForm(forms.Form):
@@ -30,5 +29,6 @@ class NarrativeForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["text"].widget.attrs["maxlength"] = str(services.MAX_CHARS)
+        # No maxlength on the text: a browser would cut a long paste silently; the service
+        # refuses it with the limit in plain words (services.MAX_CHARS).
         self.fields["file"].widget.attrs["accept"] = ".txt,.docx,.pdf,text/plain,application/pdf"

@@ -83,6 +83,7 @@ class Source:
     name: str
     content_type: str
     lang: str
+    pasted: bool = False
 
 
 def _checked_text(text: str, field: str, lang: str) -> tuple[str, str]:
@@ -112,7 +113,7 @@ def read_source(*, text: str = "", file: BinaryIO | None = None, name: str = "",
         checked, found = _checked_text(text, "text", lang)
         data = checked.encode("utf-8")
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-        return Source(checked, data, f"narrative-{stamp}.txt", "text/plain", found)
+        return Source(checked, data, f"narrative-{stamp}.txt", "text/plain", found, pasted=True)
     data = file.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise _error("file", too_large_message())
@@ -175,13 +176,17 @@ def _exhibit_for(case: Case, by: User, source: Source) -> tuple[Exhibit, str]:
     existing = Exhibit.objects.filter(case=case, blob__sha256=sha256).order_by("number").first()
     if existing is not None:
         return existing, ""
-    pasted = source.content_type == "text/plain" and source.name.startswith("narrative-")
     title = (_("Narrative pasted on %(date)s") % {
-        "date": timezone.localtime().strftime("%d.%m.%Y %H:%M")} if pasted
+        "date": timezone.localtime().strftime("%d.%m.%Y %H:%M")} if source.pasted
         else source.name)
-    exhibit = evidence.ingest(case, by, evidence.Upload(
-        file=io.BytesIO(source.data), name=source.name, content_type=source.content_type,
-        title=title, description=_("The source of events proposed from a narrative.")))
+    try:
+        exhibit = evidence.ingest(case, by, evidence.Upload(
+            file=io.BytesIO(source.data), name=source.name, content_type=source.content_type,
+            title=title, description=_("The source of events proposed from a narrative.")))
+    except ValidationError as exc:  # the evidence checks (a web page with scripts…)
+        if source.pasted:
+            raise _error("text", " ".join(exc.messages)) from exc
+        raise
     return exhibit, exhibit.blob.object_name
 
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ from pypdf import PdfWriter
 from qorgau.cases import taxonomy
 from qorgau.cases.models import Event, LedgerEntry
 from qorgau.cases.verification import verify_case
+from qorgau.conftest import database_url
 from qorgau.duties.models import Obligation
 from qorgau.evidence import storage
 from qorgau.evidence.models import Exhibit
@@ -365,3 +369,71 @@ def test_restricted_proposals_are_hidden_from_roles_that_do_not_see_them(
         services.review(narrative, carol, [services.Decision(found["strangulation"].pk, True,
                                                              kind=restricted)],
                         sees_restricted=False)
+
+
+# --- the background worker -------------------------------------------------------------------
+
+def test_progress_is_reported_while_a_long_text_is_read(case, alice, settings,
+                                                        monkeypatch) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    narrative = add(case, alice, text=" ".join([STORY] * 300))
+    assert narrative.status == Narrative.Status.QUEUED and narrative.progress == 0
+    assert not narrative.proposals.exists()
+    seen: list[int] = []
+    original = services._set
+
+    def recording(target, **fields):
+        if "progress" in fields:
+            seen.append(fields["progress"])
+        original(target, **fields)
+
+    monkeypatch.setattr(services, "_set", recording)
+    assert services.extract_narrative.call(narrative.pk) == Narrative.Status.READY
+    assert seen[0] == 1 and seen[-1] == 100 and seen == sorted(seen)
+    assert any(1 < value < 100 for value in seen)
+    assert narrative.proposals.count() == 1500
+
+
+def test_a_queued_narrative_is_read_by_the_worker_process(committed_db, client, case, alice,
+                                                          settings, tmp_path) -> None:
+    """Queued by the page, read by a separate `db_worker` process, shown with progress."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client.force_login(alice)
+    response = client.post(reverse("intake:narratives", args=[case.reference]),
+                           {"text": STORY, "source": "survivor", "reliability": "unverified"})
+    narrative = Narrative.objects.get(case=case)
+    assert narrative.status == Narrative.Status.QUEUED
+    page = client.get(response["Location"]).content.decode()
+    assert 'hx-trigger="every 2s"' in page and "<progress" in page
+    assert "No background worker is running" in page
+    assert "Proposed events" not in page
+    root = Path(__file__).resolve().parents[3]
+    env = {**os.environ, "QORGAU_ENV": "test", "DATABASE_URL": database_url(),
+           "QORGAU_TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+           "QORGAU_EVIDENCE_DIR": str(settings.QORGAU_EVIDENCE_DIR),
+           "QORGAU_DATA_DIR": str(tmp_path / "worker"),
+           "QORGAU_DATA_KEYS": ",".join(settings.QORGAU_DATA_KEYS),
+           "QORGAU_EVIDENCE_KEYS": ",".join(settings.QORGAU_EVIDENCE_KEYS),
+           "QORGAU_SIGNING_KEY": settings.QORGAU_SIGNING_KEY,
+           "SECRET_KEY": settings.SECRET_KEY}
+    worker = subprocess.run(
+        [sys.executable, str(root / "manage.py"), "db_worker", "--batch", "--no-reload",
+         "--no-startup-delay"], env=env, cwd=root, capture_output=True, text=True,
+        timeout=300, check=False)
+    assert worker.returncode == 0, worker.stderr[-2000:]
+    narrative.refresh_from_db()
+    assert narrative.status == Narrative.Status.READY and narrative.progress == 100
+    assert narrative.proposals.count() == 5
+    poll = client.get(response["Location"], HTTP_HX_REQUEST="true")
+    assert poll["HX-Refresh"] == "true"
+    assert "Proposed events" in client.get(response["Location"]).content.decode()
+    assert verify_case(case.pk, case.reference).problem is None
+
+
+def test_a_pasted_web_page_with_scripts_is_refused_on_the_text(case, alice) -> None:
+    source = services.read_source(text="<html><body onload=\"steal()\">He hit her on "
+                                       "3 May 2021 and she went to the police.</body></html>")
+    with pytest.raises(ValidationError) as caught:
+        services.add_narrative(case, alice, source)
+    assert "text" in caught.value.message_dict
+    assert not Narrative.objects.exists() and not Exhibit.objects.exists()
