@@ -159,13 +159,21 @@ def _enqueue(cluster: Cluster, path: Path, task: str = "note_pid", *args: object
     return task_id
 
 
-def _finished(cluster: Cluster) -> int:
-    """How many tasks finished, all of them successfully (else an AssertionError)."""
+def _task(cluster: Cluster, task_id: uuid.UUID) -> tuple[str, list[str], str]:
+    """A task's status, the workers that claimed it, and its exception if it failed."""
     with psycopg.connect(cluster.url.replace("postgres://", "postgresql://")) as conn:
-        rows = conn.execute("SELECT status, count(*) FROM django_tasks_database_dbtaskresult"
-                            " WHERE finished_at IS NOT NULL GROUP BY status").fetchall()
-    assert all(status == "SUCCESSFUL" for status, _count in rows), rows
-    return sum(count for _status, count in rows)
+        row = conn.execute("SELECT status, worker_ids, exception_class_path FROM "
+                           "django_tasks_database_dbtaskresult WHERE id = %s",
+                           [task_id]).fetchone()
+    assert row is not None
+    return row
+
+
+def _finished(cluster: Cluster, task_id: uuid.UUID) -> bool:
+    """Whether the task finished (successfully: else an AssertionError)."""
+    status, _workers, exception = _task(cluster, task_id)
+    assert status != "FAILED", exception
+    return status == "SUCCESSFUL"
 
 
 def test_the_worker_survives_a_restart_of_postgresql(cluster, tmp_path):
@@ -178,15 +186,15 @@ def test_the_worker_survives_a_restart_of_postgresql(cluster, tmp_path):
             env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
     try:
         before, after = tmp_path / "before", tmp_path / "after"
-        _enqueue(cluster, before)
-        _wait_for(lambda: _finished(cluster) == 1 or worker.poll() is not None, 30,
+        first = _enqueue(cluster, before)
+        _wait_for(lambda: _finished(cluster, first) or worker.poll() is not None, 30,
                   "the task queued before the restart ran")
         assert worker.poll() is None, log.read_text()[-3000:]
         assert before.read_text() == str(worker.pid)
 
         cluster.restart(down=1.0)
-        _enqueue(cluster, after)
-        _wait_for(lambda: _finished(cluster) == 2 or worker.poll() is not None, 30,
+        second = _enqueue(cluster, after)
+        _wait_for(lambda: _finished(cluster, second) or worker.poll() is not None, 30,
                   "the task queued after the restart ran")
         assert worker.poll() is None, log.read_text()[-3000:]
         assert after.read_text() == str(worker.pid)  # the same process, no restart
@@ -198,16 +206,6 @@ def test_the_worker_survives_a_restart_of_postgresql(cluster, tmp_path):
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
-
-
-def _task(cluster: Cluster, task_id: uuid.UUID) -> tuple[str, list[str], str]:
-    """A task's status, the workers that claimed it, and its exception if it failed."""
-    with psycopg.connect(cluster.url.replace("postgres://", "postgresql://")) as conn:
-        row = conn.execute("SELECT status, worker_ids, exception_class_path FROM "
-                           "django_tasks_database_dbtaskresult WHERE id = %s",
-                           [task_id]).fetchone()
-    assert row is not None
-    return row
 
 
 @pytest.mark.parametrize("atomic", [False, True], ids=["autocommit", "in-a-transaction"])
