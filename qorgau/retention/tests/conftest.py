@@ -70,7 +70,7 @@ def full(case, alice, bob, carol, survivor, respondent, evidence_dir, consent_to
     not to escalate, a risk
     assessment, a safety plan, an original and a redacted exhibit, a court bundle, a
     proceeding with a hearing record and a grade, consent grants with a share and a cancelled
-    transfer, a referral, and a
+    transfer, a referral, a narrative with a proposal accepted and one rejected, and a
     lifted legal hold (and the accountability counts all that feeds)."""
     risk_services.record_assessment(case, alice, "qorgau-open", {})  # before any suggestion
     order = make_event(case, alice, "order_issued", "2024-01-10", narrative="order granted")
@@ -94,6 +94,14 @@ def full(case, alice, bob, carol, survivor, respondent, evidence_dir, consent_to
     redacted = evidence_services.ingest(
         case, bob, evidence_services.Upload(io.BytesIO(png("black")), "bruise-redacted.png"),
         derived_from=original, derivation="redacted", tool="GIMP")
+    from qorgau.intake import services as intake_services
+
+    narrative = intake_services.add_narrative(case, alice, intake_services.read_source(
+        text="On 26 February 2024 he strangled her. The next day she reported it to the "
+             "police."))
+    accepted, rejected = narrative.proposals.all()[:2]
+    intake_services.review(narrative, alice, [intake_services.Decision(accepted.pk, True),
+                                              intake_services.Decision(rejected.pk, False)])
     consent_to(case, alice, "court")
     referral = consent_to(case, alice, "referral", recipient_organisation=other_org)
     consent_services.share_case(case, alice, referral.pk)
@@ -122,5 +130,6 @@ def full(case, alice, bob, carol, survivor, respondent, evidence_dir, consent_to
     root = Path(storage.evidence_storage().location)
     files = [root / e.blob.object_name for e in (original, redacted)]
     files.append(root / bundle.object_name)
+    files.append(root / narrative.exhibit.blob.object_name)
     assert all(f.is_file() for f in files)
     return Full(case, [original, redacted], bundle, files)

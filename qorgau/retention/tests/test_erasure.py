@@ -217,7 +217,9 @@ def test_erasure_removes_every_record_in_every_app(full, carol, other_org, alice
     left = {t: rows(t) for t in tables if rows(t)}
     assert not left, f"rows left after erasure: {left}"
     assert not any(f.exists() for f in full.files)
-    assert counts["cases.Party"] == 2 and counts["evidence.Exhibit"] == 2
+    # the two photos and the narrative's text; the narrative with its two proposals
+    assert counts["cases.Party"] == 2 and counts["evidence.Exhibit"] == 3
+    assert counts["intake.Narrative"] == 1 and counts["intake.Proposal"] == 2
     assert counts["retention.LegalHold"] == 1 and counts["retention.RetentionClock"] == 1
 
     tomb = Case.objects.get(pk=case.pk)
