@@ -285,6 +285,29 @@ def test_pages_are_404_to_non_members_and_403_to_read_only_writers(
                        {"bulk": "accept"}).status_code == 404
 
 
+def test_read_only_members_see_the_review_but_cannot_decide(client, case, alice,
+                                                          dave) -> None:
+    from qorgau.cases import services as case_services
+
+    narrative = add(case, alice)
+    found = by_kind(narrative)
+    services.review(narrative, alice, [services.Decision(found["police_report"].pk, True,
+                                                         kind="police_refusal")])
+    case_services.assign(case, dave, alice, access="read")
+    client.force_login(dave)
+    page = client.get(reverse("intake:narrative", args=[case.reference, narrative.pk]))
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert 'name="accept"' not in content and 'name="pick"' not in content
+    # an accepted proposal shows the event it became, with the kind as confirmed
+    assert "<strong>Police refused to register or act</strong> · Accepted by Alice" in content
+    action = reverse("intake:review", args=[case.reference, narrative.pk])
+    assert client.post(action, {"accept": found["weapon"].pk}).status_code == 403
+    assert client.post(reverse("intake:narratives", args=[case.reference]),
+                       {"text": STORY}).status_code == 403
+    assert Proposal.objects.get(pk=found["weapon"].pk).status == "pending"
+
+
 def test_paste_review_through_the_pages(client, case, alice) -> None:
     client.force_login(alice)
     url = reverse("intake:narratives", args=[case.reference])
