@@ -132,7 +132,8 @@ def narrative_record(narrative: Narrative,
                      proposals: Sequence[Proposal] | None = None) -> dict[str, Any]:
     """What the ledger digests for a narrative: its source, how many proposals it has (and a
     digest of them), and every decision a person made."""
-    rows = list(narrative.proposals.all()) if proposals is None else list(proposals)
+    rows = (list(narrative.proposals.select_related("event")) if proposals is None
+            else list(proposals))
     digest = hashlib.sha256()
     for p in sorted(rows, key=lambda p: p.index):
         digest.update(f"{p.index}\x00{p.data_json}\x00".encode())

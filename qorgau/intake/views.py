@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +24,8 @@ from qorgau.intake.forms import NarrativeForm
 from qorgau.intake.models import Narrative
 from qorgau.operations import workers
 
+# Proposals on one page of the review (a long text proposes hundreds).
+PROPOSALS_PER_PAGE = 50
 # A request larger than this is refused before its body is read (the file limit and room
 # for the pasted text).
 MAX_REQUEST = services.MAX_BYTES + 3 * 1024 * 1024
@@ -106,10 +109,11 @@ def narrative(request: AuthedRequest, ref: str, pk: int) -> HttpResponse:
     case_services.record_view(case, request.user, f"narrative:{item.pk}")
     sees = policy.sees_restricted(case)
     proposals = services.visible(item, sees)
+    page = Paginator(proposals, PROPOSALS_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "intake/narrative.html", {
         "case": case, "narrative": item, "working": working,
         "stalled": working and not workers.any_alive(),
-        "shown": services.shown(item, proposals),
+        "shown": services.shown(item, page.object_list), "page": page,
         "pending": sum(1 for p in proposals if p.status == p.Status.PENDING),
         "can_write": getattr(case, "access", None) == "write",
         "kinds": kind_choices(sees), "institutions": list(INSTITUTIONS.items()),
@@ -157,4 +161,7 @@ def review(request: AuthedRequest, ref: str, pk: int) -> HttpResponse:
         messages.info(request, ngettext("%(count)s proposal rejected.",
                                         "%(count)s proposals rejected.", done.rejected) % {
                           "count": done.rejected})
-    return redirect(reverse("intake:narrative", args=[case.reference, item.pk]) + "#review")
+    page = request.POST.get("page", "")
+    query = f"?page={page}" if page.isdigit() and page != "1" else ""
+    return redirect(f"{reverse('intake:narrative', args=[case.reference, item.pk])}{query}"
+                    "#review")

@@ -460,3 +460,19 @@ def test_a_pasted_web_page_with_scripts_is_refused_on_the_text(case, alice) -> N
         services.add_narrative(case, alice, source)
     assert "text" in caught.value.message_dict
     assert not Narrative.objects.exists() and not Exhibit.objects.exists()
+
+
+def test_a_long_review_is_paged(client, case, alice) -> None:
+    narrative = add(case, alice, text=" ".join([STORY] * 12))  # 60 proposals
+    client.force_login(alice)
+    url = reverse("intake:narrative", args=[case.reference, narrative.pk])
+    first = client.get(url).content.decode()
+    assert first.count('class="proposal proposal--pending"') == 50
+    assert "Proposals 1–50 of 60" in first and "?page=2#review" in first
+    second = client.get(f"{url}?page=2").content.decode()
+    assert second.count('class="proposal proposal--pending"') == 10
+    assert '<ol class="proposals" start="51">' in second
+    last = narrative.proposals.get(index=60)
+    response = client.post(reverse("intake:review", args=[case.reference, narrative.pk]),
+                           {"reject": last.pk, "page": "2"})
+    assert response["Location"] == f"{url}?page=2#review"
