@@ -113,7 +113,7 @@ def narrative(request: AuthedRequest, ref: str, pk: int) -> HttpResponse:
     return render(request, "intake/narrative.html", {
         "case": case, "narrative": item, "working": working,
         "stalled": working and not workers.any_alive(),
-        "shown": services.shown(item, page.object_list), "page": page,
+        "shown": services.shown(item, list(page.object_list)), "page": page,
         "pending": sum(1 for p in proposals if p.status == p.Status.PENDING),
         "can_write": getattr(case, "access", None) == "write",
         "kinds": kind_choices(sees), "institutions": list(INSTITUTIONS.items()),
