@@ -231,7 +231,10 @@ def _set(narrative: Narrative, **fields: Any) -> None:
 @task()
 def extract_narrative(narrative_id: int) -> str:
     """The background work: propose events from the narrative's text, with progress."""
-    narrative = Narrative.objects.select_related("case", "created_by").get(pk=narrative_id)
+    narrative = Narrative.objects.select_related("case", "created_by").filter(
+        pk=narrative_id).first()
+    if narrative is None:  # the case was erased while the text waited
+        return "gone"
     if narrative.status == Narrative.Status.READY:
         return narrative.status
     _set(narrative, status=Narrative.Status.EXTRACTING, progress=1, message="")

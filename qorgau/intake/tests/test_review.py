@@ -476,3 +476,12 @@ def test_a_long_review_is_paged(client, case, alice) -> None:
     response = client.post(reverse("intake:review", args=[case.reference, narrative.pk]),
                            {"reject": last.pk, "page": "2"})
     assert response["Location"] == f"{url}?page=2#review"
+
+
+def test_reading_a_narrative_erased_meanwhile_does_nothing(case, alice, settings) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    narrative = add(case, alice)
+    pk = narrative.pk
+    Narrative.objects.filter(pk=pk).delete()
+    assert services.extract_narrative.call(pk) == "gone"
+    assert not Proposal.objects.exists()
