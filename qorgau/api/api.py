@@ -56,7 +56,77 @@ class QorgauAPI(NinjaAPI):
                         "description": description,
                         "content": {"application/json": {"schema": ref}},
                     })
+        _add_links(schema)
         return schema
+
+
+# OpenAPI links: what an answer names (a new record's id, a case's reference) and the
+# operations that take it, so a client (or a fuzzer following links) can go on from it.
+# (method, path of the operation that answers, status) -> [(method, path it leads to,
+# {parameter: expression})]
+ON_CASE = {"ref": "$request.path.ref"}
+LINKS: dict[tuple[str, str, str], list[tuple[str, str, dict[str, str]]]] = {
+    ("post", "/cases", "201"): [
+        ("get", "/cases/{ref}", {"ref": "$response.body#/reference"}),
+        ("get", "/cases/{ref}/parties", {"ref": "$response.body#/reference"}),
+        ("post", "/cases/{ref}/events", {"ref": "$response.body#/reference"}),
+    ],
+    ("post", "/casefile", "201"): [
+        ("get", "/cases/{ref}", {"ref": "$response.body#/reference"}),
+        ("get", "/cases/{ref}/events", {"ref": "$response.body#/reference"}),
+    ],
+    ("post", "/cases/{ref}/parties", "201"): [
+        ("patch", "/cases/{ref}/parties/{party_id}",
+         {**ON_CASE, "party_id": "$response.body#/id"}),
+    ],
+    ("post", "/cases/{ref}/events", "201"): [
+        ("get", "/cases/{ref}/events/{number}", {**ON_CASE, "number": "$response.body#/number"}),
+        ("post", "/cases/{ref}/events/{number}/corrections",
+         {**ON_CASE, "number": "$response.body#/number"}),
+    ],
+    ("post", "/cases/{ref}/events/{number}/corrections", "201"): [
+        ("get", "/cases/{ref}/events/{number}", {**ON_CASE, "number": "$response.body#/number"}),
+        ("post", "/cases/{ref}/events/{number}/corrections",
+         {**ON_CASE, "number": "$response.body#/number"}),
+    ],
+    ("post", "/cases/{ref}/exhibits", "201"): [
+        ("get", "/cases/{ref}/exhibits/{number}", {**ON_CASE, "number": "$response.body#/number"}),
+        ("post", "/cases/{ref}/exhibits/{number}/original",
+         {**ON_CASE, "number": "$response.body#/number"}),
+    ],
+    ("post", "/cases/{ref}/bundles", "202"): [
+        ("get", "/cases/{ref}/bundles/{bundle_id}", {**ON_CASE, "bundle_id": "$response.body#/id"}),
+        ("post", "/cases/{ref}/bundles/{bundle_id}/download",
+         {**ON_CASE, "bundle_id": "$response.body#/id"}),
+    ],
+    ("post", "/cases/{ref}/proceedings", "201"): [
+        ("patch", "/cases/{ref}/proceedings/{proceeding_id}",
+         {**ON_CASE, "proceeding_id": "$response.body#/id"}),
+        ("post", "/cases/{ref}/proceedings/{proceeding_id}/steps",
+         {**ON_CASE, "proceeding_id": "$response.body#/id"}),
+    ],
+    ("post", "/cases/{ref}/proceedings/{proceeding_id}/steps", "201"): [
+        ("patch", "/cases/{ref}/proceedings/{proceeding_id}",
+         {**ON_CASE, "proceeding_id": "$response.body#/id"}),
+        ("get", "/cases/{ref}/events/{number}", {**ON_CASE, "number": "$response.body#/events/0"}),
+    ],
+    ("get", "/insights/metrics", "200"): [
+        ("get", "/insights/metrics/{metric_id}", {"metric_id": "$response.body#/0"}),
+    ],
+}
+
+
+def _add_links(schema: dict[str, Any]) -> None:
+    paths = schema["paths"]
+    prefix = next(p for p in paths if p.endswith("/cases/{ref}")).removesuffix("/cases/{ref}")
+    for (method, path, status), targets in LINKS.items():
+        responses = paths[prefix + path][method]["responses"]
+        response = responses.get(status) or responses[int(status)]
+        links = response.setdefault("links", {})
+        for target_method, target_path, parameters in targets:
+            target = paths[prefix + target_path][target_method]
+            links[target["operationId"]] = {"operationId": target["operationId"],
+                                            "parameters": parameters}
 
 
 def _error_schema() -> dict[str, Any]:

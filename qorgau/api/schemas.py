@@ -2,14 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from qorgau.cases import dates, taxonomy
+from qorgau.cases.models import EventParty, Party
+from qorgau.cases.regions import PROFILES
+from qorgau.cases.services import REPORT_TO, REPORTED_BY
+
 MAX_ID = 2**31 - 1  # ids and numbers fit a 32-bit column
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+# What the server trims away before it checks that text is there: Python's whitespace
+# (str.split, str.strip) and the bidirectional controls it removes from names
+# (cases.services.without_bidi). In JSON Schema (ECMA-262) and Python regex syntax alike.
+_SPACE = r"\s\x1c-\x1f\x85"
+_BIDI = r"\u200e\u200f\u202a-\u202e\u2066-\u2069"
+# Text with something in it once the server has trimmed it ("Name the court.").
+NOT_BLANK = f"[^{_SPACE}]"
+# A name: a letter, digit or mark left once spaces and bidi controls are gone.
+NAME = f"[^{_SPACE}{_BIDI}]"
+
+
+def one_of(values: Iterable[str], *, blank: bool = False, null: bool = False
+           ) -> dict[str, Any]:
+    """The values the server accepts, published as the field's enum. The server checks them
+    itself (with its own message, in the reader's language); the schema says the same."""
+    allowed: list[Any] = [*([""] if blank else []), *values]
+    return {"enum": [*allowed, *([None] if null else [])]}
+
+
+def text(pattern: str, **extra: Any) -> dict[str, Any]:
+    """A pattern the server enforces in its own words (see one_of)."""
+    return {"pattern": pattern, **extra}
 
 
 class In(Schema):
@@ -55,12 +84,17 @@ class CasePage(Schema):
 class CaseIn(In):
     region: str = Field(max_length=40, description=(
         "ISO 3166-2 code of a first-level region (KZ-27, AT-9, GB-ENG) under the profile's "
-        "law: a country's profile takes its regions, intl any region."))
-    profile: str = Field("kz", max_length=20)
+        "law: a country's profile takes its regions, intl any region. Capitals do not "
+        "matter; the older kz-west and the like are still read."),
+        json_schema_extra=text(r"^\s*[A-Za-z]{2}(-[A-Za-z0-9]+)*\s*$",
+                               examples=["KZ-27"]))
+    profile: str = Field("kz", max_length=20, json_schema_extra=one_of(PROFILES))
     organisation: str | None = Field(
         None, max_length=50,
         description="Short name; may be left out if you work in one organisation.")
-    survivor_name: str = Field("", max_length=300)
+    survivor_name: str = Field("", max_length=300, description=(
+        "Her name, to add her as the survivor; blank: no one is added."),
+        json_schema_extra=text(f"^[{_SPACE}]*$|{NAME}"))
 
 
 class StatusIn(In):
@@ -85,11 +119,14 @@ class PartyOut(Schema):
 
 
 class PartyIn(In):
-    role: str = Field(max_length=20)
-    full_name: str = Field(max_length=300)
-    relationship: str = Field("", max_length=20)
+    role: str = Field(max_length=20, json_schema_extra=one_of(Party.Role.values))
+    full_name: str = Field(max_length=300, description="A placeholder if it is not known.",
+                           json_schema_extra=text(NAME))
+    relationship: str = Field("", max_length=20, json_schema_extra=one_of(
+        Party.Relationship.values, blank=True))
     co_resident: bool | None = None
-    institution: str = Field("", max_length=20)
+    institution: str = Field("", max_length=20, json_schema_extra=one_of(
+        taxonomy.INSTITUTIONS, blank=True))
     other_names: str = Field("", max_length=1000)
     birth_date: str = Field("", max_length=40)
     address: str = Field("", max_length=1000)
@@ -99,11 +136,14 @@ class PartyIn(In):
 
 
 class PartyPatch(In):
-    role: str | None = Field(None, max_length=20)
-    full_name: str | None = Field(None, max_length=300)
-    relationship: str | None = Field(None, max_length=20)
+    role: str | None = Field(None, max_length=20,
+                             json_schema_extra=one_of(Party.Role.values, null=True))
+    full_name: str | None = Field(None, max_length=300, json_schema_extra=text(NAME))
+    relationship: str | None = Field(None, max_length=20, json_schema_extra=one_of(
+        Party.Relationship.values, blank=True, null=True))
     co_resident: bool | None = None
-    institution: str | None = Field(None, max_length=20)
+    institution: str | None = Field(None, max_length=20, json_schema_extra=one_of(
+        taxonomy.INSTITUTIONS, blank=True, null=True))
     other_names: str | None = Field(None, max_length=1000)
     birth_date: str | None = Field(None, max_length=40)
     address: str | None = Field(None, max_length=1000)
@@ -120,9 +160,11 @@ class When(In):
                                    "YYYY-MM-DDTHH:MM; empty if unknown.")
     end: str = Field("", max_length=16)
     qualifier: str = Field("none", max_length=12,
-                           description="none, approximate, before or after.")
+                           description="none, approximate, before, after or years_before.",
+                           json_schema_extra=one_of(dates.QUALIFIERS))
     recurrence: str = Field("once", max_length=10,
-                            description="once, repeated or several.")
+                            description="once, repeated or several.",
+                            json_schema_extra=one_of(dates.RECURRENCES))
 
 
 class WhenOut(Schema):
@@ -134,12 +176,14 @@ class WhenOut(Schema):
 
 class EventPartyIn(In):
     party: Id = Field(description="A party id of this case.")
-    role: str = Field(max_length=20)
+    role: str = Field(max_length=20, json_schema_extra=one_of(EventParty.Role.values))
 
 
 class EventLinkIn(In):
     event: Id = Field(description="The number of an earlier event of this case.")
-    kind: str = Field(max_length=20, description="breach_of, responds_to or related_to.")
+    kind: str = Field(max_length=20, description="breach_of, responds_to, related_to, "
+                                                 "reports or finding_on.",
+                      json_schema_extra=one_of(taxonomy.LINK_KINDS))
 
 
 AttributeValue = str | bool
@@ -149,28 +193,35 @@ class ReportIn(In):
     """"Reported to the police / prosecutor / court": the report is recorded as an event of its
     own (police_report, report_prosecutor or court_application) that `reports` this one."""
 
-    to: str = Field(max_length=20, description="police, prosecutor or court.")
+    to: str = Field(max_length=20, description="police, prosecutor or court.",
+                    json_schema_extra=one_of(REPORT_TO))
     when: When | None = Field(None, description="When it was reported; left out: the date "
                                                 "of the event itself.")
     mode: str = Field("", max_length=20,
                       description="How: oral, written, third_party, phone or online; '' if "
-                                  "not known.")
+                                  "not known.",
+                      json_schema_extra=one_of(taxonomy.REPORT_MODES, blank=True))
     by: str = Field("survivor", max_length=20,
-                    description="Who reported it: survivor, third_party or organisation.")
+                    description="Who reported it: survivor, third_party or organisation.",
+                    json_schema_extra=one_of(REPORTED_BY))
     referral_requested: bool = Field(False, description="To the police: she asked to be "
                                                         "referred for help.")
 
 
 class EventIn(In):
-    kind: str = Field(max_length=40)
+    kind: str = Field(max_length=40, json_schema_extra=one_of(taxonomy.BY_ID))
     when: When
-    source: str = Field(max_length=20)
-    reliability: str = Field(max_length=20)
+    source: str = Field(max_length=20, json_schema_extra=one_of(taxonomy.SOURCES))
+    reliability: str = Field(max_length=20, json_schema_extra=one_of(taxonomy.RELIABILITY))
     narrative: str = Field("", max_length=20000)
     place: str = Field("", max_length=1000)
-    institution: str = Field("", max_length=20)
+    institution: str = Field("", max_length=20, json_schema_extra=one_of(
+        taxonomy.INSTITUTIONS, blank=True))
     institution_unit: str = Field("", max_length=200)
-    attributes: dict[str, AttributeValue] = Field(default_factory=dict)
+    attributes: dict[str, AttributeValue] = Field(
+        default_factory=dict, description="Details of the kind; one the kind does not "
+                                          "carry is refused.",
+        json_schema_extra={"propertyNames": one_of(taxonomy.ATTRIBUTES)})
     parties: list[EventPartyIn] = Field(default_factory=list, max_length=50)
     links: list[EventLinkIn] = Field(default_factory=list, max_length=50)
     report: ReportIn | None = Field(
@@ -179,7 +230,7 @@ class EventIn(In):
 
 
 class CorrectionIn(EventIn):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=2000, json_schema_extra=text(NOT_BLANK))
 
 
 class EventPartyOut(Schema):

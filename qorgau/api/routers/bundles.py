@@ -13,7 +13,7 @@ from pydantic import Field
 from qorgau.api.auth import needs
 from qorgau.api.errors import ApiError
 from qorgau.api.routers.common import case_for, recent_login, viewed
-from qorgau.api.schemas import Id, In
+from qorgau.api.schemas import Id, In, one_of
 from qorgau.bundles import services
 from qorgau.bundles.models import Bundle
 from qorgau.cases import policy
@@ -37,7 +37,8 @@ class BundleOut(Schema):
 
 
 class BundleIn(In):
-    language: str = Field(max_length=5, description="ru, kk or en.")
+    language: str = Field(max_length=5, description="ru, kk or en.",
+                          json_schema_extra=one_of(services.LANGUAGES))
     grant: Id = Field(description="The survivor's consent to a court bundle it is made under.")
 
 

@@ -26,9 +26,17 @@ class ExportQuery(Schema):
                              "(default: the valid one that covers it).")
 
 
+# The smallest case file there is: a case in a region, no one and nothing on it yet.
+MINIMAL_CASE_FILE: dict[str, Any] = {
+    "format": "qorgau.case-file", "version": 1, "case": {"region": "KZ-27"},
+    "parties": [], "events": []}
+
+
 class ImportIn(In):
     organisation: str | None = Field(None, max_length=50)
-    document: dict[str, Any] = Field(description="A case file (docs/case-file.md).")
+    document: dict[str, Any] = Field(
+        description="A case file (docs/case-file.md, docs/case-file.schema.json).",
+        json_schema_extra={"examples": [MINIMAL_CASE_FILE]})
 
 
 @router.get("/cases/{ref}/casefile", response=dict[str, Any], auth=READ,

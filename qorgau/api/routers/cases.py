@@ -32,10 +32,11 @@ from qorgau.api.schemas import (
     PartyPatch,
     StatusIn,
     When,
+    one_of,
 )
 from qorgau.cases import policy, regions, services, taxonomy
 from qorgau.cases.dates import DateSpan
-from qorgau.cases.models import Case, Event, EventLink, EventParty, Party
+from qorgau.cases.models import Case, CaseAssignment, Event, EventLink, EventParty, Party
 
 router = Router(tags=["cases"])
 READ, WRITE = needs("read"), needs("write")
@@ -201,7 +202,8 @@ class PersonOut(Schema):
 
 class PersonIn(Schema):
     user: Id = Field(description="A colleague's user id, a member of the case's organisation.")
-    access: str = Field("write", max_length=10, description="write or read")
+    access: str = Field("write", max_length=10, description="write or read",
+                        json_schema_extra=one_of(CaseAssignment.Access.values))
 
 
 class HandOverIn(Schema):

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from qorgau.accounts.models import INSIGHT_ROLES, Membership
 from qorgau.api.auth import needs
+from qorgau.api.schemas import one_of
 from qorgau.cases import regions
 from qorgau.cases.regions import PROFILES
 from qorgau.insights import metrics, publication
@@ -22,7 +23,7 @@ INSIGHTS = needs("insights")
 
 class CubeQuery(Schema):
     year: int = Field(default_factory=lambda: timezone.localdate().year, ge=2000, le=2100)
-    profile: str = Field("kz", max_length=20)
+    profile: str = Field("kz", max_length=20, json_schema_extra=one_of(PROFILES))
     country: str | None = Field(None, min_length=2, max_length=2, description=(
         "ISO 3166-1 alpha-2: whose regions. Default: the profile's country (intl: the "
         "first counted). A cube never adds up two countries."))

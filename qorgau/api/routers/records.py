@@ -15,14 +15,17 @@ from qorgau.api.auth import needs
 from qorgau.api.errors import ApiError
 from qorgau.api.routers.cases import event_input
 from qorgau.api.routers.common import case_for, viewed
-from qorgau.api.schemas import EventIn, Id, In, When
-from qorgau.cases import policy
+from qorgau.api.schemas import NOT_BLANK, EventIn, Id, In, When, one_of, text
+from qorgau.cases import policy, taxonomy
 from qorgau.cases import services as case_services
 from qorgau.cases.models import Event
+from qorgau.consent import rules as consent_rules
 from qorgau.proceedings import services as proceedings
 from qorgau.proceedings.models import Proceeding
+from qorgau.referrals import rules as referral_rules
 from qorgau.referrals import services as referrals
 from qorgau.referrals.models import Provider, Referral
+from qorgau.risk import instruments
 from qorgau.risk import services as risk
 from qorgau.risk.models import Assessment
 
@@ -51,10 +54,24 @@ class AnswerIn(In):
         None, description="Required where the timeline suggests the answer.")
 
 
+def _instruments(schema: dict[str, Any]) -> None:
+    """The instruments this instance has (QORGAU_INSTRUMENTS_DIR), read as the schema is."""
+    schema["enum"] = instruments.available(risk.instruments_dir())
+
+
+def _levels(schema: dict[str, Any]) -> None:
+    """The levels of those instruments: a judgement names one of the chosen instrument's."""
+    directory = risk.instruments_dir()
+    schema["enum"] = ["", *sorted({level.id for iid in instruments.available(directory)
+                                   for level in instruments.cached(iid, str(directory)).levels})]
+
+
 class AssessmentIn(In):
-    instrument: str = Field(max_length=60)
-    answers: dict[str, AnswerIn] = Field(default_factory=dict)
-    judgement: str = Field("", max_length=30, description="A higher level, if any.")
+    instrument: str = Field(max_length=60, json_schema_extra=_instruments)
+    answers: dict[str, AnswerIn] = Field(default_factory=dict, description=(
+        "By item id of the instrument; an item left out is not known."))
+    judgement: str = Field("", max_length=30, json_schema_extra=_levels, description=(
+        "A higher level than the score gives, if any (a level of the instrument)."))
     reason: str = Field("", max_length=5000)
 
 
@@ -104,9 +121,13 @@ class ReferralOut(Schema):
 
 class ReferralIn(In):
     provider: Id
-    need: str = Field(max_length=20)
+    need: str = Field(max_length=20, json_schema_extra=one_of(referral_rules.NEEDS))
     grant: Id = Field(description="The survivor's consent to a referral it is made under.")
-    categories: list[str] = Field(default_factory=list, max_length=20)
+    categories: list[str] = Field(
+        default_factory=list, max_length=20,
+        description="The kinds of data the letter may carry (to a service outside Qorgau, "
+                    "at least one).",
+        json_schema_extra={"items": {"type": "string", **one_of(consent_rules.CATEGORIES)}})
     note: str = Field("", max_length=5000)
 
 
@@ -180,13 +201,13 @@ class ProceedingOut(Schema):
 
 
 class ChargeIn(In):
-    text: str = Field(min_length=1, max_length=500)
+    text: str = Field(min_length=1, max_length=500, json_schema_extra=text(NOT_BLANK))
     article: str = Field("", max_length=100)
 
 
 class ProceedingIn(In):
-    kind: str = Field(max_length=30)
-    court: str = Field(max_length=200)
+    kind: str = Field(max_length=30, json_schema_extra=one_of(Proceeding.Kind.values))
+    court: str = Field(max_length=200, json_schema_extra=text(NOT_BLANK))
     case_number: str = Field("", max_length=100)
     charges: list[ChargeIn] = Field(default_factory=list, max_length=20)
     events: list[Id] = Field(default_factory=list, max_length=200,
@@ -194,18 +215,29 @@ class ProceedingIn(In):
 
 
 class ProceedingPatch(In):
-    status: str | None = Field(None, max_length=20)
-    court: str | None = Field(None, max_length=200)
+    status: str | None = Field(None, max_length=20, json_schema_extra=one_of(
+        Proceeding.Status.values, null=True))
+    court: str | None = Field(None, max_length=200, json_schema_extra=text(NOT_BLANK))
     case_number: str | None = Field(None, max_length=100)
     judge: str | None = Field(None, max_length=200)
-    outcome: str | None = Field(None, max_length=20)
-    sentence_penalty: str | None = Field(None, max_length=20)
+    outcome: str | None = Field(None, max_length=20, json_schema_extra=one_of(
+        Proceeding.Outcome.values, null=True))
+    sentence_penalty: str | None = Field(
+        None, max_length=20, description="Only with a conviction.",
+        json_schema_extra=one_of(taxonomy.PENALTIES, blank=True, null=True))
     sentence_term: str | None = Field(None, max_length=200)
     act_against_respondent: bool | None = None
     charges: list[ChargeIn] | None = Field(None, max_length=20)
     reclassified_on: When | None = Field(
         None, description="With new charges: the date they were reclassified (an event is "
                           "recorded); without it, the change corrects a mistake.")
+
+
+class StepIn(EventIn):
+    """An event of the proceeding: the same as any event, of a kind that is a step."""
+
+    kind: str = Field(max_length=40, description="A step of proceedings.",
+                      json_schema_extra=one_of(sorted(proceedings.PROCEEDING_KINDS)))
 
 
 def proceeding_out(p: Proceeding) -> dict[str, Any]:
@@ -274,7 +306,7 @@ def update_proceeding(request: HttpRequest, ref: str, proceeding_id: Path[Id],
              auth=WRITE, summary="Record a step of a proceeding (arrest, measure, release, "
                                  "hearing, verdict, sentence, appeal...) on the timeline")
 def record_step(request: HttpRequest, ref: str, proceeding_id: Path[Id],
-                payload: EventIn) -> Status:
+                payload: StepIn) -> Status:
     case = case_for(request, ref, write=True)
     proceeding = _proceeding(case, proceeding_id)
     proceedings.record_step(proceeding, request.user,  # type: ignore[arg-type]
