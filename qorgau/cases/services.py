@@ -755,7 +755,11 @@ class CaseBatch:
             entries.append(entry)
         LedgerEntry.objects.bulk_create(entries)
         if events:
-            signals.events_changed.send(sender=Case, case=case, by=self.by)
+            # The kinds added, which let derived data be brought up to date for them alone;
+            # None when an event was corrected (what it said is gone).
+            kinds = (None if any(event.supersedes for event in events)
+                     else frozenset(event.kind for event in events))
+            signals.events_changed.send(sender=Case, case=case, by=self.by, kinds=kinds)
 
 
 @transaction.atomic

@@ -3,7 +3,8 @@
 from django.dispatch import Signal
 
 # Sent after events of a case were written, before the transaction commits: receivers that
-# keep derived data (obligations) write it in the same transaction. Arguments: case, by.
+# keep derived data (obligations) write it in the same transaction. Arguments: case, by,
+# kinds (the kinds of the events added; None when one corrected an earlier event).
 events_changed = Signal()
 
 # Sent after a case was opened or closed, before the transaction commits (the retention

@@ -329,13 +329,50 @@ def _law_day(fact: Fact, now: date) -> date:
     return fact.sort_key[0] if fact.span.known else now
 
 
+def kinds_read(rule: Rule) -> frozenset[str]:
+    """Every event kind whose presence can change the rule's obligations: its triggers,
+    what they must link to, follow or be linked from, what satisfies, moots or refuses it,
+    and findings (which can make any duty breached)."""
+    t = rule.trigger
+    kinds = set(t.kinds) | t.linked_to | t.linked_from | rule.satisfied_by.kinds | FINDING_KINDS
+    if t.preceded_by is not None:
+        kinds |= t.preceded_by.kinds
+    if rule.not_applicable_if is not None:
+        kinds |= rule.not_applicable_if.kinds
+    for match in rule.refused_by:
+        kinds |= match.kinds
+    return frozenset(kinds)
+
+
+def rules_reading(profile: Profile, kinds: Iterable[str],
+                  also: Iterable[str] = ()) -> tuple[Rule, ...]:
+    """The rules whose obligations an added event of one of `kinds` can change (and the
+    rules named in `also`), with every rule that replaces or is replaced by one of them (a
+    replacement is decided among both)."""
+    wanted = frozenset(kinds)
+    chosen = {rule.id for rule in profile.rules if kinds_read(rule) & wanted} | set(also)
+    grown = True
+    while grown:
+        grown = False
+        for rule in profile.rules:
+            if rule.id in chosen:
+                continue
+            if chosen.intersection(rule.replaces) or any(
+                    rule.id in other.replaces for other in profile.rules if other.id in chosen):
+                chosen.add(rule.id)
+                grown = True
+    return tuple(rule for rule in profile.rules if rule.id in chosen)
+
+
 def derive(profile: Profile, facts: Sequence[Fact] | Iterable[Fact], now: date,
-           context: Context | None = None) -> list[Obligation]:
-    """Every obligation the facts give rise to under `profile`, as of `now`."""
+           context: Context | None = None,
+           rules: Sequence[Rule] | None = None) -> list[Obligation]:
+    """Every obligation the facts give rise to under `profile`, as of `now` (only those of
+    `rules`, a subset of the profile's closed under `replaces`, when given)."""
     context = context or Context()
     case = _Case(facts)
     found: list[Obligation] = []
-    for rule in profile.rules:
+    for rule in profile.rules if rules is None else rules:
         for trigger in case.triggers(rule):
             # a gap in the law stands for as long as it lasted: the law of its last day
             day = (trigger.latest or now) if rule.standing else _law_day(trigger, now)

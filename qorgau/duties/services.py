@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.template import Context, Template
 from django.utils import timezone, translation
 from django.utils.text import capfirst
@@ -218,25 +218,69 @@ def recompute_detail(profile: profiles.Profile, after: list[list[Any]]) -> dict[
             "obligations": len(after), "digest": ledger.digest(after)}
 
 
-def refresh_case(case: Case, today: date | None = None) -> list[Obligation]:
-    """Rewrite the case's stored obligations from its events. Call inside the transaction."""
-    obligations, case_facts = derive(case, today)
-    rows = _rows(case, obligations, case_facts, profile_for(case))
+def refresh_case(case: Case, today: date | None = None,
+                 kinds: Collection[str] | None = None) -> int:
+    """Bring the case's stored obligations in step with its events (inside the transaction
+    that changed them); the number of rows deleted or inserted.
+
+    `kinds`: the kinds of the events just added, none of them a correction or a death.
+    Then only the rules that read those kinds are derived again (engine.rules_reading),
+    with every rule that has a pending duty fallen due since and, when a rule's law came
+    into or went out of force since the case was last computed, all of them: the stored
+    obligations end as a full derivation would leave them (verify --duties compares).
+    Rows are compared, and only those that changed are written."""
+    today = today or timezone.localdate()
+    profile = profile_for(case)
     case.__dict__.pop("_page_obligations", None)
-    Obligation.objects.filter(case=case).delete()
-    return Obligation.objects.bulk_create(rows)
+    stored = Obligation.objects.filter(case=case)
+    rules = None
+    if kinds is not None:
+        rules = _rules_to_derive(case, profile, kinds, today)
+        if not rules:
+            return 0
+        stored = stored.filter(rule_id__in=[rule.id for rule in rules])
+    case_facts = facts_for(case)
+    obligations = engine.derive(profile, case_facts.facts, today,
+                                case_context(case.region, case.mode, case_facts.facts), rules)
+    from qorgau.duties import bulk  # bulk reads this module's facts
+
+    new = {bulk._content(o, case.organisation_id, profile, case_facts.event_ids)
+           for o in obligations}
+    old = {tuple(row[1:]): row[0] for row in stored.values_list("id", *bulk.CONTENT)}
+    deletes = [pk for content, pk in old.items() if content not in new]
+    inserts = [(case.pk, *content) for content in new if content not in old]
+    bulk._delete(deletes)
+    bulk._insert(inserts)
+    return len(deletes) + len(inserts)
 
 
-def on_events_changed(sender: Any, case: Case, **kwargs: Any) -> None:
-    refresh_case(case)
+def _rules_to_derive(case: Case, profile: profiles.Profile, kinds: Collection[str],
+                     today: date) -> tuple[profiles.Rule, ...]:
+    stored = Obligation.objects.filter(case=case)
+    oldest = stored.aggregate(day=Min("computed_at"))["day"]
+    if oldest is not None:
+        since = timezone.localdate(oldest)
+        if any(since < day <= today for rule in profile.rules
+               for day in (rule.effective_from, rule.effective_to) if day is not None):
+            return profile.rules  # a law changed meanwhile: undated triggers read today's
+    fallen = set(stored.filter(status=engine.PENDING, due_latest__lt=today)
+                 .values_list("rule_id", flat=True).distinct())
+    return engine.rules_reading(profile, kinds, fallen)
+
+
+def on_events_changed(sender: Any, case: Case, kinds: Collection[str] | None = None,
+                      **kwargs: Any) -> None:
+    if kinds is not None and "death" in kinds:
+        kinds = None  # the survivor's death changes what every duty owes (case_context)
+    refresh_case(case, kinds=kinds)
 
 
 @transaction.atomic
 def recompute(case: Case, by: User | None = None, today: date | None = None) -> bool:
     """Re-derive after a profile change; on the ledger when anything changed."""
     before = _signature(Obligation.objects.filter(case=case))
-    after_rows = refresh_case(case, today)
-    after = _signature(after_rows)
+    refresh_case(case, today)
+    after = _signature(Obligation.objects.filter(case=case))
     if before == after:
         return False
     case_services.append(case, by, "duties.recompute", f"case:{case.pk}",
