@@ -1,4 +1,7 @@
-"""Keep the counts in step with the cases, in the transaction of each write."""
+"""Keep the counts in step with the cases. A timeline write queues the case's recount
+(`refresh_case_counts`, in the write's transaction, so it is never lost) and the
+background worker does it: a write's cost does not carry the recount, which reads the
+whole case (issue 33). Proceedings and erasure recount in their own transaction."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Min
 from django.db.models.signals import post_save
 from django.utils import timezone
+from django_tasks import task
 
 from qorgau.cases import erasure, policy, signals, taxonomy
 from qorgau.cases.models import Case, Event
@@ -136,8 +140,22 @@ def stale_cases(today: date | None = None) -> Iterable[Case]:
     return Case.objects.filter(pk__in=ids).exclude(status="erased").iterator()
 
 
+@task()
+def refresh_case_counts(case_id: int) -> None:
+    """The background worker's recount of one case (queued by each timeline write),
+    under the case's writers' lock: two recounts of one case never add the same change
+    twice."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            found = Case.objects.select_for_update().filter(pk=case_id).first()
+        else:  # SQLite's IMMEDIATE transactions serialise writers already
+            found = Case.objects.filter(pk=case_id).first()
+        if found is not None:
+            refresh_case(found)
+
+
 def _on_events_changed(sender: Any, case: Case, **kwargs: Any) -> None:
-    refresh_case(case)
+    refresh_case_counts.enqueue(case.pk)
 
 
 def _on_proceeding_saved(sender: Any, instance: Proceeding, raw: bool = False,
