@@ -4,18 +4,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test check lint messages bench clean demo-code screenshots
+.PHONY: run test check lint messages bench clean demo-code screenshots lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Installs come from the lock files (requirements/*.txt: every package pinned with its
+# hashes; how to upgrade them: docs/operations.md, "Dependencies"), then Qorgau itself.
+$(VENV)/.run-installed: pyproject.toml requirements/run.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/run.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(VENV)/.dev-installed: pyproject.toml requirements/dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.run-installed
 
 # axe-core for the accessibility tests (package.json; never served to users).
@@ -59,8 +63,9 @@ messages: $(VENV)/.dev-installed
 BENCH_DB ?= postgres://postgres@127.0.0.1:5432/qorgau_bench
 BENCH_PG := postgres://postgres@127.0.0.1:5432
 
-$(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[bench]'
+$(VENV)/.bench-installed: pyproject.toml requirements/bench.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements/bench.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.run-installed
 
 bench: $(VENV)/.bench-installed
@@ -79,3 +84,11 @@ bench: $(VENV)/.bench-installed
 
 clean:
 	rm -rf $(VENV) data
+
+# Pin every dependency again (newest versions pyproject.toml allows), with hashes.
+lock:
+	$(PYTHON) -m venv $(VENV)-uv && $(VENV)-uv/bin/pip install --quiet uv
+	for extra in run dev bench; do \
+	  $(VENV)-uv/bin/uv pip compile pyproject.toml $$( [ $$extra = run ] || echo --extra $$extra ) \
+	    --generate-hashes --universal --python-version 3.11 --quiet -o requirements/$$extra.txt; \
+	done
