@@ -223,6 +223,8 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = 60 * int(ENV.get("QORGAU_REAUTH_MINUTES", "5"
 # the data keys (qorgau.accounts.adapter.MFAAdapter); a used code cannot be replayed.
 MFA_ADAPTER = "qorgau.accounts.adapter.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# The second-factor form also knows the person's duress code (qorgau.operations.duress).
+MFA_FORMS = {"authenticate": "qorgau.operations.duress.DuressAwareAuthenticateForm"}
 MFA_TOTP_ISSUER = ENV.get("QORGAU_TOTP_ISSUER", "Qorgau")
 MFA_RECOVERY_CODE_COUNT = 10
 

@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 
 from qorgau.accounts.views import choose_language, quick_exit
 from qorgau.api.api import api, unknown_route
+from qorgau.operations.duress import duress_code
 
 # The admin logs in through the same pages (password, then the second factor).
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
@@ -31,5 +32,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/", unknown_route),  # JSON, as every API answer, not the HTML 404 page
     path("settings/api-tokens/", include("qorgau.api.urls")),
+    path("settings/duress-code/", duress_code, name="duress_code"),
     path("settings/organisation/", include("qorgau.accounts.urls")),
 ]

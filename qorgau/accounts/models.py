@@ -30,6 +30,8 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=150, blank=True)
     # The language the person last chose; pages follow it on any device, after a quick exit.
     language = models.CharField(_("language"), max_length=8, blank=True, default="")
+    # A keyed digest of the person's duress code (qorgau.operations.duress), or empty.
+    duress_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     def __str__(self) -> str:
         return self.display_name or self.email or self.username

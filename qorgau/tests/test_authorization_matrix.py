@@ -132,6 +132,7 @@ ROUTES: dict[str, tuple[str, tuple[str, ...]]] = {
     "referrals:answer": (PROVIDER, ("POST",)),
     "tokens:list": (MEMBER, ("GET", "POST")),
     "tokens:revoke": ("own", ("POST",)),
+    "duress_code": (MEMBER, ("GET", "POST")),
     "accounts:organisation_home": ("org_admin_home", ("GET", "POST")),
     "accounts:organisation": ("org_admin", ("GET", "POST")),
     "retention:organisation": ("org_admin", ("POST",)),
