@@ -13,7 +13,8 @@ from django.db import connection, transaction
 from django.db.models import Min
 from django.db.models.signals import post_save
 from django.utils import timezone
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
+from django_tasks_db.models import DBTaskResult
 
 from qorgau.cases import erasure, policy, signals, taxonomy
 from qorgau.cases.models import Case, Event
@@ -154,8 +155,18 @@ def refresh_case_counts(case_id: int) -> None:
             refresh_case(found)
 
 
+def _recount_waiting(case_id: int) -> bool:
+    """A recount of the case is queued and no worker has taken it yet: it will count this
+    write too (it takes the case's lock, which the write holds until it commits), so a
+    burst of writes is recounted once."""
+    return DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY, task_path=refresh_case_counts.module_path,
+        args_kwargs={"args": [case_id], "kwargs": {}}).exists()
+
+
 def _on_events_changed(sender: Any, case: Case, **kwargs: Any) -> None:
-    refresh_case_counts.enqueue(case.pk)
+    if not _recount_waiting(case.pk):
+        refresh_case_counts.enqueue(case.pk)
 
 
 def _on_proceeding_saved(sender: Any, instance: Proceeding, raw: bool = False,
