@@ -8,8 +8,12 @@ same organisation · frank: caseworker in another organisation.
 from __future__ import annotations
 
 import importlib
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -187,6 +191,24 @@ def database_url() -> str:
         return f"sqlite:///{db['NAME']}"
     return (f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:"
             f"{db['PORT'] or 5432}/{db['NAME']}")
+
+
+def run_db_worker(settings: Any, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """A real `db_worker --batch` in a subprocess on the test database (committed data),
+    with this test's keys and evidence folder: it runs every queued task, then ends."""
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "QORGAU_ENV": "test", "DATABASE_URL": database_url(),
+           "QORGAU_TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
+           "QORGAU_EVIDENCE_DIR": str(settings.QORGAU_EVIDENCE_DIR),
+           "QORGAU_DATA_DIR": str(data_dir),
+           "QORGAU_DATA_KEYS": ",".join(settings.QORGAU_DATA_KEYS),
+           "QORGAU_EVIDENCE_KEYS": ",".join(settings.QORGAU_EVIDENCE_KEYS),
+           "QORGAU_SIGNING_KEY": settings.QORGAU_SIGNING_KEY,
+           "SECRET_KEY": settings.SECRET_KEY}
+    return subprocess.run(
+        [sys.executable, str(root / "manage.py"), "db_worker", "--batch", "--no-reload",
+         "--no-startup-delay"], env=env, cwd=root, capture_output=True, text=True,
+        timeout=300, check=False)
 
 
 @pytest.fixture

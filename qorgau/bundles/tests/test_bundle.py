@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from qorgau.bundles import services, signing
 from qorgau.bundles.models import Bundle
 from qorgau.cases.models import Case, LedgerEntry
 from qorgau.cases.verification import verify_case
-from qorgau.conftest import database_url
+from qorgau.conftest import run_db_worker
 from qorgau.consent.models import ConsentGrant
 from qorgau.demo import reference_case
 from qorgau.demo.loader import email_for, load_demo
@@ -204,19 +203,7 @@ def test_bundle_builds_in_the_background_with_progress(committed_db, client, set
     assert bundle.status == Bundle.Status.QUEUED and bundle.progress == 0
     page = client.get(response["Location"]).content.decode()
     assert 'hx-trigger="every 2s"' in page and "<progress" in page
-    root = Path(__file__).resolve().parents[3]
-    env = {**os.environ, "QORGAU_ENV": "test", "DATABASE_URL": database_url(),
-           "QORGAU_TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-           "QORGAU_EVIDENCE_DIR": str(settings.QORGAU_EVIDENCE_DIR),
-           "QORGAU_DATA_DIR": str(tmp_path / "worker"),
-           "QORGAU_DATA_KEYS": ",".join(settings.QORGAU_DATA_KEYS),
-           "QORGAU_EVIDENCE_KEYS": ",".join(settings.QORGAU_EVIDENCE_KEYS),
-           "QORGAU_SIGNING_KEY": settings.QORGAU_SIGNING_KEY,
-           "SECRET_KEY": settings.SECRET_KEY}
-    worker = subprocess.run(
-        [sys.executable, str(root / "manage.py"), "db_worker", "--batch", "--no-reload",
-         "--no-startup-delay"], env=env, cwd=root, capture_output=True, text=True,
-        timeout=300, check=False)
+    worker = run_db_worker(settings, tmp_path / "worker")
     assert worker.returncode == 0, worker.stderr[-2000:]
     bundle.refresh_from_db()
     assert bundle.status == Bundle.Status.DONE and bundle.progress == 100, bundle.message

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -22,7 +19,7 @@ from pypdf import PdfWriter
 from qorgau.cases import taxonomy
 from qorgau.cases.models import Event, LedgerEntry
 from qorgau.cases.verification import verify_case
-from qorgau.conftest import database_url
+from qorgau.conftest import run_db_worker
 from qorgau.duties.models import Obligation
 from qorgau.evidence import storage
 from qorgau.evidence.models import Exhibit
@@ -430,19 +427,7 @@ def test_a_queued_narrative_is_read_by_the_worker_process(committed_db, client, 
     assert 'hx-trigger="every 2s"' in page and "<progress" in page
     assert "No background worker is running" in page
     assert "Proposed events" not in page
-    root = Path(__file__).resolve().parents[3]
-    env = {**os.environ, "QORGAU_ENV": "test", "DATABASE_URL": database_url(),
-           "QORGAU_TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-           "QORGAU_EVIDENCE_DIR": str(settings.QORGAU_EVIDENCE_DIR),
-           "QORGAU_DATA_DIR": str(tmp_path / "worker"),
-           "QORGAU_DATA_KEYS": ",".join(settings.QORGAU_DATA_KEYS),
-           "QORGAU_EVIDENCE_KEYS": ",".join(settings.QORGAU_EVIDENCE_KEYS),
-           "QORGAU_SIGNING_KEY": settings.QORGAU_SIGNING_KEY,
-           "SECRET_KEY": settings.SECRET_KEY}
-    worker = subprocess.run(
-        [sys.executable, str(root / "manage.py"), "db_worker", "--batch", "--no-reload",
-         "--no-startup-delay"], env=env, cwd=root, capture_output=True, text=True,
-        timeout=300, check=False)
+    worker = run_db_worker(settings, tmp_path / "worker")
     assert worker.returncode == 0, worker.stderr[-2000:]
     narrative.refresh_from_db()
     assert narrative.status == Narrative.Status.READY and narrative.progress == 100
