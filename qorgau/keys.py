@@ -166,30 +166,56 @@ KEY_VARIABLES = ("QORGAU_DATA_KEYS", "QORGAU_EVIDENCE_KEYS", "QORGAU_SIGNING_KEY
 
 def load_key_custody(env: dict[str, str], data_dir: Path) -> str:
     """Where the data, evidence and signing keys are held: "server" (the default: the
-    environment, or the data folder in development) or "trustees" (wrapped in the data
-    folder under a key split among trustees; see docs/security.md)."""
+    environment, or the data folder in development), "trustees" (wrapped in the data
+    folder under a key split among trustees) or "pkcs11" (wrapped the same way, the key
+    also sealed by a key in a hardware security module; see docs/security.md)."""
     custody = env.get("QORGAU_KEY_CUSTODY", "").strip() or "server"
-    if custody not in ("server", "trustees"):
-        raise ConfigurationError("QORGAU_KEY_CUSTODY must be server or trustees.")
+    if custody not in ("server", "trustees", "pkcs11"):
+        raise ConfigurationError("QORGAU_KEY_CUSTODY must be server, trustees or pkcs11.")
     wrapped = data_dir / WRAPPED_KEYS_FILE
     if custody == "server":
         if wrapped.exists():
             raise ConfigurationError(
                 f"The keys in {wrapped} are wrapped for trustees: set QORGAU_KEY_CUSTODY="
-                "trustees (or move the file away to go back to keys on the server).")
+                "trustees or pkcs11 (or move the file away to go back to keys on the server).")
         return custody
     if not wrapped.exists():
         raise ConfigurationError(
-            f"QORGAU_KEY_CUSTODY is trustees but {wrapped} does not exist: wrap the keys "
+            f"QORGAU_KEY_CUSTODY is {custody} but {wrapped} does not exist: wrap the keys "
             "first with `qorgau wrap-keys`.")
     in_env = [name for name in KEY_VARIABLES if env.get(name, "").strip()]
     if in_env:
         raise ConfigurationError(
-            f"QORGAU_KEY_CUSTODY is trustees, so {', '.join(in_env)} must not be set: "
-            "remove the keys from the environment (the trustees' shares open them).")
+            f"QORGAU_KEY_CUSTODY is {custody}, so {', '.join(in_env)} must not be set: "
+            "remove the keys from the environment (the wrapped keys replace them).")
     on_disk = [name for name in PLAIN_KEY_FILES if (data_dir / name).exists()]
     if on_disk:
         raise ConfigurationError(
-            f"QORGAU_KEY_CUSTODY is trustees, but the data folder still holds "
-            f"{', '.join(on_disk)}: remove them (the trustees' shares open the keys).")
+            f"QORGAU_KEY_CUSTODY is {custody}, but the data folder still holds "
+            f"{', '.join(on_disk)}: remove them (the wrapped keys replace them).")
+    if custody == "pkcs11":
+        load_pkcs11(env)
     return custody
+
+
+PKCS11_KEY_LABEL = "qorgau-kek"
+
+
+def load_pkcs11(env: dict[str, str]) -> dict[str, str]:
+    """Where the hardware security module is (QORGAU_KEY_CUSTODY=pkcs11): the PKCS#11
+    library, the token's label, the label of the AES key in it, and (optional) a file
+    holding the token's PIN, readable by the service only. Empty values when unset."""
+    config = {
+        "module": env.get("QORGAU_PKCS11_MODULE", "").strip(),
+        "token": env.get("QORGAU_PKCS11_TOKEN", "").strip(),
+        "key": env.get("QORGAU_PKCS11_KEY", "").strip() or PKCS11_KEY_LABEL,
+        "pin_file": env.get("QORGAU_PKCS11_PIN_FILE", "").strip(),
+    }
+    if env.get("QORGAU_KEY_CUSTODY", "").strip() == "pkcs11":
+        missing = [name for name, key in (("QORGAU_PKCS11_MODULE", "module"),
+                                          ("QORGAU_PKCS11_TOKEN", "token")) if not config[key]]
+        if missing:
+            raise ConfigurationError(
+                f"QORGAU_KEY_CUSTODY is pkcs11, so {' and '.join(missing)} must be set "
+                "(the PKCS#11 library of the hardware security module, and its token's label).")
+    return config

@@ -17,6 +17,7 @@ from qorgau.keys import (
     load_data_keys,
     load_evidence_keys,
     load_key_custody,
+    load_pkcs11,
     load_secret_key,
     load_signing_key,
 )
@@ -42,6 +43,7 @@ SECRET_KEY = load_secret_key(ENV, MODE, DATA_DIR)
 # "trustees": only wrapped keys in the data folder; the instance starts locked and holds the
 # keys in memory once enough trustees have entered their shares (qorgau/operations/custody.py).
 QORGAU_KEY_CUSTODY = load_key_custody(ENV, DATA_DIR)
+QORGAU_PKCS11 = load_pkcs11(ENV)  # the hardware security module (QORGAU_KEY_CUSTODY=pkcs11)
 QORGAU_DATA_KEYS: list[str] = []
 QORGAU_SIGNING_KEY = ""
 QORGAU_EVIDENCE_KEYS: list[str] = []

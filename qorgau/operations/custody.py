@@ -38,7 +38,13 @@ _opened_at: int | None = None  # the lock generation the keys in memory were ope
 
 
 def trustee_custody() -> bool:
-    return getattr(settings, "QORGAU_KEY_CUSTODY", "server") == "trustees"
+    """True when the keys are wrapped (held by trustees, or by a hardware security module
+    with trustees' shares for recovery): the instance can be locked and unlocked."""
+    return getattr(settings, "QORGAU_KEY_CUSTODY", "server") in ("trustees", "pkcs11")
+
+
+def hsm_custody() -> bool:
+    return getattr(settings, "QORGAU_KEY_CUSTODY", "server") == "pkcs11"
 
 
 def _generation_path() -> Path:
@@ -64,7 +70,7 @@ def locked() -> bool:
     if not trustee_custody():
         return False
     if not keys_open():
-        return True
+        return not (hsm_custody() and _open_by_hsm())
     if generation() != _opened_at:
         drop_keys()
         return True
@@ -132,6 +138,20 @@ def drop_keys() -> None:
         _clear_caches()
 
 
+def _open_by_hsm() -> bool:
+    """PKCS#11 custody: open the keys through the HSM (qorgau.operations.hsm), unless a
+    panic lock since the last time a person entered the HSM's PIN forbids it."""
+    from qorgau.operations import hsm
+
+    keys = hsm.open_automatically()
+    if keys is None:
+        return False
+    install(keys)
+    log.warning("keys opened through the hardware security module (lock generation %s)",
+                _opened_at)
+    return True
+
+
 def wrapped_document() -> str:
     return (Path(settings.DATA_DIR) / WRAPPED_KEYS_FILE).read_text()
 
@@ -156,6 +176,18 @@ def shares_in() -> int:
 LOCKED_NOTE = "note.instance_locked"
 
 
+def new_generation() -> int:
+    """Write a new lock generation: every process drops the keys it holds (at its next
+    request, or within a second through its watcher). Returns the generation."""
+    path = _generation_path()
+    with _guard:
+        new = max(generation(), 0) + 1
+        tmp = path.with_name(f".{GENERATION_FILE}.{os.getpid()}")
+        tmp.write_text(f"{new}\n")
+        os.replace(tmp, path)
+    return new
+
+
 def lock(reason: str, by: Any = None) -> int:
     """Panic lock: a new lock generation (every process drops its keys at its next request),
     every session and API token revoked, this process's keys dropped, and a note on every
@@ -167,12 +199,7 @@ def lock(reason: str, by: Any = None) -> int:
     from qorgau.accounts.models import Organisation
     from qorgau.api.models import ApiToken
 
-    path = _generation_path()
-    with _guard:
-        new = max(generation(), 0) + 1
-        tmp = path.with_name(f".{GENERATION_FILE}.{os.getpid()}")
-        tmp.write_text(f"{new}\n")
-        os.replace(tmp, path)
+    new = new_generation()
     drop_keys()
     Session.objects.all().delete()
     ApiToken.objects.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
