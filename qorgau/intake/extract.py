@@ -45,6 +45,9 @@ class Proposal:
     end: int
     lang: str
     cues: list[str] = field(default_factory=list)  # the words that suggested the kind
+    # who the sentence names by their tie to her (lexicon.ACTORS: partner, parent, in_law,
+    # sibling, child), in the order said; matched to the case's parties on acceptance
+    actors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -278,6 +281,9 @@ _INSTITUTION_PATTERNS = {
     lang: [(inst, _compile(by_lang[lang])) for inst, by_lang in lexicon.INSTITUTIONS.items()]
     for lang in LANGUAGES}
 _REPORTED = {lang: _compile(stems) for lang, stems in lexicon.REPORTED.items()}
+_ACTOR_PATTERNS = {
+    lang: [(actor, _compile(by_lang[lang])) for actor, by_lang in lexicon.ACTORS.items()]
+    for lang in LANGUAGES}
 _RECURRENCE = {lang: [(rec, _compile(by_lang[lang])) for rec, by_lang in lexicon.RECURRENCE.items()]
                for lang in LANGUAGES}
 if (unknown := (set(lexicon.KINDS) - set(taxonomy.BY_ID)) |
@@ -349,6 +355,16 @@ def _institutions(sentence: str, lang: str) -> list[str]:
     return [inst for _, inst in sorted(hits)]
 
 
+def actors(sentence: str, lang: str) -> list[str]:
+    """Who the sentence names by their tie to her (lexicon.ACTORS), in the order said."""
+    hits = []
+    for actor, pattern in _ACTOR_PATTERNS[lang]:
+        match = pattern.search(sentence)
+        if match:
+            hits.append((match.start(), actor))
+    return [actor for _, actor in sorted(hits)]
+
+
 def _recurrence(sentence: str, lang: str) -> str:
     for rec, pattern in _RECURRENCE[lang]:
         if pattern.search(sentence):
@@ -388,6 +404,7 @@ def propose(text: str, lang: str | None = None,
         elif recurrence != "once":
             when = When(recurrence=recurrence)
         named = _institutions(sentence, lang)
+        people = actors(sentence, lang)
         reported_to = ""
         if _REPORTED[lang].search(sentence):
             reported_to = next((i for i in named if i != "health"), "")
@@ -400,7 +417,7 @@ def propose(text: str, lang: str | None = None,
             incident = taxonomy.BY_ID[kind_id].group == "abuse"
             proposals.append(Proposal(kind_id, when, institution,
                                       reported_to if incident else "",
-                                      sentence, start, end, lang, cues))
+                                      sentence, start, end, lang, cues, people))
     if progress is not None:
         progress(len(spans), len(spans))
     return proposals

@@ -347,6 +347,39 @@ REPORTED: dict[str, list[str]] = {
     "kk": [r"арыз", r"хабарла", r"жүгін", r"шағым"],
 }
 
+# Who the sentence names, by their tie to her: matched to the case's parties when a proposal
+# is accepted (qorgau.intake.services.proposed_parties). "partner" is any intimate partner,
+# married or not, present or former (the text's "husband" may be her former husband now).
+ACTORS: dict[str, dict[str, list[str]]] = {
+    "partner": {
+        "en": [r"(?:ex-?|former )?husband", r"(?:ex-?|former )?partner\b", r"(?:ex-?|former )?boyfriend",
+               r"cohabitant", r"(?:ex-?|former )?spouse\b"],
+        "ru": [r"муж(?:а|у|ем|е)?\b", r"супруг(?:ом)?\b", r"сожител(?:ь|я|ем|ю)\b", r"партн[её]р",
+               r"возлюбленн"],
+        "kk": [r"күйеу", r"жұбай"],
+    },
+    "parent": {
+        "en": [r"(?:step)?father\b", r"(?:step)?mother\b"],
+        "ru": [r"отец\b", r"отца\b", r"отцом\b", r"отчим", r"мать\b", r"матери\b"],
+        "kk": [r"әкес", r"әкелері", r"өгей әке", r"анас"],
+    },
+    "in_law": {
+        "en": [r"\w+-in-law"],
+        "ru": [r"св[её]к(?:ор|р)", r"свекров", r"тест[ья]", r"дев[еи]р"],
+        "kk": [r"қайын"],
+    },
+    "sibling": {
+        "en": [r"brother\b(?!-in-law)", r"sister\b(?!-in-law)"],
+        "ru": [r"брат(?:а|у|ом|е)?\b", r"сестр"],
+        "kk": [r"інісі", r"ағасы", r"қарындас"],
+    },
+    "child": {
+        "en": [r"son\b", r"daughter", r"child", r"the boy\b", r"the girl\b"],
+        "ru": [r"сын", r"доч", r"реб[её]н", r"дет(?:ей|и|ям)\b"],
+        "kk": [r"бала", r"ұлы", r"қызы"],
+    },
+}
+
 RECURRENCE: dict[str, dict[str, list[str]]] = {
     "repeated": {
         "en": [r"repeatedly", r"regularly", r"constantly", r"on many occasions", r"systematic", r"over the years"],

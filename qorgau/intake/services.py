@@ -19,7 +19,7 @@ import json
 import logging
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from django.core.exceptions import ValidationError
@@ -31,7 +31,7 @@ from django_tasks import task
 from qorgau.accounts.models import User
 from qorgau.cases import erasure, policy, records, taxonomy
 from qorgau.cases import services as case_services
-from qorgau.cases.models import Case, Event
+from qorgau.cases.models import Case, Event, EventParty, Party
 from qorgau.evidence import services as evidence
 from qorgau.evidence.models import Blob, Exhibit
 from qorgau.intake import extract, sources
@@ -290,7 +290,9 @@ def extraction_abandoned(args: list[Any], kwargs: dict[str, Any], requeued: bool
 @dataclass
 class Decision:
     """A person's decision on one proposal; for an acceptance, the fields as they confirm
-    them (None: as proposed)."""
+    them (None: as proposed). `parties` are (Party.pk, EventParty role) pairs and `links`
+    (event number, link kind) pairs, both None for what `proposed_parties` and
+    `proposed_links` propose, [] for none."""
 
     proposal: int  # Proposal.pk
     accept: bool
@@ -298,6 +300,99 @@ class Decision:
     when_start: str | None = None
     when_end: str | None = None
     institution: str | None = None
+    parties: list[tuple[int, str]] | None = None
+    links: list[tuple[int, str]] | None = None
+
+
+# --- parties and links proposed for an accepted proposal -----------------------------------
+
+# The people a sentence names by their tie to her (extract.actors) and the case's parties
+# they can be: someone who harms her (role respondent or accomplice) with that relationship.
+ACTOR_RELATIONSHIPS: dict[str, set[str]] = {
+    "partner": {Party.Relationship.SPOUSE, Party.Relationship.EX_SPOUSE,
+                Party.Relationship.PARTNER, Party.Relationship.EX_PARTNER},
+    "parent": {Party.Relationship.PARENT},
+    "in_law": {Party.Relationship.IN_LAW},
+    "sibling": {Party.Relationship.SIBLING},
+}
+HARMING_ROLES = {Party.Role.RESPONDENT, Party.Role.ACCOMPLICE}
+# Kinds a report is about (cases.services.REPORTABLE: abuse, a breach of an order): the
+# people in them are who did it and to whom it was done.
+INCIDENTS = case_services.REPORTABLE
+# Reports, and the answers to a report that the duties read (a refusal, no answer...).
+REPORT_KINDS = {"police_report", "report_prosecutor", "court_application", "complaint_official"}
+RESPONSE_KINDS = {"police_refusal", "case_refused", "authority_no_response",
+                  "detention_refused", "case_discontinued", "lead_not_followed",
+                  "evidence_not_collected", "prosecutor_response", "case_opened"}
+# How many sentences back a report may be about an incident (or a refusal about a report)
+# told before it: the next sentence ("She reported it to the police."), no further.
+LINK_REACH = 1
+
+
+def proposed_parties(parties: Sequence[Party], data: dict[str, Any]) -> list[tuple[Party, str]]:
+    """The case's parties an incident's sentence names: each person named by their tie to
+    her ("husband", "муж", "күйеуі") who matches exactly one harming party with that
+    relationship is the perpetrator; the survivor (when the case has one) is the victim, and
+    a child named, when the case has one child, a victim too. Other kinds name no one."""
+    if data.get("kind") not in INCIDENTS:
+        return []
+    found: list[tuple[Party, str]] = []
+    for actor in data.get("actors", []):
+        if actor == "child":
+            children = [p for p in parties if p.role == Party.Role.CHILD]
+            if len(children) == 1:
+                found.append((children[0], EventParty.Role.VICTIM))
+            continue
+        matching = [p for p in parties if p.role in HARMING_ROLES
+                    and p.relationship in ACTOR_RELATIONSHIPS.get(actor, set())]
+        if len(matching) == 1:
+            found.append((matching[0], EventParty.Role.PERPETRATOR))
+    survivors = [p for p in parties if p.role == Party.Role.SURVIVOR]
+    if len(survivors) == 1:
+        found.insert(0, (survivors[0], EventParty.Role.VICTIM))
+    unique: dict[int, tuple[Party, str]] = {}
+    for party, role in found:
+        unique.setdefault(party.pk, (party, role))
+    return list(unique.values())
+
+
+def _sentence_index(narrative: Narrative) -> dict[int, int]:
+    """Sentence start offset -> its index in the text."""
+    return {start: i for i, (start, _end) in enumerate(extract.sentences(narrative.text))}
+
+
+def proposed_links(data: dict[str, Any], index: dict[int, int],
+                   earlier: Sequence[tuple[dict[str, Any], Event]]) -> list[tuple[Event, str]]:
+    """Links for an accepted proposal, as the event form makes them: a report `reports` the
+    incidents told in its sentence (or, if none, in the sentence before); an answer to a
+    report (a refusal, no answer, a case opened) `responds_to` the report in its sentence
+    or the one before. `earlier`: this narrative's accepted proposals and their events."""
+    kind = data.get("kind")
+    if kind in REPORT_KINDS:
+        link, targets = "reports", INCIDENTS
+    elif kind in RESPONSE_KINDS:
+        link, targets = "responds_to", frozenset(REPORT_KINDS)
+    else:
+        return []
+    here = index.get(int(data.get("start", -1)))
+    if here is None:
+        return []
+    for back in range(LINK_REACH + 1):
+        found = [event for other, event in earlier
+                 if index.get(int(other.get("start", -1))) == here - back
+                 and event.kind in targets and other is not data]
+        if found:
+            return [(event, link) for event in found]
+    return []
+
+
+def current(event: Event) -> Event:
+    """The newest version of an event (after its corrections)."""
+    while True:
+        newer = Event.objects.filter(supersedes=event).first()
+        if newer is None:
+            return event
+        event = newer
 
 
 @dataclass
@@ -360,6 +455,14 @@ def review(narrative: Narrative, by: User, decisions: Sequence[Decision],
         rejected = 0
         now = timezone.now()
         seen: set[int] = set()
+        parties = {p.pk: p for p in case.parties.all()}
+        index = _sentence_index(narrative)
+        # this narrative's accepted proposals, with their events (newest versions), which a
+        # report or a refusal accepted now may be about
+        earlier: list[tuple[dict[str, Any], Event]] = [
+            (p.data, current(p.event)) for p in Proposal.objects.filter(
+                narrative=narrative, status=Proposal.Status.ACCEPTED).select_related("event")
+            if p.event is not None]
         for decision in decisions:
             proposal = rows.get(decision.proposal)
             if proposal is None or decision.proposal in seen or not policy.kind_visible(
@@ -374,8 +477,9 @@ def review(narrative: Narrative, by: User, decisions: Sequence[Decision],
                 proposal.status = Proposal.Status.REJECTED
                 rejected += 1
                 continue
-            data = proposal.data
+            data = {**proposal.data}
             kind = decision.kind or data["kind"]
+            data["kind"] = kind
             if not policy.kind_visible(kind, sees_restricted):
                 raise ValidationError(_("Choose a kind of event from the list."))
             try:
@@ -384,12 +488,15 @@ def review(narrative: Narrative, by: User, decisions: Sequence[Decision],
                     reliability=narrative.reliability,
                     institution=(data.get("institution", "") if decision.institution is None
                                  else decision.institution),
-                    narrative=_marked(narrative, by, data.get("sentence", ""))))
+                    narrative=_marked(narrative, by, data.get("sentence", "")),
+                    parties=_chosen_parties(decision, parties, data),
+                    links=_chosen_links(decision, case, data, index, earlier)))
             except ValidationError as exc:
                 raise ValidationError(_("Proposal %(index)s: %(problem)s") % {
                     "index": proposal.index, "problem": " ".join(exc.messages)}) from exc
             proposal.status = Proposal.Status.ACCEPTED
             accepted.append((proposal, event))
+            earlier.append((data, event))
         batch.write()
         for proposal, event in accepted:
             proposal.event = event
@@ -400,6 +507,67 @@ def review(narrative: Narrative, by: User, decisions: Sequence[Decision],
                              {"accepted": [p.index for p, _e in accepted],
                               "rejected": rejected})
     return Reviewed([event for _p, event in accepted], rejected)
+
+
+def _chosen_parties(decision: Decision, parties: dict[int, Party],
+                    data: dict[str, Any]) -> list[tuple[Party, str]]:
+    if decision.parties is None:
+        return proposed_parties(list(parties.values()), data)
+    chosen = []
+    for pk, role in decision.parties:
+        if pk not in parties:
+            raise ValidationError({"parties": _("A party was not found in this case.")})
+        chosen.append((parties[pk], role))
+    return chosen
+
+
+def _chosen_links(decision: Decision, case: Case, data: dict[str, Any],
+                  index: dict[int, int], earlier: Sequence[tuple[dict[str, Any], Event]]
+                  ) -> list[tuple[Event, str]]:
+    if decision.links is None:
+        return proposed_links(data, index, earlier)
+    numbered = {e.number: e for e in Event.objects.filter(
+        case=case, number__in=[n for n, _k in decision.links]).current()}
+    chosen = []
+    for number, kind in decision.links:
+        if number not in numbered:
+            raise ValidationError({"links": _("Event %(number)s was not found in this case "
+                                              "(or has been corrected).") % {"number": number}})
+        chosen.append((numbered[number], kind))
+    return chosen
+
+
+def reconsider(narrative: Narrative, by: User, proposal_id: int,
+               sees_restricted: bool = False) -> Proposal:
+    """Undo a rejection: the proposal is pending again, to be decided anew; the narrative's
+    record on the ledger says so. An accepted proposal is an event on the timeline: it is
+    not undone here but by correcting that event (cases.services.correct_event, its own
+    ledger entry), so this refuses it with a message naming the event."""
+    with transaction.atomic():
+        case_services.lock(narrative.case)
+        proposal = Proposal.objects.select_for_update().filter(
+            narrative=narrative, pk=proposal_id).first()
+        if proposal is None or not policy.kind_visible(proposal.data.get("kind"),
+                                                       sees_restricted):
+            raise ValidationError(_("A proposal was not found; reload the page."))
+        if proposal.status == Proposal.Status.ACCEPTED:
+            assert proposal.event is not None
+            raise ValidationError(_(
+                "Proposal %(index)s is event %(number)s on the timeline. To change or undo "
+                "it, correct that event (with the reason); the correction is kept on the "
+                "case's record.") % {"index": proposal.index,
+                                     "number": current(proposal.event).number})
+        if proposal.status != Proposal.Status.REJECTED:
+            raise ValidationError(_("Proposal %(index)s has not been decided yet.") % {
+                "index": proposal.index})
+        was = proposal.decided_by_id
+        proposal.status = Proposal.Status.PENDING
+        proposal.decided_by, proposal.decided_at = None, None
+        proposal.save(update_fields=["status", "decided_by", "decided_at"])
+        case_services.append(narrative.case, by, "narrative.review", subject(narrative),
+                             narrative_record(narrative),
+                             {"reconsidered": [proposal.index], "rejected_by": was})
+    return proposal
 
 
 @dataclass
@@ -413,11 +581,13 @@ class Shown:
     after: str
     when_start: str
     when_end: str
+    parties: list[tuple[str, str]] = field(default_factory=list)  # (name, role), proposed
 
 
 def shown(narrative: Narrative, proposals: Sequence[Proposal]) -> list[Shown]:
     text = narrative.text
     out = []
+    parties = list(narrative.case.parties.all())
     for p in proposals:
         data = p.data
         start, end = int(data.get("start", 0)), int(data.get("end", 0))
@@ -426,5 +596,9 @@ def shown(narrative: Narrative, proposals: Sequence[Proposal]) -> list[Shown]:
         before = ("…" if start > CONTEXT else "") + before
         after = after + ("…" if end + CONTEXT < len(text) else "")
         when_start, when_end = _when_typed(data.get("when", {}))
-        out.append(Shown(p, data, before, text[start:end], after, when_start, when_end))
+        named = ([(party.full_name or party.get_role_display(),
+                   str(EventParty.Role(role).label))
+                  for party, role in proposed_parties(parties, data)]
+                 if p.status == Proposal.Status.PENDING else [])
+        out.append(Shown(p, data, before, text[start:end], after, when_start, when_end, named))
     return out

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from qorgau.accounts.models import User
@@ -125,9 +126,12 @@ def _decisions(request: AuthedRequest) -> list[services.Decision]:
     post = request.POST
 
     def decision(pk: int, accept: bool) -> services.Decision:
+        # the people proposed were shown with a box ticked: unticked, the event names none
+        dropped = post.get(f"parties-shown-{pk}") and not post.get(f"keep-parties-{pk}")
         return services.Decision(
             pk, accept, kind=post.get(f"kind-{pk}"), when_start=post.get(f"start-{pk}"),
-            when_end=post.get(f"end-{pk}"), institution=post.get(f"institution-{pk}"))
+            when_end=post.get(f"end-{pk}"), institution=post.get(f"institution-{pk}"),
+            parties=[] if dropped else None)
 
     for action in ("accept", "reject"):
         if post.get(action, "").isdigit():
@@ -139,6 +143,25 @@ def _decisions(request: AuthedRequest) -> list[services.Decision]:
     return []
 
 
+def _back(request: AuthedRequest, case: Case, item: Narrative) -> HttpResponse:
+    page = request.POST.get("page", "")
+    query = f"?page={page}" if page.isdigit() and page != "1" else ""
+    return redirect(f"{reverse('intake:narrative', args=[case.reference, item.pk])}{query}"
+                    "#review")
+
+
+def _reconsider(request: AuthedRequest, case: Case, item: Narrative,
+                proposal: int) -> HttpResponse:
+    try:
+        done = services.reconsider(item, request.user, proposal, policy.sees_restricted(case))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.info(request, _("Proposal %(index)s is to be reviewed again.") % {
+            "index": done.index})
+    return _back(request, case, item)
+
+
 @login_required
 def review(request: AuthedRequest, ref: str, pk: int) -> HttpResponse:
     case = get_case_for_user(request, ref, write=True)
@@ -146,6 +169,8 @@ def review(request: AuthedRequest, ref: str, pk: int) -> HttpResponse:
         return HttpResponseNotAllowed(["POST"])
     item = get_object_or_404(Narrative.objects.select_related("exhibit", "case"), case=case,
                              pk=pk, status=Narrative.Status.READY)
+    if request.POST.get("reconsider", "").isdigit():
+        return _reconsider(request, case, item, int(request.POST["reconsider"]))
     try:
         done = services.review(item, request.user, _decisions(request),
                                policy.sees_restricted(case))
@@ -161,7 +186,4 @@ def review(request: AuthedRequest, ref: str, pk: int) -> HttpResponse:
         messages.info(request, ngettext("%(count)s proposal rejected.",
                                         "%(count)s proposals rejected.", done.rejected) % {
                           "count": done.rejected})
-    page = request.POST.get("page", "")
-    query = f"?page={page}" if page.isdigit() and page != "1" else ""
-    return redirect(f"{reverse('intake:narrative', args=[case.reference, item.pk])}{query}"
-                    "#review")
+    return _back(request, case, item)
