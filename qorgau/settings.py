@@ -54,6 +54,10 @@ if QORGAU_KEY_CUSTODY == "server":
 # The SHA-256 (hex) of a pre-shared token that locks the instance at /lock/<token>/ without
 # a login (trustee custody only); unset: no such URL.
 QORGAU_LOCK_TOKEN_SHA256 = ENV.get("QORGAU_LOCK_TOKEN_SHA256", "").strip().lower()
+# The lock group (trustee custody): the e-mail addresses of people any two of whom lock the
+# instance by each pressing "lock" at /lock/ (or the API) within 10 minutes.
+QORGAU_LOCK_GROUP = sorted({e.strip().lower()
+                            for e in ENV.get("QORGAU_LOCK_GROUP", "").split(",") if e.strip()})
 QORGAU_BACKUP_RECIPIENTS = load_backup_recipients(ENV, MODE, DATA_DIR)
 ALLOWED_HOSTS = [h.strip() for h in ENV.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")]
 
@@ -225,8 +229,10 @@ ACCOUNT_REAUTHENTICATION_TIMEOUT = 60 * int(ENV.get("QORGAU_REAUTH_MINUTES", "5"
 # the data keys (qorgau.accounts.adapter.MFAAdapter); a used code cannot be replayed.
 MFA_ADAPTER = "qorgau.accounts.adapter.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
-# The second-factor form also knows the person's duress code (qorgau.operations.duress).
-MFA_FORMS = {"authenticate": "qorgau.operations.duress.DuressAwareAuthenticateForm"}
+# The second-factor forms (at login, and when asked again) also know the person's duress
+# code (qorgau.operations.duress).
+MFA_FORMS = {"authenticate": "qorgau.operations.duress.DuressAwareAuthenticateForm",
+             "reauthenticate": "qorgau.operations.duress.DuressAwareReauthenticateForm"}
 MFA_TOTP_ISSUER = ENV.get("QORGAU_TOTP_ISSUER", "Qorgau")
 MFA_RECOVERY_CODE_COUNT = 10
 

@@ -18,6 +18,7 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qorgau.settings")
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from qorgau.accounts.models import Organisation  # noqa: E402
@@ -33,6 +34,11 @@ from qorgau.insights import metrics  # noqa: E402
 from qorgau.proceedings import services as proceedings  # noqa: E402
 from qorgau.referrals import rules as referral_rules  # noqa: E402
 from qorgau.referrals.models import Provider  # noqa: E402
+
+# The fuzzer calls every operation, the panic lock (POST /lock) too: it must not lock this
+# instance. Keys stay on the server here (the route answers 404), and the token below has
+# no "lock" scope and belongs to a caseworker (docs/api.md, "Contract tests and fuzzing").
+assert settings.QORGAU_KEY_CUSTODY == "server", "fuzz an instance that keeps its keys"
 
 org = Organisation.objects.create(name="Fuzz Centre", slug="fuzz", region="kz-west")
 # Colleagues first: the ids a fuzzer tries first (1, 2) name them, not the token's owner.

@@ -12,7 +12,7 @@ from ninja.parser import Parser
 from qorgau.api import errors
 from qorgau.api.auth import record_token_use, refuse_unstorable_text
 from qorgau.api.idempotency import idempotent
-from qorgau.api.routers import bundles, casefile, cases, evidence, insights, records
+from qorgau.api.routers import bundles, casefile, cases, evidence, insights, lock, records
 
 # Every operation may answer these, each with the Error body.
 ERROR_STATUSES = {
@@ -156,7 +156,7 @@ errors.install(api)
 api.add_decorator(refuse_unstorable_text, mode="view")
 api.add_decorator(idempotent, mode="view")  # inside record_token_use: its trail stays
 api.add_decorator(record_token_use, mode="view")
-for area in (cases, evidence, bundles, casefile, records, insights):
+for area in (cases, evidence, bundles, casefile, records, insights, lock):
     api.add_router("/", area.router)
 
 

@@ -7,12 +7,14 @@ and the answer (status and JSON body). The write and the stored answer are commi
 transaction, so a process killed in between leaves neither; a retry that arrives while the
 first is still running waits for it (the key's unique row) and then gets its answer. The
 same key with another body is a 422. Answers that say "try again" (401, 403, 429, 5xx)
-are not kept, and what they wrote is rolled back. Session (browser) calls are not keyed.
+are not kept, and what they wrote is rolled back. Session (browser) calls are not keyed,
+nor is the panic lock (`unkeyed`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 from collections.abc import Callable
 from datetime import timedelta
@@ -65,7 +67,19 @@ def _replay(found: IdempotentRequest, fingerprint: str) -> HttpResponse:
     return response
 
 
+def unkeyed(view: Callable[..., Any]) -> Callable[..., Any]:
+    """An operation whose answer is never kept for replay: the panic lock (it drops the
+    keys that would encrypt the kept answer, and a retry after it is refused anyway: its
+    token is revoked)."""
+    view.idempotency_unkeyed = True  # type: ignore[attr-defined]
+    return view
+
+
 def idempotent(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    operation = getattr(inspect.unwrap(run), "__self__", None)
+    if getattr(getattr(operation, "view_func", None), "idempotency_unkeyed", False):
+        return run
+
     @wraps(run)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         key = request.headers.get(HEADER)

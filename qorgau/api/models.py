@@ -18,6 +18,7 @@ class Scope(models.TextChoices):
     WRITE = "write", _("Record on cases")
     EVIDENCE = "evidence", _("Upload and download evidence")
     INSIGHTS = "insights", _("Read accountability figures")
+    LOCK = "lock", _("Lock the instance (administrators and the lock group)")
 
 
 class ApiToken(models.Model):

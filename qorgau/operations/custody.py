@@ -14,6 +14,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -70,9 +71,10 @@ def locked() -> bool:
     if not trustee_custody():
         return False
     if not keys_open():
-        return not (hsm_custody() and _open_by_hsm())
+        return not (_open_from_agent() or (hsm_custody() and _open_by_hsm()))
     if generation() != _opened_at:
         drop_keys()
+        log.warning("instance locked elsewhere: keys dropped in process %s", os.getpid())
         return True
     return False
 
@@ -114,13 +116,13 @@ def _watch() -> None:
             log.exception("lock watcher")
 
 
-def install(keys: InstanceKeys) -> None:
+def install(keys: InstanceKeys, opened_at: int | None = None) -> None:
     global _opened_at, _watcher
     with _guard:
         settings.QORGAU_DATA_KEYS = list(keys.data_keys)
         settings.QORGAU_EVIDENCE_KEYS = list(keys.evidence_keys)
         settings.QORGAU_SIGNING_KEY = keys.signing_key
-        _opened_at = generation()
+        _opened_at = generation() if opened_at is None else opened_at
         _clear_caches()
         if _watcher is None:
             _watcher = threading.Thread(target=_watch, name="qorgau-lock-watcher", daemon=True)
@@ -156,9 +158,66 @@ def wrapped_document() -> str:
     return (Path(settings.DATA_DIR) / WRAPPED_KEYS_FILE).read_text()
 
 
+# The key agent (qorgau.operations.keyagent): when one runs for this data folder, shares go
+# to it and every process takes the keys from it; without one, each process holds its own.
+serving_agent = False  # True in the agent itself
+
+
+def _agent(message: dict[str, Any]) -> dict[str, Any] | None:
+    from qorgau.operations import keyagent
+
+    if serving_agent:
+        return None
+    try:
+        return keyagent.request(settings.DATA_DIR, message)
+    except keyagent.NotOurs:
+        log.error("key agent: the address is held by another user's process; not used")
+    except (OSError, ValueError):
+        log.exception("key agent: no usable answer")
+    return None
+
+
+def _open_from_agent() -> bool:
+    """Take the keys from the key agent, if one runs and holds them under the current lock
+    generation (never keys opened before the latest lock)."""
+    answer = _agent({"op": "keys"})
+    if not answer or not answer.get("open"):
+        return False
+    opened_at = answer.get("generation")
+    if opened_at != generation():
+        return False
+    install(InstanceKeys(list(answer["data_keys"]), list(answer["evidence_keys"]),
+                         str(answer["signing_key"])), opened_at=opened_at)
+    log.warning("keys taken from the key agent (lock generation %s) in process %s",
+                opened_at, os.getpid())
+    return True
+
+
+def keys_for_agent_client() -> dict[str, Any]:
+    """The key agent's answer to a process asking for the keys."""
+    if locked():
+        return {"open": False}
+    return {"open": True, "generation": _opened_at,
+            "data_keys": list(settings.QORGAU_DATA_KEYS),
+            "evidence_keys": list(settings.QORGAU_EVIDENCE_KEYS),
+            "signing_key": settings.QORGAU_SIGNING_KEY}
+
+
 def add_share(share: str) -> int:
     """Take one trustee's share; return how many more are needed (0: the keys are open).
-    Raises ShareError, in plain words, for a share that is not valid or does not fit."""
+    Raises ShareError, in plain words, for a share that is not valid or does not fit.
+    With a key agent running, the share goes to it, and the keys it opens reach every
+    process."""
+    answer = _agent({"op": "share", "share": share})
+    if answer is not None and "remaining" in answer:
+        remaining = int(answer["remaining"])
+        if remaining == 0 and not _open_from_agent():
+            raise ShareError("The key agent opened the keys but could not hand them over.",
+                             "damaged")
+        return remaining
+    if answer is not None and answer.get("error") in ("invalid", "other_set", "mismatch",
+                                                      "damaged"):
+        raise ShareError(str(answer.get("message", "")), str(answer["error"]))
     with _guard:
         remaining = _box.add(share)
         if remaining:
@@ -201,21 +260,95 @@ def lock(reason: str, by: Any = None) -> int:
 
     new = new_generation()
     drop_keys()
+    _agent({"op": "check"})  # the key agent drops its keys now, not within a second
     Session.objects.all().delete()
     ApiToken.objects.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
     with transaction.atomic():
         for org_id in Organisation.objects.order_by("pk").values_list("pk", flat=True):
             orgledger.append(org_id, by, LOCKED_NOTE, "instance",
                              detail={"lock": new, "how": reason})
-    log.warning("instance locked (generation %s): %s", new, reason)
+    log.warning("instance locked (generation %s) in process %s: %s", new, os.getpid(), reason)
     return new
+
+
+LOCK_REQUESTED = "note.lock_requested"
+GROUP_WINDOW = timedelta(minutes=10)
+
+
+def is_administrator(user: Any) -> bool:
+    from qorgau.accounts.models import Membership, Role
+
+    return bool(user.is_authenticated) and Membership.objects.filter(
+        user_id=int(user.pk or 0), role=Role.ADMIN).exists()
+
+
+def in_lock_group(user: Any) -> bool:
+    """A member of the lock group (QORGAU_LOCK_GROUP: e-mail addresses): any two of them,
+    each confirming within GROUP_WINDOW, lock the instance."""
+    group = getattr(settings, "QORGAU_LOCK_GROUP", [])
+    return bool(user.is_authenticated) and (user.email or "").strip().lower() in group
+
+
+def may_lock(user: Any) -> bool:
+    return is_administrator(user) or in_lock_group(user)
+
+
+def pending_requests(user: Any = None) -> list[Any]:
+    """The lock group's requests still waiting for a second member: within the window,
+    after the latest lock, by a member still in the group (other than `user`); one per
+    person, the earliest."""
+    from django.db.models import Max
+
+    from qorgau.accounts.models import OrganisationEntry
+
+    since = timezone.now() - GROUP_WINDOW
+    last_lock = OrganisationEntry.objects.filter(action=LOCKED_NOTE).aggregate(
+        at=Max("at"))["at"]
+    if last_lock is not None and last_lock > since:
+        since = last_lock
+    entries = (OrganisationEntry.objects.filter(action=LOCK_REQUESTED, at__gt=since)
+               .select_related("actor").order_by("at", "pk"))
+    if user is not None:
+        entries = entries.exclude(actor_id=user.pk)
+    first: dict[int, Any] = {}
+    for entry in entries:
+        if entry.actor_id is not None and in_lock_group(entry.actor):
+            first.setdefault(entry.actor_id, entry)
+    return list(first.values())
+
+
+def press_lock(user: Any, via: str = "page") -> int | None:
+    """Someone presses "lock" (via the page or the API): an administrator locks at once; a
+    member of the lock group asks, and the instance locks when a second member has asked
+    within the window (every request is on every organisation's ledger). Returns the new
+    lock generation, or None while a second member is awaited. PermissionError for
+    anyone else."""
+    from django.db import transaction
+
+    from qorgau.accounts import orgledger
+    from qorgau.accounts.models import Organisation
+
+    if is_administrator(user):
+        return lock("administrator" if via == "page" else f"administrator ({via})", by=user)
+    if not in_lock_group(user):
+        raise PermissionError("only an administrator or a member of the lock group")
+    with transaction.atomic():
+        for org_id in Organisation.objects.order_by("pk").values_list("pk", flat=True):
+            orgledger.append(org_id, user, LOCK_REQUESTED, "instance", detail={
+                "via": via, "window_minutes": int(GROUP_WINDOW.total_seconds() // 60)})
+    if pending_requests(user):
+        return lock("lock group", by=user)
+    log.warning("lock requested by a member of the lock group (user %s)", user.pk)
+    return None
 
 
 def locked_response(request: HttpRequest) -> HttpResponse:
     message = _("This service is locked. It opens again when enough trustees have entered "
                 "their shares.")
     if request.path.startswith(API_PREFIX):
-        return JsonResponse({"error": "locked", "detail": message}, status=503)
+        # The API's error shape (code, message, field), and the first one's error/detail.
+        return JsonResponse({"code": "locked", "message": message, "field": None,
+                             "error": "locked", "detail": message}, status=503)
     return HttpResponse(render_to_string("custody/locked.html", {"message": message}),
                         status=503)
 

@@ -15,7 +15,7 @@ import logging
 import re
 from typing import Any
 
-from allauth.mfa.base.forms import AuthenticateForm
+from allauth.mfa.base.forms import AuthenticateForm, BaseAuthenticateForm, ReauthenticateForm
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -63,10 +63,11 @@ def set_code(user: User, code: str | None) -> None:
                          detail={"set": code is not None})
 
 
-class DuressAwareAuthenticateForm(AuthenticateForm):
-    """allauth's second-factor form (settings.MFA_FORMS): a code that fails as the
-    authenticator's and is the person's duress code locks the instance, then fails the
-    same way."""
+class _DuressAware(BaseAuthenticateForm):
+    """A code that fails as the authenticator's and is the person's duress code locks the
+    instance, then fails the same way."""
+
+    where = "login"
 
     def clean_code(self) -> str:
         try:
@@ -74,9 +75,20 @@ class DuressAwareAuthenticateForm(AuthenticateForm):
         except ValidationError:
             code = str(self.data.get("code", ""))
             if matches(self.user, code):
-                log.warning("duress code entered at login")
-                custody.lock("duress code entered at login", by=self.user)
+                log.warning("duress code entered at %s", self.where)
+                custody.lock(f"duress code entered at {self.where}", by=self.user)
             raise
+
+
+class DuressAwareAuthenticateForm(_DuressAware, AuthenticateForm):
+    """allauth's second-factor form at login (settings.MFA_FORMS["authenticate"])."""
+
+
+class DuressAwareReauthenticateForm(_DuressAware, ReauthenticateForm):
+    """allauth's form when a sensitive step asks for a code again
+    (settings.MFA_FORMS["reauthenticate"])."""
+
+    where = "re-authentication"
 
 
 class DuressForm(forms.Form):

@@ -11,11 +11,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from qorgau.accounts.models import Membership, Role
 from qorgau.operations import custody
 
 UNLOCK_ATTEMPTS = 10  # shares per address per window
@@ -74,10 +75,6 @@ def unlock(request: HttpRequest) -> HttpResponse:
     return render(request, "custody/form.html", context, status=status)
 
 
-def _is_administrator(request: HttpRequest) -> bool:
-    return Membership.objects.filter(user_id=int(request.user.pk or 0), role=Role.ADMIN).exists()
-
-
 def _locked_page(request: HttpRequest) -> HttpResponse:
     return render(request, "custody/form.html", {
         "title": _("Locked"), "show_form": False,
@@ -85,21 +82,41 @@ def _locked_page(request: HttpRequest) -> HttpResponse:
                      "dropped. It opens again when enough trustees enter their shares.")})
 
 
+def _group_message(request: HttpRequest) -> str:
+    waiting = custody.pending_requests(request.user)
+    if not waiting:
+        return _("You are in the lock group: the instance locks when two of its members "
+                 "each press “Lock now” within ten minutes. Locking ends every session and "
+                 "API token and drops the keys.")
+    first = waiting[0]
+    return _("%(name)s asked to lock the instance at %(time)s. Confirm to lock it now: every "
+             "session and API token ends and the keys are dropped.") % {
+        "name": first.actor.display_name or first.actor.email,
+        "time": date_format(timezone.localtime(first.at), "TIME_FORMAT")}
+
+
 @require_http_methods(["GET", "POST"])
 def lock(request: HttpRequest) -> HttpResponse:
-    """An administrator's confirmed panic lock."""
+    """The panic lock from the app, confirmed: an administrator locks at once, two members
+    of the lock group together (custody.press_lock)."""
     _off()
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    if not _is_administrator(request):
+    if not custody.may_lock(request.user):
         raise Http404
+    administrator = custody.is_administrator(request.user)
     if request.method == "POST":
-        custody.lock("administrator", by=request.user)
-        return _locked_page(request)
+        if custody.press_lock(request.user, "page") is not None:
+            return _locked_page(request)
+        return render(request, "custody/form.html", {
+            "title": _("Lock requested"), "show_form": False,
+            "message": _("Your request to lock is recorded. The instance locks when another "
+                         "member of the lock group confirms within ten minutes.")})
     return render(request, "custody/form.html", {
         "title": _("Lock the instance"), "show_form": True, "button": _("Lock now"),
         "message": _("Locking ends every session and API token and drops the keys at once. "
-                     "Nobody can open a case until enough trustees enter their shares.")})
+                     "Nobody can open a case until enough trustees enter their shares.")
+        if administrator else _group_message(request)})
 
 
 @csrf_exempt  # the token authenticates; a director abroad may POST it from anywhere

@@ -35,7 +35,9 @@ EVENT = {"kind": "police_report", "when": {"start": "2024-05-01"}, "source": "su
 #   "member": anyone with a token gets 2xx (their own data only), no token 401
 #   "opener": people with a case role open cases (201); a monitor is refused (422)
 #   "insights": monitors (suppressed), supervisors and administrators get 200, others 404
-CASE, MEMBER, OPENER, INSIGHTS = "case", "member", "opener", "insights"
+#   "lock": the panic lock needs the "lock" scope, which these tokens lack: 403 for everyone
+#   (and 404 without trustee custody; qorgau/operations/tests/test_custody.py locks with it)
+CASE, MEMBER, OPENER, INSIGHTS, LOCK = "case", "member", "opener", "insights", "lock"
 MULTIPART = {"multipart": True}
 DOCUMENT = {"document": True}  # the world's case file, filled in by the test
 OPERATIONS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
@@ -81,6 +83,7 @@ OPERATIONS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
         CASE, {**EVENT, "kind": "hearing"}),
     ("get", "/api/v1/insights/metrics"): (INSIGHTS, None),
     ("get", "/api/v1/insights/metrics/{metric_id}"): (INSIGHTS, None),
+    ("post", "/api/v1/lock"): (LOCK, None),
 }
 INSIGHT_PERSONAS = {"monitor", "supervisor", "admin"}
 # Served beside the operations, to anyone: the schema and the docs page.
@@ -146,6 +149,8 @@ def _expected(kind: str, persona: str, method: str) -> set[int]:
         return {201} if persona in CASE_ROLE_PERSONAS else {422}
     if kind == INSIGHTS:
         return {200} if persona in INSIGHT_PERSONAS else {404}
+    if kind == LOCK:
+        return {403}
     if persona not in ASSIGNED:
         return {404}
     return {200} if method == "get" else {200, 201, 202}

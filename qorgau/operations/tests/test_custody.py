@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import os
@@ -243,3 +244,125 @@ def test_off_by_default(client, db, admin_user):
         assert client.post(url).status_code == 404
     with pytest.raises(CommandError, match="QORGAU_KEY_CUSTODY=trustees"):
         call_command("lock")
+
+
+def test_panic_lock_through_the_api(alice, trustee, client, org):
+    from qorgau.api.tests.contract import ApiClient
+
+    _unlock(client, trustee[1][:2])
+    admin = _person("admin@tcc.test", org, "admin")
+    no_scope = ApiClient(api_tokens.create_token(admin, "read", ["read"], 1).secret)
+    assert no_scope.post("lock").json()["code"] == "scope_missing"
+    caseworker = ApiClient(api_tokens.create_token(alice, "lock", ["lock"], 1).secret)
+    refused = caseworker.post("lock")
+    assert refused.status_code == 403 and refused.json()["code"] == "not_allowed"
+    assert not custody.locked()
+    issued = api_tokens.create_token(admin, "panic", ["lock"], 1)
+    # An Idempotency-Key changes nothing: the lock is not kept for replay (it would need
+    # the keys it has just dropped), and is whole.
+    answer = ApiClient(issued.secret).post("lock", headers={"Idempotency-Key": "panic-1"})
+    assert answer.status_code == 200 and answer.json()["locked"] is True
+    _assert_locked_everywhere(client, "administrator (API)")
+    again = ApiClient(issued.secret).post("lock", headers={"Idempotency-Key": "panic-1"})
+    assert again.status_code == 503  # locked: the API answers nothing else
+
+
+def test_any_two_of_the_lock_group_lock(alice, bob, trustee, client, org, settings):
+    from datetime import timedelta
+
+    from qorgau.api.tests.contract import ApiClient
+
+    settings.QORGAU_LOCK_GROUP = ["alice@tcc.test", "bob@tcc.test", "carol@tcc.test"]
+    _unlock(client, trustee[1][:2])
+    outsider = _person("dana@tcc.test", org, "caseworker")
+    client.force_login(outsider)
+    assert client.get("/lock/").status_code == 404  # neither administrator nor in the group
+    client.force_login(alice)
+    assert "two of its members" in client.get("/lock/").content.decode()
+    first = client.post("/lock/")
+    assert "Your request to lock is recorded" in first.content.decode()
+    assert client.post("/lock/").status_code == 200  # the same person twice: still open
+    assert not custody.locked()
+    requests = OrganisationEntry.objects.filter(action=custody.LOCK_REQUESTED)
+    assert requests.count() == 2 * Organisation.objects.count()
+    assert all(r.actor == alice for r in requests)
+
+    # Out of the window, the first request no longer counts.
+    monkeypatched = custody.GROUP_WINDOW
+    custody.GROUP_WINDOW = timedelta(0)
+    try:
+        waiting = ApiClient(api_tokens.create_token(bob, "lock", ["lock"], 1).secret)
+        assert waiting.post("lock").status_code == 202 and not custody.locked()
+    finally:
+        custody.GROUP_WINDOW = monkeypatched
+    client.force_login(bob)
+    confirm = client.get("/lock/").content.decode()
+    assert "asked to lock the instance at" in confirm and "Alice" in confirm
+    assert "The instance is locked" in client.post("/lock/").content.decode()
+    _assert_locked_everywhere(client, "lock group")
+    assert OrganisationEntry.objects.get(action=custody.LOCKED_NOTE).actor == bob
+
+    # After the lock, an older request does not count towards the next one.
+    _unlock(client, trustee[1][1:])
+    assert custody.pending_requests() == []
+
+
+def test_a_socket_of_another_user_gets_no_share_and_gives_no_key(trustee, tmp_path):
+    """The key agent's abstract address can be taken by any local user: a process checks
+    who listens (SO_PEERCRED) before it sends a share or takes keys."""
+    import json
+    import socket
+
+    from qorgau.operations import keyagent
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root, to listen as another user")
+    ready_r, ready_w = os.pipe()
+    got_r, got_w = os.pipe()
+    child = os.fork()
+    if child == 0:  # a squatter, as user nobody, offering forged keys
+        try:
+            os.close(ready_r)
+            os.close(got_r)
+            os.setgid(65534)
+            os.setuid(65534)
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.bind(keyagent.address(settings.DATA_DIR))
+                sock.listen()
+                os.write(ready_w, b"1")
+                sock.settimeout(30)
+                while True:
+                    conn, _ = sock.accept()
+                    conn.settimeout(5)
+                    try:
+                        os.write(got_w, conn.recv(65536) or b".")  # what it was sent
+                        conn.sendall(json.dumps({"open": True, "generation": 0,
+                                                 "data_keys": ["x"], "evidence_keys": [],
+                                                 "signing_key": ""}).encode() + b"\n")
+                    except OSError:
+                        pass
+                    conn.close()
+        finally:
+            os._exit(0)
+    os.close(ready_w)
+    try:
+        assert os.read(ready_r, 1) == b"1"
+        with pytest.raises(keyagent.NotOurs):
+            keyagent.request(settings.DATA_DIR, {"op": "keys"})
+        assert custody.locked() and not settings.QORGAU_DATA_KEYS  # nothing taken from it
+        with pytest.raises(custody.ShareError):  # refused here, never sent there
+            custody.add_share(trustee[1][0][:-1])
+        os.close(got_w)
+        os.set_blocking(got_r, False)
+        received = b""
+        deadline = time.monotonic() + 5
+        while received.count(b".") < 3 and time.monotonic() < deadline:
+            with contextlib.suppress(BlockingIOError):
+                received += os.read(got_r, 65536)
+            time.sleep(0.05)
+        assert received == b"...", received  # three connections, not a byte sent to it
+    finally:
+        os.close(ready_r)
+        os.close(got_r)
+        os.kill(child, 9)
+        os.waitpid(child, 0)

@@ -85,3 +85,26 @@ def test_her_real_code_still_logs_in_with_a_duress_code_set(client, alice, setti
     assert second_factor(client, alice, totp_code()).status_code == 302
     assert custody.generation() <= 0
     assert User.objects.get(pk=alice.pk).duress_digest
+
+
+def test_the_duress_code_asked_again_locks_and_answers_as_a_wrong_code(client, alice, bob,
+                                                                      settings, tmp_path):
+    """When a sensitive step asks for a code again (allauth's re-authentication), the
+    duress code locks as at login, and the page answers as for a wrong code."""
+    settings.DATA_DIR = tmp_path
+    duress.set_code(alice, DURESS)
+    other = client.__class__()
+    log_in_with_code(other, bob)
+    log_in_with_code(client, alice)
+    page = reverse("mfa_reauthenticate")
+    assert client.get(page).status_code == 200
+    wrong = client.post(page, {"code": wrong_code()})
+    assert custody.generation() <= 0, "a wrong code locks nothing"
+    forced = client.post(page, {"code": DURESS})
+    assert forced.status_code == wrong.status_code == 200
+    assert same_page(forced) == same_page(wrong) and "incorrect" in same_page(wrong).lower()
+    assert custody.generation() >= 1
+    assert not Session.objects.exists()
+    notes = OrganisationEntry.objects.filter(action=custody.LOCKED_NOTE)
+    assert {n.detail["how"] for n in notes} == {"duress code entered at re-authentication"}
+    assert other.get(reverse("duties:needs_action")).status_code == 302

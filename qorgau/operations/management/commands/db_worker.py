@@ -23,10 +23,30 @@ from django_tasks_db.compat import task_finished
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
 
 from qorgau.evidence.services import clean_leftovers
+from qorgau.operations import custody
 from qorgau.operations.workers import Heartbeat, recover, requeue_if_lost
 
 log = logging.getLogger(__name__)
 LONGEST_WAIT = 5.0  # seconds between two attempts to reach the database
+KEY_POLL_SECONDS = 2.0  # locked (trustee custody): how often to ask the key agent
+
+
+def _wait_for_keys() -> None:
+    """Trustee custody: take no task while the instance is locked. The keys come from the
+    key agent (or were opened by `qorgau unlock db_worker`); a panic lock then ends this
+    process, keys and all, and its supervisor starts it again, locked, waiting here."""
+    if not custody.trustee_custody():
+        return
+    custody.exit_on_lock = True
+    waiting = False
+    while custody.locked():
+        if not waiting:
+            log.warning("the instance is locked: waiting for the trustees' shares (through "
+                        "the key agent) before taking tasks")
+            waiting = True
+        time.sleep(KEY_POLL_SECONDS)
+    if waiting:
+        log.warning("keys received from the key agent: taking tasks")
 
 
 class Command(DatabaseWorker):
@@ -39,6 +59,7 @@ class Command(DatabaseWorker):
             super().handle(*args, **options)
             return
         clean_leftovers()
+        _wait_for_keys()
         heartbeat = Heartbeat(options["worker_id"])
         heartbeat.start()
         task_finished.connect(requeue_if_lost, dispatch_uid="qorgau-requeue-if-lost")

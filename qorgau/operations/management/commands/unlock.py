@@ -18,9 +18,12 @@ class Command(BaseCommand):
             "until enough are in, and open the keys in this process only. With a command "
             "after the shares' check, run it with the keys open (e.g. `qorgau unlock "
             "db_worker`, `qorgau unlock backup`); without one, only check the shares. A web "
-            "server's processes are unlocked at /unlock/. With --hsm (QORGAU_KEY_CUSTODY="
-            "pkcs11), a person enters the hardware security module's PIN instead, which also "
-            "lets processes with the PIN file open the keys again after a panic lock.")
+            "server's processes are unlocked at /unlock/. With the key agent running "
+            "(`qorgau key-agent`), the shares go to it and open every process of the "
+            "instance, and while it holds the keys no share is asked. With --hsm "
+            "(QORGAU_KEY_CUSTODY=pkcs11), a person enters the hardware security module's "
+            "PIN instead, which also lets processes with the PIN file open the keys again "
+            "after a panic lock.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--hsm", action="store_true",
@@ -36,6 +39,8 @@ class Command(BaseCommand):
             self._hsm()
         elif custody.hsm_custody() and not custody.locked():
             self.stdout.write("Opened through the hardware security module (the PIN file).")
+        elif not custody.locked():  # taken from the key agent: the instance is open
+            self.stdout.write("The key agent holds the keys: the instance is open.")
         else:
             self._shares()
         self.stdout.write("The keys are open in this process.")
