@@ -205,7 +205,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "qorgau.accounts.hashers.Argon2PasswordHasher",  # OWASP's Argon2id minimum: 19 MiB, t=2
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 if MODE == "test":
