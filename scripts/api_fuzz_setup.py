@@ -3,7 +3,8 @@ what each operation does: an organisation with a caseworker and two colleagues; 
 a party, an event, the survivor's consent (referral, court bundle, transfer), a proceeding,
 an exhibit and a built court bundle; a service to refer her to; a second case for the
 operations that change who works on a case (so that handing it over or taking its
-caseworker off it cannot lock the fuzzer out of the first); a monitor's membership elsewhere
+caseworker off it cannot lock the fuzzer out of the first); a narrative read into
+proposals, one rejected; a monitor's membership elsewhere
 for the accountability figures; and a token with every scope. Prints `name=value` lines
 that scripts/api_fuzz.sh exports as QORGAU_FUZZ_* (scripts/schemathesis.toml reads them)."""
 
@@ -31,6 +32,7 @@ from qorgau.consent import rules as consent_rules  # noqa: E402
 from qorgau.consent import services as consent  # noqa: E402
 from qorgau.evidence import services as evidence  # noqa: E402
 from qorgau.insights import metrics  # noqa: E402
+from qorgau.intake import services as intake  # noqa: E402
 from qorgau.proceedings import services as proceedings  # noqa: E402
 from qorgau.referrals import rules as referral_rules  # noqa: E402
 from qorgau.referrals.models import Provider  # noqa: E402
@@ -78,6 +80,18 @@ bundle = bundles.request_bundle(case, user, "en", False)
 bundles.build_bundle.call(bundle.pk)  # no worker runs during the fuzz: build it here
 bundle.refresh_from_db()
 assert bundle.status == Bundle.Status.DONE, bundle.message
+# A narrative read into proposals (read here: no worker runs), one of them rejected, so that
+# reconsidering it and reviewing the others reach what they do.
+narrative = intake.add_narrative(case, user, intake.read_source(text=(
+    "On 3 March 2024 her husband beat her and choked her with a belt. The next day she "
+    "reported it to the police, who refused to open a case.")))
+if narrative.status != narrative.Status.READY:
+    intake.extract_narrative.call(narrative.pk)
+    narrative.refresh_from_db()
+assert narrative.status == narrative.Status.READY, narrative.message
+rejected = narrative.proposals.order_by("-index").first()
+assert rejected is not None
+intake.review(narrative, user, [intake.Decision(rejected.pk, False)])
 
 # Who works on a case: the colleague hands it over (to the leaver, id 2, say), the leaver
 # is taken off it; apart, so that neither step undoes what the other needs.
@@ -88,6 +102,7 @@ services.add_person(people, user, leaver, "write")
 issued = tokens.create_token(user, "fuzz", ["read", "write", "evidence", "insights"], 1)
 for name, value in (("REF", case.reference), ("PARTY", party.pk),
                     ("PROCEEDING", proceeding.pk), ("BUNDLE", bundle.pk),
+                    ("NARRATIVE", narrative.pk), ("PROPOSAL", rejected.pk),
                     ("PEOPLE_REF", people.reference), ("COLLEAGUE", colleague.pk),
                     ("LEAVER", leaver.pk), ("PROVIDER", shelter.pk),
                     ("REFERRAL_GRANT", grants["referral"].pk),

@@ -12,7 +12,16 @@ from ninja.parser import Parser
 from qorgau.api import errors
 from qorgau.api.auth import record_token_use, refuse_unstorable_text
 from qorgau.api.idempotency import idempotent
-from qorgau.api.routers import bundles, casefile, cases, evidence, insights, lock, records
+from qorgau.api.routers import (
+    bundles,
+    casefile,
+    cases,
+    evidence,
+    insights,
+    lock,
+    narratives,
+    records,
+)
 
 # Every operation may answer these, each with the Error body.
 ERROR_STATUSES = {
@@ -110,6 +119,14 @@ LINKS: dict[tuple[str, str, str], list[tuple[str, str, dict[str, str]]]] = {
          {**ON_CASE, "proceeding_id": "$response.body#/id"}),
         ("get", "/cases/{ref}/events/{number}", {**ON_CASE, "number": "$response.body#/events/0"}),
     ],
+    ("post", "/cases/{ref}/narratives", "202"): [
+        ("get", "/cases/{ref}/narratives/{narrative_id}",
+         {**ON_CASE, "narrative_id": "$response.body#/id"}),
+        ("get", "/cases/{ref}/narratives/{narrative_id}/proposals",
+         {**ON_CASE, "narrative_id": "$response.body#/id"}),
+        ("post", "/cases/{ref}/narratives/{narrative_id}/review",
+         {**ON_CASE, "narrative_id": "$response.body#/id"}),
+    ],
     ("get", "/insights/metrics", "200"): [
         ("get", "/insights/metrics/{metric_id}", {"metric_id": "$response.body#/0"}),
     ],
@@ -158,6 +175,7 @@ api.add_decorator(idempotent, mode="view")  # inside record_token_use: its trail
 api.add_decorator(record_token_use, mode="view")
 for area in (cases, evidence, bundles, casefile, records, insights, lock):
     api.add_router("/", area.router)
+api.add_router("/", narratives.router)
 
 
 def unknown_route(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:

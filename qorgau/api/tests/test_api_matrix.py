@@ -81,6 +81,13 @@ OPERATIONS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("delete", "/api/v1/cases/{ref}/people/{user_id}"): (CASE, None),
     ("post", "/api/v1/cases/{ref}/proceedings/{proceeding_id}/steps"): (
         CASE, {**EVENT, "kind": "hearing"}),
+    ("get", "/api/v1/cases/{ref}/narratives"): (CASE, None),
+    ("post", "/api/v1/cases/{ref}/narratives"): (CASE, {"text": "On 5 May 2024 he hit her."}),
+    ("get", "/api/v1/cases/{ref}/narratives/{narrative_id}"): (CASE, None),
+    ("get", "/api/v1/cases/{ref}/narratives/{narrative_id}/proposals"): (CASE, None),
+    ("post", "/api/v1/cases/{ref}/narratives/{narrative_id}/review"): (CASE, {}),  # + proposal
+    ("post", "/api/v1/cases/{ref}/narratives/{narrative_id}/proposals/{proposal_id}/reconsider"):
+        (CASE, None),
     ("get", "/api/v1/insights/metrics"): (INSIGHTS, None),
     ("get", "/api/v1/insights/metrics/{metric_id}"): (INSIGHTS, None),
     ("post", "/api/v1/lock"): (LOCK, None),
@@ -123,14 +130,22 @@ def world(db, alice, case, survivor, consent_to, personas):
 
     proceeding = proceeding_services.open_proceeding(case, alice, kind="criminal_respondent",
                                                      court="Court")
+    from qorgau.intake import services as intake
+
+    narrative = intake.add_narrative(case, alice, intake.read_source(
+        text="On 26 February 2024 he strangled her and threatened to kill her with a knife."))
+    pending, rejected, *_rest = narrative.proposals.all()
+    intake.review(narrative, alice, [intake.Decision(rejected.pk, False)])
     ids = {"{ref}": case.reference, "{party_id}": str(survivor.pk),
            "{user_id}": str(personas["unassigned_lawyer"].pk),
            "{admin}": str(personas["admin"].pk),
            "{proceeding_id}": str(proceeding.pk),
            "{bundle_id}": str(bundle.pk), "{metric_id}": "orders_issued",
-           "{exhibit}": str(exhibit.number)}
+           "{exhibit}": str(exhibit.number), "{narrative_id}": str(narrative.pk),
+           "{proposal_id}": str(rejected.pk)}
     bodies = {"grant": court.pk, "document": casefile.build_document(case),
-              "referral": {"provider": provider.pk, "grant": outside.pk}}
+              "referral": {"provider": provider.pk, "grant": outside.pk},
+              "review": {"decisions": [{"proposal": pending.pk, "accept": False}]}}
     return ids, personas, events, bodies
 
 
@@ -173,6 +188,8 @@ def test_api_authorization_matrix(world, token_for, persona):
                 body = {**(body or {}), "grant": bodies["grant"]}
             elif path.endswith("/referrals") and method == "post":
                 body = {**(body or {}), **bodies["referral"]}
+            elif path.endswith("/review"):
+                body = bodies["review"]
             if isinstance(body, dict):  # ids the table names by placeholder
                 body = {k: int(ids[v]) if isinstance(v, str) and v in ids else v
                         for k, v in body.items()}
