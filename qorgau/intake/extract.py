@@ -102,6 +102,12 @@ _ABBREVIATIONS = re.compile(
     r"(?:\b(?:c|ca|approx|no|nos|v|vs|st|mr|mrs|ms|dr|art|para|paras|§|e\.g|i\.e|etc|"
     r"г|гг|ст|п|ч|т|д|ул|им|см|др|тыс|руб|ж|б|бап)|\b[A-ZА-ЯЁ])\.$", re.IGNORECASE)
 _END = re.compile(r"[.!?…]+[»\"')\]]*\s+|\n\s*\n")
+# After an initial ("their infant son A.", "against Mr U."), what plainly starts a sentence:
+# court texts name people by initials, and "A. Two days later" is two sentences.
+_INITIAL = re.compile(r"\b[A-ZА-ЯЁ]\.$")
+_STARTER = re.compile(
+    r"(?:On|In|At|The|Two|Three|Four|Five|Several|He|She|They|It|After|Then|When|Following|"
+    r"Later|Subsequently|Meanwhile|В|На|Он|Она|Они|После|Через|Затем|Когда|Позже|\d)\b")
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -109,7 +115,9 @@ def sentences(text: str) -> list[tuple[int, int]]:
     spans, start = [], 0
     for match in _END.finditer(text):
         before = text[start:match.start() + 1].rstrip()
-        if "\n" not in match.group() and _ABBREVIATIONS.search(before):
+        if "\n" not in match.group() and _ABBREVIATIONS.search(before) and not (
+                _INITIAL.search(before) and not re.search(r"\b(?:mr|mrs|ms|dr)\.$", before, re.I)
+                and _STARTER.match(text, match.end())):
             continue
         following = text[match.end():match.end() + 1]
         starts = following.isupper() or following.isdigit() or following in "«\"'(—–-"
@@ -321,6 +329,10 @@ def _kinds(sentence: str, lang: str) -> list[tuple[str, list[str]]]:
         found = [(k, c) for k, c in found if k != "physical_assault"]
     if "killing" in ids and "attempted_killing" in ids:
         found = [(k, c) for k, c in found if k != "killing"]
+    if "killing" in ids:  # "погибшей от ножевых ранений": the killing, not a second death
+        found = [(k, c) for k, c in found if k != "death"]
+    if "bride_kidnapping" in ids:
+        found = [(k, c) for k, c in found if k != "abduction"]
     if "case_refused" in ids:
         found = [(k, c) for k, c in found if k != "police_refusal"]
     if "order_breached" in ids:
@@ -341,7 +353,10 @@ def _kinds(sentence: str, lang: str) -> list[tuple[str, list[str]]]:
         verdict_cues = dict(found).get("verdict", [])
         if all(c.lower().startswith("приговор") for c in verdict_cues):
             found = [(k, c) for k, c in found if k != "verdict"]
-    if "admin_sanction" in ids:
+    if "admin_sanction" in ids and "verdict" in ids:  # "found him guilty and fined him"
+        found = [("sentence" if k == "admin_sanction" else k, c) for k, c in found
+                 if k != "sentence"]
+    elif "admin_sanction" in ids:
         found = [(k, c) for k, c in found if k != "sentence"]
     return found
 

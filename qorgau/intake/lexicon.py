@@ -39,8 +39,8 @@ KINDS: dict[str, dict[str, list[str]]] = {
     },
     "killing": {
         "en": [r"killed\b", r"murdered", r"shot (?:\w+ ){0,3}dead", r"shot dead",
-               r"stabbed (?:her|him) to death"],
-        "ru": [r"убил\b", r"убила\b", r"убиты?\b", r"был\w* убит", r"застрелил", r"зарезал"],
+               r"stabbed (?:her|him) to death", r"stabbed (?:\w+ ){0,3}who died"],
+        "ru": [r"убил\b", r"убила\b", r"убиты?\b", r"был\w* убит", r"застрелил", r"зарезал", r"погиб\w* от (?:\w+\s+){0,2}(?:ножев|ранени|рук|побо)", r"до смерти избил"],
         "kk": [r"өлтірді", r"өлтірілді", r"қаза тапты"],
     },
     "sexual_violence": {
@@ -56,12 +56,12 @@ KINDS: dict[str, dict[str, list[str]]] = {
                r"напал", r"избиени", r"телесн\w* повреждени", r"травм", r"синяк", r"насили",
                r"жестоко обращ", r"насилие"],
         "kk": [r"ұрып", r"ұрды", r"шабуыл", r"соқты", r"тепкіле", r"зорлық-зомбылық", r"зорлық", r"жарақат",
-               r"дене жарақат", r"көгерг"],
+               r"дене жарақат", r"көгерг", r"ұра\b", r"ұра бастад"],
     },
     "psychological_abuse": {
-        "en": [r"insult", r"humiliat", r"psycholog\w* (?:abuse|violence|pressure)", r"verbal(?:ly)? abus"],
-        "ru": [r"оскорбл", r"униж", r"психологическ\w* (?:насили|давлени)"],
-        "kk": [r"қорлады", r"балағаттады", r"психологиялық зорлық"],
+        "en": [r"insult", r"humiliat", r"psycholog\w* (?:abuse|violence|pressure)", r"verbal(?:ly)? abus", r"calling her names", r"abused (?:her|the applicant),? verbally", r"verbally and physically", r"threatening her with violence", r"intimidat"],
+        "ru": [r"оскорбл", r"униж", r"психологическ\w* (?:насили|давлени)", r"запугива"],
+        "kk": [r"қорлады", r"балағаттады", r"психологиялық зорлық", r"жәбір көр"],
     },
     "coercive_control": {
         "en": [r"locked (?:her|them) (?:in|up)", r"took (?:away )?her (?:phone|passport|documents)",
@@ -71,8 +71,8 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "kk": [r"қамап", r"бақылады", r"телефонын тартып", r"құжаттарын тартып", r"тыйым салды"],
     },
     "stalking": {
-        "en": [r"stalk", r"follow(?:ed|ing) her", r"harass"],
-        "ru": [r"преследова", r"следил", r"преследует"],
+        "en": [r"stalk", r"follow(?:ed|ing) her", r"harass", r"tracked (?:her|him) down"],
+        "ru": [r"преследова", r"следил", r"преследует", r"продолжал\w* искать", r"разыскивал"],
         "kk": [r"аңдыды", r"соңынан қалмады", r"қудалады"],
     },
     "burn_scald": {
@@ -89,9 +89,9 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "en": [r"(?:reported|report)\w*\s+(?:\w+\s+){0,6}(?:to the )?police", r"complain\w* to the police",
                r"call(?:ed)? the police", r"(?:tele)?phoned (?:\w+ ){0,2}police", r"asked (?:\w+ ){0,4}police for (?:protection|help)",
                r"started criminal proceedings against", r"rang (?:\w+ ){0,2}police", r"lodged (?:a )?(?:criminal )?complaint", r"filed (?:a )?(?:criminal )?complaint",
-               r"police (?:were|was) called"],
+               r"police (?:were|was) called", r"called the police and related", r"contacted the (?:police|authorities)", r"(?:tell|told|inform\w*) the authorities", r"complained to the (?:\w+ ){0,2}police", r"lodged (?:a )?formal complaint"],
         "ru": [r"(?:обратил|обращал|пожаловал|сообщил)\w*\s+(?:\w+\s+){0,3}(?:в )?(?:полици|милици|ОВД|УВД|РОВД)", r"заявлени\w*\s+(?:\w+\s+){0,4}(?:в )?(?:полици|милици|ОВД)",
-               r"вызвал\w* полици", r"вызывал\w* полици", r"полици\w*\s+(?:\w+\s+){0,3}вызывал", r"заявил\w* в полици", r"подал\w* заявлени", r"написал\w* заявлени"],
+               r"вызвал\w* полици", r"вызывал\w* полици", r"полици\w*\s+(?:\w+\s+){0,3}вызывал", r"заявил\w* в полици", r"подал\w* заявлени", r"написал\w* заявлени", r"сообщил\w* о случившемся участковому", r"в полицию (?:она |он )?обратил", r"подал\w* соответствующее заявлени"],
         "kk": [r"полицияға (?:арыз|хабарла|жүгін|шағым)", r"арыз (?:берді|жазды|түсірді)", r"полиция шақыр"],
     },
     "police_refusal": {
@@ -105,8 +105,8 @@ KINDS: dict[str, dict[str, list[str]]] = {
     },
     "case_refused": {
         "en": [r"refus\w* to (?:open|institute|bring|start) (?:a |an )?(?:criminal )?(?:proceedings|case|investigation)",
-               r"declined to prosecute", r"no criminal case"],
-        "ru": [r"отказ\w* в возбуждении уголовного дела", r"отказал\w* в возбуждении"],
+               r"declined to prosecute", r"no criminal case", r"decision not to (?:investigate|prosecute|institute)", r"investigation was never opened", r"request for (?:the |a )?criminal investigation was (?:dismissed|refused|rejected)", r"declined to institute criminal proceedings"],
+        "ru": [r"отказ\w* в возбуждении уголовного дела", r"отказал\w* в возбуждении", r"дело возбуждать не стал"],
         "kk": [r"қылмыстық іс қозғаудан бас тарт"],
     },
     "case_opened": {
@@ -128,8 +128,8 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "kk": [r"іс тоқтатыл", r"тоқтатылды"],
     },
     "complaint_withdrawn": {
-        "en": [r"withdr[ae]w (?:her |the )?complaint", r"withdrew"],
-        "ru": [r"забрал\w* заявлени", r"отозвал\w* заявлени"],
+        "en": [r"withdr[ae]w (?:her |the )?complaint", r"withdrew", r"withdr\w* (?:her |the )?criminal complaint", r"withdrawn (?:her |the )?complaint"],
+        "ru": [r"забрал\w* заявлени", r"отозвал\w* заявлени", r"забрать (?:свое |своё )?заявлени"],
         "kk": [r"арызын кері алды", r"арызын қайтарып"],
     },
     "report_prosecutor": {
@@ -162,7 +162,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
     "order_requested": {
         "en": [r"(?:applied|asked|requested|sought)\w*\s+(?:\w+\s+){0,5}(?:injunction|(?:protection|protective|restraining) (?:order|measures))"],
         "ru": [r"(?:просил|ходатайств)\w*\s+(?:\w+\s+){0,4}(?:защитн|охранн)\w* предписани",
-               r"(?:просил|ходатайств)\w*\s+(?:\w+\s+){0,2}мер\w* защиты"],
+               r"(?:просил|ходатайств)\w*\s+(?:\w+\s+){0,2}мер\w* защиты", r"просил\w*\s+(?:\w+\s+){0,2}о применении (?:\w+\s+){0,2}мер"],
         "kk": [r"қорғау нұсқамасын сұрады"],
     },
     "order_breached": {
@@ -199,8 +199,8 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "kk": [r"алқабилер\w* (?:соты )?таратылды"],
     },
     "indictment": {
-        "en": [r"sent (?:\w+ ){0,2}for trial", r"indicted", r"charged with"],
-        "ru": [r"направил\w* (?:дело )?в суд", r"предъявил\w* обвинени", r"обвинительн\w* заключени"],
+        "en": [r"sent (?:\w+ ){0,2}for trial", r"indicted", r"charged with", r"accused of"],
+        "ru": [r"направил\w* (?:дело )?в суд", r"предъявил\w* обвинени", r"обвинительн\w* заключени", r"обвиня\w* в (?:убийств|причинени|истязани)"],
         "kk": [r"айып тағыл", r"айыптау актісі"],
     },
     "court_decision": {
@@ -210,17 +210,17 @@ KINDS: dict[str, dict[str, list[str]]] = {
     },
     "hearing": {
         "en": [r"hearing", r"trial (?:began|started|opened)", r"court (?:heard|sat)"],
-        "ru": [r"судебн\w* заседани", r"слушани", r"суд (?:начал|рассмотрел)"],
+        "ru": [r"судебн\w* заседани", r"слушани", r"суд (?:начал|рассмотрел)", r"рассматрива\w* дело", r"на скамье подсудимых"],
         "kk": [r"сот отырысы", r"сот отырыс"],
     },
     "verdict": {
         "en": [r"convicted", r"acquitted", r"found (?:him|her) guilty", r"verdict"],
-        "ru": [r"(?<!после )приговор", r"осужд", r"оправда", r"признал\w*\s+(?:\w+\s+){0,2}виновн"],
+        "ru": [r"(?<!после )приговор", r"осужд", r"оправда", r"признал\w*\s+(?:\w+\s+){0,2}виновн", r"вина\s+(?:\w+\s+){0,2}(?:полностью )?доказана"],
         "kk": [r"үкім", r"кінәлі деп таны", r"ақтады"],
     },
     "sentence": {
         "en": [r"sentenced"],
-        "ru": [r"приговорил", r"приговорен", r"приговорён"],
+        "ru": [r"приговорил", r"приговорен", r"приговорён", r"осужд[её]н\w* на \d+", r"год условно", r"условн\w* срок", r"\d+ (?:лет|года?) (?:колонии|лишения свободы|тюрьмы)"],
         "kk": [r"жаза тағайындал", r"айыппұл", r"бас бостандығынан айыр"],
     },
     "admin_sanction": {
@@ -239,12 +239,12 @@ KINDS: dict[str, dict[str, list[str]]] = {
                r"filed (?:for|a petition)", r"petitioned", r"sued",
                r"(?:started|began|brought|initiated) (?:\w+ ){0,2}(?:divorce|civil) proceedings"],
         "ru": [r"обратил\w*\s+(?:\w+\s+){0,2}в (?:\w+\s+)?суд", r"частн\w* обвинени", r"подал\w*\s+(?:\w+\s+){0,2}(?:иск|в суд)", r"исков\w* заявлени", r"подал\w* на развод"],
-        "kk": [r"сотқа (?:жүгінді|арыз|шағым)", r"талап арыз"],
+        "kk": [r"сотқа (?:жүгінді|арыз|шағым)", r"талап арыз", r"ажырасуға арыз"],
     },
     "medical_exam": {
         "en": [r"hospital", r"doctor", r"medical (?:certificate|examination|report|record|treatment)",
                r"forensic (?:medical )?(?:examination|report|expert)", r"ambulance", r"trauma (?:centre|specialist|unit)",
-               r"treated for"],
+               r"treated for", r"medical assessment", r"diagnosed"],
         "ru": [r"больниц", r"врач", r"госпитализ", r"медицинск\w* (?:освидетельствовани|справк|заключени|экспертиз|помощ)",
                r"судебно-медицинск", r"скор\w* помощ", r"травмпункт", r"освидетельствовани"],
         "kk": [r"аурухана", r"дәрігер", r"медициналық (?:куәландыру|анықтама|сараптама|көмек)", r"жедел жәрдем",
@@ -252,14 +252,14 @@ KINDS: dict[str, dict[str, list[str]]] = {
     },
     "shelter_admission": {
         "en": [r"(?:went|moved|fled|stayed|admitted) (?:\w+ ){0,2}(?:to |at |in )?(?:a |the )?(?:shelter|crisis cent)",
-               r"(?:took|found) refuge"],
+               r"(?:took|found) refuge", r"provided with accommodation by"],
         "ru": [r"(?:поселил|поместил|жил|проживал|переехал|укрыл|бежал|ушл)\w*\s+(?:\w+\s+){0,2}(?:в )?(?:приют|кризисн\w* центр|шелтер)"],
-        "kk": [r"дағдарыс орталығ", r"баспана"],
+        "kk": [r"дағдарыс орталығ", r"баспана", r"бейімдеу орталығ"],
     },
     "separation": {
-        "en": [r"divorce", r"separated", r"marriage was dissolved", r"left (?:him|her husband|the family home)"],
-        "ru": [r"развод", r"развел", r"развёл", r"ушла от", r"брак\w* (?:был )?расторгн"],
-        "kk": [r"ажырас", r"неке бұзылды"],
+        "en": [r"divorce", r"separated", r"marriage was dissolved", r"left (?:him|her husband|the family home)", r"decided to leave", r"left the (?:house|matrimonial home|family home)"],
+        "ru": [r"развод", r"развел", r"развёл", r"ушла от", r"брак\w* (?:был )?расторгн", r"оставил\w* мужа", r"развест"],
+        "kk": [r"ажырас", r"неке бұзылды", r"үйден шығып кет"],
     },
     "legal_aid": {
         "en": [r"legal (?:aid|assistance)"],
@@ -267,8 +267,8 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "kk": [r"заң(?:герлік)? көмег"],
     },
     "moving_house": {
-        "en": [r"moved (?:in with|out|to)"],
-        "ru": [r"переехал"],
+        "en": [r"moved (?:in with|out|to)", r"(?:decided to )?move away"],
+        "ru": [r"переехал", r"уехал\w* в\b", r"жил\w* у (?:сестры|брата|родител|мамы|матери)"],
         "kk": [r"көшіп", r"көшті"],
     },
     "reclassification": {
@@ -278,7 +278,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
     },
     "international_complaint": {
         "en": [r"(?:lodged|brought|submitted) (?:\w+ ){0,3}(?:application|communication|complaint) (?:\w+ ){0,3}(?:European Court|Committee|CEDAW)"],
-        "ru": [r"(?:обратил|подал|направил)\w*\s+(?:\w+\s+){0,3}(?:в )?(?:Европейск\w* суд|Комитет|ЕСПЧ|CEDAW)"],
+        "ru": [r"(?:обратил|подал|направил)\w*\s+(?:\w+\s+){0,3}(?:в )?(?:Европейск\w* суд|Комитет|ЕСПЧ|CEDAW)", r"пожаловал\w*\s+(?:\w+\s+){0,2}в (?:ЕСПЧ|Европейск\w* суд)"],
         "kk": [r"(?:Комитетке|Еуропалық сотқа) (?:жүгінді|шағым)"],
     },
     "international_judgment": {
@@ -286,6 +286,36 @@ KINDS: dict[str, dict[str, list[str]]] = {
                r"(?:Committee|Court) (?:\w+ ){0,3}(?:adopted (?:its )?views|delivered (?:its )?judgment)"],
         "ru": [r"(?:ЕСПЧ|Европейский суд|Комитет)\w*\s+(?:\w+\s+){0,3}(?:признал|установил)\w*\s+(?:\w+\s+){0,3}нарушени"],
         "kk": [r"Комитет\w*\s+(?:\w+\s+){0,3}бұзушылық"],
+    },
+    "abduction": {
+        "en": [r"abduct", r"kidnapp", r"locked (?:her|the applicant) up", r"held her captive"],
+        "ru": [r"похит", r"похищ", r"вывез\w* (?:\w+\s+){0,2}в лес"],
+        "kk": [r"ұрлап", r"алып қаш"],
+    },
+    "bride_kidnapping": {
+        "en": [r"bride kidnapping", r"abducted (?:\w+ ){0,3}to (?:force|make) her (?:to )?marry"],
+        "ru": [r"похит\w*\s+(?:\w+\s+){0,2}(?:невест|девушк)", r"кража невест", r"затолкал\w* (?:ее|её) в машину", r"похищени\w* (?:невест|с целью (?:принуждения к )?брак)"],
+        "kk": [r"қыз алып қаш"],
+    },
+    "order_refused": {
+        "en": [r"refused (?:to issue|the application for) (?:a |an )?(?:protection|restraining|protective) order", r"(?:application|request) for (?:a |an )?(?:protection|restraining|protective) order was (?:refused|rejected|dismissed)"],
+        "ru": [r"суд\w*\s+(?:\w+\s+){0,2}отклонил", r"отказал\w* в (?:выдаче|применении) (?:\w+\s+)?(?:охранн|защитн|предварительн)"],
+        "kk": [r"қорғау нұсқамасын беруден бас тарт"],
+    },
+    "police_visit": {
+        "en": [r"police (?:came|arrived|attended)", r"police were called out", r"came on the spot"],
+        "ru": [r"(?:полици|наряд)\w*\s+(?:\w+\s+){0,2}(?:приехал|прибыл)", r"с помощью полиции"],
+        "kk": [r"полиция келді", r"полиция қызметкерлері келді"],
+    },
+    "reconciliation": {
+        "en": [r"reconcil"],
+        "ru": [r"простил\w* (?:его|парня|мужа)", r"помирил"],
+        "kk": [r"татуласт"],
+    },
+    "economic_abuse": {
+        "en": [r"sold (?:\w+ ){0,3}from the house", r"took (?:away )?(?:her|all the) (?:money|salary|wages)"],
+        "ru": [r"отбирал\w* (?:деньги|зарплат)"],
+        "kk": [r"ақшасын тартып"],
     },
     "death": {
         "en": [r"\bdied\b", r"committed suicide", r"took his own life"],
@@ -300,7 +330,7 @@ KIND_INSTITUTION: dict[str, str] = {
     "report_prosecutor": "prosecutor", "prosecutor_response": "prosecutor",
     "case_refused": "", "case_opened": "", "case_discontinued": "", "complaint_withdrawn": "",
     "detention_refused": "", "reclassification": "", "admin_sanction": "", "jury_dismissed": "court",
-    "legal_aid": "",
+    "legal_aid": "", "police_visit": "police", "indictment": "prosecutor", "order_refused": "",
     "order_issued": "", "order_requested": "",
     "hearing": "court", "verdict": "court", "sentence": "court", "appeal": "court",
     "court_application": "court", "detention_ordered": "court",

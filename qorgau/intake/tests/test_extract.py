@@ -130,3 +130,24 @@ def test_command_refuses_an_unsupported_language(tmp_path: Path) -> None:
         call_command("extract", str(path))
     with pytest.raises(CommandError, match="invalid choice"):
         call_command("extract", str(path), "--lang", "de")
+
+
+def test_a_sentence_ends_after_an_initial_when_the_next_plainly_starts_one() -> None:
+    from qorgau.intake.extract import sentences
+
+    text = ("He beat her in front of their son A. Two days later the police declined to act. "
+            "A claim against Mr U. On 11 December 2007 he was fined. Mr U. Petrov came. "
+            "В.И. Володина ушла.")
+    assert [text[a:b] for a, b in sentences(text)] == [
+        "He beat her in front of their son A.", "Two days later the police declined to act.",
+        "A claim against Mr U.", "On 11 December 2007 he was fined.", "Mr U. Petrov came.",
+        "В.И. Володина ушла."]
+
+
+def test_who_a_sentence_names_by_their_tie_to_her() -> None:
+    from qorgau.intake.extract import actors
+
+    assert actors("Her former husband beat her and her son.", "en") == ["partner", "child"]
+    assert actors("Мужчина ударил её брата.", "ru") == ["sibling"]  # not "муж"
+    assert actors("Свекровь и муж выгнали её.", "ru") == ["in_law", "partner"]
+    assert actors("Күйеуі әйелін ұрды.", "kk") == ["partner"]
