@@ -42,7 +42,12 @@ PG = "postgres://postgres@127.0.0.1:5432"
 STARTED = time.monotonic()
 
 
+ROOTS: list[str] = []  # the throw-away folder, shown as $DRILL
+
+
 def say(text: str) -> None:
+    for root in ROOTS:
+        text = text.replace(root, "$DRILL")
     print(f"[{time.monotonic() - STARTED:5.1f}s] {text}", flush=True)
 
 
@@ -135,7 +140,8 @@ def shares_in(output: str) -> list[str]:
 
 
 def drill(root: Path, postgres: bool, small: bool = False) -> None:
-    say(f"Throw-away servers under {root}, database: "
+    ROOTS.append(str(root))
+    say("Throw-away servers in $DRILL (a new temporary folder), database: "
         f"{'PostgreSQL at 127.0.0.1:5432' if postgres else 'SQLite'}")
     data_key, evidence_key = generate_key(), new_age_identity()
     signing_key, backup_identity = new_signing_key_pem(), new_age_identity()
@@ -216,8 +222,9 @@ def drill(root: Path, postgres: bool, small: bool = False) -> None:
             after = qorgau(env, "verify", check=False)
             if after.returncode == 0:
                 fail("verify ran without the keys")
-            say("   without the trustees, verify cannot read a case: "
-                + (after.stderr.strip().splitlines() or ["(refused)"])[-1][:100])
+            last = (after.stderr.strip().splitlines() or ["(refused)"])[-1]
+            say("   without the trustees, verify reads no case: "
+                + last.removeprefix("qorgau.fields.KeysLocked: ").split(":")[0])
 
         say("5. A new server: empty data folder and database, the off-site wrapped_keys.json")
         new_server = Server(root, "new-server", postgres)
@@ -255,7 +262,7 @@ def main() -> None:
         drill(root, postgres, small=args.small)
     finally:
         if args.keep:
-            say(f"kept {root}")
+            print(f"kept {root}")
         else:
             shutil.rmtree(root, ignore_errors=True)
 
