@@ -72,7 +72,8 @@ class Browser:
         if form is not None:
             body = urllib.parse.urlencode(form).encode()
             sent["Content-Type"] = "application/x-www-form-urlencoded"
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30,
+        # (long: on a loaded machine a worker's first request waits for it to load Django)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=180,
                                           source_address=(self.address, 0))
         try:
             conn.request(method, path, body=body, headers=sent)
@@ -237,7 +238,7 @@ def test_a_panic_lock_reaches_every_gunicorn_worker_through_every_route(instance
             assert time.monotonic() < deadline, "gunicorn did not start"
             time.sleep(0.2)
         # Started: every worker answers the locked page, the API its 503.
-        server.until_every_worker(503)
+        server.until_every_worker(503, seconds=240)
         status, _h, body = Browser(port).request("GET", "/api/v1/cases")
         assert status == 503 and json.loads(body)["code"] == "locked"
 
@@ -260,7 +261,7 @@ def test_a_panic_lock_reaches_every_gunicorn_worker_through_every_route(instance
             server.until_every_worker(200)
             unlock_seconds = time.time() - opened
             if number == 0:  # the task worker took the keys from the agent too
-                deadline = time.monotonic() + 15
+                deadline = time.monotonic() + 90  # (it may still be starting, on a busy machine)
                 while "keys received from the key agent" not in log.read_text():
                     assert time.monotonic() < deadline, log.read_text()[-3000:]
                     time.sleep(0.1)
