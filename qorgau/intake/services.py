@@ -463,7 +463,10 @@ def review(narrative: Narrative, by: User, decisions: Sequence[Decision],
             (p.data, current(p.event)) for p in Proposal.objects.filter(
                 narrative=narrative, status=Proposal.Status.ACCEPTED).select_related("event")
             if p.event is not None]
-        for decision in decisions:
+        # In the text's order, whatever order they were given in: events are numbered as
+        # the text tells them, and a refusal finds the report it answers already accepted.
+        for decision in sorted(decisions, key=lambda d: rows[d.proposal].index
+                               if d.proposal in rows else 0):
             proposal = rows.get(decision.proposal)
             if proposal is None or decision.proposal in seen or not policy.kind_visible(
                     proposal.data.get("kind"), sees_restricted):

@@ -149,3 +149,15 @@ def test_the_pages_show_the_people_and_reconsider_a_rejection(client, case, alic
     assert Proposal.objects.get(pk=refusal).status == "pending"
     response = client.post(action, {"reconsider": report}, follow=True)
     assert b"correct that event" in response.content
+
+
+def test_decisions_are_taken_in_the_texts_order(case, alice) -> None:
+    narrative = add(case, alice, STORY)
+    found = by_kind(narrative)
+    # The refusal given first still finds the report it answers.
+    refusal, report = services.review(narrative, alice, [
+        services.Decision(found["case_refused"].pk, True),
+        services.Decision(found["police_report"].pk, True)]).accepted[::-1]
+    assert report.number < refusal.number
+    assert [(link.target_id, link.kind) for link in refusal.links_out.all()] == [
+        (report.pk, "responds_to")]
