@@ -26,9 +26,9 @@ from qorgau.operations import custody, hsm
 MODULE = next((p for p in ("/usr/lib/softhsm/libsofthsm2.so",
                            "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so",
                            "/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so")
-               if Path(p).exists()), None)
+               if Path(p).exists()), "")
 pytestmark = pytest.mark.skipif(
-    MODULE is None, reason="SoftHSM2 is not installed (Debian: apt-get install softhsm2; "
+    not MODULE, reason="SoftHSM2 is not installed (Debian: apt-get install softhsm2; "
                            ".ci/run installs it, so CI runs these tests)")
 TOKEN = "qorgau-test"
 PIN = "271828"

@@ -28,6 +28,7 @@ def test_the_raid_drill_passes():
     assert ("PostgreSQL" if on_postgres else "SQLite") in out.splitlines()[0]
     assert out.count("key bytes found: none") == 3  # data folder, database, backup
     assert "Locked (lock 1)" in out
+    assert "verify reads no case: The instance is locked" in out
     assert "every case and checkpoint verifies" in out
     assert "verify --evidence with trustees 2 and 3: OK: 2 cases" in out
     assert "0 broken" in out and "OK: raid drill passed" in out

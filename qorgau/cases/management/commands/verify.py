@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from qorgau.accounts import orgledger
 from qorgau.cases import checks
 from qorgau.cases.verification import BLOCK, verify_all
+from qorgau.fields import keyring
 from qorgau.operations.children import ending_with_parent
 
 
@@ -22,6 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["jobs"] < 1 or options["block"] < 1:
             raise CommandError("--jobs and --block must be at least 1")
+        keyring()  # keys held by trustees and none open here: refuse, not "BROKEN" everywhere
         cases = broken = entries = 0
         with ending_with_parent():  # the --jobs processes end with this one, even killed
             for report in verify_all(jobs=options["jobs"], block=options["block"]):
