@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from qorgau import trustees
+from qorgau.cases.models import Party
 from qorgau.keys import WRAPPED_KEYS_FILE, ConfigurationError, load_key_custody
 from qorgau.operations import custody, hsm
 
@@ -208,3 +209,23 @@ def test_configuration_of_pkcs11_custody(tmp_path: Path):
         load_key_custody({"QORGAU_KEY_CUSTODY": "pkcs11"}, tmp_path)
     assert load_key_custody({"QORGAU_KEY_CUSTODY": "pkcs11", "QORGAU_PKCS11_MODULE": "x.so",
                              "QORGAU_PKCS11_TOKEN": TOKEN}, tmp_path) == "pkcs11"
+
+
+def test_rotation_under_a_new_kek_keeps_the_hsm_seal(survivor, in_hsm, monkeypatch):
+    original, shares, _label = in_hsm
+    monkeypatch.setattr(custody, "exit_on_lock", False)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    out = io.StringIO()
+    call_command("unlock", "rotate-keys", "--new-kek", stdout=out)  # the PIN file opens it
+    custody.exit_on_lock = False
+    assert "OK: only the new keys are kept" in out.getvalue()
+    rotated = hsm.open_keys(PIN)  # the token opens the new keys, and only them
+    assert len(rotated.data_keys) == 1 and rotated.data_keys[0] not in original.data_keys
+    new = re.findall(r"share \d+:\n(.+)", out.getvalue())
+    document = (settings.DATA_DIR / WRAPPED_KEYS_FILE).read_text()
+    assert trustees.unwrap(document, trustees.combine(new[:2])) == rotated
+    with pytest.raises(trustees.ShareError):
+        trustees.unwrap(document, trustees.combine(shares[:2]))
+    custody.drop_keys()
+    custody.install(rotated)
+    assert Party.objects.get(pk=survivor.pk).full_name == "Zhanar Testbayeva"
