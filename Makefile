@@ -78,6 +78,7 @@ bench: $(VENV)/.bench-installed
 	$(BIN)/python bench/case_page.py --reuse --database $(BENCH_DB)
 	$(BIN)/python bench/ledger_verify.py --reuse --database $(BENCH_DB)
 	$(BIN)/python bench/http_load.py --reuse --database $(BENCH_DB)
+	$(BIN)/python bench/worker_memory.py --reuse --database $(BENCH_DB)
 	$(BIN)/python bench/casefile_import.py --database $(BENCH_PG)/qorgau_import
 	$(BIN)/python bench/api_latency.py
 	$(BIN)/python bench/event_write.py --database $(BENCH_PG)/qorgau_write
