@@ -136,7 +136,8 @@ PARTS = {
     "decrypting (Fernet)": (("qorgau/crypto.py", "decrypt"),),
     "JSON of ledger details (json.loads)": (("django/db/models/fields/json.py",
                                              "from_db_value"),),
-    "canonical JSON (RFC 8785)": (("qorgau/chain.py", "canonical"),),
+    "JSON of records (C encoder; RFC 8785 check)": (
+        ("qorgau/chain.py", "_fast"), ("qorgau/chain.py", "_plain"), ("rfc8785", "dumps")),
     "SHA-256": (("~", "_hashlib.openssl_sha256"), ("~", "'hexdigest' of '_hashlib.HASH'")),
 }
 

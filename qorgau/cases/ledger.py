@@ -9,9 +9,10 @@ from qorgau.chain import (
     chain_hash,
     digest,
     payload_digest,
+    payload_matches,
     verify_chain,
     verify_records,
 )
 
 __all__ = ["GENESIS", "Entry", "Problem", "Write", "canonical", "chain_hash", "digest",
-           "payload_digest", "verify_chain", "verify_records"]
+           "payload_digest", "payload_matches", "verify_chain", "verify_records"]

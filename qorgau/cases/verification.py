@@ -109,7 +109,7 @@ def _check(entries: Entries, read_records: Callable[[], dict[str, Any]]) -> ledg
     latest: dict[str, ledger.Write] = {}
     for entry, detail in entries:
         if entry.action in READ_ACTIONS:
-            if ledger.payload_digest(detail, None) != entry.payload_digest:
+            if not ledger.payload_matches(detail, None, entry.payload_digest):
                 return ledger.Problem(entry.seq, "read entry differs from its digest")
             continue
         if entry.action == ERASE_ACTION:

@@ -162,3 +162,53 @@ def test_chains_written_with_the_old_encoder_verify(writes):
         first = entries[0]
         entries[0] = chain.Entry(**{**first.__dict__, "subject": first.subject + "x"})
         assert chain.verify_chain(entries) is not None
+
+
+# --- verify's check of a payload against its recorded digest ---------------------------------
+
+
+def _old_digest(detail: Any, record: Any) -> str:
+    return hashlib.sha256(_as_written({"detail": dict(detail), "record": record})).hexdigest()
+
+
+@settings(max_examples=800)
+@given(st.dictionaries(_keys, _json, max_size=4), _json,
+       st.dictionaries(_keys, _json, max_size=4), _json)
+def test_a_payload_matches_exactly_the_digests_recorded_for_its_json_text(detail, record,
+                                                                          other_detail,
+                                                                          other_record):
+    """payload_matches(p, digest of q) when p's digest is q's (as the old encoder wrote
+    them), and only when p's C-encoded text is q's canonical text otherwise."""
+    try:
+        expected = _old_digest(other_detail, other_record)
+    except (ValueError, TypeError):
+        return
+    try:
+        own = _old_digest(detail, record)
+    except (ValueError, TypeError):
+        own = None
+    try:
+        matched = chain.payload_matches(detail, record, expected)
+    except (ValueError, TypeError):
+        matched = None  # refused, as payload_digest refuses it
+        assert own is None
+    if own == expected:
+        assert matched is True
+    if matched and own != expected:
+        text = _old_fast({"detail": dict(detail), "record": record})
+        assert text.encode() == _as_written({"detail": dict(other_detail),
+                                             "record": other_record})
+    # and a payload always matches its own digest
+    if own is not None:
+        assert chain.payload_matches(detail, record, own)
+
+
+def test_payload_matches_by_the_canonical_form_where_the_c_encoder_differs():
+    for record, recorded in (({"a": 1.0}, {"a": 1}), ({"n": 1e16}, {"n": 1e16}),
+                             ({"\ue000": 1, "\U0001f600": 2}, {"\ue000": 1, "\U0001f600": 2})):
+        assert chain.payload_matches({}, record, _old_digest({}, recorded))
+    assert not chain.payload_matches({}, {"a": 1.5}, _old_digest({}, {"a": 1}))
+    assert not chain.payload_matches({}, {"a": "1"}, _old_digest({}, {"a": 1}))
+    # The same JSON text: an integer key where a string was recorded (the old encoder
+    # refused to digest the integer key; a record read back from JSON never has one).
+    assert chain.payload_matches({}, {1: "x"}, _old_digest({}, {"1": "x"}))
