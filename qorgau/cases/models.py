@@ -240,7 +240,10 @@ class Event(models.Model):
         ]
         indexes = [
             models.Index(fields=["case", "sort_start"]),
-            models.Index(fields=["case", "kind"]),
+            models.Index(fields=["case", "kind", "sort_start"], name="event_kind_day"),
+            # the case's corrections, which a write follows links through (duties.local)
+            models.Index(fields=["case"], condition=models.Q(supersedes__isnull=False),
+                         name="event_corrections"),
         ]
 
     def __str__(self) -> str:

@@ -759,7 +759,8 @@ class CaseBatch:
             # None when an event was corrected (what it said is gone).
             kinds = (None if any(event.supersedes for event in events)
                      else frozenset(event.kind for event in events))
-            signals.events_changed.send(sender=Case, case=case, by=self.by, kinds=kinds)
+            signals.events_changed.send(sender=Case, case=case, by=self.by, kinds=kinds,
+                                        events=[event.pk for event in events])
 
 
 @transaction.atomic

@@ -13,7 +13,7 @@ have happened by the latest due day.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from math import ceil
@@ -366,14 +366,18 @@ def rules_reading(profile: Profile, kinds: Iterable[str],
 
 def derive(profile: Profile, facts: Sequence[Fact] | Iterable[Fact], now: date,
            context: Context | None = None,
-           rules: Sequence[Rule] | None = None) -> list[Obligation]:
+           rules: Sequence[Rule] | None = None,
+           only: Collection[int] | None = None) -> list[Obligation]:
     """Every obligation the facts give rise to under `profile`, as of `now` (only those of
-    `rules`, a subset of the profile's closed under `replaces`, when given)."""
+    `rules`, a subset of the profile's closed under `replaces`, when given; only those
+    triggered by the events numbered in `only`, when given)."""
     context = context or Context()
     case = _Case(facts)
     found: list[Obligation] = []
     for rule in profile.rules if rules is None else rules:
         for trigger in case.triggers(rule):
+            if only is not None and trigger.number not in only:
+                continue
             # a gap in the law stands for as long as it lasted: the law of its last day
             day = (trigger.latest or now) if rule.standing else _law_day(trigger, now)
             if not rule.in_force(day):

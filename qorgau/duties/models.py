@@ -64,6 +64,11 @@ class Obligation(models.Model):
             models.Index(fields=["organisation", "status", "due_latest"],
                          name="obligation_queue"),
             models.Index(fields=["case", "due_latest"], name="obligation_case"),
+            # what a write reads first (duties.services._rules_to_derive): the oldest
+            # computation, and the pending duties fallen due since
+            models.Index(fields=["case", "computed_at"], name="obligation_computed"),
+            models.Index(fields=["case", "due_latest"], condition=models.Q(status="pending"),
+                         name="obligation_pending"),
         ]
 
     def __str__(self) -> str:

@@ -35,7 +35,7 @@ from qorgau.cases.models import Case, Event, EventLink
 from qorgau.cases.templatetags.qorgau_cases import format_day, format_span
 from qorgau.consent import rules as consent_rules
 from qorgau.consent import services as consent
-from qorgau.duties import engine, letters, profiles, treaties
+from qorgau.duties import engine, letters, local, profiles, treaties
 from qorgau.duties.models import Letter, Obligation
 from qorgau.evidence.models import Exhibit
 
@@ -219,14 +219,17 @@ def recompute_detail(profile: profiles.Profile, after: list[list[Any]]) -> dict[
 
 
 def refresh_case(case: Case, today: date | None = None,
-                 kinds: Collection[str] | None = None) -> int:
+                 kinds: Collection[str] | None = None,
+                 events: Collection[int] | None = None) -> int:
     """Bring the case's stored obligations in step with its events (inside the transaction
     that changed them); the number of rows deleted or inserted.
 
     `kinds`: the kinds of the events just added, none of them a correction or a death.
     Then only the rules that read those kinds are derived again (engine.rules_reading),
     with every rule that has a pending duty fallen due since and, when a rule's law came
-    into or went out of force since the case was last computed, all of them: the stored
+    into or went out of force since the case was last computed, all of them. `events`:
+    the ids of those events; when they are few, only the triggers they can change are
+    derived, from the events around them (qorgau.duties.local). Either way the stored
     obligations end as a full derivation would leave them (verify --duties compares).
     Rows are compared, and only those that changed are written."""
     today = today or timezone.localdate()
@@ -239,13 +242,27 @@ def refresh_case(case: Case, today: date | None = None,
         if not rules:
             return 0
         stored = stored.filter(rule_id__in=[rule.id for rule in rules])
+        if events and len(events) <= local.MAX_EVENTS and rules is not profile.rules:
+            near = local.Neighbourhood(case)
+            seeds = local.seeds(case, near, rules, events, today)
+            if seeds is not None:
+                obligations, event_ids = local.derive_around(case, near, profile, rules,
+                                                             seeds, today)
+                return _write_changes(case, profile, obligations, event_ids,
+                                      stored.filter(trigger_id__in=seeds))
     case_facts = facts_for(case)
     obligations = engine.derive(profile, case_facts.facts, today,
                                 case_context(case.region, case.mode, case_facts.facts), rules)
+    return _write_changes(case, profile, obligations, case_facts.event_ids, stored)
+
+
+def _write_changes(case: Case, profile: profiles.Profile,
+                   obligations: Iterable[engine.Obligation], event_ids: dict[int, int],
+                   stored: Any) -> int:
+    """Replace the `stored` rows by the derived `obligations`, writing only differences."""
     from qorgau.duties import bulk  # bulk reads this module's facts
 
-    new = {bulk._content(o, case.organisation_id, profile, case_facts.event_ids)
-           for o in obligations}
+    new = {bulk._content(o, case.organisation_id, profile, event_ids) for o in obligations}
     old = {tuple(row[1:]): row[0] for row in stored.values_list("id", *bulk.CONTENT)}
     deletes = [pk for content, pk in old.items() if content not in new]
     inserts = [(case.pk, *content) for content in new if content not in old]
@@ -269,10 +286,10 @@ def _rules_to_derive(case: Case, profile: profiles.Profile, kinds: Collection[st
 
 
 def on_events_changed(sender: Any, case: Case, kinds: Collection[str] | None = None,
-                      **kwargs: Any) -> None:
+                      events: Collection[int] | None = None, **kwargs: Any) -> None:
     if kinds is not None and "death" in kinds:
         kinds = None  # the survivor's death changes what every duty owes (case_context)
-    refresh_case(case, kinds=kinds)
+    refresh_case(case, kinds=kinds, events=events)
 
 
 @transaction.atomic

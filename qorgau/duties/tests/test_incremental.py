@@ -110,3 +110,90 @@ def test_a_duty_fallen_due_since_is_derived_again_with_the_write(case, alice):
     assert stored(case) == derived(case, later)
     assert not Obligation.objects.filter(case=case, status=engine.PENDING,
                                          due_latest__lt=later).exists()
+
+
+def _timeline(case, alice, length: int, first: int = 0) -> None:
+    kinds = ("physical_assault", "police_report", "psychological_abuse", "threat_to_kill",
+             "referral_made", "risk_assessment")
+    batch = services.CaseBatch(case, alice)
+    for n in range(first, first + length):
+        batch.add_event(services.EventInput(
+            kind=kinds[n % len(kinds)], span=services.parse_span(
+                f"{2015 + n % 9}-{1 + n % 12:02d}-{1 + n % 28:02d}"),
+            source="survivor", reliability="probable", institution="police"))
+    batch.write()
+
+
+def test_a_write_reads_the_events_around_it_not_the_whole_case(case, alice, monkeypatch):
+    """The ordinary write (a few events, no correction, finding or death) derives only the
+    triggers it can change, from the events around them: no whole-case read, and as many
+    queries on a long case as on a short one."""
+    whole_case_reads = []
+    real = duties.facts_for
+    def counted(c):
+        whole_case_reads.append(c.pk)
+        return real(c)
+
+    monkeypatch.setattr(duties, "facts_for", counted)
+    _timeline(case, alice, 30)
+    assert whole_case_reads == [case.pk], "a batch of 30 (an import) reads the whole case"
+
+    def write(n: int) -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            services.record_event(case, alice, services.EventInput(
+                kind=("police_report", "referral_made")[n % 2],
+                span=services.parse_span(f"2024-0{1 + n % 9}-1{n % 10}"),
+                source="survivor", reliability="probable", institution="police"))
+        return len(queries)
+
+    short = [write(n) for n in range(4)]
+    _timeline(case, alice, 300, first=30)
+    whole_case_reads.clear()
+    long = [write(n) for n in range(4)]
+    assert whole_case_reads == []
+    assert max(long) <= max(short), (short, long)
+    assert stored(case) == derived(case)
+
+
+def test_a_write_long_after_the_last_moves_duties_fallen_due(case, alice):
+    """The local path too: pending duties fallen due since are derived with the write."""
+    services.record_event(case, alice, services.EventInput(
+        kind="police_report", span=services.parse_span("2020-05-04"), source="survivor",
+        reliability="probable"))  # the first report: today's is not the risk assessment's
+    services.record_event(case, alice, services.EventInput(
+        kind="police_report", span=services.parse_span(timezone.localdate().isoformat()),
+        source="survivor", reliability="probable"))
+    pending = Obligation.objects.filter(case=case, status=engine.PENDING).exclude(
+        due_latest=None)
+    first_due = pending.order_by("due_latest")[0].due_latest
+    assert first_due is not None
+    later = first_due + timedelta(days=1)
+    added = services.record_event(case, alice, services.EventInput(
+        kind="psychological_abuse", span=services.parse_span("2020"), source="survivor",
+        reliability="probable"))
+    profile = duties.profile_for(case)
+    assert duties._rules_to_derive(case, profile, {added.kind}, later) is not profile.rules
+    duties.refresh_case(case, today=later, kinds={added.kind}, events=[added.pk])
+    assert stored(case) == derived(case, later)
+
+
+def test_an_earlier_risk_assessment_makes_later_events_call_for_reassessment(case, alice):
+    """A `preceded_by` rule: events after the first risk assessment call for a new one, so
+    an assessment recorded as earlier than every other brings in the triggers after it."""
+    def record(kind: str, day: str) -> Event:
+        return services.record_event(case, alice, services.EventInput(
+            kind=kind, span=services.parse_span(day), source="official_record",
+            reliability="confirmed",
+            institution="organisation" if kind == "risk_assessment" else "police"))
+
+    record("risk_assessment", "2024-06-01")
+    for day in ("2023-03-01", "2023-09-01", "2024-08-01"):
+        record("strangulation", day)
+    reassessments = Obligation.objects.filter(case=case, rule_id="intl.risk-reassessment")
+    assert reassessments.count() == 1  # only the event after the first assessment
+    record("risk_assessment", "2023-01-15")
+    assert stored(case) == derived(case)
+    assert reassessments.count() == 3
