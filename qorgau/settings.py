@@ -168,12 +168,16 @@ if ENV.get("DATABASE_REPLICA_URL"):
 # unless QORGAU_DB_COMMAND_TIMEOUTS is set. "0" turns a limit off. See docs/operations.md.
 QORGAU_DB_LOCK_TIMEOUT = ENV.get("QORGAU_DB_LOCK_TIMEOUT", "5s")
 QORGAU_DB_STATEMENT_TIMEOUT = ENV.get("QORGAU_DB_STATEMENT_TIMEOUT", "30s")
+# How often a server process waiting on a lock checks that its client is still there (a
+# killed worker's wait ends then, not when it gets the lock; PostgreSQL 14+, which Django
+# 5.2 requires).
+QORGAU_DB_CLIENT_CHECK = ENV.get("QORGAU_DB_CLIENT_CHECK", "10s")
 _command = (Path(sys.argv[0]).name in ("manage.py", "qorgau")
             and sys.argv[1:2] != ["runserver"] and not _flag("QORGAU_DB_COMMAND_TIMEOUTS"))
 for _database in DATABASES.values():
     if _database["ENGINE"] == "django.db.backends.postgresql":
         _options = _database.setdefault("OPTIONS", {})
-        _settings = ["jit=off"]
+        _settings = ["jit=off", f"client_connection_check_interval={QORGAU_DB_CLIENT_CHECK}"]
         if not _command:
             _settings += [f"lock_timeout={QORGAU_DB_LOCK_TIMEOUT}",
                           f"statement_timeout={QORGAU_DB_STATEMENT_TIMEOUT}"]
