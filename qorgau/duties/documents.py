@@ -8,11 +8,8 @@ import io
 from pathlib import Path
 from typing import Any
 
-import docx
 from django.conf import settings
 from django.template.loader import render_to_string
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Cm, Pt
 
 from qorgau.duties.models import Letter
 
@@ -43,6 +40,10 @@ def letter_pdf(letter: Letter) -> bytes:
 
 
 def letter_docx(letter: Letter) -> bytes:
+    import docx  # with lxml, 16 MB a web worker needs only when a letter is downloaded
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+
     parts = blocks(letter)
     document = docx.Document()
     style = document.styles["Normal"]

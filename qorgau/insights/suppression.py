@@ -24,8 +24,10 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import product
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # imported where used: a web worker that publishes nothing never loads it
+    import numpy as np
 
 ALL = "*"
 
@@ -153,6 +155,8 @@ def _determined(cells: Mapping[Coord, int], eqs: list[tuple[Coord, list[Coord]]]
 
     Equations that share no hidden cell are independent, so each connected group of hidden
     cells is solved on its own (small matrices instead of one large one)."""
+    import numpy as np
+
     parent = {c: c for c in hidden}
 
     def root(c: Coord) -> Coord:
@@ -306,6 +310,7 @@ def unprotected(values: Mapping[Cell, int], hidden: set[Cell], rows: Sequence[Ro
 
 def _weak_in_group(values: Mapping[Cell, int], group: Sequence[Row], order: list[Cell],
                    cells: list[Cell], k: int, cap: int) -> list[Cell]:
+    import numpy as np
     from scipy.optimize import linprog
     from scipy.sparse import csr_matrix
 
