@@ -144,6 +144,12 @@ _PARTS = "|".join(sorted(lexicon.YEAR_PARTS, key=len, reverse=True))
 _APPROX = r"(?:c\.|ca\.|circa|about|around|approximately|около|примерно|приблизительно|шамамен)"
 _YEAR = r"(?:19|20)\d{2}"
 _DATE_PATTERNS: tuple[tuple[str, str], ...] = (
+    # с января 2016 года по март 2018 года, from 5 January 2016 to March 2018, between May
+    # 2006 and December 2009, January 2016 – March 2018
+    ("month_year_range", rf"(?:\b(?:from|between|с|со)\s+)?"
+                         rf"(?:(?P<d1>\d{{1,2}})(?:-?(?:го|st|nd|rd|th))?\s+)?(?P<m1>{_MONTH_NAMES})\.?,?\s+(?:of\s+)?(?P<y1>{_YEAR})\s*(?:года?|г\.)?\s*"
+                         rf"(?:[–—-]|\bto\b|\band\b|\bпо\b|\bдо\b|\buntil\b)\s*"
+                         rf"(?:(?P<d2>\d{{1,2}})(?:-?(?:го|st|nd|rd|th))?\s+)?(?P<m2>{_MONTH_NAMES})\.?,?\s+(?:of\s+)?(?P<y2>{_YEAR})(?!\d)"),
     # 03.2023 – 05.2024, 2015–2024, с 2015 по 2024 год, from 2015 to 2024, 2015-2024 жылдары
     ("range", rf"(?:(?P<approx>{_APPROX})\s*)?(?:\b(?:from|between|с|со)\s+)?"
               rf"(?P<a>(?:\d{{1,2}}\.)?(?:\d{{1,2}}\.)?{_YEAR})\s*(?:года?\s*)?(?:[–—-]|\bto\b|\band\b|\bпо\b|\bдо\b)\s*"
@@ -205,6 +211,13 @@ def _date_from(rule: str, match: re.Match[str]) -> When:
         a, b, _ = typed_span(f"{match['a']} - {match['b']}")
         DateSpan.parse(a, b)  # raises on a backwards or impossible range
         return When(a, b, approximate, text=text, source="explicit")
+    if rule == "month_year_range":
+        start = (_day(match["y1"], _month_of(match["m1"]), match["d1"]) if match["d1"]
+                 else PartialDate(int(match["y1"]), _month_of(match["m1"])).iso())
+        end = (_day(match["y2"], _month_of(match["m2"]), match["d2"]) if match["d2"]
+               else PartialDate(int(match["y2"]), _month_of(match["m2"])).iso())
+        DateSpan.parse(start, end)  # raises on a backwards or impossible range
+        return When(start, end, text=text, source="explicit")
     if rule == "day_range":
         month = _month_of(match["m"])
         start, end = _day(match["y"], month, match["d1"]), _day(match["y"], month, match["d2"])

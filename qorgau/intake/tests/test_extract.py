@@ -57,6 +57,11 @@ def test_russian_dates_in_words_and_qualifiers() -> None:
     assert [(f.when.start, f.when.end) for f in found] == [
         ("2015", "2024"), ("2024-02-26", ""), ("2020-05", ""), ("2002-11-15", "2002-11-18"),
         ("2001-01", "2001-02"), ("2010-09", "2010-12")]
+    # ranges whose ends have their own month (and day)
+    found = find_dates("В период с января 2016 года по март 2018 года. Between May 2006 and "
+                       "December 2009; from 5 January 2016 to 7 March 2018.")
+    assert [(f.when.start, f.when.end) for f in found] == [
+        ("2016-01", "2018-03"), ("2006-05", "2009-12"), ("2016-01-05", "2018-03-07")]
 
 
 def test_seasons_and_days_later() -> None:
