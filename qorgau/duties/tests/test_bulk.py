@@ -198,9 +198,10 @@ def _planner_rows(table: str) -> int | None:
         cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
         if cursor.fetchone() is None:
             return None
+        # one row per index; a partial index counts only its rows, a full one the table's
         cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s", [table])
-        found = cursor.fetchone()
-        return int(found[0].split()[0]) if found else None
+        found = [int(stat.split()[0]) for (stat,) in cursor.fetchall()]
+        return max(found) if found else None
 
 
 def test_a_recompute_leaves_the_planner_knowing_the_new_rows(committed_db):
