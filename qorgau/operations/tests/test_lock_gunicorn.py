@@ -262,7 +262,10 @@ def test_a_panic_lock_reaches_every_gunicorn_worker_through_every_route(instance
             unlock_seconds = time.time() - opened
             if number == 0:  # the task worker took the keys from the agent too
                 deadline = time.monotonic() + 90  # (it may still be starting, on a busy machine)
-                while "keys received from the key agent" not in log.read_text():
+                # (logged whether it had to wait for them or started after the unlock)
+                taken = re.compile(rf"keys taken from the key agent \(lock generation \d+\) "
+                                   rf"in process {worker.pid}\b")
+                while not taken.search(log.read_text()):
                     assert time.monotonic() < deadline, log.read_text()[-3000:]
                     time.sleep(0.1)
 
