@@ -98,26 +98,17 @@ class Neighbourhood:
 
     def facts(self) -> tuple[list[engine.Fact], dict[int, int]]:
         """The loaded events as engine facts, with the links between loaded events."""
-        from qorgau.duties.services import _span
-
         number_of = {pk: row[1] for pk, row in self.rows.items()}
         linked: dict[int, set[int]] = {}
         for source, target in self.links:
             if source in number_of and target in number_of and source != target:
                 linked.setdefault(source, set()).add(number_of[target])
-        facts = []
-        for (pk, number, kind, start, end, qualifier, recurrence, attributes, institution,
-             _sup) in self.rows.values():
-            if attributes.__class__ is str:
-                attributes = {} if attributes == "{}" else json.loads(attributes)
-            facts.append(engine.Fact(number, kind, _span(start, end, qualifier, recurrence),
-                                     attributes or {}, institution,
-                                     tuple(sorted(linked.get(pk, ())))))
+        facts = [_fact(row, tuple(sorted(linked.get(pk, ())))) for pk, row in self.rows.items()]
         return facts, {row[1]: pk for pk, row in self.rows.items()}
 
 
-def _fact(row: tuple[Any, ...]) -> engine.Fact:
-    """One event row (FACT_COLUMNS) as a fact without its links."""
+def _fact(row: tuple[Any, ...], links: tuple[int, ...] = ()) -> engine.Fact:
+    """One event row (FACT_COLUMNS) as a fact (with the numbers it links to, if given)."""
     from qorgau.duties.services import _span
 
     (_pk, number, kind, start, end, qualifier, recurrence, attributes, institution,
@@ -125,7 +116,7 @@ def _fact(row: tuple[Any, ...]) -> engine.Fact:
     if attributes.__class__ is str:
         attributes = {} if attributes == "{}" else json.loads(attributes)
     return engine.Fact(number, kind, _span(start, end, qualifier, recurrence),
-                       attributes or {}, institution)
+                       attributes or {}, institution, links)
 
 
 def _current(case: Case, near: Neighbourhood) -> Any:
