@@ -312,6 +312,10 @@ if (unknown := (set(lexicon.KINDS) - set(taxonomy.BY_ID)) |
     raise ValueError(f"the lexicon names what the taxonomy does not know: {sorted(unknown)}")
 
 
+# Words for blows themselves ("beat", "punched", "избил", "ұрды"): said beside a strangling or a
+# knife they are an assault of their own, where "attack" or "violence" only names the same act.
+_BLOWS = ("beat", "batter", "hit ", "punch", "kick", "slapp", "изби", "бил", "бить", "побо", "удар",
+          "пинал", "ұрып", "ұрды", "ұра", "соқты", "тепкіле")
 _INJURY = ("injur", "bruis", "травм", "синяк", "телесн", "жарақат", "көгерг")
 _REPORTS = {"police_report", "report_prosecutor"}
 _REFERENCE = re.compile(r"(?:\bthe|\bthis|\bthat|\bfor|\babout|\bover|\bof|\bоб?|\bв|\bпо поводу|"
@@ -339,7 +343,8 @@ def _kinds(sentence: str, lang: str) -> list[tuple[str, list[str]]]:
             found.append((kind_id, cues))
     ids = {k for k, _ in found}
     if ids & _SPECIFIC_ABUSE:
-        found = [(k, c) for k, c in found if k != "physical_assault"]
+        found = [(k, c) for k, c in found if k != "physical_assault" or
+                 any(cue.lower().startswith(_BLOWS) for cue in c)]
     if "killing" in ids and "attempted_killing" in ids:
         found = [(k, c) for k, c in found if k != "killing"]
     if "killing" in ids:  # "погибшей от ножевых ранений": the killing, not a second death

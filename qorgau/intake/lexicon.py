@@ -12,8 +12,9 @@ from __future__ import annotations
 KINDS: dict[str, dict[str, list[str]]] = {
     "strangulation": {
         "en": [r"strangl", r"chok(?:ed|ing|e)\b", r"throttl", r"by the (?:throat|neck)",
-               r"(?:hands|grip)\s+(?:a)?round (?:her|his) (?:throat|neck)", r"suffocat", r"smother"],
-        "ru": [r"душил", r"придуш", r"удавк", r"задуш", r"удуш", r"за (?:горло|шею)", r"сдавил\w* (?:ей )?(?:горло|шею)"],
+               r"(?:hands|grip)\s+(?:a)?round (?:her|his) (?:throat|neck)", r"suffocat", r"smother",
+               r"(?:squeez|press|grabb?)\w*\s+(?:\w+\s+){0,2}(?:throat|neck)"],
+        "ru": [r"душил", r"придуш", r"удавк", r"задуш", r"удуш", r"за (?:горло|шею)", r"(?:сдавил|сжима|сжал|схватил)\w* (?:\w+ )?(?:горло|шею)"],
         "kk": [r"тұншықт", r"буындыр", r"(?:тамағын|мойнын) (?:қысты|қысып|буды)"],
     },
     "threat_to_kill": {

@@ -80,6 +80,7 @@ def test_kazakh_sentence() -> None:
             "Келесі күні ол полицияға арыз берді.")
     assert kinds(text, "kk") == [
         ("threat_to_kill", "2024-02-26", "", ""), ("weapon", "2024-02-26", "", ""),
+        ("physical_assault", "2024-02-26", "", ""),
         ("police_report", "2024-02-27", "", "police"),
     ]
     assert detect_language(text) == "kk"
@@ -156,3 +157,16 @@ def test_who_a_sentence_names_by_their_tie_to_her() -> None:
     assert actors("Мужчина ударил её брата.", "ru") == ["sibling"]  # not "муж"
     assert actors("Свекровь и муж выгнали её.", "ru") == ["in_law", "partner"]
     assert actors("Күйеуі әйелін ұрды.", "kk") == ["partner"]
+
+
+def test_blows_beside_a_strangling_or_a_knife_are_an_assault_of_their_own() -> None:
+    def found(text: str, lang: str) -> set[str]:
+        return {p.kind for p in propose(text, lang)}
+
+    assert found("Last night he slapped her twice and then squeezed her neck "
+                 "with both hands.", "en") >= {"physical_assault", "strangulation"}
+    assert found("Вчера сожитель пинал её ногами и душил шарфом.", "ru") \
+        >= {"physical_assault", "strangulation"}
+    assert found("Күйеуі оны ұрып, пышақ алып қуды.", "kk") >= {"physical_assault", "weapon"}
+    # "attack" or "violence" only names the act the knife already tells
+    assert "physical_assault" not in found("He attacked her with a kitchen knife.", "en")
