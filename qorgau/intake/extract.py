@@ -156,8 +156,8 @@ _DATE_PATTERNS: tuple[tuple[str, str], ...] = (
               rf"(?P<b>(?:\d{{1,2}}\.)?(?:\d{{1,2}}\.)?{_YEAR})(?!\d)"),
     # 15–18 November 2002, between 8 and 12 August 2003, с 15 по 18 ноября 2002 года
     ("day_range", rf"\b(?P<d1>\d{{1,2}})\s*(?:and|to|[–—-]|по|и)\s*(?P<d2>\d{{1,2}})\s+(?P<m>{_MONTH_NAMES})\.?,?\s+(?P<y>{_YEAR})"),
-    # January and February 2001, с января по февраль 2001 года
-    ("month_range", rf"\b(?P<m1>{_MONTH_NAMES})\s+(?:and|to|[–—-]|по|и)\s+(?P<m2>{_MONTH_NAMES})\s+(?P<y>{_YEAR})"),
+    # January and February 2001, с января по февраль 2001 года, March, April and July 2009
+    ("month_range", rf"\b(?P<m1>{_MONTH_NAMES})(?:\s*,\s*(?:{_MONTH_NAMES}))*,?\s+(?:and|to|[–—-]|по|и)\s+(?P<m2>{_MONTH_NAMES})\s+(?P<y>{_YEAR})"),
     ("numeric", rf"(?:(?P<approx>{_APPROX})\s*)?\b(?P<d>(?:\d{{1,2}}[./])?\d{{1,2}}[./]{_YEAR})(?!\d)"),
     ("iso", rf"\b(?P<iso>{_YEAR}-\d{{2}}-\d{{2}})\b"),
     # 26 February 2024, 26 февраля 2024 г., 26-го февраля 2024 года
@@ -252,19 +252,60 @@ def _date_from(rule: str, match: re.Match[str]) -> When:
     return When(str(int(match["y"])), "", approximate, text=text, source="explicit")
 
 
+# A date of birth ("born on 14 February 1981", "2011 года рождения", "2011 жылғы қыз бала") dates
+# a person, not an event told in the sentence.
+_BORN_BEFORE = re.compile(r"(?:\bborn|\bродил(?:ся|ась|ись)|\bрождени[яе])\s+(?:(?:on|in|в)\s+)?$",
+                          re.IGNORECASE)
+_BORN_AFTER = re.compile(r"^\s*(?:(?:года?|г\.)\s+)?(?:рождения|г\.\s?р\.)|"
+                         r"^\s*ж(?:ылы|ылғы|\.)?\s+(?:туған|(?:қыз|ұл)\s+бала)", re.IGNORECASE)
+# Dates listed one after another ("in May and October 2006, January 2007 and December 2009",
+# "3, 5 и 9 марта 2020 года" is one date already): one span from the first to the last.
+_LIST_GAP = re.compile(r"^\s*(?:(?:года?|г\.|жылы)\s*)?(?:,|,?\s*(?:and|as well as|и|а также|және))\s*(?:(?:in|on|в|во)\s+)?$",
+                       re.IGNORECASE)
+
+_AND = re.compile(r"\b(?:and|и|және)\b|as well as|а также", re.IGNORECASE)
+
+
 def find_dates(sentence: str) -> list[_Found]:
-    """Every explicit date in a sentence, longest first where they overlap, in text order."""
+    """Every explicit date in a sentence, longest first where they overlap, in text order;
+    dates of birth left out, and a list of dates made one span."""
     taken: list[_Found] = []
     for rule, pattern in _DATE_RULES:
         for match in pattern.finditer(sentence):
             if any(f.start < match.end() and match.start() < f.end for f in taken):
+                continue
+            if (_BORN_BEFORE.search(sentence[:match.start()])
+                    or _BORN_AFTER.match(sentence[match.end():])):
+                taken.append(_Found(match.start(), match.end(), When(source="birth")))
                 continue
             try:
                 when = _date_from(rule, match)
             except DateError:
                 continue
             taken.append(_Found(match.start(), match.end(), when))
-    return sorted(taken, key=lambda f: f.start)
+    dates = sorted((f for f in taken if f.when.source != "birth"), key=lambda f: f.start)
+    chains: list[list[_Found]] = []
+    for found in dates:
+        last = chains[-1][-1] if chains else None
+        if (last is not None and _LIST_GAP.match(sentence[last.end:found.start])
+                and found.when.qualifier == last.when.qualifier == "none"
+                and (found.when.end or found.when.start) > last.when.start):
+            chains[-1].append(found)
+        else:
+            chains.append([found])
+    merged = []
+    for chain in chains:
+        # dates only separated by commas may be two things ("In 2015, on 3 May 2016 …"); a
+        # list ends with "and"
+        if len(chain) == 1 or not any(_AND.search(sentence[a.end:b.start])
+                                      for a, b in zip(chain, chain[1:], strict=False)):
+            merged.extend(chain)
+            continue
+        first, last = chain[0], chain[-1]
+        merged.append(_Found(first.start, last.end, When(
+            first.when.start, last.when.end or last.when.start, "none", "several",
+            sentence[first.start:last.end], "explicit")))
+    return merged
 
 
 _RELATIVE = re.compile("|".join(sorted((re.escape(k) for k in lexicon.RELATIVE_DAYS),
@@ -405,6 +446,58 @@ def _recurrence(sentence: str, lang: str) -> str:
     return "once"
 
 
+# "after the beating on 1 January 2016", "после избиения 1 января 2016 года", "after 5 May 2016"
+_AFTER = re.compile(r"(?:\bafter|\bfollowing|\bпосле)\s+(?:(?:the|a|an|her|his|its|their|this|that|"
+                    r"этого|того|её|ее|его)\s+)?(?:[^\W\d]+\s+){0,2}(?:(?:on|of|in|от|в)\s+)?$",
+                    re.IGNORECASE)
+
+
+# What a report or claim is about: "a complaint for bodily injury", "заявление об избиении"
+_ABOUT = re.compile(r"(?:\bfor|\babout|\bof|\binto|\bалleged|\bоб?|\bпо факту|\bпо поводу)\s+"
+                    r"(?:(?:the|his|her|alleged|a|an|their)\s+)?(?:[^\W\d]+\s+)?$", re.IGNORECASE)
+_SINCE = re.compile(r"(?:\bafter|\bпосле того,? как|\bпосле)\s+(?:\w+\s+){0,3}$", re.IGNORECASE)
+
+
+def _bracket(sentence: str, at: int) -> tuple[int, int] | None:
+    """The innermost parenthesis around position `at`, if any."""
+    opened = sentence.rfind("(", 0, at + 1)
+    while opened != -1:
+        closed = sentence.find(")", opened)
+        if closed == -1 or closed >= at:
+            return (opened, closed if closed != -1 else len(sentence))
+        opened = sentence.rfind("(", 0, opened)
+    return None
+
+
+def _date_of(sentence: str, cues: list[str], dates: list[_Found],
+             default: When | None, earlier: bool = False) -> When | None:
+    """The date a kind's words take in their sentence: one said in the same parenthesis (or
+    outside any, for words outside), the last before the words, else the first after them
+    ("(the husband was convicted in October 2015)" dates the conviction, not the sentence).
+    `earlier`: the words name what the dated act was about (a complaint of the beating)."""
+    if not dates:
+        return default
+    at = min((i for cue in cues if (i := sentence.find(cue)) >= 0), default=0)
+    where = _bracket(sentence, at)
+    near = [f for f in dates if _bracket(sentence, f.start) == where]
+    if not near:
+        return None
+    before = [f for f in near if f.start <= at]
+    found = before[-1] if before else near[0]
+    if earlier or _SINCE.search(sentence[max(found.end, at - 40):at]):
+        # "discontinued the inquiry after she had withdrawn her complaint", "a complaint for
+        # bodily injury": told as what came before the dated act
+        day = found.when.start
+        return When(day, "", "before", text=found.when.text, source="relative")
+    after = _AFTER.search(sentence[:found.start])
+    if after and not after.start() <= at < found.start:
+        # "обратилась после избиения 1 января 2016 года": the date is the beating's; the
+        # report came after it (its own date is not said)
+        day = found.when.end or found.when.start
+        return When(day, "", "after", text=sentence[after.start():found.end], source="relative")
+    return found.when
+
+
 def propose(text: str, lang: str | None = None,
             progress: Callable[[int, int], None] | None = None) -> list[Proposal]:
     """Proposed events, in text order. `lang` is ru, kk or en (detected when None).
@@ -430,25 +523,30 @@ def propose(text: str, lang: str | None = None,
         kinds = _kinds(sentence, lang)
         if not kinds:
             continue
-        when = when or When()
         recurrence = _recurrence(sentence, lang)
-        if recurrence != "once" and when.start:
-            when = When(when.start, when.end, when.qualifier, recurrence, when.text, when.source)
-        elif recurrence != "once":
-            when = When(recurrence=recurrence)
         named = _institutions(sentence, lang)
         people = actors(sentence, lang)
         reported_to = ""
         if _REPORTED[lang].search(sentence):
             reported_to = next((i for i in named if i != "health"), "")
+        reports_in_sentence = any(k in _REPORTS or k == "court_application" for k, _ in kinds)
         for kind_id, cues in kinds:
+            first = min(sentence.find(c) for c in cues)
+            earlier = (taxonomy.BY_ID[kind_id].group == "abuse" and reports_in_sentence
+                       and bool(_ABOUT.search(sentence[:first])))
+            kind_when = _date_of(sentence, cues, dates, when, earlier) or When()
+            if recurrence != "once" and kind_when.start:
+                kind_when = When(kind_when.start, kind_when.end, kind_when.qualifier, recurrence,
+                                 kind_when.text, kind_when.source)
+            elif recurrence != "once":
+                kind_when = When(recurrence=recurrence)
             institution = lexicon.KIND_INSTITUTION.get(kind_id)
             if institution is None:  # an incident: no institution acted
                 institution = ""
             elif not institution:
                 institution = next((i for i in named if i != "health"), "")
             incident = taxonomy.BY_ID[kind_id].group == "abuse"
-            proposals.append(Proposal(kind_id, when, institution,
+            proposals.append(Proposal(kind_id, kind_when, institution,
                                       reported_to if incident else "",
                                       sentence, start, end, lang, cues, people))
     if progress is not None:

@@ -124,7 +124,8 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "kk": [r"ешқандай (?:\w+ ){0,2}әрекет\w* жасамады", r"шара қолданбады"],
     },
     "case_discontinued": {
-        "en": [r"discontinu", r"no further action", r"refused to pursue", r"(?:proceedings|investigation|case) (?:was|were) (?:closed|terminated|dropped)"],
+        "en": [r"discontinu", r"no further action", r"refused to pursue", r"(?:proceedings|investigation|inquiry|case) (?:was|were) (?:closed|terminated|dropped)",
+               r"(?:closed|dropped|terminated) the (?:criminal )?(?:case|investigation|inquiry|proceedings|charges)"],
         "ru": [r"прекра(?:щ|т)\w*\s+(?:\w+\s+){0,2}(?:дело|производств|расследовани)", r"закрыл\w* дело", r"дело (?:было )?прекращ"],
         "kk": [r"іс тоқтатыл", r"тоқтатылды"],
     },

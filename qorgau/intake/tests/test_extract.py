@@ -170,3 +170,53 @@ def test_blows_beside_a_strangling_or_a_knife_are_an_assault_of_their_own() -> N
     assert found("Күйеуі оны ұрып, пышақ алып қуды.", "kk") >= {"physical_assault", "weapon"}
     # "attack" or "violence" only names the act the knife already tells
     assert "physical_assault" not in found("He attacked her with a kitchen knife.", "en")
+
+
+def test_dates_of_birth_are_not_the_events_date() -> None:
+    assert [(p.kind, p.when.start) for p in propose(
+        "Her son, born on 3 April 2015, saw him hit her in 2021.", "en")] \
+        == [("physical_assault", "2021")]
+    assert [p.when.start for p in propose(
+        "Сожитель, 1990 года рождения, избил её 5 мая 2022 года.", "ru")] == ["2022-05-05"]
+    assert find_dates("2016 жылы туған ұлы бар. 2023 жылы ол ұрды.")[0].when.start == "2023"
+
+
+def test_a_list_of_dates_is_one_span_from_the_first_to_the_last() -> None:
+    (found,) = find_dates("She went to the police in March 2019, June 2019 and January, "
+                          "February and August 2020.")
+    assert (found.when.start, found.when.end, found.when.recurrence) == (
+        "2019-03", "2020-08", "several")
+    (found,) = find_dates("Она обращалась в полицию в мае 2017 года, в июле 2018 года и в "
+                          "декабре 2019 года.")
+    assert (found.when.start, found.when.end) == ("2017-05", "2019-12")
+
+
+def test_each_kind_takes_the_date_said_for_it() -> None:
+    got = propose("On 4 May 2020 he beat her, and on 9 May 2020 she complained to the police.",
+                  "en")
+    assert [(p.kind, p.when.start) for p in got] == [
+        ("physical_assault", "2020-05-04"), ("police_report", "2020-05-09")]
+    # a date in brackets dates only what the brackets tell
+    got = propose("The inquiry was closed (he had been fined in March 2021).", "en")
+    assert {p.kind: p.when.start for p in got} == {"case_discontinued": "",
+                                                  "admin_sanction": "2021-03"}
+
+
+def test_after_and_before_a_dated_act() -> None:
+    got = {p.kind: p.when for p in propose(
+        "Она обратилась в полицию после избиения 8 марта 2021 года.", "ru")}
+    assert (got["physical_assault"].start, got["physical_assault"].qualifier) == (
+        "2021-03-08", "none")
+    assert (got["police_report"].start, got["police_report"].qualifier,
+            got["police_report"].source) == ("2021-03-08", "after", "relative")
+    got = {p.kind: p.when for p in propose(
+        "On 2 June 2019 she complained to the police about his threats to kill her.", "en")}
+    assert (got["police_report"].start, got["police_report"].qualifier) == ("2019-06-02", "none")
+    assert (got["threat_to_kill"].start, got["threat_to_kill"].qualifier) == (
+        "2019-06-02", "before")
+    got = {p.kind: p.when for p in propose(
+        "On 1 August 2022 the investigator closed the case after she withdrew her complaint.",
+        "en")}
+    assert (got["complaint_withdrawn"].start, got["complaint_withdrawn"].qualifier) == (
+        "2022-08-01", "before")
+    assert got["case_discontinued"].qualifier == "none"
