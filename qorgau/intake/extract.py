@@ -353,20 +353,54 @@ if (unknown := (set(lexicon.KINDS) - set(taxonomy.BY_ID)) |
     raise ValueError(f"the lexicon names what the taxonomy does not know: {sorted(unknown)}")
 
 
-# Words for blows themselves ("beat", "punched", "избил", "ұрды"): said beside a strangling or a
-# knife they are an assault of their own, where "attack" or "violence" only names the same act.
-_BLOWS = ("beat", "batter", "hit ", "punch", "kick", "slapp", "изби", "бил", "бить", "побо", "удар",
-          "пинал", "ұрып", "ұрды", "ұра", "соқты", "тепкіле")
+# Words that only name violence ("attack", "violence", "injuries", "насилие", "травмы"): said
+# beside a strangling or a knife they name the same act; blows ("punched", "избивал", "ұрды")
+# or cruelty ("жестокое обращение") beside them are an assault of their own.
+_GENERIC_ASSAULT = ("attack", "assault", "violen", "injur", "bruis", "bodily harm", "physical",
+                    "напал", "насили", "травм", "синяк", "телесн", "шабуыл", "зорлық", "жарақат",
+                    "көгерг")
 _INJURY = ("injur", "bruis", "травм", "синяк", "телесн", "жарақат", "көгерг")
 _REPORTS = {"police_report", "report_prosecutor"}
 _REFERENCE = re.compile(r"(?:\bthe|\bthis|\bthat|\bfor|\babout|\bover|\bof|\bоб?|\bв|\bпо поводу|"
-                        r"\bо том|\bза)\s+(?:\d{4}\s+|two\s+|\w+\s+incidents? of\s+)?$", re.IGNORECASE)
+                        r"\bо том|\bза)\s+(?:\d{4}\s+|two\s+|\w+\s+incidents? of\s+|(?<=за )\w+\s+и\s+)?$",
+                        re.IGNORECASE)
+# Words after which an act of abuse is named, not told as done: protection from it, a threat
+# of it (a threat to kill and a weapon have their own kinds), what he was accused of, a
+# history of it. "protection from domestic violence", "угрожал избиением", "charged with
+# inflicting injuries", "обвиняют в истязаниях", "a history of violence".
+_NOT_ACT = re.compile(
+    r"(?:\bprotect\w*\s+(?:\w+\s+){0,2}(?:from|against)|\bзащит\w*\s+(?:\w+\s+){0,2}«?от|"
+    r"\bthreat\w*\s+(?:\w+\s+){0,2}(?:with|of)|\bугрож\w*|\bугроз\w*|\bгрози\w*|"
+    r"\b(?:accusations?|allegations?|charges?|history|complaints?)\s+of|\bcharged with|\baccused of|"
+    r"\bconvicted of|\bобвиня\w*\s+в|\bобвинени\w*\s+в|\bпо обвинению в)"
+    r"\s+(?:(?!(?:and|or|и|или)\s)[^\W\d]+\s+){0,2}«?$", re.IGNORECASE)
+# "she grabbed a knife", "взяла нож": her weapon, in self-defence, not his
+_HER_WEAPON = re.compile(
+    r"(?:\bshe|\bthe applicant|\bthe victim)\s+(?:\w+\s+)?(?:grabbed|took|picked up|seized|snatched)\b|"
+    r"\b(?:взяла|схватила|выхватила|подняла)\b", re.IGNORECASE)
+# "грозило от 8 до 12 лет тюрьмы", "faced up to ten years": a penalty possible, not imposed
+_POTENTIAL = re.compile(r"(?:\bгроз(?:ит|ило|ят|ило бы)|\bface[sd]?|\bfacing|\brisk(?:s|ed)?|\bmaximum|"
+                        r"\bif|\bесли)\s+"
+                        r"(?:\w+\s+){0,4}$", re.IGNORECASE)
 # "he was never detained", "не задерживали": not the act (kinds that are themselves a failure
 # to act keep their negations in their patterns)
 _NEGATION = re.compile(r"(?:\bnever|\bnot|\bне|\bни|\bемес)\s+(?:\w+\s+)?$", re.IGNORECASE)
 _NEGATIVE_KINDS = {"police_refusal", "authority_no_response", "breach_response", "order_breached",
                    "case_refused", "detention_refused", "order_refused"}
 _RISK = {"strangulation", "threat_to_kill", "weapon"}
+_NOT_ACT_KINDS = {"physical_assault", "sexual_violence", "abduction", "bride_kidnapping",
+                  "stalking", "coercive_control", "killing", "property_damage", "burn_scald"}
+
+
+_DIVORCE = ("divorce", "развод", "развел", "развёл", "развест", "ажырас", "расторг", "marriage was")
+_SENTENCING = re.compile(r"приговор(?:ил|ен|ён)|осужд[её]н", re.IGNORECASE)
+
+
+def _word_at(sentence: str, cue: str) -> str:
+    """The whole word a cue starts."""
+    at = sentence.find(cue)
+    match = re.compile(r"\w+").match(sentence, at) if at >= 0 else None
+    return match.group(0) if match else cue
 
 
 def _kinds(sentence: str, lang: str) -> list[tuple[str, list[str]]]:
@@ -375,7 +409,14 @@ def _kinds(sentence: str, lang: str) -> list[tuple[str, list[str]]]:
     for kind_id, pattern in _KIND_PATTERNS[lang]:
         cues = []
         for m in pattern.finditer(sentence):
-            if kind_id not in _NEGATIVE_KINDS and _NEGATION.search(sentence[:m.start()]):
+            before = sentence[:m.start()]
+            if kind_id not in _NEGATIVE_KINDS and _NEGATION.search(before):
+                continue
+            if kind_id in _NOT_ACT_KINDS and _NOT_ACT.search(before):
+                continue
+            if kind_id == "weapon" and _HER_WEAPON.search(before):
+                continue
+            if kind_id in ("sentence", "verdict") and _POTENTIAL.search(before):
                 continue
             cues.append(m.group(0))
             if _REFERENCE.search(sentence[:m.start()]):
@@ -385,7 +426,7 @@ def _kinds(sentence: str, lang: str) -> list[tuple[str, list[str]]]:
     ids = {k for k, _ in found}
     if ids & _SPECIFIC_ABUSE:
         found = [(k, c) for k, c in found if k != "physical_assault" or
-                 any(cue.lower().startswith(_BLOWS) for cue in c)]
+                 not all(cue.lower().startswith(_GENERIC_ASSAULT) for cue in c)]
     if "killing" in ids and "attempted_killing" in ids:
         found = [(k, c) for k, c in found if k != "killing"]
     if "killing" in ids:  # "погибшей от ножевых ранений": the killing, not a second death
@@ -407,10 +448,11 @@ def _kinds(sentence: str, lang: str) -> list[tuple[str, list[str]]]:
         found = [(k, c) for k, c in found if taxonomy.BY_ID[k].group != "abuse" or k in _RISK
                  or not all(cue in mentioned for cue in c)]
     if ids & {"court_application", "court_decision"}:  # divorce proceedings, not a separation
-        found = [(k, c) for k, c in found if k != "separation"]
-    if "sentence" in ids:  # "приговорил к ..." is the sentence, not a second verdict
-        verdict_cues = dict(found).get("verdict", [])
-        if all(c.lower().startswith("приговор") for c in verdict_cues):
+        found = [(k, c) for k, c in found if k != "separation" or
+                 not all(cue.lower().startswith(_DIVORCE) for cue in c)]
+    if "sentence" in ids:  # "приговорил к ...", "осуждён на 14 лет": the sentence, not a verdict
+        words = [_word_at(sentence, c) for c in dict(found).get("verdict", [])]
+        if all(_SENTENCING.match(w) for w in words):
             found = [(k, c) for k, c in found if k != "verdict"]
     if "admin_sanction" in ids and "verdict" in ids:  # "found him guilty and fined him"
         found = [("sentence" if k == "admin_sanction" else k, c) for k, c in found

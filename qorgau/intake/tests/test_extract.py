@@ -220,3 +220,83 @@ def test_after_and_before_a_dated_act() -> None:
     assert (got["complaint_withdrawn"].start, got["complaint_withdrawn"].qualifier) == (
         "2022-08-01", "before")
     assert got["case_discontinued"].qualifier == "none"
+
+
+def kind_set(text: str, lang: str) -> set[str]:
+    return {p.kind for p in propose(text, lang)}
+
+
+@pytest.mark.parametrize(("text", "lang", "kind"), [
+    # property damage
+    ("Пьяный сожитель разбил окно в её квартире и сломал телефон.", "ru", "property_damage"),
+    ("He smashed the windows of her car last week.", "en", "property_damage"),
+    ("Күйеуі ашуланып, есікті сындырды.", "kk", "property_damage"),
+    # evidence lost or destroyed
+    ("Участковый удалил видеозапись, которую она принесла.", "ru", "evidence_destroyed"),
+    ("The officer deleted the video she had shown him.", "en", "evidence_destroyed"),
+    ("Тергеуші камера жазбаларын жойып жіберді.", "kk", "evidence_destroyed"),
+    # verbal abuse and threats short of killing, image-based abuse
+    ("Вечером он снова оскорбил её при детях.", "ru", "psychological_abuse"),
+    ("Бывший муж угрожал ей расправой, если она не вернётся.", "ru", "psychological_abuse"),
+    ("Он распространял её интимные фото среди знакомых.", "ru", "psychological_abuse"),
+    # cruelty, torture, maiming, fractures
+    ("Отчим годами подвергал жестокому обращению её и сына.", "ru", "physical_assault"),
+    ("Он годами истязал жену.", "ru", "physical_assault"),
+    ("В травмпункте у неё обнаружили перелом руки.", "ru", "physical_assault"),
+    # orders and penalties in press wording
+    ("Мужчина получил защитное предписание сроком на месяц.", "ru", "order_issued"),
+    ("Суд назначил ему 100 часов общественных работ.", "ru", "admin_sanction"),
+    ("Отец получил пять лет лишения свободы.", "ru", "sentence"),
+    # separation, reclassification, reports, the state's refusal to protect
+    ("После этого она настояла на отдельном проживании.", "ru", "separation"),
+    ("Весной супруги расстались.", "ru", "separation"),
+    ("Следователь оформил побои в качестве мелкого правонарушения.", "ru", "reclassification"),
+    ("Она много раз сообщала об избиениях, но дело не возбуждали.", "ru", "police_report"),
+    ("Она жаловалась на отказ полиции защитить её.", "ru", "police_refusal"),
+    ("В мае она подала заявление о разводе.", "ru", "court_application"),
+])
+def test_new_phrasings_are_proposed(text: str, lang: str, kind: str) -> None:
+    assert kind in kind_set(text, lang)
+
+
+@pytest.mark.parametrize(("text", "lang", "kind"), [
+    # "the kidnappers" are not the act of kidnapping
+    ("Похитителей задержали через два дня.", "ru", "abduction"),
+    # a divorce petition is not a police report
+    ("В мае она подала заявление о разводе.", "ru", "police_report"),
+    # "broke into the flat" is not property damage
+    ("He broke into the flat at night.", "en", "property_damage"),
+    # protection from violence, a threat of a beating, an accusation, a history: not the act
+    ("Она обратилась в суд за защитой от домашнего насилия.", "ru", "physical_assault"),
+    ("He asked the court to protect her from further violence.", "en", "physical_assault"),
+    ("Он угрожал ей избиением.", "ru", "physical_assault"),
+    ("He had a history of violence.", "en", "physical_assault"),
+    ("She was charged with causing bodily harm.", "en", "physical_assault"),
+    ("Его обвиняют в истязаниях жены.", "ru", "physical_assault"),
+    # her weapon, in self-defence
+    ("Когда он снова начал её бить, она схватила нож.", "ru", "weapon"),
+    ("When he came at her again, she grabbed a knife from the table.", "en", "weapon"),
+    # a penalty that could be given
+    ("Ему грозит до десяти лет лишения свободы.", "ru", "sentence"),
+    ("He faces up to ten years in prison if convicted.", "en", "verdict"),
+    # "осуждён на 14 лет" is a sentence, not a second verdict
+    ("Он осуждён на 9 лет колонии.", "ru", "verdict"),
+])
+def test_what_is_not_proposed(text: str, lang: str, kind: str) -> None:
+    assert kind not in kind_set(text, lang)
+
+
+def test_the_act_and_its_naming_in_one_sentence() -> None:
+    # the noun "приговор" stays a verdict beside the sentence it gives
+    assert {"verdict", "sentence"} <= kind_set("Приговор суда: два года условно.", "ru")
+    # leaving the home stays a separation beside a divorce petition
+    assert {"separation", "court_application"} <= kind_set(
+        "She left the family home with the children and filed for divorce.", "en")
+    # "for murder and abduction" in a sentence's sentence names the crimes
+    assert kind_set("Его приговорили к 15 годам колонии за убийство и похищение.", "ru") \
+        == {"sentence"}
+    # a threat "and" stalking: the stalking is told, not threatened
+    assert "stalking" in kind_set("Она жаловалась на его угрозы и преследование.", "ru")
+    # "полицейский" names the police
+    (p,) = [p for p in propose("По совету полицейского она забрала заявление.", "ru")]
+    assert p.kind == "complaint_withdrawn"
