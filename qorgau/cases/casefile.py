@@ -782,6 +782,17 @@ def _service_problems(exc: ValidationError, path: str,
     return problems
 
 
+def service_problems(exc: ValidationError, path: str) -> list[Problem]:
+    """A service's refusal while writing the item at `path` ($.case, $.parties[i],
+    $.events[i]) as the problems of the file, each at the field it names."""
+    fields: Mapping[str, str] = CASE_FIELD_PATHS
+    if path.startswith("$.parties"):
+        fields = PARTY_FIELD_PATHS
+    elif path.startswith("$.events"):
+        fields = EVENT_FIELD_PATHS
+    return _service_problems(exc, path, fields)
+
+
 def party_values(party: Mapping[str, Any]) -> dict[str, Any]:
     values = {name: party.get(name, "") for name in PARTY_FIELDS}
     values["co_resident"] = party.get("co_resident")

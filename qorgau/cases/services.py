@@ -654,13 +654,20 @@ class CaseBatch:
     importer writes a whole case file as one batch.
     """
 
-    def __init__(self, case: Case, by: User) -> None:
+    def __init__(self, case: Case, by: User, *, new: bool = False) -> None:
         self.case = case
         self.by = by
         self._added: list[Party | Event] = []  # in ledger order
         self._links: dict[int, tuple[list[tuple[Party, str]], list[tuple[Event, str]]]] = {}
         self._corrected: set[int] = set()  # id() of events this batch corrects
-        self._number = 0  # the next event number, once the case is locked
+        # The next event number, once the case is locked; a case not written yet (`new`,
+        # the bulk importer's) has no events and no other writer: its first is 1.
+        self._number = 1 if new else 0
+
+    def added(self) -> list[tuple[Party | Event, list[tuple[Party, str]],
+                                  list[tuple[Event, str]]]]:
+        """What was added, in ledger order: (party or event, its parties, its links)."""
+        return [(obj, *self._links.get(id(obj), ([], []))) for obj in self._added]
 
     def add_party(self, **values: Any) -> Party:
         party = Party(case=self.case, salt=secrets.token_hex(16), **_party_values(values))

@@ -19,11 +19,12 @@ import casefile_import  # noqa: E402
 import dataset  # noqa: E402
 
 from qorgau.accounts.models import Organisation, User  # noqa: E402
-from qorgau.cases import casefile, ledger, records, services  # noqa: E402
+from qorgau.cases import bulk_import, casefile, ledger, records, services  # noqa: E402
 from qorgau.cases.models import Case, Event, LedgerEntry, Party  # noqa: E402
 from qorgau.cases.verification import verify_all  # noqa: E402
 from qorgau.duties.models import Obligation  # noqa: E402
 from qorgau.insights.models import CaseFact  # noqa: E402
+from qorgau.tests import test_casefile_whole as with_sections  # noqa: E402
 
 
 def import_one_by_one(document: dict[str, Any], organisation: Organisation, by: User) -> Case:
@@ -109,6 +110,10 @@ def generated_files() -> list[dict[str, Any]]:
     return [*files, again]
 
 
+# The case with something in every section, and its export (test_casefile_whole).
+provider, whole = with_sections.provider, with_sections.whole
+
+
 @pytest.fixture
 def importer(org: Organisation, alice: User) -> tuple[Organisation, User]:
     return org, alice
@@ -166,3 +171,91 @@ def test_a_batch_on_a_case_with_events_continues_its_numbers_and_chain(importer,
     with transaction.atomic(), pytest.raises(ValidationError, match="already been corrected"):
         services.CaseBatch(case, by).add_event(data, supersedes=first,
                                                correction_reason="Again.")
+
+
+# --- many files at once (bulk_import) --------------------------------------------------------
+
+
+def refused_files(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Two files refused: one the schema and references catch, one only the services."""
+    broken = copy.deepcopy(document)
+    broken["events"][-1]["links"] = [{"target": 999, "kind": "related_to"}]
+    broken["parties"].append({"key": "p1", "role": "witness", "full_name": "Twice"})
+    services_only = copy.deepcopy(document)
+    services_only["events"][0]["attributes"] = {"no_such_attribute": True}
+    return [broken, services_only]
+
+
+@pytest.mark.parametrize("block_events", [1, 100_000])
+def test_many_files_write_what_the_per_event_services_write(importer, block_events):
+    """A batch (one block, or a block per file) against the services one call at a time:
+    the same records and ledger, obligations and counts; refused files reported with their
+    problems and nothing of them written; a file given twice imported once."""
+    organisation, by = importer
+    documents = generated_files()
+    bad = refused_files(documents[0])
+    expected = {}
+    for problem_of, document in zip(("broken", "services"), bad, strict=True):
+        with pytest.raises(casefile.CaseFileError) as refused:
+            casefile.import_case(copy.deepcopy(document), organisation, by)
+        expected[problem_of] = [str(p) for p in refused.value.problems]
+    files: list[tuple[str, Any]] = [(f"case-{i}.json", casefile.dumps(document))
+                                    for i, document in enumerate(documents)]
+    files.insert(1, ("broken.json", copy.deepcopy(bad[0])))
+    files.insert(3, ("services.json", copy.deepcopy(bad[1])))
+    files.append(("again.json", casefile.dumps(documents[0])))
+    files.append(("not-json.json", b"{\"format\": "))
+    before = Case.objects.count()
+    result = bulk_import.import_files(files, organisation, by, block_events=block_events)
+    names = [f.name for f in result.failed]
+    assert names == ["broken.json", "services.json", "again.json", "not-json.json"]
+    failed = {f.name: f for f in result.failed}
+    assert failed["broken.json"].problems == expected["broken"]
+    assert failed["services.json"].problems == expected["services"]
+    assert "$.events[0].attributes" in failed["services.json"].problems[0]
+    assert isinstance(failed["again.json"].error, casefile.AlreadyImported)
+    assert result.imported[0].case is not None
+    assert result.imported[0].case.reference in failed["again.json"].problems[0]
+    assert "not valid JSON" in failed["not-json.json"].problems[0]
+    assert Case.objects.count() == before + len(documents)
+    for imported, document in zip(result.imported, documents, strict=True):
+        assert imported.case is not None
+        assert imported.events == len(document["events"])
+        one_by_one = import_one_by_one(copy.deepcopy(document), organisation, by)
+        assert snapshot(imported.case) == snapshot(one_by_one)
+    assert [r.problem for r in verify_all()] == [None] * (2 * len(documents))
+    # The same batch again: every file refused, as already imported; nothing written.
+    again = bulk_import.import_files(files, organisation, by)
+    assert not again.imported
+    assert Case.objects.count() == before + 2 * len(documents)
+
+
+def test_a_batch_is_refused_whole_for_someone_who_cannot_open_cases(importer, frank):
+    organisation, _by = importer
+    before = Case.objects.count()
+    with pytest.raises(casefile.Refused, match="cannot open cases"):
+        bulk_import.import_files([("a.json", generated_files()[0])], organisation, frank)
+    assert Case.objects.count() == before
+
+
+def test_a_file_with_sections_in_a_batch_is_the_per_file_import(importer, whole, alice):
+    """A version 2 file carrying consents, proceedings, risk and referrals goes through
+    import_case inside the batch: the same ledger as importing it alone."""
+    organisation, by = importer
+    document = with_sections.export(whole.reference)
+    plain = generated_files()[0]
+    result = bulk_import.import_files(
+        [("whole.json", copy.deepcopy(document)), ("plain.json", copy.deepcopy(plain))],
+        organisation, by)
+    assert not result.failed
+    batch_case = result.imported[0].case
+    assert batch_case is not None
+    actions = list(LedgerEntry.objects.filter(case=batch_case).order_by("seq")
+                   .values_list("action", flat=True))
+    assert "proceeding.create" in actions and actions[-1] == "case.import"
+    # Alone (another organisation, as the file is now imported here).
+    exported = casefile.build_document(batch_case)
+    for d in (exported, document):
+        d.pop("exported_at"), d["case"].pop("reference")
+    assert exported["events"] == document["events"]
+    assert [r.problem for r in verify_all()] == [None] * 3
