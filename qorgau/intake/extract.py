@@ -371,9 +371,9 @@ _REFERENCE = re.compile(r"(?:\bthe|\bthis|\bthat|\bfor|\babout|\bover|\bof|\bо�
 _NOT_ACT = re.compile(
     r"(?:\bprotect\w*\s+(?:\w+\s+){0,2}(?:from|against)|\bзащит\w*\s+(?:\w+\s+){0,2}«?от|"
     r"\bthreat\w*\s+(?:\w+\s+){0,2}(?:with|of)|\bугрож\w*|\bугроз\w*|\bгрози\w*|"
-    r"\b(?:accusations?|allegations?|charges?|history|complaints?)\s+of|\bcharged with|\baccused of|"
-    r"\bconvicted of|\bобвиня\w*\s+в|\bобвинени\w*\s+в|\bпо обвинению в)"
-    r"\s+(?:(?!(?:and|or|и|или)\s)[^\W\d]+\s+){0,2}«?$", re.IGNORECASE)
+    r"\bprevent\w*|\bпредотврат\w*|\b(?:accusations?|allegations?|charges?|history|complaints?)\s+of|\bcharged with|\baccused of|"
+    r"\b(?:convicted|sentenced|fined|prosecuted)\W+(?:\S+\s+){0,3}?(?:of|for)|\bобвиня\w*\s+в|\bобвинени\w*\s+в|\bпо обвинению в)"
+    r"\s+(?:(?!(?:and|or|и|или)\s)[^\W\d]+\s+){0,3}«?$", re.IGNORECASE)
 # "she grabbed a knife", "взяла нож": her weapon, in self-defence, not his
 _HER_WEAPON = re.compile(
     r"(?:\bshe|\bthe applicant|\bthe victim)\s+(?:\w+\s+)?(?:grabbed|took|picked up|seized|snatched)\b|"
@@ -384,15 +384,26 @@ _POTENTIAL = re.compile(r"(?:\bгроз(?:ит|ило|ят|ило бы)|\bface[s
                         r"(?:\w+\s+){0,4}$", re.IGNORECASE)
 # "he was never detained", "не задерживали": not the act (kinds that are themselves a failure
 # to act keep their negations in their patterns)
-_NEGATION = re.compile(r"(?:\bnever|\bnot|\bне|\bни|\bемес)\s+(?:\w+\s+)?$", re.IGNORECASE)
+_NEGATION = re.compile(r"(?:\bnever|\bnot|\bdenied|\bdenies|\bне|\bни|\bотрица\w*|\bемес)\s+(?:\w+\s+)?$",
+                       re.IGNORECASE)
 _NEGATIVE_KINDS = {"police_refusal", "authority_no_response", "breach_response", "order_breached",
-                   "case_refused", "detention_refused", "order_refused"}
+                   "case_refused", "detention_refused", "order_refused", "evidence_not_collected"}
+# "ambulance workers told her to file a report", "посоветовал ей подать заявление": advice, not
+# the act
+_ADVISED = re.compile(r"(?:\b(?:told|advised|asked|urged|encouraged|suggested|recommended)\s+(?:her|the applicant|"
+                      r"him)\s+to|\b(?:посоветовал|велел|рекомендовал|предложил|порекомендовал|советовал)\w*"
+                      r"\s+(?:ей\s+)?)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+_HER_ACTS = {"police_report", "report_prosecutor", "court_application", "complaint_withdrawn",
+             "order_requested", "separation", "moving_house", "shelter_admission"}
+_THREATS = ("threat", "угрож", "угроз", "қорқыт")
 _RISK = {"strangulation", "threat_to_kill", "weapon"}
 _NOT_ACT_KINDS = {"physical_assault", "sexual_violence", "abduction", "bride_kidnapping",
                   "stalking", "coercive_control", "killing", "property_damage", "burn_scald"}
 
 
 _DIVORCE = ("divorce", "развод", "развел", "развёл", "развест", "ажырас", "расторг", "marriage was")
+_ANCHOR = re.compile(r"(?:\bafter|\bfollowing|\bпосле)\s+(?:(?:the|their|her|his|its)\s+)?$",
+                     re.IGNORECASE)
 _SENTENCING = re.compile(r"приговор(?:ил|ен|ён)|осужд[её]н", re.IGNORECASE)
 
 
@@ -418,6 +429,11 @@ def _kinds(sentence: str, lang: str) -> list[tuple[str, list[str]]]:
                 continue
             if kind_id in ("sentence", "verdict") and _POTENTIAL.search(before):
                 continue
+            if kind_id in _HER_ACTS and _ADVISED.search(before):
+                continue
+            if kind_id in ("separation", "moving_house") and _ANCHOR.search(before) \
+                    and not find_dates(sentence):
+                continue  # "After the divorce, ...": told before, named here to say when
             cues.append(m.group(0))
             if _REFERENCE.search(sentence[:m.start()]):
                 mentioned.add(m.group(0))
@@ -433,6 +449,13 @@ def _kinds(sentence: str, lang: str) -> list[tuple[str, list[str]]]:
         found = [(k, c) for k, c in found if k != "death"]
     if "bride_kidnapping" in ids:
         found = [(k, c) for k, c in found if k != "abduction"]
+    if ids & {"threat_to_kill", "threat_children", "weapon"}:  # "threatened her with death"
+        found = [(k, c) for k, c in found if k != "psychological_abuse" or
+                 not all(cue.lower().startswith(_THREATS) for cue in c)]
+    if "evidence_not_collected" in ids:  # "a medical assessment had not been carried out"
+        missing = dict(found)["evidence_not_collected"]
+        found = [(k, c) for k, c in found if k != "medical_exam" or
+                 not all(any(cue in m for m in missing) for cue in c)]
     if "case_refused" in ids:
         found = [(k, c) for k, c in found if k != "police_refusal"]
     if "order_breached" in ids:

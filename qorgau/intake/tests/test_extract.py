@@ -237,7 +237,7 @@ def kind_set(text: str, lang: str) -> set[str]:
     ("Тергеуші камера жазбаларын жойып жіберді.", "kk", "evidence_destroyed"),
     # verbal abuse and threats short of killing, image-based abuse
     ("Вечером он снова оскорбил её при детях.", "ru", "psychological_abuse"),
-    ("Бывший муж угрожал ей расправой, если она не вернётся.", "ru", "psychological_abuse"),
+    ("Бывший муж угрожал ей избиением, если она не вернётся.", "ru", "psychological_abuse"),
     ("Он распространял её интимные фото среди знакомых.", "ru", "psychological_abuse"),
     # cruelty, torture, maiming, fractures
     ("Отчим годами подвергал жестокому обращению её и сына.", "ru", "physical_assault"),
@@ -300,3 +300,78 @@ def test_the_act_and_its_naming_in_one_sentence() -> None:
     # "полицейский" names the police
     (p,) = [p for p in propose("По совету полицейского она забрала заявление.", "ru")]
     assert p.kind == "complaint_withdrawn"
+
+
+@pytest.mark.parametrize(("text", "lang", "kind"), [
+    # threats: to kill said with "murder", threats to or about the children, threats short of
+    # killing
+    ("Her partner had threatened Ms K. with murder twice that week.", "en", "threat_to_kill"),
+    ("She described repeated murder threats by her ex-husband.", "en", "threat_to_kill"),
+    ("He threatened her and the children with a beating.", "en", "threat_children"),
+    ("He threatened to take the children away to his village.", "en", "threat_children"),
+    ("Он угрожал забрать детей, если она уйдёт.", "ru", "threat_children"),
+    ("Ол балаларын алып кетемін деп қорқытты.", "kk", "threat_children"),
+    ("He followed her to work and threatened her.", "en", "psychological_abuse"),
+    # killings and attempts said by their outcome
+    ("He stabbed his neighbour, who died in hospital.", "en", "killing"),
+    ("She was shot twice but survived the attack.", "en", "attempted_killing"),
+    ("Она выжила после нападения с ножом.", "ru", "attempted_killing"),
+    # sexual coercion
+    ("He forced her to have sex with him.", "en", "sexual_violence"),
+    ("Он принуждал её к интимной близости.", "ru", "sexual_violence"),
+    # violence "verbal and physical"
+    ("For years he abused her verbally and physically.", "en", "physical_assault"),
+    ("For years he abused her verbally and physically.", "en", "psychological_abuse"),
+    ("She reported verbal and physical abuse at home.", "en", "psychological_abuse"),
+    # online abuse
+    ("Intimate photos of her were posted on a fake page.", "en", "psychological_abuse"),
+    ("Her account on Instagram had been hacked.", "en", "psychological_abuse"),
+    ("He broke into her e-mail and read her letters.", "en", "coercive_control"),
+    ("Он взломал её почту.", "ru", "coercive_control"),
+    # reports, answers to them, the police letting him go
+    ("Her mother called a neighbour and the police.", "en", "police_report"),
+    ("She called the police twice, but they did nothing.", "en", "authority_no_response"),
+    ("Она позвонила в полицию, но там ничего не сделали.", "ru", "authority_no_response"),
+    ("Полиция келді, бірақ ештеңе істемеді.", "kk", "authority_no_response"),
+    ("The officers talked to him and let him go home.", "en", "detention_refused"),
+    ("Его отпустили домой в ту же ночь.", "ru", "detention_refused"),
+    ("The witnesses were never questioned.", "en", "evidence_not_collected"),
+    ("Соседей так и не опросили.", "ru", "evidence_not_collected"),
+    ("Куәгерлерден жауап алынбады.", "kk", "evidence_not_collected"),
+    # penalties and applications in court wording
+    ("The magistrate ordered him to pay a fine.", "en", "admin_sanction"),
+    ("She then brought a private prosecution against him.", "en", "court_application"),
+    # separations and moves
+    ("After their separation in 2019 he kept calling her.", "en", "separation"),
+    ("She took the children and went to her sister's.", "en", "moving_house"),
+    ("In 2020 she returned to her native village.", "en", "moving_house"),
+    ("Она забрала детей и уехала к матери.", "ru", "moving_house"),
+    ("Ол балаларын алып, ауылына кетті.", "kk", "moving_house"),
+])
+def test_more_phrasings_are_proposed(text: str, lang: str, kind: str) -> None:
+    assert kind in kind_set(text, lang)
+
+
+@pytest.mark.parametrize(("text", "lang", "kind"), [
+    # advice is not the act
+    ("The nurse told her to file a complaint with the police.", "en", "police_report"),
+    ("Участковый посоветовал ей подать заявление.", "ru", "police_report"),
+    # "after the divorce" without a date of its own names a divorce told before
+    ("After the divorce she kept the flat.", "en", "separation"),
+    # a denial, a prevention, a conviction's offence
+    ("He denied threatening her.", "en", "psychological_abuse"),
+    ("The order was meant to prevent further violence.", "en", "physical_assault"),
+    ("He had been convicted, years ago, for causing bodily harm.", "en", "physical_assault"),
+    # a classification that "called for no further action" is not a discontinuation
+    ("The complaint was treated as a minor offence which called for no further action.", "en",
+     "case_discontinued"),
+    # "the police did nothing" is no response, not a refusal
+    ("The police did nothing.", "en", "police_refusal"),
+    # a threat to kill is not also a psychological abuse; a missing exam is not an exam
+    ("He threatened her with death.", "en", "psychological_abuse"),
+    ("A forensic examination had not been ordered.", "en", "medical_exam"),
+    # starting to live with him is not a move of hers
+    ("In 2015 she moved in with him.", "en", "moving_house"),
+])
+def test_more_of_what_is_not_proposed(text: str, lang: str, kind: str) -> None:
+    assert kind not in kind_set(text, lang)
