@@ -359,7 +359,9 @@ if (unknown := (set(lexicon.KINDS) - set(taxonomy.BY_ID)) |
 _GENERIC_ASSAULT = ("attack", "assault", "violen", "injur", "bruis", "bodily harm", "physical",
                     "напал", "насили", "травм", "синяк", "телесн", "шабуыл", "зорлық", "жарақат",
                     "көгерг")
-_INJURY = ("injur", "bruis", "травм", "синяк", "телесн", "жарақат", "көгерг")
+# Injuries, as a doctor records them (a broken bone in Kazakh: "қабырғасы сынған")
+_INJURY = re.compile(r"^(?:injur|bruis|fractur|травм|синяк|телесн|перелом|жарақат|көгерг)|\sсын",
+                     re.IGNORECASE)
 _REPORTS = {"police_report", "report_prosecutor"}
 _REFERENCE = re.compile(r"(?:\bthe|\bthis|\bthat|\bfor|\babout|\bover|\bof|\bоб?|\bв|\bпо поводу|"
                         r"\bо том|\bза)\s+(?:\d{4}\s+|two\s+|\w+\s+incidents? of\s+|(?<=за )\w+\s+и\s+)?$",
@@ -384,7 +386,7 @@ _POTENTIAL = re.compile(r"(?:\bгроз(?:ит|ило|ят|ило бы)|\bface[s
                         r"(?:\w+\s+){0,4}$", re.IGNORECASE)
 # "he was never detained", "не задерживали": not the act (kinds that are themselves a failure
 # to act keep their negations in their patterns)
-_NEGATION = re.compile(r"(?:\bnever|\bnot|\bdenied|\bdenies|\bне|\bни|\bотрица\w*|\bемес)\s+(?:\w+\s+)?$",
+_NEGATION = re.compile(r"(?:\bnever|\bnot|\bdenied|\bdenies|\bне(?!\s+раз\b)|\bни|\bотрица\w*|\bемес)\s+(?:\w+\s+)?$",
                        re.IGNORECASE)
 _NEGATIVE_KINDS = {"police_refusal", "authority_no_response", "breach_response", "order_breached",
                    "case_refused", "detention_refused", "order_refused", "evidence_not_collected"}
@@ -414,7 +416,7 @@ def _word_at(sentence: str, cue: str) -> str:
     return match.group(0) if match else cue
 
 
-def _kinds(sentence: str, lang: str) -> list[tuple[str, list[str]]]:
+def _kinds(sentence: str, lang: str, assault_told: bool = True) -> list[tuple[str, list[str]]]:
     found = []
     mentioned: set[str] = set()  # cues said as a thing reported ("the attack"), not as an act
     for kind_id, pattern in _KIND_PATTERNS[lang]:
@@ -462,9 +464,11 @@ def _kinds(sentence: str, lang: str) -> list[tuple[str, list[str]]]:
         found = [(k, c) for k, c in found if k != "order_issued"]
     if "order_requested" in ids:  # asking a court for an order is not a second application
         found = [(k, c) for k, c in found if k != "court_application"]
-    if "medical_exam" in ids:  # injuries a doctor recorded are the evidence, not a new assault
+    if "medical_exam" in ids and assault_told:
+        # injuries a doctor recorded after the assault just told are its evidence, not a new
+        # assault (told nowhere else, they are the only sign of one: kept, dated before)
         found = [(k, c) for k, c in found if k != "physical_assault" or
-                 not all(cue.lower().startswith(_INJURY) for cue in c)]
+                 not all(_INJURY.search(cue) for cue in c)]
     if any(taxonomy.BY_ID[k].group != "abuse" for k in ids):
         # "she reported the attack", "tried for battery": the act is told elsewhere (a risk
         # incident is kept all the same: missing one costs more than a duplicate)
@@ -574,6 +578,7 @@ def propose(text: str, lang: str | None = None,
     proposals: list[Proposal] = []
     anchor: date | None = None  # the last day-precise date said, for "the next day"
     spans = sentences(text)
+    told = [False, False]  # whether each of the two sentences before proposed an assault
     for done, (start, end) in enumerate(spans):
         if progress is not None and done % 50 == 0:
             progress(done, len(spans))
@@ -585,7 +590,8 @@ def propose(text: str, lang: str | None = None,
                 anchor = date.fromisoformat(found.when.start)
         if when is not None and when.source == "relative":
             anchor = date.fromisoformat(when.start)
-        kinds = _kinds(sentence, lang)
+        kinds = _kinds(sentence, lang, any(told))
+        told = [told[-1], any(k == "physical_assault" for k, _ in kinds)]
         if not kinds:
             continue
         recurrence = _recurrence(sentence, lang)
@@ -598,7 +604,9 @@ def propose(text: str, lang: str | None = None,
         for kind_id, cues in kinds:
             first = min(sentence.find(c) for c in cues)
             earlier = (taxonomy.BY_ID[kind_id].group == "abuse" and reports_in_sentence
-                       and bool(_ABOUT.search(sentence[:first])))
+                       and bool(_ABOUT.search(sentence[:first]))) or (
+                kind_id == "physical_assault" and "medical_exam" in dict(kinds)
+                and all(_INJURY.search(c) for c in cues))
             kind_when = _date_of(sentence, cues, dates, when, earlier) or When()
             if recurrence != "once" and kind_when.start:
                 kind_when = When(kind_when.start, kind_when.end, kind_when.qualifier, recurrence,

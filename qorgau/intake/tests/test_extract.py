@@ -375,3 +375,34 @@ def test_more_phrasings_are_proposed(text: str, lang: str, kind: str) -> None:
 ])
 def test_more_of_what_is_not_proposed(text: str, lang: str, kind: str) -> None:
     assert kind not in kind_set(text, lang)
+
+
+@pytest.mark.parametrize(("text", "lang", "kind"), [
+    # Kazakh verbs of beating and their forms; a broken bone
+    ("Күйеуі оны жиі сабайтын.", "kk", "physical_assault"),
+    ("Ол әйеліне қол көтерді.", "kk", "physical_assault"),
+    ("Егер тағы ұрса, полицияға барамын деді.", "kk", "physical_assault"),
+    ("Әкесінің соққысынан баланың мұрны сынған.", "kk", "physical_assault"),
+    ("Он не раз поднимал на неё руку.", "ru", "physical_assault"),
+    # forced to do something, help of a lawyer
+    ("Қайын енесі оны күштеп жұмысқа жіберді.", "kk", "coercive_control"),
+    ("Муж заставлял её отдавать всю зарплату.", "ru", "coercive_control"),
+    ("Ол заңгердің көмегімен сотқа арыз жазды.", "kk", "legal_aid"),
+    ("С помощью юриста она подала иск.", "ru", "legal_aid"),
+    ("With the help of a lawyer she applied for a protection order.", "en", "legal_aid"),
+    # a threat short of killing
+    ("Ол оны көршілердің көзінше қорқытты.", "kk", "psychological_abuse"),
+])
+def test_kazakh_and_other_phrasings_are_proposed(text: str, lang: str, kind: str) -> None:
+    assert kind in kind_set(text, lang)
+
+
+def test_injuries_a_doctor_records_are_an_assault_only_when_none_was_told() -> None:
+    told = "В пятницу муж избил её. Врач травмпункта зафиксировал перелом руки."
+    assert [p.kind for p in propose(told, "ru")] == ["physical_assault", "medical_exam"]
+    alone = propose("On 3 May 2021 a doctor recorded bruises on her arms.", "en")
+    assert [(p.kind, p.when.start, p.when.qualifier) for p in alone] == [
+        ("physical_assault", "2021-05-03", "before"), ("medical_exam", "2021-05-03", "none")]
+    # "тепкіледі ... қабырғасы сынған": the broken rib the doctors found is the same beating
+    kk = "Ол баланы ұрып-соғып жүрді. Дәрігерлер баланың қабырғасы сынғанын анықтады."
+    assert [p.kind for p in propose(kk, "kk")] == ["physical_assault", "medical_exam"]
