@@ -578,6 +578,7 @@ def propose(text: str, lang: str | None = None,
     proposals: list[Proposal] = []
     anchor: date | None = None  # the last day-precise date said, for "the next day"
     spans = sentences(text)
+    named_last: list[str] = []
     told = [False, False]  # whether each of the two sentences before proposed an assault
     for done, (start, end) in enumerate(spans):
         if progress is not None and done % 50 == 0:
@@ -590,6 +591,7 @@ def propose(text: str, lang: str | None = None,
                 anchor = date.fromisoformat(found.when.start)
         if when is not None and when.source == "relative":
             anchor = date.fromisoformat(when.start)
+        named_before, named_last = named_last, _institutions(sentence, lang)
         kinds = _kinds(sentence, lang, any(told))
         told = [told[-1], any(k == "physical_assault" for k, _ in kinds)]
         if not kinds:
@@ -617,7 +619,9 @@ def propose(text: str, lang: str | None = None,
             if institution is None:  # an incident: no institution acted
                 institution = ""
             elif not institution:
-                institution = next((i for i in named if i != "health"), "")
+                # named in the sentence, else in the one before ("The police came. They
+                # refused to open a case.")
+                institution = next((i for i in named + named_before if i != "health"), "")
             incident = taxonomy.BY_ID[kind_id].group == "abuse"
             proposals.append(Proposal(kind_id, kind_when, institution,
                                       reported_to if incident else "",

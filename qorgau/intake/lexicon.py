@@ -380,7 +380,7 @@ KIND_INSTITUTION: dict[str, str] = {
     "legal_aid": "", "police_visit": "police", "indictment": "prosecutor", "order_refused": "",
     "order_issued": "", "order_requested": "", "authority_no_response": "",
     "evidence_not_collected": "", "evidence_destroyed": "",
-    "hearing": "court", "verdict": "court", "sentence": "court", "appeal": "court",
+    "hearing": "court", "court_decision": "court", "verdict": "court", "sentence": "court", "appeal": "court",
     "court_application": "court", "detention_ordered": "court",
     "medical_exam": "health", "shelter_admission": "shelter",
 }

@@ -406,3 +406,16 @@ def test_injuries_a_doctor_records_are_an_assault_only_when_none_was_told() -> N
     # "тепкіледі ... қабырғасы сынған": the broken rib the doctors found is the same beating
     kk = "Ол баланы ұрып-соғып жүрді. Дәрігерлер баланың қабырғасы сынғанын анықтады."
     assert [p.kind for p in propose(kk, "kk")] == ["physical_assault", "medical_exam"]
+
+
+def test_an_institution_named_in_the_sentence_before() -> None:
+    text = ("On 5 March 2020 she went to the prosecutor's office. Two weeks later a decision "
+            "not to prosecute was issued.")
+    assert [(p.kind, p.institution) for p in propose(text, "en")] == [
+        ("case_refused", "prosecutor")]
+    text = "Она снова пришла в полицию. Ей отказали в возбуждении уголовного дела."
+    assert [(p.kind, p.institution) for p in propose(text, "ru")] == [
+        ("case_refused", "police")]
+    # a court's decision is the court's, named or not
+    assert ("court_decision", "court") in [(p.kind, p.institution) for p in propose(
+        "Their divorce was granted in 2015.", "en")]
