@@ -337,8 +337,23 @@ def _compile(stems: list[str]) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{s})" for s in stems) + ")", re.IGNORECASE)
 
 
-_KIND_PATTERNS = {lang: [(kind, _compile(by_lang[lang])) for kind, by_lang in lexicon.KINDS.items()
-                         if by_lang.get(lang)] for lang in LANGUAGES}
+# The lexicons tell her story in the third person, as documents do; a survivor's own statement
+# says "me": "he kicked me out", "он выгнал меня", "отобрал у меня телефон", "оны/мені ұрды".
+_FIRST_PERSON = {
+    "en": (re.compile(r"(?<![\w\\])her(?!\w)"), "(?:her|me|my)"),
+    "ru": (re.compile(r"(?<![\w\\])(?:её|ее)(?!\w)"), "(?:её|ее|меня)"),
+    "kk": (re.compile(r"(?<![\w\\])оны(?!\w)"), "(?:оны|мені)"),
+}
+
+
+def _with_first_person(stems: list[str], lang: str) -> list[str]:
+    pattern, replacement = _FIRST_PERSON[lang]
+    return [pattern.sub(replacement, stem) for stem in stems]
+
+
+_KIND_PATTERNS = {lang: [(kind, _compile(_with_first_person(by_lang[lang], lang)))
+                         for kind, by_lang in lexicon.KINDS.items() if by_lang.get(lang)]
+                  for lang in LANGUAGES}
 _INSTITUTION_PATTERNS = {
     lang: [(inst, _compile(by_lang[lang])) for inst, by_lang in lexicon.INSTITUTIONS.items()]
     for lang in LANGUAGES}
@@ -378,7 +393,7 @@ _NOT_ACT = re.compile(
     r"\s+(?:(?!(?:and|or|и|или)\s)[^\W\d]+\s+){0,3}«?$", re.IGNORECASE)
 # "she grabbed a knife", "взяла нож": her weapon, in self-defence, not his
 _HER_WEAPON = re.compile(
-    r"(?:\bshe|\bthe applicant|\bthe victim)\s+(?:\w+\s+)?(?:grabbed|took|picked up|seized|snatched)\b|"
+    r"(?:\bshe|\bI|\bthe applicant|\bthe victim)\s+(?:\w+\s+)?(?:grabbed|took|picked up|seized|snatched)\b|"
     r"\b(?:взяла|схватила|выхватила|подняла)\b", re.IGNORECASE)
 # "грозило от 8 до 12 лет тюрьмы", "faced up to ten years": a penalty possible, not imposed
 _POTENTIAL = re.compile(r"(?:\bгроз(?:ит|ило|ят|ило бы)|\bface[sd]?|\bfacing|\brisk(?:s|ed)?|\bmaximum|"

@@ -59,11 +59,11 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "kk": [r"зорлады", r"зорлау", r"жыныстық зорлық"],
     },
     "physical_assault": {
-        "en": [r"beat(?:en|ings?|s)?\b", r"batter(?:ed|ing)\b", r"physical and psychological (?:abuse|violence)", r"hit (?:her|him|the)", r"punch", r"kick", r"slapp", r"assault",
+        "en": [r"beat(?:en|ings?|s)?\b", r"batter(?:ed|ing)\b", r"physical and psychological (?:abuse|violence)", r"hit (?:her|him|the)", r"punch", r"kick(?!ed (?:her|them|the \w+) out)", r"slapp", r"assault",
                r"attack", r"injur", r"bruis", r"battery", r"physical(?:ly)? (?:abus|violence|ill-treat)",
                r"ill-treat", r"violen(?:ce|t)", r"bodily harm", r"(?:verbally|psychologically) and physically",
                r"physically and (?:verbally|psychologically)", r"verbal and physical (?:abuse|violence)"],
-        "ru": [r"изби", r"бил\b", r"била\b", r"бить", r"побо", r"ударил", r"удар", r"пинал", r"подн(?:ял|има)\w* (?:на (?:неё|нее|жену) )?руку",
+        "ru": [r"изби", r"бил\b", r"била\b", r"бить", r"побо", r"ударил", r"удар", r"пинал", r"подн(?:ял|има)\w* (?:на (?:неё|нее|жену|меня|мать) )?руку",
                r"напал", r"избиени", r"телесн\w* повреждени", r"травм", r"синяк", r"насили",
                r"жесток\w* обращ", r"насилие", r"истяза", r"отруби", r"искалечи", r"перелом"],
         "kk": [r"ұрып", r"ұрды", r"шабуыл", r"соқты", r"тепкіле", r"зорлық-зомбылық", r"зорлық", r"жарақат",

@@ -419,3 +419,18 @@ def test_an_institution_named_in_the_sentence_before() -> None:
     # a court's decision is the court's, named or not
     assert ("court_decision", "court") in [(p.kind, p.institution) for p in propose(
         "Their divorce was granted in 2015.", "en")]
+
+
+@pytest.mark.parametrize(("text", "lang", "kinds_said"), [
+    # a survivor's own statement says "me", "меня", "мені"
+    ("Last winter he kicked me out of the flat and took my phone.", "en",
+     {"expulsion", "coercive_control"}),
+    ("He forced me to have sex with him.", "en", {"sexual_violence"}),
+    ("В ту ночь он пытался меня убить.", "ru", {"attempted_killing"}),
+    ("Он не раз поднимал на меня руку.", "ru", {"physical_assault"}),
+    ("Кеше ол мені ұрды.", "kk", {"physical_assault"}),
+    # her own weapon, said by her
+    ("Then I grabbed a knife to defend myself.", "en", set()),
+])
+def test_a_first_person_statement(text: str, lang: str, kinds_said: set[str]) -> None:
+    assert kind_set(text, lang) == kinds_said
