@@ -14,10 +14,13 @@ their figures flatter the extractor).
 
 Per language it prints: event-kind precision, recall and F1; explicit-date precision (of the
 matched proposals whose date came from a date written in the sentence, the share whose start
-and end equal the annotation's); institution accuracy (matched events the annotation gives an
-institution); recall of risk-relevant incidents (strangulation, threats to kill, weapons) and
-of the state's failures (refusals, no response, orders breached or not enforced); and the
-share of proposals that cite their sentence (its exact text and offsets in the narrative).
+and end equal the annotation's); the share of dates resolved from another ("the next day") or
+said as before or after a dated act ("after the beating on 1 January 2016") that agree with
+the annotation (equal, or on the right side of it); institution accuracy (matched events the
+annotation gives an institution); recall of risk-relevant incidents (strangulation, threats
+to kill, weapons) and of the state's failures (refusals, no response, orders breached or not
+enforced); and the share of proposals that cite their sentence (its exact text and offsets in
+the narrative).
 """
 
 from __future__ import annotations
@@ -44,6 +47,20 @@ def body(path: Path) -> str:
     while lines and lines[0].startswith("#"):
         lines.pop(0)
     return "\n".join(lines).strip("\n")
+
+
+def consistent(p: Proposal, start: str, end: str) -> bool:
+    """A date resolved from another ("the next day") equals the annotation's; one said only as
+    before or after a dated act ("after the beating on 1 January 2016") holds the annotation's
+    date on the right side of it (compared at the annotation's precision)."""
+    if not start:
+        return False
+    bound = p.when.start[:len(start)]
+    if p.when.qualifier == "after":
+        return start >= bound
+    if p.when.qualifier == "before":
+        return start <= bound
+    return (p.when.start, p.when.end) == (start, end)
 
 
 def ratio(a: int, b: int) -> str:
@@ -112,6 +129,15 @@ def main() -> int:
                         f"  date {p.when.start or '?'}..{p.when.end} from {p.when.text!r}, "
                         f"annotated {event.get('start') or '?'}..{event.get('end', '')} "
                         f"({key[1]}, {name})")
+            elif p.when.source == "relative":
+                c["relative"] += 1
+                right = consistent(p, event.get("start", ""), event.get("end", ""))
+                c["relative_right"] += right
+                if not right:
+                    notes[lang].append(
+                        f"  relative date {p.when.qualifier} {p.when.start or '?'}..{p.when.end} "
+                        f"from {p.when.text!r}, annotated {event.get('start') or '?'}.."
+                        f"{event.get('end', '')} ({key[1]}, {name})")
             if event.get("institution"):
                 c["inst"] += 1
                 right = p.institution == event["institution"]
@@ -136,6 +162,8 @@ def main() -> int:
         print(f"  event kind: precision {ratio(c['matched'], c['proposed'])}, "
               f"recall {ratio(c['matched'], c['gold'])}, F1 {f1:.2f}")
         print(f"  explicit-date precision {ratio(c['dated_right'], c['dated'])}")
+        print(f"  relative dates (the next day, before or after a dated act) consistent with "
+              f"the annotation {ratio(c['relative_right'], c['relative'])}")
         print(f"  institution accuracy {ratio(c['inst_right'], c['inst'])}")
         print(f"  risk-relevant incidents recall {ratio(c['risk_found'], c['risk'])}")
         print(f"  state failures reaching a proposal {ratio(c['failures_found'], c['failures'])}")
