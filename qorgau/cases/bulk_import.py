@@ -23,13 +23,34 @@ imported again one by one, so the one that fails is reported alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+import hashlib
+import json
+import multiprocessing
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, transaction
-from django.db.models import Max, Model
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.db.models import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    Field,
+    ForeignKey,
+    IntegerField,
+    JSONField,
+    Max,
+    Model,
+    OuterRef,
+    Subquery,
+    TextField,
+)
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import Organisation, User
@@ -45,6 +66,7 @@ from qorgau.cases.models import (
     Party,
 )
 from qorgau.cases.regions import PROFILES
+from qorgau.fields import EncryptedTextField, keyring
 
 BLOCK_EVENTS = 20_000  # events per transaction (and per statement of each table)
 # Tables in the order they are written (foreign keys).
@@ -92,17 +114,20 @@ class _Built:
     digest: str
     case: Case | None = None  # None: a file with sections, imported by import_case
     batch: services.CaseBatch | None = None
-    rows: dict[type[Model], list[Model]] = field(default_factory=dict)
 
 
 def import_files(files: Iterable[tuple[str, Any]], organisation: Organisation, by: User,
-                 *, block_events: int = BLOCK_EVENTS) -> BatchResult:
+                 *, jobs: int = 1, block_events: int = BLOCK_EVENTS) -> BatchResult:
     """Import each (name, case file) of `files`; a file is its text (str or bytes) or its
     parsed JSON. Raises Refused if `by` cannot open cases in `organisation` (nothing is
-    imported); every other failure is the file's own, in its FileResult."""
+    imported); every other failure is the file's own, in its FileResult. `jobs` processes
+    share the files (not inside a transaction: each process has its own connection)."""
     if not services.can_open_cases(by, organisation):
         raise casefile.Refused(_("%(email)s cannot open cases in %(organisation)s.")
                                % {"email": by.email, "organisation": organisation.slug})
+    files = list(files)
+    if jobs > 1 and len(files) > 1 and not connection.in_atomic_block:
+        return _in_processes(files, organisation, by, jobs, block_events)
     results: list[FileResult] = []
     checked: list[tuple[FileResult, Any, dict[int, DateSpan], str]] = []
     for name, source in files:
@@ -154,6 +179,52 @@ def import_files(files: Iterable[tuple[str, Any]], organisation: Organisation, b
     return BatchResult(results)
 
 
+def _lock_digests(digests: Sequence[str]) -> None:
+    """PostgreSQL: hold a lock on each digest until the transaction ends, taken in order
+    (no deadlock between two importers); SQLite's writers are serialised already."""
+    if connection.vendor != "postgresql" or not digests:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT "
+                       "hashtextextended(d, 0) AS k FROM unnest(%s::text[]) AS d ORDER BY 1) "
+                       "AS keys", [list(digests)])
+
+
+def _share(source: Any, jobs: int) -> int:
+    """Which process imports a file: the same bytes always go to the same one, so a file
+    given twice is found twice by one process (and refused there as already imported)."""
+    data = source if isinstance(source, bytes) else (
+        source.encode() if isinstance(source, str) else
+        json.dumps(source, sort_keys=True, ensure_ascii=False).encode())
+    return int.from_bytes(hashlib.sha256(data).digest()[:4], "big") % jobs
+
+
+def _in_processes(files: list[tuple[str, Any]], organisation: Organisation, by: User,
+                  jobs: int, block_events: int) -> BatchResult:
+    shares: list[list[int]] = [[] for _ in range(jobs)]
+    for i, (_name, source) in enumerate(files):
+        shares[_share(source, jobs)].append(i)
+    work = [([files[i] for i in share], organisation.pk, by.pk, block_events)
+            for share in shares if share]
+    connections.close_all()  # each process opens its own
+    with multiprocessing.get_context("fork").Pool(len(work)) as pool:
+        done = pool.map(_work, work)
+    results: list[FileResult | None] = [None] * len(files)
+    for share, outcome in zip([s for s in shares if s], done, strict=True):
+        for i, result in zip(share, outcome, strict=True):
+            results[i] = result
+    return BatchResult([result for result in results if result is not None])
+
+
+def _work(job: tuple[list[tuple[str, Any]], int, int, int]) -> list[FileResult]:
+    files, organisation_id, user_id, block_events = job
+    try:
+        return import_files(files, Organisation.objects.get(pk=organisation_id),
+                            User.objects.get(pk=user_id), block_events=block_events).files
+    finally:
+        connections.close_all()
+
+
 def _imported_before(digests: Sequence[str], organisation: Organisation) -> dict[str, str]:
     """digest -> reference of the organisation's cases built from these documents (as
     `casefile.already_imported`, for many at once)."""
@@ -194,7 +265,8 @@ def _build(result: FileResult, document: Any, spans: dict[int, DateSpan], digest
         case = Case(organisation=organisation, reference=services.new_reference(),
                     region=services.check_region(meta["region"], profile), profile=profile,
                     created_by=by, mode=mode)
-        services._clean(case, exclude=["reference"])
+        # The organisation and the importer exist (can_open_cases): no query to say so.
+        services._clean(case, exclude=["reference", "organisation", "created_by"])
         batch = services.CaseBatch(case, by, new=True)
         parties: dict[str, Party] = {}
         for i, party in enumerate(document["parties"]):
@@ -248,9 +320,18 @@ def _fresh(built: _Built, organisation: Organisation, by: User) -> _Built:
 
 
 def _write(block: list[_Built], organisation: Organisation, by: User) -> None:
+    """The block's files, in the order the per-file import writes a case: its rows and
+    ledger, what is derived from its events, its status, the import's entry. First, under
+    a lock on the files' digests, those another writer imported since they were checked."""
+    _lock_digests([built.digest for built in block])
+    taken = _imported_before([built.digest for built in block], organisation)
+    for built in block:
+        if built.digest in taken:
+            built.result.error = casefile.AlreadyImported(taken[built.digest])
+    block = [built for built in block if built.digest not in taken]
     fast = [built for built in block if built.case is not None]
     _unique_references(fast)
-    rows: dict[type[Model], list[Model]] = {model: [] for model in MODELS}
+    rows: dict[type[Model], list[Model]] = {model: [] for model in MODELS[:4]}
     assignments: list[CaseAssignment] = []
     for built in fast:
         assert built.case is not None and built.batch is not None
@@ -259,30 +340,53 @@ def _write(block: list[_Built], organisation: Organisation, by: User) -> None:
         assignment = CaseAssignment(case=case, user=by, access=CaseAssignment.Access.WRITE)
         assignments.append(assignment)
         rows[CaseAssignment].append(assignment)
-        for obj, parties, links in built.batch.added():
+        for obj, _parties, _links in built.batch.added():
             rows[type(obj)].append(obj)
-            if isinstance(obj, Event):
-                rows[EventParty] += [EventParty(event=obj, party=party, role=role)
-                                     for party, role in parties]
-                rows[EventLink] += [EventLink(source=obj, target=target, kind=kind)
-                                    for target, kind in links]
-    for model in MODELS[:-1]:
-        for row, pk in zip(rows[model], _reserve(model, len(rows[model])), strict=True):
+    for model, found in rows.items():
+        for row, pk in zip(found, _reserve(model, len(found)), strict=True):
             row.pk = pk
-    for model in MODELS[1:-1]:  # the foreign keys, now that their targets have ids
+    for model in MODELS[1:4]:  # the foreign keys, now that their targets have ids
         for row in rows[model]:
             for f in model._meta.concrete_fields:
                 if f.is_relation and f.is_cached(row):  # type: ignore[attr-defined]
                     target = getattr(row, f.name)
                     # Past the descriptor, which would forget the related object.
                     row.__dict__[f.attname] = None if target is None else target.pk
+    event_parties: list[tuple[Any, ...]] = []
+    event_links: list[tuple[Any, ...]] = []
+    for built in fast:
+        assert built.batch is not None
+        for obj, parties, links in built.batch.added():
+            if isinstance(obj, Event):
+                event_parties += [(obj.pk, party.pk, role) for party, role in parties]
+                event_links += [(obj.pk, target.pk, kind) for target, kind in links]
+    chain = Chain()
     for built, assignment in zip(fast, assignments, strict=True):
-        rows[LedgerEntry] += _ledger(built, assignment, by)
-    for row, pk in zip(rows[LedgerEntry], _reserve(LedgerEntry, len(rows[LedgerEntry])),
-                       strict=True):
-        row.pk = pk
-    for model in MODELS:
-        _insert(model, rows[model])
+        _ledger(built, assignment, by, chain)
+    for model, found in rows.items():
+        _insert(model, found)
+    insert_rows(EventParty, ("event_id", "party_id", "role"), event_parties)
+    insert_rows(EventLink, ("source_id", "target_id", "kind"), event_links)
+    new = [NewCase.of(built) for built in fast]
+    _send(signals.events_changed, [n for n in new if n.events], by, chain,
+          lambda n: {"kinds": n.kinds, "events": [event.pk for event in n.events]})
+    closed: list[NewCase] = []  # as services.set_status: the row, its entry, the signal
+    for n, built in zip(new, fast, strict=True):
+        if _status(built) != n.case.status:
+            n.case.status = _status(built)
+            closed.append(n)
+    for status in {n.case.status for n in closed}:
+        Case.objects.filter(pk__in=[n.case.pk for n in closed if n.case.status == status]
+                            ).update(status=status)
+    for n in closed:
+        chain.append(n.case, by, "case.status", records.subject(n.case),
+                     records.case_record(n.case))
+    _send(signals.status_changed, closed, by, chain, lambda n: {})
+    for built in fast:
+        assert built.case is not None
+        chain.append(built.case, by, "case.import", records.subject(built.case),
+                     detail={"sha256": built.digest})
+    chain.flush()
     for built in block:
         if built.case is None:  # sections: the per-file import, in a savepoint of its own
             try:
@@ -290,8 +394,107 @@ def _write(block: list[_Built], organisation: Organisation, by: User) -> None:
             except (casefile.Refused, casefile.CaseFileError) as exc:
                 built.result.error = exc
             continue
-        _after(built, by)
         built.result.case = built.case
+
+
+@dataclass
+class NewCase:
+    """A case a batch has written, as bulk receivers see it: its events (with their ids, in
+    the file's order) and links, and the `kinds` that `events_changed` names."""
+
+    case: Case
+    events: list[Event]
+    links: list[tuple[int, int]]  # (source event id, target event id)
+    kinds: frozenset[str] | None
+
+    @classmethod
+    def of(cls, built: _Built) -> NewCase:
+        assert built.case is not None and built.batch is not None
+        events: list[Event] = []
+        links: list[tuple[int, int]] = []
+        for obj, _parties, targets in built.batch.added():
+            if isinstance(obj, Event):
+                events.append(obj)
+                links += [(obj.pk, target.pk) for target, _kind in targets]
+        kinds = (None if any(event.supersedes_id for event in events)
+                 else frozenset(event.kind for event in events))
+        return cls(built.case, events, links, kinds)
+
+
+class Chain:
+    """The ledger entries of a block's new cases, chained in memory and written at once.
+    A bulk receiver appends its entries here, as it would with `services.append`."""
+
+    COLUMNS = ("case_id", "seq", "at", "actor_id", "action", "subject", "detail",
+               "payload_digest", "prev_hash", "hash")
+
+    def __init__(self) -> None:
+        self.heads: dict[int, tuple[int, str]] = {}
+        self.entries: list[tuple[Any, ...]] = []
+
+    def append(self, case: Case, actor: User | None, action: str, subject: str,
+               record: Any = None, detail: dict[str, Any] | None = None) -> None:
+        """As services._chained: the entry after the case's head, hashed the same way."""
+        seq, prev = self.heads.get(case.pk, (0, ledger.GENESIS))
+        detail = dict(detail or {})
+        at = timezone.now()
+        payload = ledger.payload_digest(detail, record)
+        entry_hash = ledger.chain_hash(str(case.pk), seq + 1, at.astimezone(UTC).isoformat(),
+                                       str(actor.pk) if actor else "system", action, subject,
+                                       payload, prev)
+        self.heads[case.pk] = (seq + 1, entry_hash)
+        self.entries.append((case.pk, seq + 1, at, actor.pk if actor else None, action,
+                             subject, detail, payload, prev, entry_hash))
+
+    def flush(self) -> None:
+        """Write the entries appended so far."""
+        insert_rows(LedgerEntry, self.COLUMNS, self.entries)
+        self.entries = []
+
+    def reload(self, cases: Iterable[Case]) -> None:
+        """The heads of `cases` as stored (after a receiver appended through the services)."""
+        ids = [case.pk for case in cases]
+        newest = LedgerEntry.objects.filter(case_id=OuterRef("case_id")).order_by("-seq")
+        self.heads.update((case_id, (seq, hash_)) for case_id, seq, hash_ in
+                          LedgerEntry.objects.filter(
+                              case_id__in=ids, seq=Subquery(newest.values("seq")[:1]))
+                          .values_list("case_id", "seq", "hash"))
+
+
+# What an app does for many new cases at once instead of a receiver of a case signal
+# (`events_changed`, `status_changed`) once per case: (the new cases, who imports them,
+# the block's ledger chain). Registered by the app, in its own bulk_import module (found as
+# Django's admin finds admin modules), so that cases depends on none of them.
+BulkReceiver = Callable[[Sequence[NewCase], User, Chain], None]
+_bulk_receivers: dict[tuple[int, Any], BulkReceiver] = {}
+_discovered: list[bool] = []
+
+
+def register(signal: Signal, receiver: Callable[..., Any], bulk: BulkReceiver) -> None:
+    """Call `bulk` once per block where the batch would send `signal` to `receiver` once
+    per case."""
+    _bulk_receivers[(id(signal), receiver)] = bulk
+
+
+def _send(signal: Signal, cases: list[NewCase], by: User, chain: Chain,
+          extra: Callable[[NewCase], dict[str, Any]]) -> None:
+    """`signal` for each of `cases`, as the services send it: to each receiver's bulk
+    version once, else to the receiver once per case (the ledger written before and its
+    heads read after, as the receiver appends through the services)."""
+    if not cases:
+        return
+    if not _discovered:
+        autodiscover_modules("bulk_import")
+        _discovered.append(True)
+    for receiver in signal._live_receivers(Case)[0]:  # synchronous receivers, in order
+        bulk = _bulk_receivers.get((id(signal), receiver))
+        if bulk is not None:
+            bulk(cases, by, chain)
+            continue
+        chain.flush()
+        for new in cases:
+            receiver(signal=signal, sender=Case, case=new.case, by=by, **extra(new))
+        chain.reload(new.case for new in cases)
 
 
 def _unique_references(fast: list[_Built]) -> None:
@@ -313,37 +516,25 @@ def _unique_references(fast: list[_Built]) -> None:
                 cases[built.case.reference] = built.case
 
 
-def _ledger(built: _Built, assignment: CaseAssignment, by: User) -> list[LedgerEntry]:
-    """The new case's chain, as the services append it: case.create, assignment.set, each
-    party and event, and (an open case, whose import ends there) case.import."""
+def _ledger(built: _Built, assignment: CaseAssignment, by: User, chain: Chain) -> None:
+    """The new case's chain as the services begin it: case.create, assignment.set, each
+    party and event."""
     assert built.case is not None and built.batch is not None
     case = built.case
-    entries: list[LedgerEntry] = []
-    head = (0, ledger.GENESIS)
-
-    def append(action: str, subject: str, record: Any = None,
-               detail: dict[str, Any] | None = None) -> None:
-        nonlocal head
-        entry = services._chained(case, head, by, action, subject, record, detail)
-        entry.case_id = case.pk
-        head = (entry.seq, entry.hash)
-        entries.append(entry)
-
-    append("case.create", records.subject(case), records.case_record(case))
-    append("assignment.set", records.subject(assignment), records.assignment_record(assignment))
+    chain.append(case, by, "case.create", records.subject(case), records.case_record(case))
+    chain.append(case, by, "assignment.set", records.subject(assignment),
+                 records.assignment_record(assignment))
     for obj, parties, links in built.batch.added():
         if isinstance(obj, Party):
-            append("party.create", records.subject(obj), records.party_record(obj))
+            chain.append(case, by, "party.create", records.subject(obj),
+                         records.party_record(obj))
             continue
         record = records.event_record(
             obj, [(party.pk, role) for party, role in parties],
             [(target.number, kind) for target, kind in links],
             obj.supersedes.number if obj.supersedes else None)
-        append("event.correct" if obj.supersedes else "event.create", records.subject(obj),
-               record)
-    if _status(built) == case.status:
-        append("case.import", records.subject(case), detail={"sha256": built.digest})
-    return entries
+        chain.append(case, by, "event.correct" if obj.supersedes else "event.create",
+                     records.subject(obj), record)
 
 
 def _status(built: _Built) -> str:
@@ -368,45 +559,92 @@ def _reserve(model: type[Model], count: int) -> list[int]:
     return list(range(highest + 1, highest + 1 + count))
 
 
+def _plan(model: type[Model], vendor: str) -> list[tuple[str, str, Field[Any, Any]]]:
+    """(attribute, how, field) per column: as it is (dates too: `insert_rows` adapts
+    them), JSON text, encrypted, stamped now (auto_now_add), or as the field prepares it
+    for the backend."""
+    key = (model, vendor)
+    if key not in _PLANS:
+        plan = []
+        for f in model._meta.concrete_fields:
+            if isinstance(f, EncryptedTextField):
+                how = "encrypt"
+            elif isinstance(f, JSONField):
+                how = "json"
+            elif getattr(f, "auto_now_add", False):
+                how = "now"
+            elif isinstance(f, CharField | IntegerField | ForeignKey | BooleanField
+                            | DateTimeField | DateField) or (
+                    vendor == "postgresql" and not isinstance(f, TextField)):
+                how = "plain"
+            else:
+                how = "prep"
+            plan.append((f.attname, how, f))
+        _PLANS[key] = plan
+    return _PLANS[key]
+
+
+_PLANS: dict[tuple[type[Model], str], list[tuple[str, str, Field[Any, Any]]]] = {}
+
+
 def _insert(model: type[Model], objs: Sequence[Model]) -> None:
-    """The rows as Django writes them (each field's pre_save and database value: encrypted
-    fields encrypted, dates as the backend keeps them), in one statement."""
+    """The rows as Django writes them (encrypted fields encrypted, JSON as text, dates as
+    the backend keeps them, auto_now_add stamped), in one statement."""
     if not objs:
         return
-    fields = model._meta.concrete_fields
-    rows = [tuple(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields)
-            for obj in objs]
-    table = model._meta.db_table
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    db = connections[DEFAULT_DB_ALIAS]
+    plan = _plan(model, db.vendor)
+    ring = keyring()
+    now = timezone.now()
+    rows = []
     for obj in objs:
-        obj._state.adding, obj._state.db = False, "default"
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        values = obj.__dict__
+        row = []
+        for attname, how, f in plan:
+            value = values[attname]
+            if how == "plain":
+                row.append(value)
+            elif how == "encrypt":
+                row.append(None if value is None else ring.encrypt(str(value)))
+            elif how == "json":
+                row.append(json.dumps(value))
+            elif how == "now":  # as the backend takes it: insert_rows
+                values[attname] = now
+                row.append(now)
+            else:
+                row.append(f.get_db_prep_save(value, db))
+        rows.append(row)
+        obj._state.adding, obj._state.db = False, DEFAULT_DB_ALIAS
+    insert_rows(model, [attname for attname, _how, _f in plan], rows)
+
+
+def insert_rows(model: type[Model], attnames: Sequence[str],
+                 rows: Sequence[Sequence[Any]]) -> None:
+    """Rows of values ready for the database into `model`'s columns `attnames`: COPY on
+    PostgreSQL, one executemany on SQLite. JSON columns take text, or values to encode."""
+    if not rows:
+        return
+    db = connections[DEFAULT_DB_ALIAS]
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    encode = [i for i, name in enumerate(attnames) if isinstance(fields[name], JSONField)]
+    if encode and not isinstance(rows[0][encode[0]], str):
+        rows = [[json.dumps(v) if i in encode else v for i, v in enumerate(row)]
+                for row in rows]
+    if db.vendor != "postgresql":
+        adapt = {i: fields[name] for i, name in enumerate(attnames)
+                 if isinstance(fields[name], DateTimeField | DateField)}
+        if adapt:
+            rows = [[adapt[i].get_db_prep_save(v, db) if i in adapt else v
+                     for i, v in enumerate(row)] for row in rows]
+    table = model._meta.db_table
+    columns = ", ".join(db.ops.quote_name(fields[name].column) for name in attnames)
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
             with cursor.cursor.copy(  # type: ignore[union-attr]
                     f'COPY "{table}" ({columns}) FROM STDIN') as copy:
                 for row in rows:
                     copy.write_row(row)
             return
-        marks = ", ".join(["%s"] * len(fields))
+        marks = ", ".join(["%s"] * len(attnames))
         cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})',  # noqa: S608  # nosec B608
                            rows)
-
-
-def _after(built: _Built, by: User) -> None:
-    """What other apps derive from the new case (its duties and counts, through the signal
-    the per-file import sends), then a closed case's status and the import's entry."""
-    assert built.case is not None and built.batch is not None
-    case = built.case
-    events = [obj for obj, _p, _l in built.batch.added() if isinstance(obj, Event)]
-    if events:
-        kinds = (None if any(event.supersedes_id for event in events)
-                 else frozenset(event.kind for event in events))
-        signals.events_changed.send(sender=Case, case=case, by=by, kinds=kinds,
-                                    events=[event.pk for event in events])
-    status = _status(built)
-    if status != case.status:
-        try:
-            services.set_status(case, by, status)
-        except ValidationError as exc:
-            raise casefile.CaseFileError(casefile.service_problems(exc, "$.case")) from exc
-        services.record_import(case, by, built.digest)

@@ -88,6 +88,9 @@ class CaseFileError(Exception):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[Any, ...]:  # whole across processes (import --jobs)
+        return (type(self), (self.problems,))
+
 
 class Refused(Exception):
     """The named user may not export this case or import into this organisation."""
@@ -100,6 +103,9 @@ class AlreadyImported(Refused):
         self.reference = reference
         super().__init__(_("This case file was already imported as case %(reference)s; "
                            "nothing was imported.") % {"reference": reference})
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.reference,))
 
 
 def already_imported(document: Any, organisation: Organisation) -> str | None:

@@ -19,7 +19,14 @@ import casefile_import  # noqa: E402
 import dataset  # noqa: E402
 
 from qorgau.accounts.models import Organisation, User  # noqa: E402
-from qorgau.cases import bulk_import, casefile, ledger, records, services  # noqa: E402
+from qorgau.cases import (  # noqa: E402
+    bulk_import,
+    casefile,
+    ledger,
+    records,
+    services,
+    signals,
+)
 from qorgau.cases.models import Case, Event, LedgerEntry, Party  # noqa: E402
 from qorgau.cases.verification import verify_all  # noqa: E402
 from qorgau.duties.models import Obligation  # noqa: E402
@@ -259,3 +266,49 @@ def test_a_file_with_sections_in_a_batch_is_the_per_file_import(importer, whole,
         d.pop("exported_at"), d["case"].pop("reference")
     assert exported["events"] == document["events"]
     assert [r.problem for r in verify_all()] == [None] * 3
+
+
+def test_a_receiver_without_a_bulk_version_is_sent_each_case(importer):
+    """A receiver of events_changed that no app gave a bulk version (here one that appends
+    its own ledger entry) gets each case as the per-file import sends it, on the chain."""
+    organisation, by = importer
+
+    def note(sender: Any, case: Case, by: User, **kwargs: Any) -> None:
+        services.append(case, by, "test.noted", records.subject(case),
+                        detail={"kinds": sorted(kwargs["kinds"] or [])})
+
+    documents = generated_files()[:2]
+    signals.events_changed.connect(note, dispatch_uid="test.note")
+    try:
+        result = bulk_import.import_files(
+            [(str(i), copy.deepcopy(d)) for i, d in enumerate(documents)], organisation, by)
+        alone = [import_one_by_one(copy.deepcopy(d), organisation, by) for d in documents]
+    finally:
+        signals.events_changed.disconnect(dispatch_uid="test.note")
+    for outcome, one_by_one in zip(result.files, alone, strict=True):
+        assert outcome.case is not None
+        batch = snapshot(outcome.case)
+        assert "test.noted" in [entry[0] for entry in batch["ledger"]]
+        # The per-event services note each event; the batch, as one write, notes once.
+        assert batch["ledger"][-1][0] == "case.import"
+        assert batch["obligations"] == snapshot(one_by_one)["obligations"]
+    assert [r.problem for r in verify_all()] == [None] * 4
+
+
+def test_jobs_share_the_files_between_processes(committed_db, org, alice):
+    """--jobs: the files imported by several processes, each result in its file's place; a
+    file given twice imported once."""
+    organisation, by = org, alice
+    documents = generated_files()
+    files: list[tuple[str, Any]] = [(f"{i}.json", casefile.dumps(d))
+                                    for i, d in enumerate(documents)]
+    files.insert(2, ("twice.json", files[0][1]))
+    files.append(("broken.json", refused_files(documents[0])[0]))
+    result = bulk_import.import_files(files, organisation, by, jobs=2)
+    assert [f.name for f in result.files] == [name for name, _text in files]
+    assert [f.name for f in result.failed] == ["twice.json", "broken.json"]
+    assert isinstance(result.failed[0].error, casefile.AlreadyImported)
+    assert result.files[0].case is not None
+    assert result.failed[0].error.reference == result.files[0].case.reference
+    assert Case.objects.filter(organisation=organisation).count() == len(documents)
+    assert [r.problem for r in verify_all()] == [None] * len(documents)

@@ -15,7 +15,7 @@ from qorgau.api.errors import ApiError, error_body
 from qorgau.api.routers.cases import case_out
 from qorgau.api.routers.common import case_for, recent_login
 from qorgau.api.schemas import CaseOut, Id, In
-from qorgau.cases import casefile
+from qorgau.cases import bulk_import, casefile
 
 router = Router(tags=["case files"])
 READ, WRITE = needs("read"), needs("write")
@@ -64,9 +64,13 @@ def import_casefile(request: HttpRequest, payload: ImportIn) -> Status:
     if len(found) != 1:
         raise ApiError(422, "invalid", _("Name the organisation the case belongs to."),
                        "organisation")
-    try:
-        case = casefile.import_case(payload.document, found[0],
-                                    request.user)  # type: ignore[arg-type]
+    try:  # the batch import's service, for a batch of one
+        outcome = bulk_import.import_files([("document", payload.document)], found[0],
+                                           request.user).files[0]  # type: ignore[arg-type]
+        if outcome.error is not None:
+            raise outcome.error
+        assert outcome.case is not None
+        case = outcome.case
     except casefile.AlreadyImported as exc:
         raise ApiError(409, "already_imported", str(exc), "document") from exc
     except casefile.Refused as exc:
