@@ -434,3 +434,43 @@ def test_an_institution_named_in_the_sentence_before() -> None:
 ])
 def test_a_first_person_statement(text: str, lang: str, kinds_said: set[str]) -> None:
     assert kind_set(text, lang) == kinds_said
+
+
+@pytest.mark.parametrize(("text", "lang", "kind"), [
+    # pushing, dragging by the hair
+    ("He pushed her against the wall.", "en", "physical_assault"),
+    ("Он толкнул её с лестницы.", "ru", "physical_assault"),
+    ("Сожитель таскал её за волосы по квартире.", "ru", "physical_assault"),
+    ("Ол әйелін итеріп жіберді.", "kk", "physical_assault"),
+    # threatening messages, being locked out, money withheld
+    ("He kept sending her threatening messages at night.", "en", "psychological_abuse"),
+    ("Он присылал ей сообщения с угрозами.", "ru", "psychological_abuse"),
+    ("In January he locked her out of the house.", "en", "expulsion"),
+    ("Муж не пускал её домой.", "ru", "expulsion"),
+    ("Күйеуі оны үйге кіргізбеді.", "kk", "expulsion"),
+    ("He refused to give her money for food.", "en", "economic_abuse"),
+    ("Он не давал ей денег на лекарства.", "ru", "economic_abuse"),
+    ("Күйеуі оған ақша бермеді.", "kk", "economic_abuse"),
+    # reports the way they are made in Kazakhstan
+    ("Она позвонила по номеру 102.", "ru", "police_report"),
+    ("Соседи вызвали наряд.", "ru", "police_report"),
+    ("Ол 102-ге қоңырау шалды.", "kk", "police_report"),
+    ("Ол учаскелік инспекторға арыз жазды.", "kk", "police_report"),
+    # administrative protocol, orders extended or expired, children's arrangements
+    ("Участковый составил административный протокол.", "ru", "admin_protocol"),
+    ("Учаскелік инспектор әкімшілік хаттама толтырды.", "kk", "admin_protocol"),
+    ("The court extended the protection order by six months.", "en", "order_extended"),
+    ("Суд продлил защитное предписание ещё на месяц.", "ru", "order_extended"),
+    ("The order expired in May and he came back.", "en", "order_expired"),
+    ("Срок действия предписания истёк в мае.", "ru", "order_expired"),
+    ("The court awarded her custody of the children.", "en", "children_arrangements"),
+    ("Суд определил место жительства детей с матерью.", "ru", "children_arrangements"),
+    ("Сот әкесін ата-ана құқығынан айырды.", "kk", "children_arrangements"),
+])
+def test_everyday_phrasings_of_a_caseworker(text: str, lang: str, kind: str) -> None:
+    assert kind in kind_set(text, lang)
+
+
+def test_a_residence_not_decided_is_no_arrangement() -> None:
+    assert "children_arrangements" not in kind_set(
+        "The child's place of residence was not determined.", "en")
