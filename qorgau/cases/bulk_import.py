@@ -190,27 +190,43 @@ def _lock_digests(digests: Sequence[str]) -> None:
                        "AS keys", [list(digests)])
 
 
-def _share(source: Any, jobs: int) -> int:
-    """Which process imports a file: the same bytes always go to the same one, so a file
-    given twice is found twice by one process (and refused there as already imported)."""
+def _content_key(source: Any) -> tuple[bytes, int]:
+    """(fingerprint, size) of a file as given: the same bytes, the same fingerprint."""
     data = source if isinstance(source, bytes) else (
         source.encode() if isinstance(source, str) else
         json.dumps(source, sort_keys=True, ensure_ascii=False).encode())
-    return int.from_bytes(hashlib.sha256(data).digest()[:4], "big") % jobs
+    return hashlib.sha256(data).digest(), len(data)
+
+
+def _shares(files: list[tuple[str, Any]], jobs: int) -> list[list[int]]:
+    """The files' indexes for each process, about the same size each (the largest placed
+    first); the same bytes always go to the same process, so a file given twice is found
+    twice by one process (and refused there as already imported)."""
+    groups: dict[bytes, list[int]] = {}
+    sizes: dict[bytes, int] = {}
+    for i, (_name, source) in enumerate(files):
+        key, size = _content_key(source)
+        groups.setdefault(key, []).append(i)
+        sizes[key] = sizes.get(key, 0) + size
+    shares: list[list[int]] = [[] for _ in range(jobs)]
+    loads = [0] * jobs
+    for key in sorted(groups, key=lambda k: -sizes[k]):
+        least = loads.index(min(loads))
+        shares[least] += groups[key]
+        loads[least] += sizes[key]
+    return [sorted(share) for share in shares if share]
 
 
 def _in_processes(files: list[tuple[str, Any]], organisation: Organisation, by: User,
                   jobs: int, block_events: int) -> BatchResult:
-    shares: list[list[int]] = [[] for _ in range(jobs)]
-    for i, (_name, source) in enumerate(files):
-        shares[_share(source, jobs)].append(i)
+    shares = _shares(files, jobs)
     work = [([files[i] for i in share], organisation.pk, by.pk, block_events)
-            for share in shares if share]
+            for share in shares]
     connections.close_all()  # each process opens its own
     with multiprocessing.get_context("fork").Pool(len(work)) as pool:
         done = pool.map(_work, work)
     results: list[FileResult | None] = [None] * len(files)
-    for share, outcome in zip([s for s in shares if s], done, strict=True):
+    for share, outcome in zip(shares, done, strict=True):
         for i, result in zip(share, outcome, strict=True):
             results[i] = result
     return BatchResult([result for result in results if result is not None])

@@ -91,14 +91,19 @@ def _add(sums: dict[tuple[Any, ...], int]) -> None:
     table, count = quote(MetricCount._meta.db_table), quote("count")
     cell = ", ".join(quote(name) for name in services.CELL)
     rows = [(*key, change) for key, change in sorted(sums.items()) if change]
+    if not rows:
+        return
+    upsert = (f"ON CONFLICT ({cell}) DO UPDATE SET {count} = {table}.{count} + "
+              f"excluded.{count}")
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), 500):  # a few statements of many cells each
-            chunk = rows[start:start + 500]
-            values = ", ".join([f"({', '.join(['%s'] * 7)})"] * len(chunk))
+        if connection.vendor == "postgresql":  # one statement, a column per array
             cursor.execute(
-                f"INSERT INTO {table} ({cell}, {count}) VALUES {values} "  # noqa: S608  # nosec B608
-                f"ON CONFLICT ({cell}) DO UPDATE SET {count} = {table}.{count} + "
-                f"excluded.{count}", [value for row in chunk for value in row])
-
+                f"INSERT INTO {table} ({cell}, {count}) SELECT * FROM unnest(%s::bigint[], "  # noqa: S608  # nosec B608
+                f"%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::int[]) "
+                f"{upsert}", [list(column) for column in zip(*rows, strict=True)])
+            return
+        cursor.executemany(
+            f"INSERT INTO {table} ({cell}, {count}) VALUES ({', '.join(['%s'] * 7)}) "  # noqa: S608  # nosec B608
+            f"{upsert}", rows)
 
 bulk_import.register(signals.events_changed, services._on_events_changed, count_new_cases)
