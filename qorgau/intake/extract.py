@@ -331,6 +331,32 @@ def _relative(sentence: str, anchor: date | None, lang: str) -> When | None:
     return None
 
 
+# A day or a month said without its year ("On 5 May", "20 января", "20 қаңтар күні", "in
+# May", "в мае", "мамырда"): the year is the last one said before in the text.
+_NO_YEAR = re.compile(
+    rf"(?:\b(?P<d>\d{{1,2}})(?:-?(?:го|st|nd|rd|th))?\s+(?P<m>{_MONTH_NAMES})(?:да|де|та|те|ында|інде)?\b(?!\.?,?\s*(?:of\s+)?\d)"
+    rf"|\b(?P<m2>{_MONTH_NAMES})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s*\d)"
+    rf"|(?:\b(?:in|в|во)\s+)(?P<m3>{_MONTH_NAMES})\b(?!\.?,?\s*(?:of\s+)?\d))", re.IGNORECASE)
+_KK_MONTH = re.compile(r"\b(?P<m>қаңтар|ақпан|наурыз|сәуір|мамыр|маусым|шілде|тамыз|қыркүйек|қазан|қараша|"
+                       r"желтоқсан)(?:да|де|та|те)\b", re.IGNORECASE)
+
+
+def _without_year(sentence: str, year: int | None, lang: str) -> When | None:
+    if year is None:
+        return None
+    match = _NO_YEAR.search(sentence) or (_KK_MONTH.search(sentence) if lang == "kk" else None)
+    if match is None:
+        return None
+    groups = match.groupdict()
+    try:
+        month = _month_of(groups.get("m") or groups.get("m2") or groups.get("m3") or "")
+        day = groups.get("d") or groups.get("d2")
+        start = _day(str(year), month, day) if day else PartialDate(year, month).iso()
+    except DateError:
+        return None
+    return When(start, text=match.group(0), source="relative")
+
+
 # --- kinds, institutions -----------------------------------------------------------------------
 
 def _compile(stems: list[str]) -> re.Pattern[str]:
@@ -592,6 +618,7 @@ def propose(text: str, lang: str | None = None,
         raise UnsupportedLanguage(f"unsupported language: {lang}")
     proposals: list[Proposal] = []
     anchor: date | None = None  # the last day-precise date said, for "the next day"
+    year: int | None = None  # the last year said, for "on 5 May"
     spans = sentences(text)
     named_last: list[str] = []
     told = [False, False]  # whether each of the two sentences before proposed an assault
@@ -600,11 +627,13 @@ def propose(text: str, lang: str | None = None,
             progress(done, len(spans))
         sentence = text[start:end]
         dates = find_dates(sentence)
-        when: When | None = dates[0].when if dates else _relative(sentence, anchor, lang)
+        when: When | None = dates[0].when if dates else (
+            _relative(sentence, anchor, lang) or _without_year(sentence, year, lang))
         for found in dates:
             if len(found.when.start) == 10 and not found.when.end:
                 anchor = date.fromisoformat(found.when.start)
-        if when is not None and when.source == "relative":
+            year = int((found.when.end or found.when.start)[:4])
+        if when is not None and when.source == "relative" and len(when.start) == 10:
             anchor = date.fromisoformat(when.start)
         named_before, named_last = named_last, _institutions(sentence, lang)
         kinds = _kinds(sentence, lang, any(told))

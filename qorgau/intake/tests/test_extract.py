@@ -413,7 +413,7 @@ def test_an_institution_named_in_the_sentence_before() -> None:
             "not to prosecute was issued.")
     assert [(p.kind, p.institution) for p in propose(text, "en")] == [
         ("case_refused", "prosecutor")]
-    text = "Она снова пришла в полицию. Ей отказали в возбуждении уголовного дела."
+    text = "Она снова была у следователя. Ей отказали в возбуждении уголовного дела."
     assert [(p.kind, p.institution) for p in propose(text, "ru")] == [
         ("case_refused", "police")]
     # a court's decision is the court's, named or not
@@ -474,3 +474,22 @@ def test_everyday_phrasings_of_a_caseworker(text: str, lang: str, kind: str) -> 
 def test_a_residence_not_decided_is_no_arrangement() -> None:
     assert "children_arrangements" not in kind_set(
         "The child's place of residence was not determined.", "en")
+
+
+def test_a_day_or_month_without_its_year_takes_the_last_year_said() -> None:
+    def dated(text: str, lang: str) -> list[tuple[str, str, str]]:
+        return [(p.kind, p.when.start, p.when.source) for p in propose(text, lang)]
+
+    assert dated("They married in 2019. On 5 May he beat her. In June she went to the police.",
+                 "en") == [("physical_assault", "2019-05-05", "relative"),
+                           ("police_report", "2019-06", "relative")]
+    assert dated("В 2020 году они поженились. 20 января он избил её. В марте она пошла в "
+                 "полицию.", "ru") == [("physical_assault", "2020-01-20", "relative"),
+                                       ("police_report", "2020-03", "relative")]
+    assert dated("2021 жылы олар үйленді. 20 қаңтар күні ол әйелін ұрды. Наурызда ол "
+                 "полицияға барды.", "kk") == [("physical_assault", "2021-01-20", "relative"),
+                                               ("police_report", "2021-03", "relative")]
+    # no year said before: no date; "may" the verb is no month
+    assert dated("He beat her on 5 May.", "en") == [("physical_assault", "", "")]
+    assert dated("In 2019 they met. He may hit her again.", "en") == [
+        ("physical_assault", "", "")]
