@@ -312,3 +312,35 @@ def test_jobs_share_the_files_between_processes(committed_db, org, alice):
     assert result.failed[0].error.reference == result.files[0].case.reference
     assert Case.objects.filter(organisation=organisation).count() == len(documents)
     assert [r.problem for r in verify_all()] == [None] * len(documents)
+
+
+def test_the_command_imports_many_files_and_names_those_it_could_not(importer, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    organisation, by = importer
+    documents = generated_files()[:2]
+    bad = refused_files(documents[0])[1]
+    for i, document in enumerate([*documents, bad]):
+        (tmp_path / f"{i}.json").write_text(casefile.dumps(document), encoding="utf-8")
+    with pytest.raises(casefile.CaseFileError) as alone:
+        casefile.import_case(copy.deepcopy(bad), organisation, by)
+    before = Case.objects.count()
+    out, err = StringIO(), StringIO()
+    with pytest.raises(CommandError, match="1 of 3 case files were not imported"):
+        call_command("import-case", str(tmp_path), "--org", organisation.slug, "--as",
+                     by.email, "--jobs", "2", stdout=out, stderr=err)
+    assert Case.objects.count() == before + 2
+    assert "Imported 2 of 3 case files" in out.getvalue()
+    lines = err.getvalue().splitlines()
+    assert lines[0] == f"{tmp_path / '2.json'}: nothing was imported:"
+    assert lines[1:] == [f"  {problem}" for problem in alone.value.problems]
+    # Again, the same files: the two imported are refused as such, nothing is written.
+    err = StringIO()
+    with pytest.raises(CommandError, match="3 of 3 case files were not imported"):
+        call_command("import-case", *(str(tmp_path / f"{i}.json") for i in range(3)),
+                     "--org", organisation.slug, "--as", by.email, stdout=StringIO(),
+                     stderr=err)
+    assert "already imported as case" in err.getvalue()
+    assert Case.objects.count() == before + 2
