@@ -527,6 +527,10 @@ def parse_span(start: str = "", end: str = "", qualifier: str = "none",
         raise ValidationError({"when_start": _(exc.message) % exc.params}) from exc
 
 
+# A party's roles in an event (Role.values builds its list anew at every call).
+_EVENT_PARTY_ROLES = frozenset(EventParty.Role.values)
+
+
 def _validate_event(case: Case, data: EventInput) -> None:
     errors: dict[str, list[str]] = {}
     if data.kind not in taxonomy.BY_ID:
@@ -546,7 +550,7 @@ def _validate_event(case: Case, data: EventInput) -> None:
     for party, role in data.parties:
         if party.case_id != case.pk:
             errors.setdefault("parties", []).append(_("A party belongs to another case."))
-        if role not in EventParty.Role.values:
+        if role not in _EVENT_PARTY_ROLES:
             errors.setdefault("parties", []).append(_("Unknown role of a party in the event."))
         key = party.pk if party.pk is not None else -id(party)  # one not written yet
         if key in seen:
