@@ -387,6 +387,7 @@ _REPORTED = {lang: _compile(stems) for lang, stems in lexicon.REPORTED.items()}
 _ACTOR_PATTERNS = {
     lang: [(actor, _compile(by_lang[lang])) for actor, by_lang in lexicon.ACTORS.items()]
     for lang in LANGUAGES}
+_DURATION = {lang: _compile(stems) for lang, stems in lexicon.DURATION.items()}
 _RECURRENCE = {lang: [(rec, _compile(by_lang[lang])) for rec, by_lang in lexicon.RECURRENCE.items()]
                for lang in LANGUAGES}
 if (unknown := (set(lexicon.KINDS) - set(taxonomy.BY_ID)) |
@@ -654,11 +655,15 @@ def propose(text: str, lang: str | None = None,
                 kind_id == "physical_assault" and "medical_exam" in dict(kinds)
                 and all(_INJURY.search(c) for c in cues))
             kind_when = _date_of(sentence, cues, dates, when, earlier) or When()
-            if recurrence != "once" and kind_when.start:
-                kind_when = When(kind_when.start, kind_when.end, kind_when.qualifier, recurrence,
+            repeated = recurrence
+            if (repeated == "once" and taxonomy.BY_ID[kind_id].group == "abuse"
+                    and _DURATION[lang].search(sentence)):
+                repeated = "repeated"
+            if repeated != "once" and kind_when.start:
+                kind_when = When(kind_when.start, kind_when.end, kind_when.qualifier, repeated,
                                  kind_when.text, kind_when.source)
-            elif recurrence != "once":
-                kind_when = When(recurrence=recurrence)
+            elif repeated != "once":
+                kind_when = When(recurrence=repeated)
             institution = lexicon.KIND_INSTITUTION.get(kind_id)
             if institution is None:  # an incident: no institution acted
                 institution = ""

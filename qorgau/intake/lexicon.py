@@ -490,8 +490,10 @@ ACTORS: dict[str, dict[str, list[str]]] = {
 
 RECURRENCE: dict[str, dict[str, list[str]]] = {
     "repeated": {
-        "en": [r"repeatedly", r"regularly", r"constantly", r"on many occasions", r"systematic", r"over the years"],
-        "ru": [r"неоднократно", r"регулярно", r"постоянно", r"систематическ", r"многократно", r"годами", r"часто"],
+        "en": [r"repeatedly", r"regularly", r"constantly", r"on many occasions", r"systematic", r"over the years",
+               r"again and again"],
+        "ru": [r"неоднократно", r"регулярно", r"постоянно", r"систематическ", r"многократно", r"годами", r"часто",
+               r"не раз\b"],
         "kk": [r"үнемі", r"жүйелі түрде", r"талай рет", r"жиі"],
     },
     "several": {
@@ -500,6 +502,14 @@ RECURRENCE: dict[str, dict[str, list[str]]] = {
         "ru": [r"несколько раз", r"дважды", r"трижды", r"(?:два|три|четыре|пять|шесть|семь|восемь|девять|десять) раз"],
         "kk": [r"бірнеше рет", r"екі рет", r"үш рет"],
     },
+}
+
+# A duration ("for ten years", "на протяжении многих лет", "он жыл бойы"): said of abuse, it
+# was repeated over that time (said of a court or a marriage, it says nothing of the kind).
+DURATION: dict[str, list[str]] = {
+    "en": [r"for (?:many |several |(?:\d+|\w+) )?(?:years|months)\b", r"(?:years|months) of (?!marriage)"],
+    "ru": [r"(?:на протяжении|в течение) (?:\w+\s+){0,2}(?:лет|года?|месяцев)\b"],
+    "kk": [r"(?:жыл|ай) бойы", r"бірнеше жыл"],
 }
 
 # Months: every spelling (nominative, genitive, prepositional; Kazakh with its locative).

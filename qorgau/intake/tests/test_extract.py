@@ -493,3 +493,21 @@ def test_a_day_or_month_without_its_year_takes_the_last_year_said() -> None:
     assert dated("He beat her on 5 May.", "en") == [("physical_assault", "", "")]
     assert dated("In 2019 they met. He may hit her again.", "en") == [
         ("physical_assault", "", "")]
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("For ten years he beat her whenever he drank.", "en"),
+    ("На протяжении многих лет муж избивал её.", "ru"),
+    ("Он не раз поднимал на неё руку.", "ru"),
+    ("Ол он жыл бойы күйеуінен жәбір көрді.", "kk"),
+])
+def test_abuse_over_years_is_repeated(text: str, lang: str) -> None:
+    (p,) = propose(text, lang)
+    assert p.when.recurrence == "repeated"
+
+
+def test_a_duration_repeats_abuse_not_a_court_application() -> None:
+    (p,) = propose("After ten years of marriage she filed for divorce.", "en")
+    assert (p.kind, p.when.recurrence) == ("court_application", "once")
+    (p,) = propose("В течение двух лет суд рассматривал дело.", "ru")
+    assert p.when.recurrence == "once"
