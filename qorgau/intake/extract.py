@@ -415,7 +415,7 @@ _REFERENCE = re.compile(r"(?:\bthe|\bthis|\bthat|\bfor|\babout|\bover|\bof|\bо�
 _NOT_ACT = re.compile(
     r"(?:\bprotect\w*\s+(?:\w+\s+){0,2}(?:from|against)|\bзащит\w*\s+(?:\w+\s+){0,2}«?от|"
     r"\bthreat\w*\s+(?:\w+\s+){0,2}(?:with|of)|\bугрож\w*|\bугроз\w*|\bгрози\w*|"
-    r"\bprevent\w*|\bпредотврат\w*|\b(?:accusations?|allegations?|charges?|history|complaints?)\s+of|\bcharged with|\baccused of|"
+    r"\bprevent\w*|\brefrain\w* from|\bвоздерж\w* от|\bпредотврат\w*|\b(?:accusations?|allegations?|charges?|history|complaints?)\s+of|\bcharged with|\baccused of|"
     r"\b(?:convicted|sentenced|fined|prosecuted)\W+(?:\S+\s+){0,3}?(?:of|for)|\bобвиня\w*\s+в|\bобвинени\w*\s+в|\bпо обвинению в)"
     r"\s+(?:(?!(?:and|or|и|или)\s)[^\W\d]+\s+){0,3}«?$", re.IGNORECASE)
 # "she grabbed a knife", "взяла нож": her weapon, in self-defence, not his

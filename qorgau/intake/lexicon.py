@@ -184,7 +184,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "en": [r"(?:protection|protective|restraining|barring) order\w*\s+(?:\w+\s+){0,4}(?:was |were )?(?:issued|granted|imposed|made)",
                r"(?:issued|granted|imposed) (?:a |an |the )?(?:\w+ )?(?:protection|protective|restraining|barring) order",
                r"(?:barring|exclusion|expulsion) (?:and barring )?order",
-               r"court ordered (?:\w+\s+){0,2}(?:to leave|out of|to keep away|not to contact)",
+               r"court ordered (?:\S+\s+){0,2}(?:to leave|out of|to keep away|not to contact|to stay away)",
                r"protection measures (?:were|was) (?:granted|ordered|imposed)"],
         "ru": [r"(?:вынес|выдал|установил|наложил|вынесено|выдано)\w*\s+(?:\w+\s+){0,3}(?:защитн|охранн|запретительн)\w* (?:предписани|ордер)",
                r"(?:защитн|охранн|запретительн)\w* (?:предписани|ордер)\w*\s+(?:\w+\s+){0,3}(?:вынес|выдан|установ)",

@@ -511,3 +511,11 @@ def test_a_duration_repeats_abuse_not_a_court_application() -> None:
     assert (p.kind, p.when.recurrence) == ("court_application", "once")
     (p,) = propose("В течение двух лет суд рассматривал дело.", "ru")
     assert p.when.recurrence == "once"
+
+
+def test_an_order_to_refrain_from_violence() -> None:
+    # initials in the order, and the violence it forbids is not an act
+    assert kind_set("The district court ordered M.K. to stay away from her home and to "
+                    "refrain from violence.", "en") == {"order_issued"}
+    assert "physical_assault" not in kind_set(
+        "Суд обязал его воздержаться от насилия.", "ru")
