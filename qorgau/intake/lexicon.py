@@ -119,7 +119,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
                r"started criminal proceedings against", r"rang (?:\w+ ){0,2}police", r"lodged (?:a )?(?:criminal )?complaint", r"filed (?:a )?(?:criminal )?complaint",
                r"police (?:were|was) called", r"called the police and related", r"contacted the (?:police|authorities)", r"(?:tell|told|inform\w*) the authorities", r"complained to the (?:\w+ ){0,2}police", r"lodged (?:a )?formal complaint",
                r"went to the (?:local )?police"],
-        "ru": [r"(?:обратил|обращал|пожаловал|сообщил)\w*\s+(?:\w+\s+){0,3}(?:в )?(?:полици|милици|ОВД|УВД|РОВД)", r"заявлени\w*\s+(?:\w+\s+){0,4}(?:в )?(?:полици|милици|ОВД)",
+        "ru": [r"(?:обратил|обращал|пожаловал|жаловал|сообщ(?:ил|ал))\w*\s+(?:\w+\s+){0,3}(?:в )?(?:полици|милици|ОВД|УВД|РОВД)", r"заявлени\w*\s+(?:\w+\s+){0,4}(?:в )?(?:полици|милици|ОВД)",
                r"вызвал\w* полици", r"вызывал\w* полици", r"полици\w*\s+(?:\w+\s+){0,3}вызывал", r"заявил\w* в полици", r"(?:подал|написал)\w* заявлени[а-я]*(?![а-я])(?! о разводе| на развод| о расторжении| в суд)", r"сообщил\w* о случившемся участковому", r"в полицию (?:она |он )?обратил", r"подал\w* соответствующее заявлени", r"(?:позвонил|звонил)\w* (?:\w+\s+)?(?:в|по номеру) 102", r"(?:пошл|ходил|пришл|явил)\w* (?:\w+\s+)?в (?:полици|отделение полиции|ОВД|РОВД|УВД|милици)", r"вызвал\w* наряд", r"сообщал\w* (?:\w+\s+){0,2}об? (?:\w+\s+){0,2}(?:насили|побо|избиени|угроз)"],
         "kk": [r"полицияға (?:арыз|хабарла|жүгін|шағым|барды|бардым|барып)", r"арыз (?:берді|жазды|түсірді)", r"полиция шақыр",
                r"102-ге (?:қоңырау|хабарла)", r"учаскелік\w* (?:\w+\s+)?(?:хабарла|арыз|шағым|жүгін)"],
@@ -128,7 +128,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "en": [r"police (?:\w+ ){0,3}(?:refused|declined|did not\b|failed to)",
                r"refused to (?:register|accept|open|act)", r"(?:officers?|police) (?:\w+ ){0,2}told her to (?:go home|reconcile)",
                r"no action was taken"],
-        "ru": [r"(?:полици|участков|милици)\w*\s+(?:\w+\s+){0,3}(?:отказал|не принял|не стал|бездейств)",
+        "ru": [r"(?:полици|участков|милици)\w*\s+(?:\w+\s+){0,3}(?:отказ(?:ал|ыва)|не прин(?:ял|има)|не стал|бездейств)",
                r"отказал\w* (?:в )?(?:принят|регистрац)", r"отказа\w* в возбуждении", r"бездейств", r"отказ\w* (?:\w+\s+){0,2}(?:власт|полици|государств)\w* (?:\w+\s+)?защит"],
         "kk": [r"полиция\w*\s+(?:\w+\s+){0,3}(?:бас тартты|қабылдамады)", r"тіркеуден бас тарт",
                r"әрекетсіздік"],
@@ -136,7 +136,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
     "case_refused": {
         "en": [r"refus\w* to (?:open|institute|bring|start) (?:a |an )?(?:criminal )?(?:proceedings|case|investigation)",
                r"declined to prosecute", r"no criminal case", r"decision not to (?:investigate|prosecute|institute)", r"investigation was never opened", r"request for (?:the |a )?criminal investigation was (?:dismissed|refused|rejected)", r"declined to institute criminal proceedings"],
-        "ru": [r"отказ\w* в возбуждении уголовного дела", r"отказал\w* в возбуждении", r"дело возбуждать не стал"],
+        "ru": [r"отказ\w* в возбуждении уголовного дела", r"отказ(?:ал|ыва)\w* в возбуждении", r"дело возбуждать не стал"],
         "kk": [r"қылмыстық іс қозғаудан бас тарт"],
     },
     "case_opened": {
@@ -165,7 +165,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
     },
     "report_prosecutor": {
         "en": [r"(?:complain|appeal|appli|wrote|report|asked)\w*\s+(?:\w+\s+){0,4}(?:to )?the (?:\w+ )?prosecutor"],
-        "ru": [r"(?:обратил|пожаловал|жалоб|заявлени|написал)\w*\s+(?:\w+\s+){0,4}(?:в )?прокуратур",
+        "ru": [r"(?:обратил|обращал|пожаловал|жаловал|жалоб|заявлени|написал|писал)\w*\s+(?:\w+\s+){0,4}(?:в )?прокуратур",
                r"(?:подал|направил|сообщил)\w*\s+(?:\w+\s+){0,2}прокурор"],
         "kk": [r"прокуратураға (?:арыз|шағым|жүгін)"],
     },
@@ -177,7 +177,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
     "detention_refused": {
         "en": [r"prosecutor\w*\s+refused(?! to pursue)", r"refused (?:to )?(?:detain|arrest)", r"detention (?:was )?refused",
                r"(?:allowed|let) him (?:to )?go home"],
-        "ru": [r"отказал\w* в (?:аресте|задержании|заключении под стражу)", r"отпустил\w* (?:его )?домой"],
+        "ru": [r"отказ(?:ал|ыва)\w* в (?:аресте|задержании|заключении под стражу)", r"отпустил\w* (?:его )?домой"],
         "kk": [r"қамауға алудан бас тарт"],
     },
     "order_issued": {
@@ -186,7 +186,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
                r"(?:barring|exclusion|expulsion) (?:and barring )?order",
                r"court ordered (?:\S+\s+){0,2}(?:to leave|out of|to keep away|not to contact|to stay away)",
                r"protection measures (?:were|was) (?:granted|ordered|imposed)"],
-        "ru": [r"(?:вынес|выдал|установил|наложил|вынесено|выдано)\w*\s+(?:\w+\s+){0,3}(?:защитн|охранн|запретительн)\w* (?:предписани|ордер)",
+        "ru": [r"(?:вынес|вынос|выдал|выдава|установил|устанавлива|наложил|наклады|вынесено|выдано)\w*\s+(?:\w+\s+){0,3}(?:защитн|охранн|запретительн)\w* (?:предписани|ордер)",
                r"(?:защитн|охранн|запретительн)\w* (?:предписани|ордер)\w*\s+(?:\w+\s+){0,3}(?:вынес|выдан|установ)",
                r"особые требования к поведению", r"(?:назначил|применил|вынес)\w*\s+(?:\w+\s+){0,1}мер\w* защиты", r"обязал\w* (?:его )?(?:покинуть|не приближ)",
                r"получил\w*\s+(?:\w+\s+){0,4}(?:защитн|охранн)\w* (?:предписани|ордер)"],
@@ -202,7 +202,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "en": [r"breach\w*\s+(?:\w+\s+){0,3}order", r"violat\w*\s+(?:\w+\s+){0,3}order", r"in breach of",
                r"despite the (?:protection |protective |restraining )?order",
                r"(?:did not|failed to) (?:comply|obey)\w* (?:with )?(?:the )?(?:protection )?order", r"disobe"],
-        "ru": [r"нарушил\w*\s+(?:\w+\s+){0,3}(?:предписани|запрет|ордер|требовани)", r"нарушени\w* (?:защитн|охранн)",
+        "ru": [r"наруш(?:ил|ал)\w*\s+(?:\w+\s+){0,3}(?:предписани|запрет|ордер|требовани)", r"нарушени\w* (?:защитн|охранн)",
                r"несмотря на (?:защитн|охранн)"],
         "kk": [r"нұсқаманы бұзды", r"нұсқаманы бұз", r"талаптарды бұзды"],
     },
@@ -287,7 +287,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "en": [r"(?:applied|petitioned|brought (?:an )?(?:action|proceedings)) (?:\w+ ){0,3}(?:to )?(?:the )?court",
                r"filed (?:for|a petition)", r"petitioned", r"sued",
                r"(?:started|began|brought|initiated) (?:\w+ ){0,2}(?:divorce|civil) proceedings", r"private prosecution"],
-        "ru": [r"обратил\w*\s+(?:\w+\s+){0,2}в (?:\w+\s+)?суд", r"частн\w* обвинени", r"подал\w*\s+(?:\w+\s+){0,2}(?:иск|в суд)", r"исков\w* заявлени", r"подал\w* на развод", r"заявлени\w* (?:о разводе|о расторжении брака|на развод)"],
+        "ru": [r"обра(?:тил|щал)\w*\s+(?:\w+\s+){0,2}в (?:\w+\s+)?суд", r"частн\w* обвинени", r"подал\w*\s+(?:\w+\s+){0,2}(?:иск|в суд)", r"исков\w* заявлени", r"подал\w* на развод", r"заявлени\w* (?:о разводе|о расторжении брака|на развод)"],
         "kk": [r"сотқа (?:жүгінді|арыз|шағым)", r"талап арыз", r"ажырасуға арыз"],
     },
     "medical_exam": {
@@ -374,7 +374,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
     },
     "order_refused": {
         "en": [r"refused (?:to issue|the application for) (?:a |an )?(?:protection|restraining|protective) order", r"(?:application|request) for (?:a |an )?(?:protection|restraining|protective) order was (?:refused|rejected|dismissed)"],
-        "ru": [r"суд\w*\s+(?:\w+\s+){0,2}отклонил", r"отказал\w* в (?:выдаче|применении) (?:\w+\s+)?(?:охранн|защитн|предварительн)"],
+        "ru": [r"суд\w*\s+(?:\w+\s+){0,2}отклонил", r"отказ(?:ал|ыва)\w* в (?:выдаче|применении) (?:\w+\s+)?(?:охранн|защитн|предварительн)"],
         "kk": [r"қорғау нұсқамасын беруден бас тарт"],
     },
     "police_visit": {
@@ -428,7 +428,7 @@ INSTITUTIONS: dict[str, dict[str, list[str]]] = {
     },
     "court": {
         "en": [r"court", r"judge", r"tribunal"],
-        "ru": [r"суд\b", r"суда\b", r"судом", r"суде\b", r"судь", r"судебн"],
+        "ru": [r"суд(?:а|у|ом|е|ы|ов|ам|ами|ах)?\b", r"судь", r"судебн"],
         "kk": [r"сот\b", r"сотқа", r"соты", r"сотта", r"судья"],
     },
     "health": {
@@ -451,7 +451,7 @@ INSTITUTIONS: dict[str, dict[str, list[str]]] = {
 # Reporting: the words that say she told an institution (used to mark an incident "reported").
 REPORTED: dict[str, list[str]] = {
     "en": [r"reported", r"complained", r"lodged", r"filed", r"called the police", r"told the police"],
-    "ru": [r"обратил", r"заявил", r"заявлени", r"вызвал", r"сообщил", r"пожаловал"],
+    "ru": [r"обра(?:тил|щал)", r"заявил", r"заявлял", r"заявлени", r"вызвал", r"вызывал", r"сообщ(?:ил|ал)", r"(?:по)?жаловал"],
     "kk": [r"арыз", r"хабарла", r"жүгін", r"шағым"],
 }
 

@@ -519,3 +519,22 @@ def test_an_order_to_refrain_from_violence() -> None:
                     "refrain from violence.", "en") == {"order_issued"}
     assert "physical_assault" not in kind_set(
         "Суд обязал его воздержаться от насилия.", "ru")
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    # the imperfective beside the perfective, as Russian tells repeated acts
+    ("Мать годами жаловалась в полицию на сына.", "police_report"),
+    ("Она дважды обращалась в суд с иском о разделе имущества.", "court_application"),
+    ("Участковые каждый раз отказывали ей в регистрации заявления.", "police_refusal"),
+    ("Следователи отказывали в возбуждении уголовного дела.", "case_refused"),
+    ("Суды не раз выносили защитные предписания.", "order_issued"),
+    ("Он постоянно нарушал запрет приближаться к ней.", "order_breached"),
+    ("Она писала жалобы в прокуратуру.", "report_prosecutor"),
+])
+def test_russian_imperfective_verbs(text: str, kind: str) -> None:
+    assert kind in kind_set(text, "ru")
+
+
+def test_courts_in_the_plural_are_the_court() -> None:
+    (p,) = propose("Суды выносили защитные предписания.", "ru")
+    assert (p.kind, p.institution) == ("order_issued", "court")
