@@ -445,6 +445,8 @@ _NOT_ACT_KINDS = {"physical_assault", "sexual_violence", "abduction", "bride_kid
                   "stalking", "coercive_control", "killing", "property_damage", "burn_scald"}
 
 
+# Kazakh puts "for" after the act: "әйелін өлтіргені үшін сотталды" (convicted for killing)
+_FOR_AFTER = re.compile(r"\w*\s+(?:үшін|бойынша)\b", re.IGNORECASE)
 _DIVORCE = ("divorce", "развод", "развел", "развёл", "развест", "ажырас", "расторг", "marriage was")
 _ANCHOR = re.compile(r"(?:\bafter|\bfollowing|\bпосле)\s+(?:(?:the|their|her|his|its)\s+)?$",
                      re.IGNORECASE)
@@ -479,7 +481,7 @@ def _kinds(sentence: str, lang: str, assault_told: bool = True) -> list[tuple[st
                     and not find_dates(sentence):
                 continue  # "After the divorce, ...": told before, named here to say when
             cues.append(m.group(0))
-            if _REFERENCE.search(sentence[:m.start()]):
+            if _REFERENCE.search(sentence[:m.start()]) or _FOR_AFTER.match(sentence, m.end()):
                 mentioned.add(m.group(0))
         if cues:
             found.append((kind_id, cues))

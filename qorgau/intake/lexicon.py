@@ -15,7 +15,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
                r"(?:hands|grip)\s+(?:a)?round (?:her|his) (?:throat|neck)", r"suffocat", r"smother",
                r"(?:squeez|press|grabb?)\w*\s+(?:\w+\s+){0,2}(?:throat|neck)"],
         "ru": [r"душил", r"придуш", r"удавк", r"задуш", r"удуш", r"за (?:горло|шею)", r"(?:сдавил|сжима|сжал|схватил)\w* (?:\w+ )?(?:горло|шею)"],
-        "kk": [r"тұншықт", r"буындыр", r"(?:тамағын|мойнын) (?:қысты|қысып|буды)"],
+        "kk": [r"тұншықт", r"буындыр", r"(?:тамағын|мойнын) (?:қыс(?:ты|ып|қан|атын)|бу(?:ды|ған|ып))"],
     },
     "threat_to_kill": {
         "en": [r"threat\w*\s+(?:\S+\s+){0,5}(?:to kill|with (?:death|murder)|kill)", r"murder threats?", r"(?:said|told her|swore) (?:that )?he would kill",
@@ -44,19 +44,19 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "en": [r"attempted (?:murder|to kill)", r"tried to kill", r"attempt on her life",
                r"survived (?:the |his )?(?:attack|assault|stabbing|shooting)"],
         "ru": [r"покушени\w* на (?:убийство|жизнь)", r"пытал\w* (?:её |ее )?убить", r"выжил\w* (?:после )?(?:нападени|ранени|поножовщин)"],
-        "kk": [r"өлтірмек болды", r"өлтіруге оқталды", r"өлтіруге әрекет"],
+        "kk": [r"өлтірмек бол", r"өлтіруге оқталды", r"өлтіруге әрекет"],
     },
     "killing": {
         "en": [r"killed\b", r"murdered", r"shot (?:\w+ ){0,3}dead", r"shot dead",
                r"stabbed (?:her|him) to death", r"stabbed (?:\w+ ){0,3}\w+,? who (?:later )?died"],
         "ru": [r"убил\b", r"убила\b", r"убиты?\b", r"был\w* убит", r"застрелил", r"зарезал", r"погиб\w* от (?:\w+\s+){0,2}(?:ножев|ранени|рук|побо)", r"до смерти избил"],
-        "kk": [r"өлтірді", r"өлтірілді", r"қаза тапты"],
+        "kk": [r"өлтір(?:ді|ген|іп)", r"өлтіріл(?:ді|ген)", r"қаза тапты"],
     },
     "sexual_violence": {
         "en": [r"rape", r"raped", r"sexual(?:ly)? (?:assault|abus|violence)", r"abused (?:her|him|them) sexually",
                r"(?:make|made|force[ds]?|forcing|coerc\w*)\s+her\s+(?:to\s+)?(?:have sex|have sexual|perform sexual|sleep with)"],
         "ru": [r"изнасил", r"сексуальн\w* насили", r"принужда\w* (?:\w+\s+)?к (?:сексу|интимн|половой|сексуальн)", r"половое насили", r"сексуальн\w* (?:надругал|домогательств)"],
-        "kk": [r"зорлады", r"зорлау", r"жыныстық зорлық"],
+        "kk": [r"зорла(?:ды|ған|п|у)", r"жыныстық зорлық"],
     },
     "physical_assault": {
         "en": [r"beat(?:en|ings?|s)?\b", r"batter(?:ed|ing)\b", r"physical and psychological (?:abuse|violence)", r"hit (?:her|him|the)", r"punch", r"kick(?!ed (?:her|them|the \w+) out)", r"slapp", r"assault",
@@ -82,7 +82,8 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "ru": [r"оскорб(?:л|ил)", r"униж", r"психологическ\w* (?:насили|давлени)", r"запугива",
                r"угрож\w*\s+(?:\w+\s+)?(?:избиени|расправ|насили|физическ)", r"обзывал", r"(?:сообщени|смс|звонк|письм)\w* с угрозами",
                r"распространя?л\w*\s+(?:\w+\s+){0,3}(?:интимн|персональн|личн)\w* (?:данн|фото|снимк|видео|информац)"],
-        "kk": [r"қорлады", r"балағаттады", r"психологиялық зорлық", r"жәбір көр", r"қорқытты", r"боқтады"],
+        "kk": [r"қорла(?:ды|ған|п|йтын)", r"балағатта", r"психологиялық зорлық", r"жәбір көр", r"қорқыт(?:ты|қан|ып|атын)",
+               r"боқта(?:ды|ған|п|йтын)"],
     },
     "coercive_control": {
         "en": [r"locked (?:her|them) in\b", r"(?:break\w*|broke) into (?:her|the applicant's) (?:\w+ )?(?:mailbox|e-?mail|phone|account)", r"took (?:away )?her (?:phone|passport|documents)",
@@ -94,7 +95,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
     "stalking": {
         "en": [r"stalk", r"follow(?:ed|ing) her", r"harass", r"tracked (?:her|him) down"],
         "ru": [r"преследова", r"следил", r"преследует", r"продолжал\w* искать", r"разыскивал"],
-        "kk": [r"аңдыды", r"соңынан қалмады", r"қудалады"],
+        "kk": [r"аңды(?:ды|ған|п)", r"соңынан қалма", r"қудала"],
     },
     "property_damage": {
         "en": [r"(?:broke|smashed|damaged|destroyed|wrecked|slashed|set fire to|burn(?:ed|t) down)\s+(?!into\b|in\b)(?:\w+\s+){0,2}(?:doors?|windows?|car|phone|furniture|tyres|tires|property|belongings|flat|house|home)\b",
@@ -121,7 +122,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
                r"went to the (?:local )?police"],
         "ru": [r"(?:обратил|обращал|пожаловал|жаловал|сообщ(?:ил|ал))\w*\s+(?:\w+\s+){0,3}(?:в )?(?:полици|милици|ОВД|УВД|РОВД)", r"заявлени\w*\s+(?:\w+\s+){0,4}(?:в )?(?:полици|милици|ОВД)",
                r"вызвал\w* полици", r"вызывал\w* полици", r"полици\w*\s+(?:\w+\s+){0,3}вызывал", r"заявил\w* в полици", r"(?:подал|написал)\w* заявлени[а-я]*(?![а-я])(?! о разводе| на развод| о расторжении| в суд)", r"сообщил\w* о случившемся участковому", r"в полицию (?:она |он )?обратил", r"подал\w* соответствующее заявлени", r"(?:позвонил|звонил)\w* (?:\w+\s+)?(?:в|по номеру) 102", r"(?:пошл|ходил|пришл|явил)\w* (?:\w+\s+)?в (?:полици|отделение полиции|ОВД|РОВД|УВД|милици)", r"вызвал\w* наряд", r"сообщал\w* (?:\w+\s+){0,2}об? (?:\w+\s+){0,2}(?:насили|побо|избиени|угроз)"],
-        "kk": [r"полицияға (?:арыз|хабарла|жүгін|шағым|барды|бардым|барып)", r"арыз (?:берді|жазды|түсірді)", r"полиция шақыр",
+        "kk": [r"полицияға (?:арыз|хабарла|жүгін|шағым|барды|бардым|барып)", r"арыз (?:бер|жаз|түсір)(?:ді|ды|ген|ған|іп|ып)\b", r"полиция шақыр",
                r"102-ге (?:қоңырау|хабарла)", r"учаскелік\w* (?:\w+\s+)?(?:хабарла|арыз|шағым|жүгін)"],
     },
     "police_refusal": {
@@ -130,7 +131,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
                r"no action was taken"],
         "ru": [r"(?:полици|участков|милици)\w*\s+(?:\w+\s+){0,3}(?:отказ(?:ал|ыва)|не прин(?:ял|има)|не стал|бездейств)",
                r"отказал\w* (?:в )?(?:принят|регистрац)", r"отказа\w* в возбуждении", r"бездейств", r"отказ\w* (?:\w+\s+){0,2}(?:власт|полици|государств)\w* (?:\w+\s+)?защит"],
-        "kk": [r"полиция\w*\s+(?:\w+\s+){0,3}(?:бас тартты|қабылдамады)", r"тіркеуден бас тарт",
+        "kk": [r"полиция\w*\s+(?:\w+\s+){0,3}(?:бас тарт|қабылдама)", r"тіркеуден бас тарт",
                r"әрекетсіздік"],
     },
     "case_refused": {
@@ -161,7 +162,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
     "complaint_withdrawn": {
         "en": [r"withdr[ae]w (?:her |the )?complaint", r"withdrew", r"withdr\w* (?:her |the )?criminal complaint", r"withdrawn (?:her |the )?complaint"],
         "ru": [r"забрал\w* заявлени", r"отозвал\w* заявлени", r"забрать (?:свое |своё )?заявлени"],
-        "kk": [r"арызын кері алды", r"арызын қайтарып"],
+        "kk": [r"арызын кері ал", r"арызын қайтар"],
     },
     "report_prosecutor": {
         "en": [r"(?:complain|appeal|appli|wrote|report|asked)\w*\s+(?:\w+\s+){0,4}(?:to )?the (?:\w+ )?prosecutor"],
@@ -234,7 +235,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
     "arrest": {
         "en": [r"arrested", r"taken into (?:police )?custody", r"detained"],
         "ru": [r"задержа", r"арестова"],
-        "kk": [r"ұстады", r"ұсталды", r"қамауға алын"],
+        "kk": [r"ұстады", r"ұстал(?:ды|ған)", r"қамауға алын"],
     },
     "detention_ordered": {
         "en": [r"remanded in custody", r"placed in (?:pre-trial )?detention", r"pre-trial detention"],
@@ -264,7 +265,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
     "verdict": {
         "en": [r"convicted", r"acquitted", r"found (?:him|her) guilty", r"verdict"],
         "ru": [r"(?<!после )приговор", r"осужд", r"оправда", r"признал\w*\s+(?:\w+\s+){0,2}виновн", r"вина\s+(?:\w+\s+){0,2}(?:полностью )?доказана"],
-        "kk": [r"үкім", r"кінәлі деп таны", r"ақтады"],
+        "kk": [r"үкім", r"кінәлі деп таны", r"ақтады", r"сотта(?:лды|лған)"],
     },
     "sentence": {
         "en": [r"sentenced"],
@@ -396,7 +397,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
     "death": {
         "en": [r"\bdied\b", r"committed suicide", r"took his own life"],
         "ru": [r"скончал", r"погиб", r"умер"],
-        "kk": [r"қайтыс болды", r"көз жұмды"],
+        "kk": [r"қайтыс бол", r"көз жұм"],
     },
 }
 

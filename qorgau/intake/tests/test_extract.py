@@ -538,3 +538,24 @@ def test_russian_imperfective_verbs(text: str, kind: str) -> None:
 def test_courts_in_the_plural_are_the_court() -> None:
     (p,) = propose("Суды выносили защитные предписания.", "ru")
     assert (p.kind, p.institution) == ("order_issued", "court")
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    # Kazakh verbs in the forms a statement or a news report uses (-ды/-ді, -ған/-ген, -ып/-іп)
+    ("Ол әйелін пышақпен өлтірген.", "killing"),
+    ("Ол әйелін өлтіргені үшін сотталды.", "verdict"),
+    ("Күйеуі оның мойнын қысқан.", "strangulation"),
+    ("Ол қызды зорлаған.", "sexual_violence"),
+    ("Ол оны көпшілік алдында қорлаған.", "psychological_abuse"),
+    ("Бұрынғы күйеуі оны бір ай бойы аңдыған.", "stalking"),
+    ("Ол полиция бөлімінде арыз жазған.", "police_report"),
+    ("Әйел арызын кері алған.", "complaint_withdrawn"),
+    ("Күдікті ертесіне ұсталған.", "arrest"),
+])
+def test_kazakh_verb_forms(text: str, kind: str) -> None:
+    assert kind in kind_set(text, "kk")
+
+
+def test_kazakh_for_after_the_act_names_it() -> None:
+    # "convicted for killing his wife": the verdict; the killing is told elsewhere
+    assert kind_set("Ол әйелін өлтіргені үшін сотталды.", "kk") == {"verdict"}
