@@ -11,7 +11,7 @@ from __future__ import annotations
 # kind -> language -> stems. Order matters only for the output: kinds are proposed in this order.
 KINDS: dict[str, dict[str, list[str]]] = {
     "strangulation": {
-        "en": [r"strangl", r"chok(?:ed|ing|e)\b", r"throttl", r"by the (?:throat|neck)",
+        "en": [r"strangl", r"chok(?:ed|ing|es|e)\b", r"throttl", r"by the (?:throat|neck)",
                r"(?:hands|grip)\s+(?:a)?round (?:her|his) (?:throat|neck)", r"suffocat", r"smother",
                r"(?:squeez|press|grabb?)\w*\s+(?:\w+\s+){0,2}(?:throat|neck)"],
         "ru": [r"душил", r"придуш", r"удавк", r"задуш", r"удуш", r"за (?:горло|шею)", r"(?:сдавил|сжима|сжал|схватил)\w* (?:\w+ )?(?:горло|шею)"],
@@ -34,8 +34,8 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "kk": [r"балалар\w*\s+(?:\w+\s+)?(?:өлтіремін|алып кетемін|тартып аламын)"],
     },
     "weapon": {
-        "en": [r"knife", r"knives", r"gun\b", r"rifle", r"pistol", r"firearm", r"shot (?:her|him|them|the)",
-               r"shotgun", r"shot dead", r"handgun", r"axe\b", r"stabb", r"hammer", r"weapon"],
+        "en": [r"knife", r"knives", r"gun\b", r"rifle", r"pistol", r"firearm", r"sho(?:t|ots) (?:her|him|them|the)",
+               r"shotgun", r"shot dead", r"handgun", r"axe\b", r"stabb", r"stabs\b", r"stab (?:her|him|me)\b", r"hammer", r"weapon"],
         "ru": [r"нож", r"ружь", r"пистолет", r"оружи", r"топор", r"молот", r"застрел",
                r"зарезал", r"выстрел", r"ножев"],
         "kk": [r"пышақ", r"мылтық", r"қару", r"балта", r"атып"],
@@ -59,11 +59,11 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "kk": [r"зорла(?:ды|ған|п|у)", r"жыныстық зорлық"],
     },
     "physical_assault": {
-        "en": [r"beat(?:en|ings?|s)?\b", r"batter(?:ed|ing)\b", r"physical and psychological (?:abuse|violence)", r"hit (?:her|him|the)", r"punch", r"kick(?!ed (?:her|them|the \w+) out)", r"slapp", r"assault",
+        "en": [r"beat(?:en|ings?|s)?\b", r"batter(?:ed|ing)\b", r"physical and psychological (?:abuse|violence)", r"hit(?:s|ting)? (?:her|him|the)", r"punch", r"kick(?!ed (?:her|them|the \w+) out)", r"slap", r"assault",
                r"attack", r"injur", r"bruis", r"battery", r"physical(?:ly)? (?:abus|violence|ill-treat)",
                r"ill-treat", r"violen(?:ce|t)", r"bodily harm", r"(?:verbally|psychologically) and physically",
                r"physically and (?:verbally|psychologically)", r"verbal and physical (?:abuse|violence)",
-               r"push(?:ed|ing)? (?:her|the applicant)\b", r"shov(?:ed|ing)", r"(?:pulled|dragged|grabbed) (?:her|the applicant) by the hair",
+               r"push(?:es|ed|ing)? (?:her|the applicant)\b", r"shov(?:ed|ing)", r"(?:pulled|dragged|grabbed) (?:her|the applicant) by the hair",
                r"(?:pulled|dragged) (?:her|the applicant) (?:across|along|out|down)"],
         "ru": [r"изби", r"бил\b", r"била\b", r"бить", r"побо", r"ударил", r"удар", r"пинал", r"(?:от)?толк(?:нул|ал)", r"(?:таскал|тащил|схватил)\w* (?:\w+\s+)?за волосы", r"подн(?:ял|има)\w* (?:на (?:неё|нее|жену|меня|мать) )?руку",
                r"напал", r"избиени", r"телесн\w* повреждени", r"травм", r"синяк", r"насили",

@@ -559,3 +559,13 @@ def test_kazakh_verb_forms(text: str, kind: str) -> None:
 def test_kazakh_for_after_the_act_names_it() -> None:
     # "convicted for killing his wife": the verdict; the killing is told elsewhere
     assert kind_set("Ол әйелін өлтіргені үшін сотталды.", "kk") == {"verdict"}
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    # a statement in the present tense
+    ("When he drinks he hits me and slaps the children.", "physical_assault"),
+    ("He chokes me until I cannot breathe.", "strangulation"),
+    ("He says he stabs anyone who helps me.", "weapon"),
+])
+def test_english_present_tense(text: str, kind: str) -> None:
+    assert kind in kind_set(text, "en")
