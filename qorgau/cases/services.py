@@ -668,6 +668,40 @@ class CaseBatch:
         # the bulk importer's) has no events and no other writer: its first is 1.
         self._number = 1 if new else 0
 
+    # (field, value) pairs of fields with choices found valid: the same value, the same
+    # answer (a value is looked for in a list of a hundred kinds).
+    _valid_choices: set[tuple[Any, Any]] = set()
+
+    @classmethod
+    def _clean(cls, obj: Party | Event, exclude: Sequence[str]) -> None:
+        """As `_clean` (Model.full_clean without the unique and constraint checks: Django's
+        clean_fields, then clean), a value of a field with choices that passed before not
+        looked for again."""
+        errors: dict[str, Any] = {}
+        for f in obj._meta.fields:
+            if f.name in exclude or f.generated:
+                continue
+            raw = getattr(obj, f.attname)
+            if f.blank and raw in f.empty_values:
+                continue
+            key = (f, raw) if f.choices and type(raw) is str else None
+            if key is not None and key in cls._valid_choices:
+                continue
+            try:
+                cleaned = f.clean(raw, obj)
+            except ValidationError as exc:
+                errors[f.name] = exc.error_list
+                continue
+            setattr(obj, f.attname, cleaned)
+            if key is not None and cleaned == raw and type(cleaned) is str:
+                cls._valid_choices.add(key)
+        try:
+            obj.clean()
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
     def added(self) -> list[tuple[Party | Event, list[tuple[Party, str]],
                                   list[tuple[Event, str]]]]:
         """What was added, in ledger order: (party or event, its parties, its links)."""
@@ -676,7 +710,7 @@ class CaseBatch:
     def add_party(self, **values: Any) -> Party:
         party = Party(case=self.case, salt=secrets.token_hex(16), **_party_values(values))
         party.name_index = keyring().blind_index(party.full_name)
-        _clean(party, exclude=["name_index", "salt", "case"])  # the batch's case exists
+        self._clean(party, ("name_index", "salt", "case"))  # the batch's case exists
         self._added.append(party)
         return party
 
@@ -719,8 +753,8 @@ class CaseBatch:
             recorded_by=self.by,
         )
         # Not the case either: it exists (locked above), and checking it is a query.
-        _clean(event, exclude=["salt", "supersedes", "recorded_by", "sort_start", "sort_end",
-                               "case"])
+        self._clean(event, ("salt", "supersedes", "recorded_by", "sort_start", "sort_end",
+                            "case"))
         self._number += 1
         self._added.append(event)
         self._links[id(event)] = (list(data.parties), list(data.links))

@@ -344,3 +344,20 @@ def test_the_command_imports_many_files_and_names_those_it_could_not(importer, t
                      stderr=err)
     assert "already imported as case" in err.getvalue()
     assert Case.objects.count() == before + 2
+
+
+def test_a_value_with_choices_is_still_checked_after_valid_ones(case, alice):
+    """CaseBatch remembers the values of fields with choices that passed; another value is
+    checked as Model.full_clean checks it, with the same message."""
+    valid = Party.Relationship.values[-1]
+    for name in ("A", "B"):
+        services.add_party(case, alice, role="witness", relationship=valid, full_name=name)
+    with pytest.raises(ValidationError) as refused:
+        services.add_party(case, alice, role="witness", relationship="nonsense",
+                           full_name="C")
+    party = Party(case=case, role="witness", relationship="nonsense", full_name="C", salt="s")
+    with pytest.raises(ValidationError) as django:
+        party.full_clean(exclude=["name_index", "salt", "case"], validate_unique=False,
+                         validate_constraints=False)
+    assert refused.value.message_dict == django.value.message_dict
+    assert list(refused.value.message_dict) == ["relationship"]
