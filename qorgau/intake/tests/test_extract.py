@@ -569,3 +569,14 @@ def test_kazakh_for_after_the_act_names_it() -> None:
 ])
 def test_english_present_tense(text: str, kind: str) -> None:
     assert kind in kind_set(text, "en")
+
+
+def test_every_proposal_on_the_corpus_is_a_valid_span_citing_its_sentence() -> None:
+    corpus = Path(__file__).resolve().parents[3] / "corpus" / "narratives"
+    texts = sorted(corpus.glob("*.txt"))
+    assert len(texts) >= 30
+    for path in texts:
+        text = path.read_text(encoding="utf-8")
+        for p in propose(text, path.stem.rsplit(".", 1)[1]):
+            p.span()  # raises DateError on a span the event form would refuse
+            assert text[p.start:p.end] == p.sentence
