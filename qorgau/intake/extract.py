@@ -419,9 +419,11 @@ _NOT_ACT = re.compile(
     r"\b(?:convicted|sentenced|fined|prosecuted)\W+(?:\S+\s+){0,3}?(?:of|for)|\bобвиня\w*\s+в|\bобвинени\w*\s+в|\bпо обвинению в)"
     r"\s+(?:(?!(?:and|or|и|или)\s)[^\W\d]+\s+){0,3}«?$", re.IGNORECASE)
 # "she grabbed a knife", "взяла нож": her weapon, in self-defence, not his
+# (what she then does with it is hers too: "she grabbed a kitchen knife and stabbed him")
 _HER_WEAPON = re.compile(
-    r"(?:\bshe|\bI|\bthe applicant|\bthe victim)\s+(?:\w+\s+)?(?:grabbed|took|picked up|seized|snatched)\b|"
-    r"\b(?:взяла|схватила|выхватила|подняла)\b", re.IGNORECASE)
+    r"(?:(?:\bshe|\bI|\bthe applicant|\bthe victim)\s+(?:\w+\s+)?(?:grabbed|took|picked up|seized|snatched)|"
+    r"\b(?:взяла|схватила|выхватила|подняла))\s+(?:\w+\s+){0,2}"
+    r"(?:knife|knives|gun|pistol|rifle|axe|hammer|scissors|нож|пистолет|ружь|топор|молот|ножниц)", re.IGNORECASE)
 # "грозило от 8 до 12 лет тюрьмы", "faced up to ten years": a penalty possible, not imposed
 _POTENTIAL = re.compile(r"(?:\bгроз(?:ит|ило|ят|ило бы)|\bface[sd]?|\bfacing|\brisk(?:s|ed)?|\bmaximum|"
                         r"\bif|\bесли)\s+"
@@ -471,7 +473,8 @@ def _kinds(sentence: str, lang: str, assault_told: bool = True) -> list[tuple[st
                 continue
             if kind_id in _NOT_ACT_KINDS and _NOT_ACT.search(before):
                 continue
-            if kind_id == "weapon" and _HER_WEAPON.search(before):
+            if kind_id == "weapon" and (hers := _HER_WEAPON.search(sentence)) \
+                    and hers.start() <= m.start():
                 continue
             if kind_id in ("sentence", "verdict") and _POTENTIAL.search(before):
                 continue

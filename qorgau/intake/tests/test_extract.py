@@ -580,3 +580,9 @@ def test_every_proposal_on_the_corpus_is_a_valid_span_citing_its_sentence() -> N
         for p in propose(text, path.stem.rsplit(".", 1)[1]):
             p.span()  # raises DateError on a span the event form would refuse
             assert text[p.start:p.end] == p.sentence
+
+
+def test_her_weapon_is_only_the_one_she_took() -> None:
+    assert kind_set("Она схватила телефон, а он достал нож.", "ru") == {"weapon"}
+    assert kind_set("He came at her with an axe; she grabbed a knife.", "en") == {"weapon"}
+    assert kind_set("She grabbed a kitchen knife and stabbed him.", "en") == set()
