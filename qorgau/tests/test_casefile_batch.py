@@ -30,7 +30,8 @@ from qorgau.cases import (  # noqa: E402
 from qorgau.cases.models import Case, Event, LedgerEntry, Party  # noqa: E402
 from qorgau.cases.verification import verify_all  # noqa: E402
 from qorgau.duties.models import Obligation  # noqa: E402
-from qorgau.insights.models import CaseFact  # noqa: E402
+from qorgau.insights.models import CaseFact, MetricCount  # noqa: E402
+from qorgau.retention.models import RetentionClock  # noqa: E402
 from qorgau.tests import test_casefile_whole as with_sections  # noqa: E402
 
 
@@ -98,6 +99,17 @@ def snapshot(case: Case) -> dict[str, Any]:
         "metric", "key", "period", "count"))
     return {"case": (case.region, case.profile, case.status), "ledger": entries,
             "obligations": obligations, "facts": facts}
+
+
+def running_sums() -> dict[tuple[Any, ...], int]:
+    return {tuple(row[:-1]): row[-1] for row in MetricCount.objects.values_list(
+        "organisation_id", "region", "profile", "metric", "key", "period", "count")}
+
+
+def clock(case: Case | None) -> tuple[Any, ...] | None:
+    """A closed case's retention clock (None while open)."""
+    return (RetentionClock.objects.filter(case=case)
+            .values_list("closed_on", "months", "retain_until").first())
 
 
 def generated_files() -> list[dict[str, Any]]:
@@ -213,7 +225,9 @@ def test_many_files_write_what_the_per_event_services_write(importer, block_even
     files.append(("again.json", casefile.dumps(documents[0])))
     files.append(("not-json.json", b"{\"format\": "))
     before = Case.objects.count()
+    sums = [running_sums()]
     result = bulk_import.import_files(files, organisation, by, block_events=block_events)
+    sums.append(running_sums())
     names = [f.name for f in result.failed]
     assert names == ["broken.json", "services.json", "again.json", "not-json.json"]
     failed = {f.name: f for f in result.failed}
@@ -230,6 +244,13 @@ def test_many_files_write_what_the_per_event_services_write(importer, block_even
         assert imported.events == len(document["events"])
         one_by_one = import_one_by_one(copy.deepcopy(document), organisation, by)
         assert snapshot(imported.case) == snapshot(one_by_one)
+        assert clock(imported.case) == clock(one_by_one)
+    sums.append(running_sums())
+    # The running sums the dashboard reads moved as much by the batch as one by one.
+    assert sums[1] != sums[0]
+    assert {cell: sums[1].get(cell, 0) - sums[0].get(cell, 0) for cell in sums[2]} == {
+        cell: sums[2][cell] - sums[1].get(cell, 0) for cell in sums[2]}
+    assert any(clock(f.case) is not None for f in result.imported)
     assert [r.problem for r in verify_all()] == [None] * (2 * len(documents))
     # The same batch again: every file refused, as already imported; nothing written.
     again = bulk_import.import_files(files, organisation, by)
