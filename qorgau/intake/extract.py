@@ -10,6 +10,7 @@ The lexicons are data, in `lexicon.py`.
 # ruff: noqa: E501  (the date patterns read better unbroken)
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -252,12 +253,21 @@ def _date_from(rule: str, match: re.Match[str]) -> When:
     return When(str(int(match["y"])), "", approximate, text=text, source="explicit")
 
 
+# The words before a cue that the rules read ("not", "the", "charged with", "after the"): a
+# window, so that a long run-on sentence is not read again for every cue in it.
+_WINDOW = 120
+
+
+def _before(sentence: str, at: int) -> str:
+    return sentence[max(0, at - _WINDOW):at]
+
+
 # A date of birth ("born on 14 February 1981", "2011 года рождения", "2011 жылғы қыз бала") dates
 # a person, not an event told in the sentence.
 _BORN_BEFORE = re.compile(r"(?:\bborn|\bродил(?:ся|ась|ись)|\bрождени[яе])\s+(?:(?:on|in|в)\s+)?$",
                           re.IGNORECASE)
-_BORN_AFTER = re.compile(r"^\s*(?:(?:года?|г\.)\s+)?(?:рождения|г\.\s?р\.)|"
-                         r"^\s*ж(?:ылы|ылғы|\.)?\s+(?:туған|(?:қыз|ұл)\s+бала)", re.IGNORECASE)
+_BORN_AFTER = re.compile(r"\s*(?:(?:года?|г\.)\s+)?(?:рождения|г\.\s?р\.)|"
+                         r"\s*ж(?:ылы|ылғы|\.)?\s+(?:туған|(?:қыз|ұл)\s+бала)", re.IGNORECASE)
 # Dates listed one after another ("in May and October 2006, January 2007 and December 2009",
 # "3, 5 и 9 марта 2020 года" is one date already): one span from the first to the last.
 _LIST_GAP = re.compile(r"^\s*(?:(?:года?|г\.|жылы)\s*)?(?:,|,?\s*(?:and|as well as|и|а также|және))\s*(?:(?:in|on|в|во)\s+)?$",
@@ -269,21 +279,23 @@ _AND = re.compile(r"\b(?:and|и|және)\b|as well as|а также", re.IGNORE
 def find_dates(sentence: str) -> list[_Found]:
     """Every explicit date in a sentence, longest first where they overlap, in text order;
     dates of birth left out, and a list of dates made one span."""
-    taken: list[_Found] = []
+    taken: list[_Found] = []  # in text order; none overlap
     for rule, pattern in _DATE_RULES:
         for match in pattern.finditer(sentence):
-            if any(f.start < match.end() and match.start() < f.end for f in taken):
-                continue
-            if (_BORN_BEFORE.search(sentence[:match.start()])
-                    or _BORN_AFTER.match(sentence[match.end():])):
-                taken.append(_Found(match.start(), match.end(), When(source="birth")))
+            at = bisect.bisect_left(taken, match.start(), key=lambda f: f.start)
+            if (at < len(taken) and taken[at].start < match.end()) or (
+                    at > 0 and taken[at - 1].end > match.start()):
+                continue  # overlaps a longer date already taken
+            if (_BORN_BEFORE.search(_before(sentence, match.start()))
+                    or _BORN_AFTER.match(sentence, match.end())):
+                taken.insert(at, _Found(match.start(), match.end(), When(source="birth")))
                 continue
             try:
                 when = _date_from(rule, match)
             except DateError:
                 continue
-            taken.append(_Found(match.start(), match.end(), when))
-    dates = sorted((f for f in taken if f.when.source != "birth"), key=lambda f: f.start)
+            taken.insert(at, _Found(match.start(), match.end(), when))
+    dates = [f for f in taken if f.when.source != "birth"]
     chains: list[list[_Found]] = []
     for found in dates:
         last = chains[-1][-1] if chains else None
@@ -468,7 +480,7 @@ def _kinds(sentence: str, lang: str, assault_told: bool = True) -> list[tuple[st
     for kind_id, pattern in _KIND_PATTERNS[lang]:
         cues = []
         for m in pattern.finditer(sentence):
-            before = sentence[:m.start()]
+            before = _before(sentence, m.start())
             if kind_id not in _NEGATIVE_KINDS and _NEGATION.search(before):
                 continue
             if kind_id in _NOT_ACT_KINDS and _NOT_ACT.search(before):
@@ -484,7 +496,7 @@ def _kinds(sentence: str, lang: str, assault_told: bool = True) -> list[tuple[st
                     and not find_dates(sentence):
                 continue  # "After the divorce, ...": told before, named here to say when
             cues.append(m.group(0))
-            if _REFERENCE.search(sentence[:m.start()]) or _FOR_AFTER.match(sentence, m.end()):
+            if _REFERENCE.search(before) or _FOR_AFTER.match(sentence, m.end()):
                 mentioned.add(m.group(0))
         if cues:
             found.append((kind_id, cues))
@@ -605,7 +617,7 @@ def _date_of(sentence: str, cues: list[str], dates: list[_Found],
         # bodily injury": told as what came before the dated act
         day = found.when.start
         return When(day, "", "before", text=found.when.text, source="relative")
-    after = _AFTER.search(sentence[:found.start])
+    after = _AFTER.search(sentence, max(0, found.start - _WINDOW), found.start)
     if after and not after.start() <= at < found.start:
         # "обратилась после избиения 1 января 2016 года": the date is the beating's; the
         # report came after it (its own date is not said)
@@ -656,7 +668,7 @@ def propose(text: str, lang: str | None = None,
         for kind_id, cues in kinds:
             first = min(sentence.find(c) for c in cues)
             earlier = (taxonomy.BY_ID[kind_id].group == "abuse" and reports_in_sentence
-                       and bool(_ABOUT.search(sentence[:first]))) or (
+                       and bool(_ABOUT.search(_before(sentence, first)))) or (
                 kind_id == "physical_assault" and "medical_exam" in dict(kinds)
                 and all(_INJURY.search(c) for c in cues))
             kind_when = _date_of(sentence, cues, dates, when, earlier) or When()
