@@ -1,6 +1,6 @@
 """Quality of the narrative extractor (issue 31) against the hand annotations in corpus/narratives.
 
-    .venv/bin/python bench/extract_quality.py [--misses]
+    .venv/bin/python bench/extract_quality.py [--misses] [--speed]
 
 Each `NAME.LANG.txt` (a `#` header citing its source, a blank line, then the text) has
 `NAME.LANG.json` beside it: its events, each with `in` (words of the sentence it is told in),
@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -71,6 +72,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true",
                         help="list every missed event and every wrong proposal")
+    parser.add_argument("--speed", action="store_true",
+                        help="also time a paste at the size limit (100,000 characters)")
     args = parser.parse_args()
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     notes: dict[str, list[str]] = defaultdict(list)
@@ -170,7 +173,30 @@ def main() -> int:
         print(f"  proposals citing their sentence {ratio(c['cited'], c['proposals'])}")
         if args.misses:
             print("\n".join(notes[lang]))
+    if args.speed:
+        speed(texts)
     return 0
+
+
+def speed(texts: list[Path]) -> None:
+    """Time `propose` on a paste at the size limit (the corpus repeated, and one run-on
+    sentence) against splitting the same text into sentences, in the same run."""
+    limit = 100_000
+    for language in ("ru", "kk", "en"):
+        corpus = "\n\n".join(body(p) for p in texts if p.stem.endswith("." + language))
+        run_on = {"ru": "он бил её и угрожал ей ", "kk": "ол оны ұрып қорқытты ",
+                  "en": "he hit her and threatened her "}[language]
+        for label, text in (("corpus", (corpus * (limit // len(corpus) + 1))[:limit]),
+                            ("one sentence", (run_on * (limit // len(run_on) + 1))[:limit])):
+            started = time.perf_counter()
+            sentences(text)
+            split = time.perf_counter() - started
+            started = time.perf_counter()
+            count = len(propose(text, language))
+            took = time.perf_counter() - started
+            print(f"speed {language} {label}: {len(text):,} characters, {count} proposals in "
+                  f"{took:.2f} s ({took / split:.0f}x splitting it into sentences, "
+                  f"{split * 1000:.1f} ms)")
 
 
 if __name__ == "__main__":
