@@ -121,12 +121,15 @@ def import_files(files: Iterable[tuple[str, Any]], organisation: Organisation, b
     """Import each (name, case file) of `files`; a file is its text (str or bytes) or its
     parsed JSON. Raises Refused if `by` cannot open cases in `organisation` (nothing is
     imported); every other failure is the file's own, in its FileResult. `jobs` processes
-    share the files (not inside a transaction: each process has its own connection)."""
+    share the files on PostgreSQL (not inside a transaction: each process has its own
+    connection)."""
     if not services.can_open_cases(by, organisation):
         raise casefile.Refused(_("%(email)s cannot open cases in %(organisation)s.")
                                % {"email": by.email, "organisation": organisation.slug})
     files = list(files)
-    if jobs > 1 and len(files) > 1 and not connection.in_atomic_block:
+    # SQLite takes one writer at a time: there, processes would only wait for each other.
+    if jobs > 1 and len(files) > 1 and not connection.in_atomic_block and (
+            connection.vendor == "postgresql"):
         return _in_processes(files, organisation, by, jobs, block_events)
     results: list[FileResult] = []
     checked: list[tuple[FileResult, Any, dict[int, DateSpan], str]] = []

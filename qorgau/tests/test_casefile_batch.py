@@ -317,8 +317,9 @@ def test_a_receiver_without_a_bulk_version_is_sent_each_case(importer):
 
 
 def test_jobs_share_the_files_between_processes(committed_db, org, alice):
-    """--jobs: the files imported by several processes, each result in its file's place; a
-    file given twice imported once."""
+    """--jobs: the files imported by several processes (on PostgreSQL; SQLite's one writer
+    at a time imports them in one), each result in its file's place; a file given twice
+    imported once."""
     organisation, by = org, alice
     documents = generated_files()
     files: list[tuple[str, Any]] = [(f"{i}.json", casefile.dumps(d))
