@@ -149,9 +149,10 @@ KINDS: dict[str, dict[str, list[str]]] = {
     },
     "authority_no_response": {
         "en": [r"remained unresolved", r"no (?:concrete |protective |further )?(?:measure|step)s? (?:was|were) taken",
-               r"took no (?:investigative |protective )?(?:step|action|measure)", r"did nothing"],
-        "ru": [r"не принял\w* (?:никаких )?мер", r"никаких мер не", r"ничего не (?:предпринял|сдела)"],
-        "kk": [r"ешқандай (?:\w+ ){0,2}әрекет\w* жасамады", r"шара қолданбады", r"ештеңе (?:істемеді|жасамады)"],
+               r"took no (?:investigative |protective )?(?:step|action|measure)",
+               r"(?:police|officers?|authorities|they|prosecutors?|investigators?|nobody)\s+(?:\w+\s+){0,2}did nothing"],
+        "ru": [r"не принял\w* (?:никаких )?мер", r"никаких мер не", r"ничего не предпринял", r"(?:полици|участков|власт|милици|они|там|следовател|прокурор|никто)[^.!?]{0,40}?ничего не сдела"],
+        "kk": [r"ешқандай (?:\w+ ){0,2}әрекет\w* жасамады", r"шара қолданбады", r"(?:полиция|полицейлер|учаскелік|олар|ешкім)[^.!?]{0,40}?ештеңе (?:істемеді|жасамады)"],
     },
     "case_discontinued": {
         "en": [r"discontinu", r"(?<!called for )(?<!requiring )(?<!required )no further action", r"refused to pursue", r"(?:proceedings|investigation|inquiry|case) (?:was|were) (?:closed|terminated|dropped)",

@@ -586,3 +586,12 @@ def test_her_weapon_is_only_the_one_she_took() -> None:
     assert kind_set("Она схватила телефон, а он достал нож.", "ru") == {"weapon"}
     assert kind_set("He came at her with an axe; she grabbed a knife.", "en") == {"weapon"}
     assert kind_set("She grabbed a kitchen knife and stabbed him.", "en") == set()
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("She did nothing wrong that evening.", "en"),
+    ("Она ничего не сделала, чтобы его разозлить.", "ru"),
+    ("Ол ештеңе істемеді, бірақ ол оны ұрды.", "kk"),
+])
+def test_her_doing_nothing_is_no_lack_of_response(text: str, lang: str) -> None:
+    assert "authority_no_response" not in kind_set(text, lang)
