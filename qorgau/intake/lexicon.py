@@ -27,7 +27,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
                r"өліммен қорқыт"],
     },
     "threat_children": {
-        "en": [r"threat\w*\s+(?:\S+\s+){0,4}(?:son|sons|daughters?|child|children|kids)\b",
+        "en": [r"threat\w*\s+(?:(?!in\b|before\b|front\b|presence\b|at\b)\S+\s+){0,4}(?:son|sons|daughters?|child|children|kids)\b",
                r"threat\w* to (?:take|kidnap|snatch) (?:away )?(?:the |her |their )?(?:child|children|son|daughter|kids)"],
         "ru": [r"угрож\w*\s+(?:\w+\s+){0,3}(?:детям|ребенку|ребёнку|сыну|дочери)",
                r"(?:угрож|грозил)\w*\s+(?:\w+\s+)?(?:забрать|отобрать|украсть|увезти) (?:\w+\s+)?(?:дет|ребен|ребён|сын|доч)"],

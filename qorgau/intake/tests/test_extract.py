@@ -595,3 +595,9 @@ def test_her_weapon_is_only_the_one_she_took() -> None:
 ])
 def test_her_doing_nothing_is_no_lack_of_response(text: str, lang: str) -> None:
     assert "authority_no_response" not in kind_set(text, lang)
+
+
+def test_a_threat_in_front_of_the_children_is_not_a_threat_to_them() -> None:
+    assert "threat_children" not in kind_set(
+        "He threatened her before the children and left.", "en")
+    assert "threat_children" in kind_set("He threatened her and the children.", "en")
