@@ -586,6 +586,10 @@ _ABOUT = re.compile(r"(?:\bfor|\babout|\bof|\binto|\bалleged|\bоб?|\bпо ф
 _SINCE = re.compile(r"(?:\bafter|\bпосле того,? как|\bпосле)\s+(?:\w+\s+){0,3}$", re.IGNORECASE)
 
 
+_OWN_DATE = re.compile(r"\w*(?:\s+(?:her|him|me|её|ее|его|меня))?\s+(?:(?:of|on|from|dated|от|в|во)\s+)?$",
+                       re.IGNORECASE)
+
+
 def _bracket(sentence: str, at: int) -> tuple[int, int] | None:
     """The innermost parenthesis around position `at`, if any."""
     opened = sentence.rfind("(", 0, at + 1)
@@ -610,6 +614,10 @@ def _date_of(sentence: str, cues: list[str], dates: list[_Found],
     near = [f for f in dates if _bracket(sentence, f.start) == where]
     if not near:
         return None
+    cue_end = at + max((len(c) for c in cues if sentence.find(c) == at), default=0)
+    for f in near:  # "the beating of 3 May 2020", "избиение 3 мая 2020 года": its own date
+        if cue_end <= f.start <= cue_end + 30 and _OWN_DATE.match(sentence, cue_end, f.start):
+            return f.when
     before = [f for f in near if f.start <= at]
     found = before[-1] if before else near[0]
     if earlier or _SINCE.search(sentence[max(found.end, at - 40):at]):

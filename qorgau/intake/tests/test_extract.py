@@ -601,3 +601,15 @@ def test_a_threat_in_front_of_the_children_is_not_a_threat_to_them() -> None:
     assert "threat_children" not in kind_set(
         "He threatened her before the children and left.", "en")
     assert "threat_children" in kind_set("He threatened her and the children.", "en")
+
+
+def test_an_act_dated_right_after_its_words() -> None:
+    got = {p.kind: p.when for p in propose(
+        "On 5 May 2020 she complained to the police about his threats to kill her on "
+        "3 May 2020.", "en")}
+    assert (got["threat_to_kill"].start, got["threat_to_kill"].qualifier) == ("2020-05-03", "none")
+    assert got["police_report"].start == "2020-05-05"
+    got = {p.kind: p.when for p in propose(
+        "5 мая 2020 года она подала заявление об угрозах убийством 3 мая 2020 года.", "ru")}
+    assert (got["threat_to_kill"].start, got["police_report"].start) == (
+        "2020-05-03", "2020-05-05")
