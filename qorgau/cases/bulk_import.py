@@ -365,12 +365,14 @@ def _write(block: list[_Built], organisation: Organisation, by: User) -> None:
         for row, pk in zip(found, _reserve(model, len(found)), strict=True):
             row.pk = pk
     for model in MODELS[1:4]:  # the foreign keys, now that their targets have ids
+        relations = [(f.name, f.attname) for f in model._meta.concrete_fields if f.is_relation]
         for row in rows[model]:
-            for f in model._meta.concrete_fields:
-                if f.is_relation and f.is_cached(row):  # type: ignore[attr-defined]
-                    target = getattr(row, f.name)
+            cached = row._state.fields_cache
+            for name, attname in relations:
+                if name in cached:
+                    target = cached[name]
                     # Past the descriptor, which would forget the related object.
-                    row.__dict__[f.attname] = None if target is None else target.pk
+                    row.__dict__[attname] = None if target is None else target.pk
     event_parties: list[tuple[Any, ...]] = []
     event_links: list[tuple[Any, ...]] = []
     for built in fast:
