@@ -18,9 +18,9 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "kk": [r"тұншықт", r"буындыр", r"(?:тамағын|мойнын) (?:қыс(?:ты|ып|қан|атын)|бу(?:ды|ған|ып))"],
     },
     "threat_to_kill": {
-        "en": [r"threat\w*\s+(?:\S+\s+){0,5}(?:to kill|with (?:death|murder)|kill)", r"murder threats?", r"(?:said|told her|swore) (?:that )?he would kill",
+        "en": [r"threat\w*\s+(?:\S+\s+){0,5}(?:to kill|with (?:death|murder)|kill)(?! (?:himself|herself|myself)\b(?!\s*(?:and|or)\b))", r"murder threats?", r"(?:said|told her|swore) (?:that )?he would kill",
                r"death threat", r"threatened (?:her )?(?:life|to murder)"],
-        "ru": [r"угрож\w*\s+(?:\w+\s+){0,3}(?:убий|убить|убьёт|убьет|смерт|расправ|зарез|застрел)",
+        "ru": [r"угрож\w*\s+(?:\w+\s+){0,3}(?:убий|убить(?! себя\b(?!\s*(?:и|или)\b))|убьёт|убьет|смерт|расправ|зарез|застрел)",
                r"угроз\w*\s+(?:\w+\s+){0,2}(?:убий|смерт|расправ)", r"обещал\w* убить",
                r"грозил\w*\s+(?:\w+\s+){0,2}(?:убить|убий|смерт)", r"убью"],
         "kk": [r"өлтіре(?:мін|ді|тінін|ті)\w*", r"өлтіремін деп", r"өлтіру(?:мен| туралы)? қорқыт",
@@ -119,7 +119,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
                r"call(?:ed)? (?:an? \w+ and )?the police", r"(?:tele)?phoned (?:\w+ ){0,2}police", r"asked (?:\w+ ){0,4}police for (?:protection|help)",
                r"started criminal proceedings against", r"rang (?:\w+ ){0,2}police", r"lodged (?:a )?(?:criminal )?complaint", r"filed (?:a )?(?:criminal )?complaint",
                r"police (?:were|was) called", r"called the police and related", r"contacted the (?:police|authorities)", r"(?:tell|told|inform\w*) the authorities", r"complained to the (?:\w+ ){0,2}police", r"lodged (?:a )?formal complaint",
-               r"went to the (?:local )?police"],
+               r"went to the (?:local )?police", r"(?:made|gave) (?:a )?statements? to the police", r"filed a police report"],
         "ru": [r"(?:обратил|обращал|пожаловал|жаловал|сообщ(?:ил|ал))\w*\s+(?:\w+\s+){0,3}(?:в )?(?:полици|милици|ОВД|УВД|РОВД)", r"заявлени\w*\s+(?:\w+\s+){0,4}(?:в )?(?:полици|милици|ОВД)",
                r"вызвал\w* полици", r"вызывал\w* полици", r"полици\w*\s+(?:\w+\s+){0,3}вызывал", r"заявил\w* в полици", r"(?:подал|написал)\w* заявлени[а-я]*(?![а-я])(?! о разводе| на развод| о расторжении| в суд)", r"сообщил\w* о случившемся участковому", r"в полицию (?:она |он )?обратил", r"подал\w* соответствующее заявлени", r"(?:позвонил|звонил)\w* (?:\w+\s+)?(?:в|по номеру) 102", r"(?:пошл|ходил|пришл|явил)\w* (?:\w+\s+)?в (?:полици|отделение полиции|ОВД|РОВД|УВД|милици)", r"вызвал\w* наряд", r"сообщал\w* (?:\w+\s+){0,2}об? (?:\w+\s+){0,2}(?:насили|побо|избиени|угроз)"],
         "kk": [r"полицияға (?:арыз|хабарла|жүгін|шағым|барды|бардым|барып)", r"арыз (?:бер|жаз|түсір)(?:ді|ды|ген|ған|іп|ып)\b", r"полиция шақыр",
@@ -394,6 +394,12 @@ KINDS: dict[str, dict[str, list[str]]] = {
                r"refused to give her (?:any )?money", r"gave her no money", r"withh[eo]ld\w* (?:her )?(?:money|salary|wages|benefits)"],
         "ru": [r"отбирал\w* (?:деньги|зарплат)", r"не дава\w* (?:ей )?(?:ни копейки|денег)"],
         "kk": [r"ақшасын тартып", r"ақша бермеді"],
+    },
+    "self_harm": {
+        "en": [r"(?:tried|attempted) to (?:kill herself|take her own life|commit suicide)", r"suicide attempt", r"attempted suicide",
+               r"(?:cut|harmed) herself"],
+        "ru": [r"пыта\w* (?:покончить с собой|покончить жизнь самоубийством|убить себя|свести счёты с жизнью)", r"попытк\w* (?:самоубийства|суицида)"],
+        "kk": [r"өзін-өзі өлтіруге (?:әрекет|тырыс)", r"суицидке (?:бар|әрекет)"],
     },
     "death": {
         "en": [r"\bdied\b", r"committed suicide", r"took his own life"],

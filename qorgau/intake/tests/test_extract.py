@@ -613,3 +613,26 @@ def test_an_act_dated_right_after_its_words() -> None:
         "5 мая 2020 года она подала заявление об угрозах убийством 3 мая 2020 года.", "ru")}
     assert (got["threat_to_kill"].start, got["police_report"].start) == (
         "2020-05-03", "2020-05-05")
+
+
+@pytest.mark.parametrize(("text", "lang", "said", "not_said"), [
+    # a threat to kill himself is not a threat to kill her; her attempt is self-harm
+    ("He threatened to kill himself if she left.", "en", set(), {"threat_to_kill"}),
+    ("Он угрожал убить себя, если она уйдёт.", "ru", set(), {"threat_to_kill"}),
+    ("In 2021 she tried to kill herself after a beating.", "en", {"self_harm"}, set()),
+    ("Она пыталась покончить с собой.", "ru", {"self_harm"}, set()),
+    ("Ол өзін-өзі өлтіруге әрекет жасады.", "kk", {"self_harm"}, set()),
+    # statements and reports to the police in other words
+    ("She made a statement to the police the next morning.", "en", {"police_report"}, set()),
+    ("Her sister filed a police report.", "en", {"police_report"}, set()),
+])
+def test_suicide_and_statements(text: str, lang: str, said: set[str],
+                                not_said: set[str]) -> None:
+    kinds_found = kind_set(text, lang)
+    assert said <= kinds_found and not (not_said & kinds_found)
+
+
+def test_a_threat_to_kill_himself_and_the_children() -> None:
+    assert "threat_to_kill" in kind_set(
+        "He threatened to kill himself and the children with his rifle.", "en")
+    assert "threat_to_kill" in kind_set("Он угрожал убить себя и детей.", "ru")
