@@ -20,7 +20,8 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Case as DbCase
+from django.db.models import CharField, Count, F, IntegerField, Min, Q, Value, When
 from django.template import Context, Template
 from django.utils import timezone, translation
 from django.utils.text import capfirst
@@ -36,6 +37,7 @@ from qorgau.cases.templatetags.qorgau_cases import format_day, format_span
 from qorgau.consent import rules as consent_rules
 from qorgau.consent import services as consent
 from qorgau.duties import engine, letters, local, profiles, treaties
+from qorgau.duties import today as today_duties
 from qorgau.duties.models import Letter, Obligation
 from qorgau.evidence.models import Exhibit
 
@@ -234,7 +236,7 @@ def refresh_case(case: Case, today: date | None = None,
     Rows are compared, and only those that changed are written."""
     today = today or timezone.localdate()
     profile = profile_for(case)
-    case.__dict__.pop("_page_obligations", None)
+    case.__dict__.pop("_page_duties", None)
     stored = Obligation.objects.filter(case=case)
     rules = None
     if kinds is not None:
@@ -354,20 +356,116 @@ class PageObligation(NamedTuple):
             satisfied_by=satisfied_by)
 
 
-def page_obligations(case: Case) -> list[PageObligation]:
-    """Every obligation of the case, by due date, read once for the panels of the case page
-    (kept on the case object the view loaded; refresh_case forgets it)."""
-    found: list[PageObligation] | None = getattr(case, "_page_obligations", None)
-    if found is None:
-        rows = (Obligation.objects.filter(case=case)
-                .order_by("due_latest", "rule_id", "trigger__number")
-                .values_list(*PageObligation._fields[:8], "trigger_id", "trigger__number",
-                             "trigger__kind", "satisfied_by_id", "satisfied_by__number",
-                             "duty_bearer", "grounds", "trigger__when_start",
-                             "trigger__when_end", "trigger__qualifier", "trigger__recurrence"))
-        found = [PageObligation(*row[:15], tuple(row[15:]))  # type: ignore[call-arg]
-                 for row in rows]
-        case._page_obligations = found  # type: ignore[attr-defined]
+class DutyGroup(NamedTuple):
+    """How many of a case's visible obligations share a rule, a duty-bearer and a status as
+    of today, and the earliest last due day among them."""
+
+    profile: str
+    rule_id: str
+    family: str
+    duty_bearer: str
+    stored: str  # the status stored (a breach the authorities' failures list shows)
+    status: str  # as of today: a pending duty past its last due day is breached
+    n: int  # how many
+    first_due: date | None
+    waiting: int  # stored breaches with no complaint linked and no decision recorded
+
+
+@dataclass(frozen=True)
+class PageDuties:
+    """What the case page's panels show of its duties, read in two queries whatever the
+    case's length: the obligations counted in groups, and only the rows shown (the most
+    urgent, and the first open safety-plan and re-assessment duties)."""
+
+    groups: list[DutyGroup]  # rules still in their profile only
+    urgent: list[PageObligation]  # the PANEL_DUTIES most urgent, most urgent first
+    open_risk: dict[str, PageObligation]  # family -> its first open duty by due day
+
+    def counts(self) -> dict[str, int]:
+        found = {status: 0 for status in engine.STATUSES}
+        for group in self.groups:
+            found[group.status] += group.n
+        return found
+
+    def first(self, groups: Iterable[DutyGroup]) -> DutyGroup | None:
+        """The group holding the earliest due day (then the first rule), as a list in due
+        order would show first."""
+        return min(groups, key=lambda g: (g.first_due or date.max, g.rule_id), default=None)
+
+
+URGENCY = {engine.BREACHED: 0, engine.PENDING: 1, engine.NO_RECORD: 2, engine.MET: 3,
+           engine.NOT_APPLICABLE: 4}  # the order duties are shown in
+PANEL_DUTIES = 10  # the duties panel shows the most urgent; the duties page has them all
+RISK_FAMILIES = ("intl.safety-plan", "intl.risk-reassessment")
+_PAGE_FIELDS = (*PageObligation._fields[:8], "trigger_id", "trigger__number", "trigger__kind",
+                "satisfied_by_id", "satisfied_by__number", "duty_bearer", "grounds",
+                "trigger__when_start", "trigger__when_end", "trigger__qualifier",
+                "trigger__recurrence")
+
+
+def _known_rules(profile_id: str) -> frozenset[str]:
+    return frozenset(rule.id for rule in profiles.cached(profile_id, str(profiles_dir())).rules)
+
+
+def page_duties(case: Case, today: date | None = None) -> PageDuties:
+    """The case page's duties as its reader may see them (kept on the case object the view
+    loaded; refresh_case forgets it). Obligations whose rule has left its profile are left
+    out, as on the duties page."""
+    found: PageDuties | None = getattr(case, "_page_duties", None)
+    if found is not None:
+        return found
+    today = today or timezone.localdate()
+    now = DbCase(When(status=engine.PENDING, due_latest__lt=today, then=Value(engine.BREACHED)),
+                 default=F("status"), output_field=CharField())
+    visible = (Obligation.objects.filter(case=case).for_reader(policy.sees_restricted(case))
+               .annotate(now=now))
+    known: dict[str, frozenset[str]] = {}
+    groups = []
+    for row in (visible.values("profile", "rule_id", "family", "duty_bearer", "status", "now")
+                .alias(escalated=today_duties.escalated(), declined=today_duties.declined())
+                .annotate(n=Count("pk"), first_due=Min("due_latest"),
+                          waiting=Count("pk", filter=Q(status=engine.BREACHED, escalated=False,
+                                                       declined=False)))
+                .order_by()):
+        if row["profile"] not in known:
+            known[row["profile"]] = _known_rules(row["profile"])
+        if row["rule_id"] in known[row["profile"]]:
+            groups.append(DutyGroup(row["profile"], row["rule_id"], row["family"],
+                                    row["duty_bearer"], row["status"], row["now"], row["n"],
+                                    row["first_due"], row["waiting"]))
+    urgent: list[PageObligation] = []
+    open_risk: dict[str, PageObligation] = {}
+    if groups:
+        rules = Q()
+        for profile_id in {g.profile for g in groups}:
+            rules |= Q(profile=profile_id,
+                       rule_id__in=sorted({g.rule_id for g in groups if g.profile == profile_id}))
+        urgency = DbCase(*(When(now=status, then=Value(rank))
+                           for status, rank in sorted(URGENCY.items(), key=lambda s: s[1])),
+                         default=Value(len(URGENCY)), output_field=IntegerField())
+        by_due = (F("due_latest").asc(nulls_last=True), "rule_id", "trigger__number")
+        shown = Q(pk__in=visible.filter(rules).alias(urgency=urgency)
+                  .order_by("urgency", *by_due).values("pk")[:PANEL_DUTIES])
+        for family in RISK_FAMILIES:
+            if any(g.family == family for g in groups):
+                shown |= Q(pk__in=visible.filter(
+                    rules, family=family, status__in=[engine.PENDING, engine.BREACHED])
+                    .order_by(*by_due).values("pk")[:1])
+        rows = [PageObligation(*row[:15], tuple(row[15:]))  # type: ignore[call-arg]
+                for row in visible.filter(shown).values_list(*_PAGE_FIELDS)]
+        ranked = sorted(rows, key=lambda r: (
+            URGENCY[engine.current_status(r.status, r.due_latest, today)],
+            r.due_latest or date.max, r.rule_id, r.trigger_number))
+        urgent = [r for r in ranked if r.rule_id in known.get(r.profile, ())][:PANEL_DUTIES]
+        for family in RISK_FAMILIES:
+            first = min((r for r in rows if r.family == family
+                         and r.status in (engine.PENDING, engine.BREACHED)),
+                        key=lambda r: (r.due_latest or date.max, r.rule_id, r.trigger_number),
+                        default=None)
+            if first is not None:
+                open_risk[family] = first
+    found = PageDuties(groups, urgent, open_risk)
+    case._page_duties = found  # type: ignore[attr-defined]
     return found
 
 

@@ -65,13 +65,15 @@ def own_tasks(user: User, today: date, caseworker: int | None = None) -> QuerySe
         "due_latest", "case__reference", "pk")
 
 
-def _escalated() -> Exists:
+def escalated() -> Exists:
+    """Whether a complaint (a current escalation event) is linked to the duty's trigger."""
     return Exists(EventLink.objects.filter(
         target_id=OuterRef("trigger_id"), source__kind__in=ESCALATION_KINDS,
         source__superseded_by__isnull=True))
 
 
-def _declined() -> Exists:
+def declined() -> Exists:
+    """Whether a decision not to escalate the duty's trigger is recorded."""
     return Exists(EscalationDecision.objects.filter(
         case_id=OuterRef("case_id"), trigger_id=OuterRef("trigger_id")))
 
@@ -81,7 +83,7 @@ def authority_failures(user: User, caseworker: int | None = None) -> QuerySet[Ob
     rows = Obligation.objects.filter(
         case__in=open_cases(user, caseworker).values("pk"), status=engine.BREACHED,
     ).exclude(duty_bearer__in=OWN_BEARERS)
-    return _visible(user, rows).annotate(escalated=_escalated(), declined=_declined())
+    return _visible(user, rows).annotate(escalated=escalated(), declined=declined())
 
 
 @dataclass
@@ -194,7 +196,7 @@ def decline(case: Case, by: User, reason: str,
         raise ValidationError({"reason": _("Say why these failures are not escalated.")})
     waiting = (Obligation.objects.filter(case=case, status=engine.BREACHED)
                .exclude(duty_bearer__in=OWN_BEARERS)
-               .annotate(escalated=_escalated(), declined=_declined())
+               .annotate(escalated=escalated(), declined=declined())
                .filter(escalated=False, declined=False))
     if triggers is not None:
         waiting = waiting.filter(trigger__number__in=list(triggers))
@@ -215,14 +217,3 @@ def decline(case: Case, by: User, reason: str,
 def erase_case_records(case: Case) -> dict[str, int]:
     """Eraser (qorgau.cases.erasure): the case's decisions not to escalate."""
     return erasure.delete(EscalationDecision.objects.filter(case=case))
-
-
-
-
-def authority_failures_of(case: Case) -> int:
-    """How many of one case's authority failures wait for a decision (no complaint linked,
-    no decision recorded)."""
-    return (Obligation.objects.filter(case=case, status=engine.BREACHED)
-            .exclude(duty_bearer__in=OWN_BEARERS)
-            .annotate(escalated=_escalated(), declined=_declined())
-            .filter(escalated=False, declined=False).count())

@@ -107,8 +107,7 @@ def present(rows: list[Obligation], today: date | None = None) -> list[Duty]:
     return duties
 
 
-URGENCY = {engine.BREACHED: 0, engine.PENDING: 1, engine.NO_RECORD: 2, engine.MET: 3,
-           engine.NOT_APPLICABLE: 4}
+URGENCY = services.URGENCY
 
 
 def by_urgency(duties: list[Duty]) -> list[Duty]:

@@ -8,7 +8,8 @@ from django import template
 from django.utils import timezone
 
 from qorgau.cases.models import Case
-from qorgau.duties.services import page_obligations
+from qorgau.duties import engine
+from qorgau.duties.services import page_duties
 from qorgau.risk.models import Assessment, SafetyPlan
 from qorgau.risk.services import next_review
 from qorgau.risk.views import factors, history_chart, level_title
@@ -31,12 +32,11 @@ def risk_panel(case: Case) -> dict[str, Any]:
     latest = assessments[0] if assessments else None
     # Loaded with the case by the case page (else one query); None when there is none.
     plan: SafetyPlan | None = getattr(case, "safety_plan", None)
-    open_duties = [o for o in page_obligations(case) if o.status in ("pending", "breached")
-                   and o.family in ("intl.safety-plan", "intl.risk-reassessment")]
-    plan_due = next((o.obligation(case) for o in open_duties
-                     if o.family == "intl.safety-plan"), None)
-    reassess = next((o.obligation(case) for o in open_duties
-                     if o.family == "intl.risk-reassessment"), None)
+    open_risk = page_duties(case).open_risk
+    plan_due = (open_risk["intl.safety-plan"].obligation(case)
+                if "intl.safety-plan" in open_risk else None)
+    reassess = (open_risk["intl.risk-reassessment"].obligation(case)
+                if "intl.risk-reassessment" in open_risk else None)
     today = timezone.localdate()
     review = next_review(plan) if plan else None
     return {
@@ -62,9 +62,8 @@ def case_summary(case: Case) -> dict[str, Any]:
     language = get_language() or "en"
     assessments = _assessments(case)
     latest = assessments[0] if assessments else None
-    rows = page_obligations(case)
+    page = page_duties(case)
     profile = duties.profile_for(case)
-    today = timezone.localdate()
 
     def title(rule_id: str) -> str:
         try:
@@ -73,17 +72,18 @@ def case_summary(case: Case) -> dict[str, Any]:
             return rule_id
 
     own = today_duties.OWN_BEARERS
-    breached = [o for o in rows if o.status == "breached"]
-    failed: dict[str, int] = {}
-    for o in breached:
-        if o.duty_bearer not in own:
-            failed[o.duty_bearer] = failed.get(o.duty_bearer, 0) + 1
-    running = [o for o in rows if o.status == "pending" and o.due_latest]
-    upcoming = min(running, key=lambda o: o.due_latest or today, default=None)
-    own_overdue = [o for o in breached if o.duty_bearer in own]
-    waiting = (today_duties.authority_failures_of(case) if failed else 0)
-    if own_overdue:
-        action = ("own", title(own_overdue[0].rule_id))
+    failed: dict[str, int] = {}  # the authorities' breaches, as the failures list has them
+    for g in page.groups:
+        if g.stored == engine.BREACHED and g.duty_bearer not in own:
+            failed[g.duty_bearer] = failed.get(g.duty_bearer, 0) + g.n
+    overdue = [g for g in page.groups if g.status == engine.BREACHED and g.duty_bearer in own]
+    own_first = page.first(overdue)
+    own_breached = sum(g.n for g in overdue)
+    upcoming = page.first(g for g in page.groups
+                          if g.status == engine.PENDING and g.first_due)
+    waiting = sum(g.waiting for g in page.groups if g.duty_bearer not in own)
+    if own_first is not None:
+        action = ("own", title(own_first.rule_id))
     elif latest is None:
         action = ("assess", "")
     elif waiting:
@@ -95,8 +95,9 @@ def case_summary(case: Case) -> dict[str, Any]:
     return {
         "case": case, "latest": latest,
         "level": level_title(latest.instrument, latest.level) if latest else "",
-        "next": upcoming, "next_title": title(upcoming.rule_id) if upcoming else "",
+        "next_due": upcoming.first_due if upcoming else None,
+        "next_title": title(upcoming.rule_id) if upcoming else "",
         "failed": [(profile.bearer(b, language), n) for b, n in sorted(failed.items())],
-        "failed_total": sum(failed.values()), "own_breached": len(own_overdue),
+        "failed_total": sum(failed.values()), "own_breached": own_breached,
         "waiting": waiting, "action": action[0], "action_title": action[1],
     }

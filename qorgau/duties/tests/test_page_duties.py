@@ -1,0 +1,106 @@
+"""The case page reads its duties in groups and only the rows it shows (issue 30: the page's
+cost must not grow with the case). What it shows must be what reading every obligation
+would show: counts by today's status, the most urgent rows in urgency order, the first open
+safety-plan and re-assessment duties, the failures waiting for a decision; restricted
+triggers hidden from those who may not see them, rules gone from the profile left out."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from qorgau.cases import policy, services
+from qorgau.cases.models import Event
+from qorgau.cases.taxonomy import INSTITUTIONS
+from qorgau.duties import engine, today
+from qorgau.duties import services as duties
+from qorgau.duties.models import Obligation
+from qorgau.duties.tests.test_incremental import random_day
+
+STATUSES = [engine.PENDING, engine.PENDING, engine.BREACHED, engine.MET, engine.NOT_APPLICABLE]
+BEARERS = ["police", "prosecutor", "court", "organisation", "service_provider"]
+
+
+def _timeline(case, alice, rng):
+    law = duties.profile_for(case)
+    kinds = sorted({kind for rule in law.rules for kind in engine.kinds_read(rule)}
+                   - engine.FINDING_KINDS - {"death"})
+    for step in range(40):
+        services.record_event(case, alice, services.EventInput(
+            kind=rng.choice(kinds), span=services.parse_span(random_day(rng)),
+            source="official_record", reliability="confirmed", narrative=f"step {step}",
+            institution=rng.choice(["", *INSTITUTIONS])))
+
+
+def _scramble(case, rng, day):
+    """Every status, due day and duty-bearer the page must sort and count."""
+    for row in Obligation.objects.filter(case=case):
+        due = rng.choice([None, day - timedelta(days=rng.randint(1, 60)), day,
+                          day + timedelta(days=rng.randint(1, 60))])
+        Obligation.objects.filter(pk=row.pk).update(
+            status=rng.choice(STATUSES), due_latest=due, duty_bearer=rng.choice(BEARERS))
+    # triggers only some readers see (a restricted kind; no rule reads one today)
+    triggers = sorted(set(Obligation.objects.filter(case=case).values_list("trigger_id",
+                                                                             flat=True)))
+    Event.objects.filter(pk__in=rng.sample(triggers, 3)).update(kind="self_harm")
+    # a rule that has left its profile since
+    Obligation.objects.filter(pk=Obligation.objects.filter(case=case).first().pk).update(
+        rule_id="kz.no-such-rule")
+
+
+def _expected(case, day):
+    sees = policy.sees_restricted(case)
+    law = duties.profile_for(case)
+    known = {rule.id for rule in law.rules}
+    rows = [o for o in Obligation.objects.filter(case=case).select_related("trigger")
+            if policy.kind_visible(o.trigger.kind, sees) and o.rule_id in known]
+    now = {o.pk: engine.current_status(o.status, o.due_latest, day) for o in rows}
+    counts = {status: 0 for status in engine.STATUSES}
+    for o in rows:
+        counts[now[o.pk]] += 1
+    urgent = sorted(rows, key=lambda o: (duties.URGENCY[now[o.pk]], o.due_latest or date.max,
+                                         o.rule_id, o.trigger.number))[:duties.PANEL_DUTIES]
+    by_due = sorted(rows, key=lambda o: (o.due_latest or date.max, o.rule_id, o.trigger.number))
+    open_risk = {}
+    for o in by_due:
+        if o.family in duties.RISK_FAMILIES and o.status in (engine.PENDING, engine.BREACHED):
+            open_risk.setdefault(o.family, o.pk)
+    waiting_ids = set(Obligation.objects.filter(case=case, status=engine.BREACHED)
+                      .annotate(e=today.escalated(), d=today.declined())
+                      .filter(e=False, d=False).values_list("pk", flat=True))
+    groups: dict[tuple, list] = {}
+    for o in rows:
+        key = (o.profile, o.rule_id, o.family, o.duty_bearer, o.status, now[o.pk])
+        n, first, waiting = groups.get(key, (0, None, 0))
+        due = min(d for d in (first, o.due_latest) if d) if (first or o.due_latest) else None
+        groups[key] = (n + 1, due, waiting + (o.pk in waiting_ids))
+    return counts, [o.pk for o in urgent], open_risk, groups
+
+
+def test_the_page_shows_what_reading_every_obligation_would(org, alice):
+    day = timezone.localdate()
+    for seed in (1, 2, 3):
+        rng = random.Random(seed)
+        case = services.create_case(org, alice, region="kz-west")
+        _timeline(case, alice, rng)
+        _scramble(case, rng, day)
+        breached = (Obligation.objects.filter(case=case, status=engine.BREACHED)
+                    .exclude(duty_bearer__in=today.OWN_BEARERS).first())
+        today.decline(case, alice, "handled by the lawyer", [breached.trigger.number])
+        for sees in (True, False):
+            case.sees_restricted = sees
+            case.__dict__.pop("_page_duties", None)
+            page = duties.page_duties(case, day)
+            counts, urgent, open_risk, groups = _expected(case, day)
+            assert sum(counts.values()) > duties.PANEL_DUTIES  # the panel leaves some out
+            assert page.counts() == counts
+            assert [row.pk for row in page.urgent] == urgent
+            assert {family: row.pk for family, row in page.open_risk.items()} == open_risk
+            assert {(g.profile, g.rule_id, g.family, g.duty_bearer, g.stored, g.status):
+                    (g.n, g.first_due, g.waiting) for g in page.groups} == groups
+        hidden = Obligation.objects.filter(
+            case=case, trigger__kind__in=policy.hidden_kinds(False)).count()
+        assert hidden, "the timeline has a restricted trigger to hide"
+
