@@ -467,10 +467,13 @@ _ANCHOR = re.compile(r"(?:\bafter|\bfollowing|\bпосле)\s+(?:(?:the|their|he
 _SENTENCING = re.compile(r"приговор(?:ил|ен|ён)|осужд[её]н", re.IGNORECASE)
 
 
+_WORD = re.compile(r"\w+")
+
+
 def _word_at(sentence: str, cue: str) -> str:
     """The whole word a cue starts."""
     at = sentence.find(cue)
-    match = re.compile(r"\w+").match(sentence, at) if at >= 0 else None
+    match = _WORD.match(sentence, at) if at >= 0 else None
     return match.group(0) if match else cue
 
 
@@ -581,7 +584,7 @@ _AFTER = re.compile(r"(?:\bafter|\bfollowing|\bпосле)\s+(?:(?:the|a|an|her|
 
 
 # What a report or claim is about: "a complaint for bodily injury", "заявление об избиении"
-_ABOUT = re.compile(r"(?:\bfor|\babout|\bof|\binto|\bалleged|\bоб?|\bпо факту|\bпо поводу)\s+"
+_ABOUT = re.compile(r"(?:\bfor|\babout|\bof|\binto|\balleged|\bоб?|\bпо факту|\bпо поводу)\s+"
                     r"(?:(?:the|his|her|alleged|a|an|their)\s+)?(?:[^\W\d]+\s+)?$", re.IGNORECASE)
 _SINCE = re.compile(r"(?:\bafter|\bпосле того,? как|\bпосле)\s+(?:\w+\s+){0,3}$", re.IGNORECASE)
 

@@ -215,6 +215,9 @@ def test_after_and_before_a_dated_act() -> None:
     assert (got["threat_to_kill"].start, got["threat_to_kill"].qualifier) == (
         "2019-06-02", "before")
     got = {p.kind: p.when for p in propose(
+        "On 2 June 2019 she reported to the police alleged threats to kill her.", "en")}
+    assert got["threat_to_kill"].qualifier == "before"
+    got = {p.kind: p.when for p in propose(
         "On 1 August 2022 the investigator closed the case after she withdrew her complaint.",
         "en")}
     assert (got["complaint_withdrawn"].start, got["complaint_withdrawn"].qualifier) == (
