@@ -277,15 +277,18 @@ def main() -> None:
         load = start([str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"),
                       "--headless", "--host", base, "--only-summary", "--loglevel", "WARNING",
                       "--csv", str(WORK / "locust")], WORK / "locust.log")
+        begun = Path(f"{records_file}.started")
+        while not begun.exists() and load.poll() is None:
+            time.sleep(0.1)
+        time.sleep(total - stages[-1].measure)
+        cpu_before = cpu_ticks(server.pid, load.pid)
         if args.profile:
-            begun = Path(f"{records_file}.started")
-            while not begun.exists() and load.poll() is None:
-                time.sleep(0.1)
-            time.sleep(total - stages[-1].measure)
             spy = start([str(BIN / "py-spy"), "record", "--pid", str(server.pid),
                          "--subprocesses", "--nonblocking", "--nolineno", "--rate", "50",
                          "--format", "raw", "--duration", str(int(stages[-1].measure)),
                          "--output", str(WORK / "profile.txt")], WORK / "py-spy.log")
+        time.sleep(stages[-1].measure)
+        cpu_after = cpu_ticks(server.pid, load.pid)
         try:
             load.wait(timeout=total + 60)
         except subprocess.TimeoutExpired:
@@ -299,6 +302,7 @@ def main() -> None:
         raise SystemExit(f"locust wrote no records:\n{(WORK / 'locust.log').read_text()}")
     figures = summarise(json.loads(records_file.read_text()), stages)
     report(figures, load_after)
+    cpu_report(cpu_before, cpu_after, figures[-1])
     if args.profile:
         profile_report(WORK / "profile.txt")
 
@@ -336,6 +340,51 @@ def report(figures: list[Figures], load_after: tuple[float, float, float]) -> No
         for message, n in f.messages:
             print(f"errors, {f.stage.kind} {f.stage.users}: {n} x {message}")
     print(f"load average after: {load_after[0]:.1f}")
+
+
+def cpu_ticks(server: int, load: int) -> dict[str, int]:
+    """CPU time (clock ticks, user + system) used so far by gunicorn (its process group),
+    locust, PostgreSQL's processes and everything else, and by the whole machine
+    (/proc/stat), with the machine's idle time."""
+    found = {"gunicorn": 0, "locust": 0, "postgres": 0, "other processes": 0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        pgid, used = int(fields[2]), int(fields[11]) + int(fields[12])
+        group = ("gunicorn" if pgid == server else "locust" if pgid == load
+                 else "postgres" if comm.startswith(("postgres", "postmaster"))
+                 else "other processes")
+        found[group] += used
+    cpu = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    found["machine busy"] = sum(cpu) - cpu[3] - cpu[4]  # all but idle and iowait
+    found["machine idle"] = cpu[3] + cpu[4]
+    return found
+
+
+def cpu_report(before: dict[str, int], after: dict[str, int], last: Figures) -> None:
+    """Where the cores went during the last step's measured seconds: CPU per request of
+    each part, and how busy the machine was (a rate cannot rise past busy cores)."""
+    hz = os.sysconf("SC_CLK_TCK")
+    cores = os.cpu_count() or 1
+    seconds = last.stage.measure
+    used = {k: (after[k] - before[k]) / hz for k in after}
+    print(f"\nCPU during the {last.stage.users}-caseworker step's {seconds:.0f} measured s "
+          f"({cores} cores, {last.requests} requests):")
+    print("| part | CPU s | cores busy | CPU ms per request |")
+    print("|---|---|---|---|")
+    for part in ("gunicorn", "postgres", "locust", "other processes", "machine busy"):
+        print(f"| {part} | {used[part]:.1f} | {used[part] / seconds:.2f} | "
+              f"{1000 * used[part] / max(1, last.requests):.1f} |")
+    share = used["machine busy"] / max(1e-9, used["machine busy"] + used["machine idle"])
+    print(f"machine busy {100 * share:.0f}% of {cores} cores; at this CPU per request the "
+          f"cores serve at most {last.requests / max(1e-9, used['machine busy']) * cores:.1f} "
+          f"req/s")
 
 
 def profile_report(path: Path, top: int = 25) -> None:

@@ -4,6 +4,7 @@ submit the real forms as a browser would, and its figures are cut as documented.
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 from django.test import Client
@@ -100,3 +101,35 @@ def test_figures_leave_out_the_warmup_and_the_logins_but_count_every_error():
     assert step.errors == 2
     assert dict(step.messages) == {"login: password: HTTP 403": 1, "case list: HTTP 500": 1}
     assert set(step.by_name) == {"case page", "case list"}
+
+
+def test_cpu_is_counted_to_the_process_group_that_used_it():
+    """The bench's CPU accounting: a process group that burns half a second of CPU is
+    counted as the server's, and the machine's busy time rises with it."""
+    import os
+    import subprocess
+
+    burn = "import time\nend = time.process_time() + 0.5\nwhile time.process_time() < end: pass"
+    before = http_load.cpu_ticks(-1, -1)
+    child = subprocess.Popen([sys.executable, "-c", f"import time; time.sleep(0.3)\n{burn}"],
+                             start_new_session=True)
+    try:
+        time.sleep(0.1)
+        mid = http_load.cpu_ticks(child.pid, -1)
+        child.wait(timeout=30)
+    finally:
+        child.kill()
+    hz = os.sysconf("SC_CLK_TCK")
+    assert mid["gunicorn"] < 0.2 * hz  # still asleep
+    # a finished child is gone from /proc: read the group while it still burns instead
+    child = subprocess.Popen([sys.executable, "-c", f"{burn}\ntime.sleep(5)"],
+                             start_new_session=True)
+    try:
+        time.sleep(1.5)
+        after = http_load.cpu_ticks(-1, child.pid)
+    finally:
+        child.kill()
+        child.wait()
+    assert after["locust"] >= 0.4 * hz
+    assert after["gunicorn"] == 0
+    assert after["machine busy"] - before["machine busy"] >= 0.4 * hz
