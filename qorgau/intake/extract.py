@@ -464,6 +464,7 @@ _FOR_AFTER = re.compile(r"\w*\s+(?:үшін|бойынша)\b", re.IGNORECASE)
 _DIVORCE = ("divorce", "развод", "развел", "развёл", "развест", "ажырас", "расторг", "marriage was")
 _ANCHOR = re.compile(r"(?:\bafter|\bfollowing|\bпосле)\s+(?:(?:the|their|her|his|its)\s+)?$",
                      re.IGNORECASE)
+_DIVORCE_WORD = re.compile(r"divorce|развод|расторж|ажырас", re.IGNORECASE)
 _SENTENCING = re.compile(r"приговор(?:ил|ен|ён)|осужд[её]н", re.IGNORECASE)
 
 
@@ -524,8 +525,14 @@ def _kinds(sentence: str, lang: str, assault_told: bool = True) -> list[tuple[st
         found = [(k, c) for k, c in found if k != "police_refusal"]
     if "order_breached" in ids:
         found = [(k, c) for k, c in found if k != "order_issued"]
+    if "order_requested" in ids:  # the order asked for is not an order issued
+        asked = dict(found)["order_requested"]
+        found = [(k, c) for k, c in found if k != "order_issued" or
+                 not all(any(cue in a for a in asked) for cue in c)]
     if "order_requested" in ids:  # asking a court for an order is not a second application
-        found = [(k, c) for k, c in found if k != "court_application"]
+        # (a divorce petition beside it is: "подала на развод и попросила о мерах защиты")
+        found = [(k, c) for k, c in found if k != "court_application" or
+                 any(_DIVORCE_WORD.search(cue) for cue in c)]
     if "medical_exam" in ids and assault_told:
         # injuries a doctor recorded after the assault just told are its evidence, not a new
         # assault (told nowhere else, they are the only sign of one: kept, dated before)

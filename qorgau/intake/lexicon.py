@@ -195,10 +195,11 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "kk": [r"қорғау нұсқама\w*", r"жақындамауға", r"қорғау нұсқамасы (?:шығарылды|берілді)", r"мінез-құлыққа ерекше талаптар"],
     },
     "order_requested": {
-        "en": [r"(?:applied|asked|requested|sought)\w*\s+(?:\w+\s+){0,5}(?:injunction|(?:protection|protective|restraining) (?:order|measures))"],
-        "ru": [r"(?:просил|ходатайств)\w*\s+(?:\w+\s+){0,4}(?:защитн|охранн)\w* предписани",
-               r"(?:просил|ходатайств)\w*\s+(?:\w+\s+){0,2}мер\w* защиты", r"просил\w*\s+(?:\w+\s+){0,2}о применении (?:\w+\s+){0,2}мер"],
-        "kk": [r"қорғау нұсқамасын сұрады"],
+        "en": [r"(?:applied|asked|requested|sought)\w*\s+(?:\w+\s+){0,6}(?:injunction|(?:protection|protective|restraining) (?:order|measures))",
+               r"(?:applied|asked|petitioned)\w*\s+(?:\S+\s+){0,8}?for (?:an? |the )?(?:\w+ )?(?:injunction|(?:protection|protective|restraining|barring) (?:order|measures))"],
+        "ru": [r"(?:(?:по)?прос(?:ил|и)|ходатайств)\w*\s+(?:\w+\s+){0,4}(?:защитн|охранн)\w* (?:предписани|ордер)",
+               r"(?:(?:по)?прос(?:ил|и)|ходатайств)\w*\s+(?:\w+\s+){0,2}мер\w* защиты", r"(?:по)?просил\w*\s+(?:\w+\s+){0,2}о применении (?:\w+\s+){0,2}мер"],
+        "kk": [r"қорғау нұсқамасын сұра"],
     },
     "order_breached": {
         "en": [r"breach\w*\s+(?:\w+\s+){0,3}order", r"violat\w*\s+(?:\w+\s+){0,3}order", r"in breach of",

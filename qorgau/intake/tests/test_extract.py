@@ -639,3 +639,13 @@ def test_a_threat_to_kill_himself_and_the_children() -> None:
     assert "threat_to_kill" in kind_set(
         "He threatened to kill himself and the children with his rifle.", "en")
     assert "threat_to_kill" in kind_set("Он угрожал убить себя и детей.", "ru")
+
+
+def test_requests_for_protection() -> None:
+    # "попросила" (with its prefix), an injunction asked of the court in many words, and a
+    # divorce petition beside the request
+    assert kind_set("Она подала на развод и попросила суд о мерах защиты.", "ru") == {
+        "order_requested", "court_application"}
+    assert kind_set("In May she applied to the district court in Graz for a temporary "
+                    "injunction.", "en") == {"order_requested"}
+    assert "order_requested" in kind_set("Ол сотқа қорғау нұсқамасын сұрап жүгінді.", "kk")
