@@ -426,8 +426,8 @@ _REFERENCE = re.compile(r"(?:\bthe|\bthis|\bthat|\bfor|\babout|\bover|\bof|\bо�
 # inflicting injuries", "обвиняют в истязаниях", "a history of violence".
 _NOT_ACT = re.compile(
     r"(?:\bprotect\w*\s+(?:\w+\s+){0,2}(?:from|against)|\bзащит\w*\s+(?:\w+\s+){0,2}«?от|"
-    r"\bthreat\w*\s+(?:\w+\s+){0,2}(?:with|of)|\bугрож\w*|\bугроз\w*|\bгрози\w*|"
-    r"\bprevent\w*|\brefrain\w* from|\bвоздерж\w* от|\bпредотврат\w*|\b(?:accusations?|allegations?|charges?|history|complaints?)\s+of|\bcharged with|\baccused of|"
+    r"\bthreat\w*\s+(?:\w+\s+){0,2}(?:with|of)|\bthreat\w* to\s+(?:\w+\s+){0,4}?(?:and|or)\s+to|\bугрож\w*|\bугроз\w*|\bгрози\w*|"
+    r"\bprevent\w*|\brefrain\w* from|\bвоздерж\w* от|\bпредотврат\w*|\b(?:accusations?|allegations?|charges?|history|complaints?)\s+of|\bcharged\s+(?:\w+\s+)?with|\baccused of|"
     r"\b(?:convicted|sentenced|fined|prosecuted)\W+(?:\S+\s+){0,3}?(?:of|for)|\bобвиня\w*\s+в|\bобвинени\w*\s+в|\bпо обвинению в)"
     r"\s+(?:(?!(?:and|or|и|или)\s)[^\W\d]+\s+){0,3}«?$", re.IGNORECASE)
 # "she grabbed a knife", "взяла нож": her weapon, in self-defence, not his
@@ -451,6 +451,8 @@ _NEGATIVE_KINDS = {"police_refusal", "authority_no_response", "breach_response",
 _ADVISED = re.compile(r"(?:\b(?:told|advised|asked|urged|encouraged|suggested|recommended)\s+(?:her|the applicant|"
                       r"him)\s+to|\b(?:посоветовал|велел|рекомендовал|предложил|порекомендовал|советовал)\w*"
                       r"\s+(?:ей\s+)?)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+_ASKED_FOR = re.compile(r"(?:\bto have (?:him|her)|\bto be|\bпросил\w* (?:\w+\s+){0,2}(?:его\s+)?)\s+"
+                        r"(?:\w+\s+(?:and|и)\s+)?$", re.IGNORECASE)
 _HER_ACTS = {"police_report", "report_prosecutor", "court_application", "complaint_withdrawn",
              "order_requested", "separation", "moving_house", "shelter_admission"}
 _THREATS = ("threat", "угрож", "угроз", "қорқыт")
@@ -496,6 +498,8 @@ def _kinds(sentence: str, lang: str, assault_told: bool = True) -> list[tuple[st
                 continue
             if kind_id in _HER_ACTS and _ADVISED.search(before):
                 continue
+            if kind_id in ("arrest", "detention_ordered") and _ASKED_FOR.search(before):
+                continue  # "asked the prosecutor to have him arrested and detained"
             if kind_id in ("separation", "moving_house") and _ANCHOR.search(before) \
                     and not find_dates(sentence):
                 continue  # "After the divorce, ...": told before, named here to say when

@@ -80,7 +80,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
                r"(?:hijack|hack)\w*\s+(?:\w+\s+){0,3}account", r"account\w*\s+(?:\S+\s+){0,8}(?:had been |was |were )?(?:hijacked|hacked)", r"threatening her with violence", r"intimidat",
                r"threatening (?:messages|texts|calls|letters|e-?mails)"],
         "ru": [r"оскорб(?:л|ил)", r"униж", r"психологическ\w* (?:насили|давлени)", r"запугива",
-               r"угрож\w*\s+(?:\w+\s+)?(?:избиени|расправ|насили|физическ)", r"обзывал", r"(?:сообщени|смс|звонк|письм)\w* с угрозами",
+               r"угрож\w*\s+(?:\w+\s+)?(?:избиени|расправ|насили|физическ)", r"обзывал", r"(?:сообщени|смс|звонк|письм)\w* с угрозами", r"агрессив\w* (?:к|по отношению к) (?:ней|жене|ним|детям|дочери|сыну|своей)",
                r"распространя?л\w*\s+(?:\w+\s+){0,3}(?:интимн|персональн|личн)\w* (?:данн|фото|снимк|видео|информац)"],
         "kk": [r"қорла(?:ды|ған|п|йтын)", r"балағатта", r"психологиялық зорлық", r"жәбір көр", r"қорқыт(?:ты|қан|ып|атын)",
                r"боқта(?:ды|ған|п|йтын)"],
@@ -117,7 +117,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
     "police_report": {
         "en": [r"(?:reported|report)\w*\s+(?:\w+\s+){0,6}(?:to the )?police", r"complain\w* to the police",
                r"call(?:ed)? (?:an? \w+ and )?the police", r"(?:tele)?phoned (?:\w+ ){0,2}police", r"asked (?:\w+ ){0,4}police for (?:protection|help)",
-               r"started criminal proceedings against", r"rang (?:\w+ ){0,2}police", r"lodged (?:a )?(?:criminal )?complaint", r"filed (?:a )?(?:criminal )?complaint",
+               r"started criminal proceedings against", r"rang (?:\w+ ){0,2}police", r"lodged (?:a )?(?:criminal )?complaints?(?! with the (?:\w+ )?prosecutor)", r"filed (?:a )?(?:criminal )?complaints?(?! with the (?:\w+ )?prosecutor)",
                r"police (?:were|was) called", r"called the police and related", r"contacted the (?:police|authorities)", r"(?:tell|told|inform\w*) the authorities", r"complained to the (?:\w+ ){0,2}police", r"lodged (?:a )?formal complaint",
                r"went to the (?:local )?police", r"(?:made|gave) (?:a )?statements? to the police", r"filed a police report"],
         "ru": [r"(?:обратил|обращал|пожаловал|жаловал|сообщ(?:ил|ал))\w*\s+(?:\w+\s+){0,3}(?:в )?(?:полици|милици|ОВД|УВД|РОВД)", r"заявлени\w*\s+(?:\w+\s+){0,4}(?:в )?(?:полици|милици|ОВД)",
@@ -298,9 +298,10 @@ KINDS: dict[str, dict[str, list[str]]] = {
                r"forensic (?:medical )?(?:examination|report|expert)", r"ambulance", r"trauma (?:centre|specialist|unit)",
                r"treated for", r"medical assessment", r"diagnosed"],
         "ru": [r"больниц", r"врач", r"госпитализ", r"медицинск\w* (?:освидетельствовани|справк|заключени|экспертиз|помощ)",
-               r"судебно-медицинск", r"скор\w* помощ", r"травмпункт", r"освидетельствовани"],
+               r"судебно-медицинск", r"судебн\w* медицин", r"скор\w* помощ", r"травмпункт", r"освидетельствовани",
+               r"(?:её |ее )?лечили", r"проходил\w* лечение", r"заключени\w* о (?:\w+\s+)?(?:травмах|побоях|повреждениях)"],
         "kk": [r"аурухана", r"дәрігер", r"медициналық (?:куәландыру|анықтама|сараптама|көмек)", r"жедел жәрдем",
-               r"сот-медициналық", r"травмпункт"],
+               r"сот-медициналық", r"травмпункт", r"емдел(?:ді|ген)"],
     },
     "shelter_admission": {
         "en": [r"(?:went|moved|fled|stayed|admitted) (?:\w+ ){0,2}(?:to |at |in )?(?:a |the )?(?:shelter|crisis cent)",
@@ -309,7 +310,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "kk": [r"дағдарыс орталығ", r"баспана", r"бейімдеу орталығ"],
     },
     "separation": {
-        "en": [r"divorce", r"separated", r"(?:their|her|the couple's) separation", r"marriage was dissolved", r"left (?:him|her husband|the family home)", r"decided to leave", r"left the (?:house|matrimonial home|family home)"],
+        "en": [r"divorce", r"separated", r"(?:their|her|the couple's) separation", r"\bhe moved out", r"marriage was dissolved", r"left (?:him|her husband|the family home)", r"decided to leave", r"left the (?:house|matrimonial home|family home)"],
         "ru": [r"развод", r"развел", r"развёл", r"ушла от", r"брак\w* (?:был )?расторгн", r"оставил\w* мужа", r"развест", r"отдельн\w* прожива", r"(?:стали|начали) жить (?:раздельно|отдельно)", r"расстал"],
         "kk": [r"ажырас", r"неке бұзылды", r"үйден шығып кет"],
     },
@@ -344,7 +345,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "kk": [r"ата-ана құқығынан айыр", r"алимент", r"баламен (?:кездесу|араласу) тәртіб"],
     },
     "moving_house": {
-        "en": [r"moved (?:out|to|in with (?:her|their) )", r"(?:decided to )?move away",
+        "en": [r"(?<!\bhe )moved (?:out|to|in with (?:her|their) )", r"(?:decided to )?move away",
                r"took the (?:children|child|kids) and (?:went|left|moved)", r"returned to (?:a|her|the|their) (?:\w+ )?(?:village|town|city|parents|home town|family)"],
         "ru": [r"переехал", r"уехал\w* в\b", r"забрал\w* (?:\w+\s+)?дет\w* и (?:уехал|ушл)", r"вернул\w* (?:\w+\s+)?в (?:родн|сел|деревн|аул)", r"жил\w* у (?:сестры|брата|родител|мамы|матери)"],
         "kk": [r"көшіп", r"көшті", r"балаларын алып (?:\w+\s+)?(?:кетті|көшті|кетіп)", r"ауылына (?:қайтты|кетті|оралды)"],
@@ -381,7 +382,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "kk": [r"қорғау нұсқамасын беруден бас тарт"],
     },
     "police_visit": {
-        "en": [r"police (?:came|arrived|attended)", r"police were called out", r"came on the spot"],
+        "en": [r"police (?:came|arrived|attended)", r"police were called (?:out|to)", r"came on the spot"],
         "ru": [r"(?:полици|наряд)\w*\s+(?:\w+\s+){0,2}(?:приехал|прибыл)", r"с помощью полиции"],
         "kk": [r"полиция келді", r"полиция қызметкерлері келді"],
     },

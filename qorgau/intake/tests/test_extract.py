@@ -649,3 +649,30 @@ def test_requests_for_protection() -> None:
     assert kind_set("In May she applied to the district court in Graz for a temporary "
                     "injunction.", "en") == {"order_requested"}
     assert "order_requested" in kind_set("Ол сотқа қорғау нұсқамасын сұрап жүгінді.", "kk")
+
+
+@pytest.mark.parametrize(("text", "lang", "said", "not_said"), [
+    # treatment and forensic findings
+    ("После побоев её лечили в районной больнице две недели.", "ru", {"medical_exam"}, set()),
+    ("Бюро судебной медицины составило заключение о побоях.", "ru", {"medical_exam"}, set()),
+    ("Ол ауруханада бір апта емделді.", "kk", {"medical_exam"}, set()),
+    # aggression towards her, his moving out
+    ("Со временем сожитель стал агрессивен по отношению к ней.", "ru",
+     {"psychological_abuse"}, set()),
+    ("In 2016 he moved out but kept calling her.", "en", {"separation"}, {"moving_house"}),
+    ("In 2016 she moved in with her parents.", "en", {"moving_house"}, {"separation"}),
+    # the police called to the home; a complaint lodged with the prosecutor
+    ("The police were called to the flat twice that year.", "en", {"police_visit"}, set()),
+    ("She lodged a complaint with the district prosecutor.", "en", {"report_prosecutor"},
+     {"police_report"}),
+    # what is asked for, charged with or threatened is not done
+    ("The police asked the prosecutor to have him arrested and detained.", "en", set(),
+     {"arrest"}),
+    ("He was charged only with minor bodily harm.", "en", set(), {"physical_assault"}),
+    ("He threatened to kill her and to rape her sister.", "en", {"threat_to_kill"},
+     {"sexual_violence"}),
+])
+def test_dev_phrasings_said_otherwise(text: str, lang: str, said: set[str],
+                                      not_said: set[str]) -> None:
+    kinds_found = kind_set(text, lang)
+    assert said <= kinds_found and not (not_said & kinds_found)
