@@ -344,9 +344,9 @@ def report(figures: list[Figures], load_after: tuple[float, float, float]) -> No
 
 def cpu_ticks(server: int, load: int) -> dict[str, int]:
     """CPU time (clock ticks, user + system) used so far by gunicorn (its process group),
-    locust, PostgreSQL's processes and everything else, and by the whole machine
-    (/proc/stat), with the machine's idle time."""
-    found = {"gunicorn": 0, "locust": 0, "postgres": 0, "other processes": 0}
+    locust and PostgreSQL's processes, and by the whole machine (/proc/stat), with the
+    machine's idle time."""
+    found = {"gunicorn": 0, "locust": 0, "postgres": 0}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -356,11 +356,13 @@ def cpu_ticks(server: int, load: int) -> dict[str, int]:
             continue
         comm = stat[stat.index("(") + 1:stat.rindex(")")]
         fields = stat[stat.rindex(")") + 2:].split()
-        pgid, used = int(fields[2]), int(fields[11]) + int(fields[12])
+        # its own time and its children's that have ended (PostgreSQL's backends end
+        # with their connection; the postmaster counts them)
+        pgid, used = int(fields[2]), sum(int(v) for v in fields[11:15])
         group = ("gunicorn" if pgid == server else "locust" if pgid == load
-                 else "postgres" if comm.startswith(("postgres", "postmaster"))
-                 else "other processes")
-        found[group] += used
+                 else "postgres" if comm.startswith(("postgres", "postmaster")) else "")
+        if group:
+            found[group] += used
     cpu = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     found["machine busy"] = sum(cpu) - cpu[3] - cpu[4]  # all but idle and iowait
     found["machine idle"] = cpu[3] + cpu[4]
@@ -374,11 +376,13 @@ def cpu_report(before: dict[str, int], after: dict[str, int], last: Figures) -> 
     cores = os.cpu_count() or 1
     seconds = last.stage.measure
     used = {k: (after[k] - before[k]) / hz for k in after}
+    used["everything else"] = used["machine busy"] - sum(
+        used[k] for k in ("gunicorn", "postgres", "locust"))
     print(f"\nCPU during the {last.stage.users}-caseworker step's {seconds:.0f} measured s "
           f"({cores} cores, {last.requests} requests):")
     print("| part | CPU s | cores busy | CPU ms per request |")
     print("|---|---|---|---|")
-    for part in ("gunicorn", "postgres", "locust", "other processes", "machine busy"):
+    for part in ("gunicorn", "postgres", "locust", "everything else", "machine busy"):
         print(f"| {part} | {used[part]:.1f} | {used[part] / seconds:.2f} | "
               f"{1000 * used[part] / max(1, last.requests):.1f} |")
     share = used["machine busy"] / max(1e-9, used["machine busy"] + used["machine idle"])

@@ -85,7 +85,7 @@ class Caseworker(Client):
         if left < CODE_MARGIN:  # as a person does when the app's code is about to change
             time.sleep(left + 0.1)
         self._post("/accounts/2fa/authenticate/", page, "code",
-                   {"code": totp(self.account["totp_secret"])}, "/cases/",
+                   {"code": totp(self.account["totp_secret"])}, "/today/",
                    f"{LOGIN}: second factor")
 
     def _case(self) -> str:
