@@ -399,6 +399,8 @@ _REPORTED = {lang: _compile(stems) for lang, stems in lexicon.REPORTED.items()}
 _ACTOR_PATTERNS = {
     lang: [(actor, _compile(by_lang[lang])) for actor, by_lang in lexicon.ACTORS.items()]
     for lang in LANGUAGES}
+_BREACH_BY_PRONOUN = {lang: (re.compile(order, re.IGNORECASE), _compile([breach]))
+                      for lang, (order, breach) in lexicon.BREACH_BY_PRONOUN.items()}
 _DURATION = {lang: _compile(stems) for lang, stems in lexicon.DURATION.items()}
 _RECURRENCE = {lang: [(rec, _compile(by_lang[lang])) for rec, by_lang in lexicon.RECURRENCE.items()]
                for lang in LANGUAGES}
@@ -473,6 +475,12 @@ _SENTENCING = re.compile(r"приговор(?:ил|ен|ён)|осужд[её]н
 _WORD = re.compile(r"\w+")
 
 
+def _overlaps(sentence: str, cue: str, others: list[str]) -> bool:
+    """Whether a cue shares words with any of the others where they are said."""
+    at = sentence.find(cue)
+    return any(at < (b := sentence.find(o)) + len(o) and b < at + len(cue) for o in others)
+
+
 def _word_at(sentence: str, cue: str) -> str:
     """The whole word a cue starts."""
     at = sentence.find(cue)
@@ -508,6 +516,10 @@ def _kinds(sentence: str, lang: str, assault_told: bool = True) -> list[tuple[st
                 mentioned.add(m.group(0))
         if cues:
             found.append((kind_id, cues))
+    if lang in _BREACH_BY_PRONOUN and "order_breached" not in {k for k, _ in found}:
+        order, breach = _BREACH_BY_PRONOUN[lang]
+        if (said := order.search(sentence)) and (broken := breach.search(sentence, said.end())):
+            found.append(("order_breached", [broken.group(0)]))
     ids = {k for k, _ in found}
     if ids & _SPECIFIC_ABUSE:
         found = [(k, c) for k, c in found if k != "physical_assault" or
@@ -527,8 +539,12 @@ def _kinds(sentence: str, lang: str, assault_told: bool = True) -> list[tuple[st
                  not all(any(cue in m for m in missing) for cue in c)]
     if "case_refused" in ids:
         found = [(k, c) for k, c in found if k != "police_refusal"]
-    if "order_breached" in ids:
-        found = [(k, c) for k, c in found if k != "order_issued"]
+    if breached := dict(found).get("order_breached"):  # "breached the order": not a new order
+        found = [(k, c) for k, c in found if k != "order_issued" or
+                 not all(_overlaps(sentence, o, breached) for o in c)]
+    if issued := dict(found).get("order_issued"):  # "the court granted her an order": the order
+        found = [(k, c) for k, c in found if k != "court_decision" or
+                 not all(any(cue in i for i in issued) for cue in c)]
     if "order_requested" in ids:  # the order asked for is not an order issued
         asked = dict(found)["order_requested"]
         found = [(k, c) for k, c in found if k != "order_issued" or

@@ -20,9 +20,9 @@ KINDS: dict[str, dict[str, list[str]]] = {
     "threat_to_kill": {
         "en": [r"threat\w*\s+(?:\S+\s+){0,5}(?:to kill|with (?:death|murder)|kill)(?! (?:himself|herself|myself)\b(?!\s*(?:and|or)\b))", r"murder threats?", r"(?:said|told her|swore) (?:that )?he would kill",
                r"death threat", r"threatened (?:her )?(?:life|to murder)"],
-        "ru": [r"угрож\w*\s+(?:\w+\s+){0,3}(?:убий|убить(?! себя\b(?!\s*(?:и|или)\b))|убьёт|убьет|смерт|расправ|зарез|застрел)",
+        "ru": [r"угрож\w*[\s,]+(?:\w+[\s,]+){0,3}(?:убий|убить(?! себя\b(?!\s*(?:и|или)\b))|убьёт|убьет|смерт|расправ|зарез|застрел)",
                r"угроз\w*\s+(?:\w+\s+){0,2}(?:убий|смерт|расправ)", r"обещал\w* убить",
-               r"грозил\w*\s+(?:\w+\s+){0,2}(?:убить|убий|смерт)", r"убью"],
+               r"грозил\w*[\s,]+(?:\w+[\s,]+){0,2}(?:убить|убий|смерт|убь[её]т)", r"убью", r"(?:сказал|говорил|кричал|обещал)\w*,? что убь[её]т"],
         "kk": [r"өлтіре(?:мін|ді|тінін|ті)\w*", r"өлтіремін деп", r"өлтіру(?:мен| туралы)? қорқыт",
                r"өліммен қорқыт"],
     },
@@ -119,7 +119,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
                r"call(?:ed)? (?:an? \w+ and )?the police", r"(?:tele)?phoned (?:\w+ ){0,2}police", r"asked (?:\w+ ){0,4}police for (?:protection|help)",
                r"started criminal proceedings against", r"rang (?:\w+ ){0,2}police", r"lodged (?:a )?(?:criminal )?complaints?(?! with the (?:\w+ )?prosecutor)", r"filed (?:a )?(?:criminal )?complaints?(?! with the (?:\w+ )?prosecutor)",
                r"police (?:were|was) called", r"called the police and related", r"contacted the (?:police|authorities)", r"(?:tell|told|inform\w*) the authorities", r"complained to the (?:\w+ ){0,2}police", r"lodged (?:a )?formal complaint",
-               r"went to the (?:local )?police", r"(?:made|gave) (?:a )?statements? to the police", r"filed a police report"],
+               r"went to the (?:local )?police", r"told the police", r"(?:made|gave) (?:a )?statements? to the police", r"filed a police report"],
         "ru": [r"(?:обратил|обращал|пожаловал|жаловал|сообщ(?:ил|ал))\w*\s+(?:\w+\s+){0,3}(?:в )?(?:полици|милици|ОВД|УВД|РОВД)", r"заявлени\w*\s+(?:\w+\s+){0,4}(?:в )?(?:полици|милици|ОВД)",
                r"вызвал\w* полици", r"вызывал\w* полици", r"полици\w*\s+(?:\w+\s+){0,3}вызывал", r"заявил\w* в полици", r"(?:подал|написал)\w* заявлени[а-я]*(?![а-я])(?! о разводе| на развод| о расторжении| в суд)", r"сообщил\w* о случившемся участковому", r"в полицию (?:она |он )?обратил", r"подал\w* соответствующее заявлени", r"(?:позвонил|звонил)\w* (?:\w+\s+)?(?:в|по номеру) 102", r"(?:пошл|ходил|пришл|явил)\w* (?:\w+\s+)?в (?:полици|отделение полиции|ОВД|РОВД|УВД|милици)", r"вызвал\w* наряд", r"сообщал\w* (?:\w+\s+){0,2}об? (?:\w+\s+){0,2}(?:насили|побо|избиени|угроз)"],
         "kk": [r"полицияға (?:арыз|хабарла|жүгін|шағым|барды|бардым|барып)", r"арыз (?:бер|жаз|түсір)(?:ді|ды|ген|ған|іп|ып)\b", r"полиция шақыр",
@@ -128,16 +128,17 @@ KINDS: dict[str, dict[str, list[str]]] = {
     "police_refusal": {
         "en": [r"police (?:\w+ ){0,3}(?:refused|declined|did not\b|failed to)",
                r"refused to (?:register|accept|open|act)", r"(?:officers?|police) (?:\w+ ){0,2}told her to (?:go home|reconcile)",
-               r"no action was taken"],
+               r"no action was taken", r"(?:said|told (?:her|me)) (?:that )?it was (?:just )?a (?:family|private|domestic) (?:matter|affair|dispute)"],
         "ru": [r"(?:полици|участков|милици)\w*\s+(?:\w+\s+){0,3}(?:отказ(?:ал|ыва)|не прин(?:ял|има)|не стал|бездейств)",
-               r"отказал\w* (?:в )?(?:принят|регистрац)", r"отказа\w* в возбуждении", r"бездейств", r"отказ\w* (?:\w+\s+){0,2}(?:власт|полици|государств)\w* (?:\w+\s+)?защит"],
-        "kk": [r"полиция\w*\s+(?:\w+\s+){0,3}(?:бас тарт|қабылдама)", r"тіркеуден бас тарт",
+               r"отказал\w* (?:в )?(?:принят|регистрац)", r"отказа\w* в возбуждении", r"бездейств", r"(?:это|вы) (?:\w+\s+)?(?:семейн|бытов)\w* (?:дело|дела|ссор|конфликт|разборк)", r"отказ\w* (?:\w+\s+){0,2}(?:власт|полици|государств)\w* (?:\w+\s+)?защит"],
+        "kk": [r"полиция\w*\s+(?:\w+\s+){0,3}(?:бас тарт|қабылдама)", r"тіркеуден бас тарт", r"отбасылық (?:іс|мәселе|жағдай)",
                r"әрекетсіздік"],
     },
     "case_refused": {
         "en": [r"refus\w* to (?:open|institute|bring|start) (?:a |an )?(?:criminal )?(?:proceedings|case|investigation)",
                r"declined to prosecute", r"no criminal case", r"decision not to (?:investigate|prosecute|institute)", r"investigation was never opened", r"request for (?:the |a )?criminal investigation was (?:dismissed|refused|rejected)", r"declined to institute criminal proceedings"],
-        "ru": [r"отказ\w* в возбуждении уголовного дела", r"отказ(?:ал|ыва)\w* в возбуждении", r"дело возбуждать не стал"],
+        "ru": [r"отказ\w* в возбуждении уголовного дела", r"отказ(?:ал|ыва)\w* в возбуждении", r"дело возбуждать не стал",
+               r"в возбуждении (?:уголовного )?дела (?:ей |им )?(?:было )?отказ"],
         "kk": [r"қылмыстық іс қозғаудан бас тарт"],
     },
     "case_opened": {
@@ -187,7 +188,9 @@ KINDS: dict[str, dict[str, list[str]]] = {
                r"(?:issued|granted|imposed) (?:a |an |the )?(?:\w+ )?(?:protection|protective|restraining|barring) order",
                r"(?:barring|exclusion|expulsion) (?:and barring )?order",
                r"court ordered (?:\S+\s+){0,2}(?:to leave|out of|to keep away|not to contact|to stay away)",
-               r"protection measures (?:were|was) (?:granted|ordered|imposed)"],
+               r"protection measures (?:were|was) (?:granted|ordered|imposed)",
+               r"(?:protection|protective|restraining|barring) order\w*,? (?:which|that) the (?:\w+ )?court (?:granted|issued)",
+               r"court (?:\w+ ){0,2}(?:granted|issued|gave) (?:her |him |me )?(?:a |an |the )?(?:\w+ )?(?:protection|protective|restraining|barring) order"],
         "ru": [r"(?:вынес|вынос|выдал|выдава|установил|устанавлива|наложил|наклады|вынесено|выдано)\w*\s+(?:\w+\s+){0,3}(?:защитн|охранн|запретительн)\w* (?:предписани|ордер)",
                r"(?:защитн|охранн|запретительн)\w* (?:предписани|ордер)\w*\s+(?:\w+\s+){0,3}(?:вынес|выдан|установ)",
                r"особые требования к поведению", r"(?:назначил|применил|вынес)\w*\s+(?:\w+\s+){0,1}мер\w* защиты", r"обязал\w* (?:его )?(?:покинуть|не приближ)",
@@ -202,12 +205,12 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "kk": [r"қорғау нұсқамасын сұра"],
     },
     "order_breached": {
-        "en": [r"breach\w*\s+(?:\w+\s+){0,3}order", r"violat\w*\s+(?:\w+\s+){0,3}order", r"in breach of",
+        "en": [r"breach\w*\s+(?:\w+\s+){0,3}order", r"(?:breached|violated) (?:it|them)\b", r"violat\w*\s+(?:\w+\s+){0,3}order", r"in breach of",
                r"despite the (?:protection |protective |restraining )?order",
                r"(?:did not|failed to) (?:comply|obey)\w* (?:with )?(?:the )?(?:protection )?order", r"disobe"],
         "ru": [r"наруш(?:ил|ал)\w*\s+(?:\w+\s+){0,3}(?:предписани|запрет|ордер|требовани)", r"нарушени\w* (?:защитн|охранн)",
                r"несмотря на (?:защитн|охранн)"],
-        "kk": [r"нұсқаманы бұзды", r"нұсқаманы бұз", r"талаптарды бұзды"],
+        "kk": [r"нұсқама\w* бұз", r"талаптарды бұз"],
     },
     "admin_protocol": {
         "en": [r"administrative offence (?:report|protocol) was (?:drawn up|issued)", r"drew up an administrative (?:offence )?(?:report|protocol)"],
@@ -306,7 +309,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
     "shelter_admission": {
         "en": [r"(?:went|moved|fled|stayed|admitted) (?:\w+ ){0,2}(?:to |at |in )?(?:a |the )?(?:shelter|crisis cent)",
                r"(?:took|found) refuge", r"provided with accommodation by"],
-        "ru": [r"(?:поселил|поместил|жил|проживал|переехал|укрыл|бежал|ушл)\w*\s+(?:\w+\s+){0,2}(?:в )?(?:приют|кризисн\w* центр|шелтер)"],
+        "ru": [r"(?:поселил|поместил|жил|жив|проживал|переехал|укрыл|бежал|ушл)\w*\s+(?:\w+\s+){0,2}(?:в )?(?:приют|кризисн\w* центр|шелтер)"],
         "kk": [r"дағдарыс орталығ", r"баспана", r"бейімдеу орталығ"],
     },
     "separation": {
@@ -347,7 +350,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
     "moving_house": {
         "en": [r"(?<!\bhe )moved (?:out|to|in with (?:her|their) )", r"(?:decided to )?move away",
                r"took the (?:children|child|kids) and (?:went|left|moved)", r"returned to (?:a|her|the|their) (?:\w+ )?(?:village|town|city|parents|home town|family)"],
-        "ru": [r"переехал", r"уехал\w* в\b", r"забрал\w* (?:\w+\s+)?дет\w* и (?:уехал|ушл)", r"вернул\w* (?:\w+\s+)?в (?:родн|сел|деревн|аул)", r"жил\w* у (?:сестры|брата|родител|мамы|матери)"],
+        "ru": [r"переехал", r"уехал\w* в\b", r"забрал\w* (?:\w+\s+)?дет\w* и (?:уехал|ушл)", r"ушл\w* (?:\w+\s+)?к (?:маме|матери|родител|сестр|брат|подруг|бабушк)", r"вернул\w* (?:\w+\s+)?в (?:родн|сел|деревн|аул)", r"жил\w* у (?:сестры|брата|родител|мамы|матери)"],
         "kk": [r"көшіп", r"көшті", r"балаларын алып (?:\w+\s+)?(?:кетті|көшті|кетіп)", r"ауылына (?:қайтты|кетті|оралды)"],
     },
     "reclassification": {
@@ -408,6 +411,12 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "ru": [r"скончал", r"погиб", r"умер"],
         "kk": [r"қайтыс бол", r"көз жұм"],
     },
+}
+
+# A breach said with the order as a pronoun ("вынес предписание, но он его нарушал"): the
+# pronoun and verb, when the sentence names an order before them.
+BREACH_BY_PRONOUN: dict[str, tuple[str, str]] = {
+    "ru": (r"предписани|ордер|запрет", r"(?:его|их|её|ее)\s+(?:\w+\s+)?наруш(?:ил|ал)\w*"),
 }
 
 # Kinds whose default institution is known; otherwise the sentence names one.

@@ -676,3 +676,34 @@ def test_dev_phrasings_said_otherwise(text: str, lang: str, said: set[str],
                                       not_said: set[str]) -> None:
     kinds_found = kind_set(text, lang)
     assert said <= kinds_found and not (not_said & kinds_found)
+
+
+@pytest.mark.parametrize(("text", "lang", "said", "not_said"), [
+    # a threat to kill said with a comma, or as what he said
+    ("Он угрожал, что убьёт её, если она уйдёт.", "ru", {"threat_to_kill"}, set()),
+    ("Он кричал, что убьёт её.", "ru", {"threat_to_kill"}, set()),
+    # a refusal said object first; "a family matter"
+    ("В возбуждении уголовного дела ей отказали.", "ru", {"case_refused"}, set()),
+    ("I told the police, but they said it was a family matter.", "en",
+     {"police_report", "police_refusal"}, set()),
+    ("Участковый сказал, что это ваше семейное дело.", "ru", {"police_refusal"}, set()),
+    ("Полиция бұл отбасылық іс деп кетіп қалды.", "kk", {"police_refusal"}, set()),
+    # leaving for her mother's; living in a crisis centre
+    ("В 2018 году я ушла к маме вместе с детьми.", "ru", {"moving_house"}, set()),
+    ("Сейчас я живу в кризисном центре.", "ru", {"shelter_admission"}, set()),
+    # the order named by a pronoun in its breach, and the Kazakh possessive
+    ("Суд вынес защитное предписание, но он его нарушал.", "ru",
+     {"order_issued", "order_breached"}, set()),
+    ("The court issued an order, and he breached it twice in April.", "en",
+     {"order_breached"}, set()),
+    ("Кейін ол қорғау нұсқамасын бұзды.", "kk", {"order_breached"}, {"order_issued"}),
+    # the order the court granted is the order, not another decision
+    ("The court granted her a restraining order in March.", "en", {"order_issued"},
+     {"court_decision"}),
+    ("She applied for a protection order, which the court granted.", "en",
+     {"order_requested", "order_issued"}, set()),
+])
+def test_phrasings_of_a_survivors_statement(text: str, lang: str, said: set[str],
+                                            not_said: set[str]) -> None:
+    kinds_found = kind_set(text, lang)
+    assert said <= kinds_found and not (not_said & kinds_found)
