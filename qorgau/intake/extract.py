@@ -616,6 +616,9 @@ _ABOUT = re.compile(r"(?:\bfor|\babout|\bof|\binto|\balleged|\bоб?|\bпо фа
 _SINCE = re.compile(r"(?:\bafter|\bпосле того,? как|\bпосле)\s+(?:\w+\s+){0,3}$", re.IGNORECASE)
 
 
+# Where a clause of its own begins: a date after it dates that clause, not words before it.
+_CLAUSE = re.compile(r",\s*(?:which|who|whom|but|where|который|которая|которое|которые|которым|"
+                     r"но|а)\b|;", re.IGNORECASE)
 _OWN_DATE = re.compile(r"\w*(?:\s+(?:her|him|me|её|ее|его|меня))?\s+(?:(?:of|on|from|dated|от|в|во)\s+)?$",
                        re.IGNORECASE)
 
@@ -650,6 +653,8 @@ def _date_of(sentence: str, cues: list[str], dates: list[_Found],
             return f.when
     before = [f for f in near if f.start <= at]
     found = before[-1] if before else near[0]
+    if not before and _CLAUSE.search(sentence, cue_end, found.start):
+        return None  # "applied for an order, which the court granted in March": the grant's date
     if earlier or _SINCE.search(sentence[max(found.end, at - 40):at]):
         # "discontinued the inquiry after she had withdrawn her complaint", "a complaint for
         # bodily injury": told as what came before the dated act

@@ -707,3 +707,16 @@ def test_phrasings_of_a_survivors_statement(text: str, lang: str, said: set[str]
                                             not_said: set[str]) -> None:
     kinds_found = kind_set(text, lang)
     assert said <= kinds_found and not (not_said & kinds_found)
+
+
+def test_a_date_in_a_clause_of_its_own() -> None:
+    got = {p.kind: p.when.start for p in propose(
+        "She went to a shelter and applied for a protection order, which the court granted "
+        "in March 2021.", "en")}
+    assert got == {"shelter_admission": "", "order_requested": "", "order_issued": "2021-03"}
+    got = {p.kind: p.when.start for p in propose(
+        "Он избил её, а 5 мая 2020 года она ушла к маме.", "ru")}
+    assert got == {"physical_assault": "", "moving_house": "2020-05-05"}
+    # a "when" clause tells when the act happened
+    assert [p.when.start for p in propose(
+        "He beat her badly, when she came home on 5 May 2020.", "en")] == ["2020-05-05"]
