@@ -11,7 +11,9 @@ Uses the synthetic national dataset (bench/dataset.py; --reuse one loaded there 
 obligations derived (duties.services.recompute, on the ledger as after a profile change).
 Then gunicorn serves Qorgau with its production settings (keys from the environment, kept
 in data/bench/http-load/; static files collected and served by whitenoise) on 127.0.0.1
-with --workers sync workers, and locust (bench/locustfile.py, headless, one process) runs:
+with the deployment unit's options (deploy/systemd/qorgau-web.service: --preload,
+--max-requests, MALLOC_MMAP_THRESHOLD_) and --workers sync workers, and locust
+(bench/locustfile.py, headless, one process) runs:
 
 1. the baseline: anonymous visitors asking for a static file and the login page;
 2. each step of --steps caseworkers, who log in (password, then the code) and stay: case
@@ -42,6 +44,7 @@ import base64
 import json
 import os
 import secrets
+import shlex
 import signal
 import subprocess
 import sys
@@ -62,6 +65,7 @@ from webform import LOGIN  # noqa: E402
 
 BIN = Path(sys.executable).parent
 WORK = ROOT / "data" / "bench" / "http-load"
+UNIT = ROOT / "deploy" / "systemd" / "qorgau-web.service"
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,37 @@ def summarise(records: list[list[Any]], stages: list[Stage]) -> list[Figures]:
 
 
 # --- the server's environment --------------------------------------------------------------
+
+
+def unit_environment() -> dict[str, str]:
+    """The unit's Environment= settings (not its EnvironmentFile: the keys come from here)."""
+    found: dict[str, str] = {}
+    for line in UNIT.read_text().splitlines():
+        if line.startswith("Environment="):
+            for word in shlex.split(line.split("=", 1)[1]):
+                name, _, value = word.partition("=")
+                found[name] = value
+    return found
+
+
+def unit_options() -> list[str]:
+    """gunicorn's options in the unit's ExecStart, without --bind and the access log."""
+    text = UNIT.read_text().replace("\\\n", " ")
+    line = next(x for x in text.splitlines() if x.startswith("ExecStart="))
+    words = shlex.split(line.split("=", 1)[1])
+    words = words[words.index("qorgau.wsgi") + 1:]
+    options: list[str] = []
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+            continue
+        if word in ("--bind", "--access-logfile"):
+            skip = True
+            continue
+        options.append(word)
+    return options
+
 
 
 def _kept(name: str, make: Any) -> str:
@@ -268,9 +303,12 @@ def main() -> None:
     when = datetime.now(UTC)
     server = load = spy = None
     try:
-        server = start([str(BIN / "gunicorn"), "qorgau.wsgi", "--workers", str(args.workers),
-                        "--bind", f"127.0.0.1:{args.port}", "--timeout", "60",
-                        "--log-level", "warning"], WORK / "gunicorn.log")
+        options = unit_options()  # as the deployment runs it, with --workers as asked
+        options[options.index("--workers") + 1] = str(args.workers)
+        os.environ.update(unit_environment())
+        server = start([str(BIN / "gunicorn"), "qorgau.wsgi", *options,
+                        "--bind", f"127.0.0.1:{args.port}", "--log-level", "warning"],
+                       WORK / "gunicorn.log")
         wait_ready(server, base, WORK / "gunicorn.log")
         print(f"gunicorn: {args.workers} workers on {base}; locust: {total:.0f} s "
               f"({when:%Y-%m-%d %H:%M} UTC, load average {load_before[0]:.1f})", flush=True)

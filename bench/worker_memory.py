@@ -37,7 +37,6 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
-import shlex
 import statistics
 import sys
 import threading
@@ -58,39 +57,13 @@ import dataset  # noqa: E402
 import http_load  # noqa: E402
 from webform import Forms, totp  # noqa: E402
 
-UNIT = ROOT / "deploy" / "systemd" / "qorgau-web.service"
+UNIT = http_load.UNIT
 PROXY = {"X-Forwarded-Proto": "https"}
 MB = 1024 * 1024
 
 
-def unit_environment() -> dict[str, str]:
-    """The unit's Environment= settings (not its EnvironmentFile: the keys come from here)."""
-    found: dict[str, str] = {}
-    for line in UNIT.read_text().splitlines():
-        if line.startswith("Environment="):
-            for word in shlex.split(line.split("=", 1)[1]):
-                name, _, value = word.partition("=")
-                found[name] = value
-    return found
-
-
-def unit_options() -> list[str]:
-    """gunicorn's options in the unit's ExecStart, without --bind and the access log."""
-    text = UNIT.read_text().replace("\\\n", " ")
-    line = next(x for x in text.splitlines() if x.startswith("ExecStart="))
-    words = shlex.split(line.split("=", 1)[1])
-    words = words[words.index("qorgau.wsgi") + 1:]
-    options: list[str] = []
-    skip = False
-    for word in words:
-        if skip:
-            skip = False
-            continue
-        if word in ("--bind", "--access-logfile"):
-            skip = True
-            continue
-        options.append(word)
-    return options
+unit_environment = http_load.unit_environment
+unit_options = http_load.unit_options
 
 
 # --- memory ---------------------------------------------------------------------------------
