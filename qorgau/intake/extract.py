@@ -399,8 +399,10 @@ _REPORTED = {lang: _compile(stems) for lang, stems in lexicon.REPORTED.items()}
 _ACTOR_PATTERNS = {
     lang: [(actor, _compile(by_lang[lang])) for actor, by_lang in lexicon.ACTORS.items()]
     for lang in LANGUAGES}
-_BREACH_BY_PRONOUN = {lang: (re.compile(order, re.IGNORECASE), _compile([breach]))
-                      for lang, (order, breach) in lexicon.BREACH_BY_PRONOUN.items()}
+_BY_PRONOUN = {lang: [(kind, _compile([named]), _compile([said]))
+                      for kind, by_lang in lexicon.BY_PRONOUN.items()
+                      for lng, (named, said) in by_lang.items() if lng == lang]
+               for lang in LANGUAGES}
 _DURATION = {lang: _compile(stems) for lang, stems in lexicon.DURATION.items()}
 _RECURRENCE = {lang: [(rec, _compile(by_lang[lang])) for rec, by_lang in lexicon.RECURRENCE.items()]
                for lang in LANGUAGES}
@@ -516,10 +518,10 @@ def _kinds(sentence: str, lang: str, assault_told: bool = True) -> list[tuple[st
                 mentioned.add(m.group(0))
         if cues:
             found.append((kind_id, cues))
-    if lang in _BREACH_BY_PRONOUN and "order_breached" not in {k for k, _ in found}:
-        order, breach = _BREACH_BY_PRONOUN[lang]
-        if (said := order.search(sentence)) and (broken := breach.search(sentence, said.end())):
-            found.append(("order_breached", [broken.group(0)]))
+    for kind_id, named, said in _BY_PRONOUN[lang]:
+        if kind_id not in {k for k, _ in found} and (name := named.search(sentence)) and (
+                what := said.search(sentence, name.end())):
+            found.append((kind_id, [what.group(0)]))
     ids = {k for k, _ in found}
     if ids & _SPECIFIC_ABUSE:
         found = [(k, c) for k, c in found if k != "physical_assault" or

@@ -18,11 +18,12 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "kk": [r"тұншықт", r"буындыр", r"(?:тамағын|мойнын) (?:қыс(?:ты|ып|қан|атын)|бу(?:ды|ған|ып))"],
     },
     "threat_to_kill": {
-        "en": [r"threat\w*\s+(?:\S+\s+){0,5}(?:to kill|with (?:death|murder)|kill)(?! (?:himself|herself|myself)\b(?!\s*(?:and|or)\b))", r"murder threats?", r"(?:said|told her|swore) (?:that )?he would kill",
+        "en": [r"(?:said|saying|told her|swore|wrote|writing|texted|messaged)\s+(?:\w+\s+){0,2}(?:that\s+)?he (?:would|will|'d|was going to) (?:\w+ (?:and|or) )?kill",
+               r"threat\w*\s+(?:\S+\s+){0,5}(?:to kill|with (?:death|murder)|kill)(?! (?:himself|herself|myself)\b(?!\s*(?:and|or)\b))", r"murder threats?", r"(?:said|told her|swore) (?:that )?he would kill",
                r"death threat", r"threatened (?:her )?(?:life|to murder)"],
         "ru": [r"угрож\w*[\s,]+(?:\w+[\s,]+){0,3}(?:убий|убить(?! себя\b(?!\s*(?:и|или)\b))|убьёт|убьет|смерт|расправ|зарез|застрел)",
                r"угроз\w*\s+(?:\w+\s+){0,2}(?:убий|смерт|расправ)", r"обещал\w* убить",
-               r"грозил\w*[\s,]+(?:\w+[\s,]+){0,2}(?:убить|убий|смерт|убь[её]т)", r"убью", r"(?:сказал|говорил|кричал|обещал)\w*,? что убь[её]т"],
+               r"(?:при)?грозил\w*[\s,]+(?:\w+[\s,]+){0,2}(?:убить|убий|смерт|убь[её]т)", r"убью", r"(?:сказал|говорил|кричал|обещал|написал|писал|пригрозил)\w*[\s,]+(?:\w+[\s,]+){0,2}что (?:\w+\s+){0,3}убь[её]т"],
         "kk": [r"өлтіре(?:мін|ді|тінін|ті)\w*", r"өлтіремін деп", r"өлтіру(?:мен| туралы)? қорқыт",
                r"өліммен қорқыт"],
     },
@@ -87,10 +88,10 @@ KINDS: dict[str, dict[str, list[str]]] = {
     },
     "coercive_control": {
         "en": [r"locked (?:her|them) in\b", r"(?:break\w*|broke) into (?:her|the applicant's) (?:\w+ )?(?:mailbox|e-?mail|phone|account)", r"took (?:away )?her (?:phone|passport|documents)",
-               r"forbade her", r"not allowed to leave", r"forced her to (?:come|return|stay|go)",
+               r"forbade her", r"not allowed to leave", r"(?:monitored|checked|went through) her (?:phone|messages|e-?mails?)", r"forced her to (?:come|return|stay|go)",
                r"threatened to have her (?:deported|locked up)", r"coercive control", r"controlled (?:her|all|every)"],
-        "ru": [r"запер", r"контролировал", r"взлом\w*\s+(?:\w+\s+){0,2}(?:почт|аккаунт|страниц|телефон)", r"отобрал\w* (?:телефон|паспорт|документ)", r"запрещал\w*", r"не выпускал", r"заставлял\w* (?:её |ее )?(?!к )\w+"],
-        "kk": [r"қамап", r"бақылады", r"күштеп (?!неке|тұрмыс|үйлен|зорла)", r"телефонын тартып", r"құжаттарын тартып", r"тыйым салды"],
+        "ru": [r"запер", r"контролировал", r"проверял\w* (?:\w+\s+)?(?:телефон|переписк|сообщени)", r"взлом\w*\s+(?:\w+\s+){0,2}(?:почт|аккаунт|страниц|телефон)", r"отобрал\w* (?:телефон|паспорт|документ)", r"запрещал\w*", r"не выпускал", r"заставлял\w* (?:её |ее )?(?!к )\w+"],
+        "kk": [r"қамап", r"бақыла(?:ды|п|ған|йтын)", r"телефонын тексер", r"күштеп (?!неке|тұрмыс|үйлен|зорла)", r"телефонын тартып", r"құжаттарын тартып", r"тыйым салды"],
     },
     "stalking": {
         "en": [r"stalk", r"follow(?:ed|ing) her", r"harass", r"tracked (?:her|him) down"],
@@ -119,11 +120,11 @@ KINDS: dict[str, dict[str, list[str]]] = {
                r"call(?:ed)? (?:an? \w+ and )?the police", r"(?:tele)?phoned (?:\w+ ){0,2}police", r"asked (?:\w+ ){0,4}police for (?:protection|help)",
                r"started criminal proceedings against", r"rang (?:\w+ ){0,2}police", r"lodged (?:a )?(?:criminal )?complaints?(?! with the (?:\w+ )?prosecutor)", r"filed (?:a )?(?:criminal )?complaints?(?! with the (?:\w+ )?prosecutor)",
                r"police (?:were|was) called", r"called the police and related", r"contacted the (?:police|authorities)", r"(?:tell|told|inform\w*) the authorities", r"complained to the (?:\w+ ){0,2}police", r"lodged (?:a )?formal complaint",
-               r"went to the (?:local )?police", r"told the police", r"(?:made|gave) (?:a )?statements? to the police", r"filed a police report"],
+               r"went to the (?:local )?police", r"told the police", r"(?:called|rang|dialled|phoned) (?:112|911|999|102)\b", r"(?:made|gave) (?:a )?statements? to the police", r"filed a police report"],
         "ru": [r"(?:обратил|обращал|пожаловал|жаловал|сообщ(?:ил|ал))\w*\s+(?:\w+\s+){0,3}(?:в )?(?:полици|милици|ОВД|УВД|РОВД)", r"заявлени\w*\s+(?:\w+\s+){0,4}(?:в )?(?:полици|милици|ОВД)",
-               r"вызвал\w* полици", r"вызывал\w* полици", r"полици\w*\s+(?:\w+\s+){0,3}вызывал", r"заявил\w* в полици", r"(?:подал|написал)\w* заявлени[а-я]*(?![а-я])(?! о разводе| на развод| о расторжении| в суд)", r"сообщил\w* о случившемся участковому", r"в полицию (?:она |он )?обратил", r"подал\w* соответствующее заявлени", r"(?:позвонил|звонил)\w* (?:\w+\s+)?(?:в|по номеру) 102", r"(?:пошл|ходил|пришл|явил)\w* (?:\w+\s+)?в (?:полици|отделение полиции|ОВД|РОВД|УВД|милици)", r"вызвал\w* наряд", r"сообщал\w* (?:\w+\s+){0,2}об? (?:\w+\s+){0,2}(?:насили|побо|избиени|угроз)"],
+               r"вызвал\w* полици", r"вызывал\w* полици", r"полици\w*\s+(?:\w+\s+){0,3}вызывал", r"заявил\w* в полици", r"(?:подал|написал)\w* заявлени[а-я]*(?![а-я])(?! о разводе| на развод| о расторжении| в суд)", r"сообщил\w* о случившемся участковому", r"в полицию (?:она |он )?обратил", r"подал\w* соответствующее заявлени", r"(?:позвонил|звонил)\w* (?:\w+\s+)?(?:в|по номеру) (?:102|112)", r"(?:пошл|ходил|пришл|явил)\w* (?:\w+\s+)?в (?:полици|отделение полиции|ОВД|РОВД|УВД|милици)", r"вызвал\w* наряд", r"сообщал\w* (?:\w+\s+){0,2}об? (?:\w+\s+){0,2}(?:насили|побо|избиени|угроз)"],
         "kk": [r"полицияға (?:арыз|хабарла|жүгін|шағым|барды|бардым|барып)", r"арыз (?:бер|жаз|түсір)(?:ді|ды|ген|ған|іп|ып)\b", r"полиция шақыр",
-               r"102-ге (?:қоңырау|хабарла)", r"учаскелік\w* (?:\w+\s+)?(?:хабарла|арыз|шағым|жүгін)"],
+               r"(?:102|112)-ге (?:қоңырау|хабарла)", r"учаскелік\w* (?:\w+\s+)?(?:хабарла|арыз|шағым|жүгін)"],
     },
     "police_refusal": {
         "en": [r"police (?:\w+ ){0,3}(?:refused|declined|did not\b|failed to)",
@@ -201,6 +202,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "en": [r"(?:applied|asked|requested|sought)\w*\s+(?:\w+\s+){0,6}(?:injunction|(?:protection|protective|restraining) (?:order|measures))",
                r"(?:applied|asked|petitioned)\w*\s+(?:\S+\s+){0,8}?for (?:an? |the )?(?:\w+ )?(?:injunction|(?:protection|protective|restraining|barring) (?:order|measures))"],
         "ru": [r"(?:(?:по)?прос(?:ил|и)|ходатайств)\w*\s+(?:\w+\s+){0,4}(?:защитн|охранн)\w* (?:предписани|ордер)",
+               r"обра(?:тил|щал)\w*\s+(?:\w+\s+){0,3}за (?:охранн|защитн)\w* (?:ордер|предписани)",
                r"(?:(?:по)?прос(?:ил|и)|ходатайств)\w*\s+(?:\w+\s+){0,2}мер\w* защиты", r"(?:по)?просил\w*\s+(?:\w+\s+){0,2}о применении (?:\w+\s+){0,2}мер"],
         "kk": [r"қорғау нұсқамасын сұра"],
     },
@@ -215,7 +217,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
     "admin_protocol": {
         "en": [r"administrative offence (?:report|protocol) was (?:drawn up|issued)", r"drew up an administrative (?:offence )?(?:report|protocol)"],
         "ru": [r"(?:составил|составлен)\w* (?:\w+\s+){0,2}(?:административн\w* )?протокол", r"протокол\w* об административном"],
-        "kk": [r"(?:әкімшілік )?хаттама (?:толтыр|жаса)"],
+        "kk": [r"(?:әкімшілік )?хаттама (?:толтыр|жаса)(?!\w*(?:мады|меді|маған|меген|малы))"],
     },
     "order_extended": {
         "en": [r"(?:order|measures?) (?:was |were )?(?:extended|renewed|prolonged)", r"(?:extended|renewed|prolonged) the (?:\w+ )?(?:order|measures)"],
@@ -385,7 +387,8 @@ KINDS: dict[str, dict[str, list[str]]] = {
         "kk": [r"қорғау нұсқамасын беруден бас тарт"],
     },
     "police_visit": {
-        "en": [r"police (?:came|arrived|attended)", r"police were called (?:out|to)", r"came on the spot"],
+        "en": [r"police (?:came|arrived|attended)", r"police were called (?:out|to)", r"came on the spot",
+               r"(?:police )?officers (?:came|arrived|attended)"],
         "ru": [r"(?:полици|наряд)\w*\s+(?:\w+\s+){0,2}(?:приехал|прибыл)", r"с помощью полиции"],
         "kk": [r"полиция келді", r"полиция қызметкерлері келді"],
     },
@@ -413,10 +416,26 @@ KINDS: dict[str, dict[str, list[str]]] = {
     },
 }
 
-# A breach said with the order as a pronoun ("вынес предписание, но он его нарушал"): the
-# pronoun and verb, when the sentence names an order before them.
-BREACH_BY_PRONOUN: dict[str, tuple[str, str]] = {
-    "ru": (r"предписани|ордер|запрет", r"(?:его|их|её|ее)\s+(?:\w+\s+)?наруш(?:ил|ал)\w*"),
+# What is said of an order or a case by a pronoun or a bare verb, once the sentence has named
+# it ("вынес предписание, но он его нарушал", "applied for an order; it was refused", "a
+# criminal case, which was closed in June"): kind -> language -> (what names it, what is said
+# of it after).
+BY_PRONOUN: dict[str, dict[str, tuple[str, str]]] = {
+    "order_breached": {
+        "ru": (r"предписани|ордер|запрет", r"(?:его|их|её|ее)\s+(?:\w+\s+)?наруш(?:ил|ал)\w*"),
+    },
+    "order_refused": {
+        "en": (r"(?:protection|protective|restraining|barring) order|injunction",
+               r"(?:it|which) was (?:refused|rejected|dismissed)|(?:the )?court (?:\w+ )?(?:refused|rejected|dismissed) (?:it|the application|the request)"),
+        "ru": (r"ордер|предписани|мер\w* защиты",
+               r"суд\w*\s+(?:\w+\s+)?(?:отказал|отклонил)"),
+        "kk": (r"нұсқама", r"сот\w*\s+(?:\w+\s+){0,2}бас тарт"),
+    },
+    "case_discontinued": {
+        "en": (r"case|investigation|proceedings|inquiry",
+               r"(?:which|it) was (?:later )?(?:\w+ )?(?:closed|discontinued|terminated|dropped)"),
+        "ru": (r"дело|расследовани|производств", r"(?:его|её|ее)\s+(?:\w+\s+){0,3}прекрати\w*"),
+    },
 }
 
 # Kinds whose default institution is known; otherwise the sentence names one.

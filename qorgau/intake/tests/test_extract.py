@@ -720,3 +720,37 @@ def test_a_date_in_a_clause_of_its_own() -> None:
     # a "when" clause tells when the act happened
     assert [p.when.start for p in propose(
         "He beat her badly, when she came home on 5 May 2020.", "en")] == ["2020-05-05"]
+
+
+@pytest.mark.parametrize(("text", "lang", "said", "not_said"), [
+    # threats to kill said as what he wrote or said
+    ("A week later he sent her messages saying he would find and kill her.", "en",
+     {"threat_to_kill"}, set()),
+    ("Через неделю он написал ей, что найдёт и убьёт.", "ru", {"threat_to_kill"}, set()),
+    ("Он пригрозил, что убьёт её мать.", "ru", {"threat_to_kill"}, set()),
+    # emergency numbers and officers attending
+    ("She called 112 and officers attended.", "en", {"police_report", "police_visit"}, set()),
+    ("Ол 112-ге қоңырау шалды.", "kk", {"police_report"}, set()),
+    # control of her phone and money
+    ("В 2019 году он проверял её телефон и переписку.", "ru", {"coercive_control"}, set()),
+    ("He monitored her phone every evening.", "en", {"coercive_control"}, set()),
+    ("Ол әйелдің ақшасын бақылап, телефонын тексеріп отырды.", "kk", {"coercive_control"},
+     set()),
+    # a protocol not drawn up is none; a court asked for a named order
+    ("Полиция келді, бірақ хаттама толтырылмады.", "kk", {"police_visit"}, {"admin_protocol"}),
+    ("Она обратилась в суд за охранным ордером.", "ru", {"order_requested"},
+     {"court_application"}),
+    # what is said of the order or the case by a pronoun
+    ("She applied for a protection order; it was refused for lack of evidence.", "en",
+     {"order_requested", "order_refused"}, set()),
+    ("Она просила о мерах защиты, но суд отказал.", "ru", {"order_refused"}, set()),
+    ("Ол қорғау нұсқамасын сұрады, бірақ сот бас тартты.", "kk", {"order_refused"}, set()),
+    ("The prosecutor opened a criminal case, which was closed in June.", "en",
+     {"case_opened", "case_discontinued"}, set()),
+    ("Прокуратура возбудила уголовное дело, но в июне его прекратили.", "ru",
+     {"case_opened", "case_discontinued"}, set()),
+])
+def test_what_a_lawyers_summary_says(text: str, lang: str, said: set[str],
+                                     not_said: set[str]) -> None:
+    kinds_found = kind_set(text, lang)
+    assert said <= kinds_found and not (not_said & kinds_found)
