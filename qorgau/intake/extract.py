@@ -462,7 +462,8 @@ _HER_ACTS = {"police_report", "report_prosecutor", "court_application", "complai
 _THREATS = ("threat", "угрож", "угроз", "қорқыт")
 _RISK = {"strangulation", "threat_to_kill", "weapon"}
 _NOT_ACT_KINDS = {"physical_assault", "sexual_violence", "abduction", "bride_kidnapping",
-                  "stalking", "coercive_control", "killing", "property_damage", "burn_scald"}
+                  "stalking", "coercive_control", "killing", "attempted_killing",
+                  "property_damage", "burn_scald"}
 
 
 # Kazakh puts "for" after the act: "әйелін өлтіргені үшін сотталды" (convicted for killing)

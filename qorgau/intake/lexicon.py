@@ -147,7 +147,7 @@ KINDS: dict[str, dict[str, list[str]]] = {
                r"criminal (?:proceedings|investigation) (?:was|were) (?:opened|instituted)",
                r"investigation was (?:opened|started)", r"opened an investigation"],
         "ru": [r"возбудил\w* уголовное дело", r"(?:начато|начал\w*|возбужден\w*)\s+(?:\w+\s+){0,1}расследовани", r"возбуждено уголовное дело", r"уголовное дело (?:было )?возбужд"],
-        "kk": [r"қылмыстық іс қозғал", r"қылмыстық іс қозғады"],
+        "kk": [r"қылмыстық іс қозғал", r"қылмыстық іс қозғады", r"тергеп-тексеру (?:\w+\s+)?басталды"],
     },
     "authority_no_response": {
         "en": [r"remained unresolved", r"no (?:concrete |protective |further )?(?:measure|step)s? (?:was|were) taken",
@@ -246,8 +246,8 @@ KINDS: dict[str, dict[str, list[str]]] = {
     },
     "detention_ordered": {
         "en": [r"remanded in custody", r"placed in (?:pre-trial )?detention", r"pre-trial detention"],
-        "ru": [r"заключени\w* под страж", r"арестован\w* на \d+", r"мер\w* пресечения"],
-        "kk": [r"күзетпен ұстау"],
+        "ru": [r"заключени\w* под страж", r"арестован\w* на (?:\d+|\w+) ", r"мер\w* пресечения", r"санкционировал\w* (?:\w+\s+)?арест"],
+        "kk": [r"күзетпен ұстау", r"қамауға алуға санкция"],
     },
     "jury_dismissed": {
         "en": [r"jury (?:was )?dismissed", r"dismissed the jury", r"mistrial"],

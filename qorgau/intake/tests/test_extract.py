@@ -754,3 +754,19 @@ def test_what_a_lawyers_summary_says(text: str, lang: str, said: set[str],
                                      not_said: set[str]) -> None:
     kinds_found = kind_set(text, lang)
     assert said <= kinds_found and not (not_said & kinds_found)
+
+
+@pytest.mark.parametrize(("text", "lang", "said", "not_said"), [
+    # a press report's custody and investigation
+    ("Суд санкционировал арест подозреваемого на два месяца.", "ru", {"detention_ordered"},
+     set()),
+    ("Сот оны екі айға қамауға алуға санкция берді.", "kk", {"detention_ordered"}, set()),
+    ("Күдіктіге қатысты сотқа дейінгі тергеп-тексеру басталды.", "kk", {"case_opened"}, set()),
+    # the charge names the attempt told before; it is not a second one
+    ("He was charged with attempted murder and remanded in custody.", "en",
+     {"indictment", "detention_ordered"}, {"attempted_killing"}),
+])
+def test_what_a_press_report_says(text: str, lang: str, said: set[str],
+                                  not_said: set[str]) -> None:
+    kinds_found = kind_set(text, lang)
+    assert said <= kinds_found and not (not_said & kinds_found)
