@@ -136,6 +136,8 @@ TEMPLATES = [
     },
 ]
 
+FORM_RENDERER = "qorgau.forms_renderer.FormRenderer"  # a select's options without an include each
+
 # Database: SQLite file in the data folder by default; PostgreSQL via postgres://...
 DATABASE_URL = ENV.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'qorgau.sqlite3'}")
 _db = dj_database_url.parse(DATABASE_URL, conn_max_age=60)
