@@ -26,8 +26,8 @@ SURFACES = {
     "cases/forms.py": "the kinds a reader may record",
     "cases/casefile.py": "case-file export",
     "cases/templatetags/qorgau_cases.py": "timeline marks",
-    "duties/services.py": "duties page, letters, overdue column",
-    "duties/templatetags/qorgau_duties.py": "duties panel on the case page",
+    "duties/services.py": "duties page, letters, overdue column, the case page's duties panel "
+                          "and summary (page_duties)",
     "duties/today.py": "Today",
     "duties/views.py": "Needs action",
     "duties/reminders.py": "reminder e-mails",

@@ -31,14 +31,15 @@ def test_add_read_and_review_a_narrative(api, case, alice, survivor, respondent)
     added = _add(api, case, reliability="probable")
     # The test settings read it at once (the immediate task backend): ready, nothing recorded.
     assert (added["status"], added["progress"], added["lang"]) == ("ready", 100, "en")
-    assert added["proposals"] == added["pending"] == 3
+    assert added["proposals"] == added["pending"] == 4  # "beat her and choked her": two acts
     assert Event.objects.filter(case=case).count() == events
     narrative = f"cases/{case.reference}/narratives/{added['id']}"
     assert api.get(narrative).json()["status"] == "ready"
     assert [n["id"] for n in api.get(f"cases/{case.reference}/narratives").json()] == [
         added["id"]]
     proposals = {p["kind"]: p for p in api.get(f"{narrative}/proposals").json()}
-    assert list(proposals) == ["strangulation", "police_report", "case_refused"]
+    assert sorted(proposals) == ["case_refused", "physical_assault", "police_report",
+                                 "strangulation"]
     choking = proposals["strangulation"]
     assert choking["sentence"].startswith("On 3 March 2024 her husband")
     assert choking["when"]["start"] == "2024-03-03" and choking["actors"] == ["partner"]
@@ -50,9 +51,10 @@ def test_add_read_and_review_a_narrative(api, case, alice, survivor, respondent)
         {"proposal": report["id"], "accept": True, "when": {"start": "05.03.2024"},
          "institution": "police"},
         {"proposal": refusal["id"], "accept": False},
+        {"proposal": proposals["physical_assault"]["id"], "accept": False},
     ]})
     assert done.status_code == 200, done.content
-    assert done.json()["rejected"] == 1
+    assert done.json()["rejected"] == 2
     first, second = done.json()["accepted"]
     incident = Event.objects.get(case=case, number=first)
     filed = Event.objects.get(case=case, number=second)

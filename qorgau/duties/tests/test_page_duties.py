@@ -63,14 +63,14 @@ def _expected(case, day):
     urgent = sorted(rows, key=lambda o: (duties.URGENCY[now[o.pk]], o.due_latest or date.max,
                                          o.rule_id, o.trigger.number))[:duties.PANEL_DUTIES]
     by_due = sorted(rows, key=lambda o: (o.due_latest or date.max, o.rule_id, o.trigger.number))
-    open_risk = {}
+    open_risk: dict[str, int] = {}
     for o in by_due:
         if o.family in duties.RISK_FAMILIES and o.status in (engine.PENDING, engine.BREACHED):
             open_risk.setdefault(o.family, o.pk)
     waiting_ids = set(Obligation.objects.filter(case=case, status=engine.BREACHED)
                       .annotate(e=today.escalated(), d=today.declined())
                       .filter(e=False, d=False).values_list("pk", flat=True))
-    groups: dict[tuple, list] = {}
+    groups: dict[tuple, tuple[int, date | None, int]] = {}
     for o in rows:
         key = (o.profile, o.rule_id, o.family, o.duty_bearer, o.status, now[o.pk])
         n, first, waiting = groups.get(key, (0, None, 0))
