@@ -69,6 +69,7 @@ from qorgau.cases.regions import PROFILES
 from qorgau.fields import EncryptedTextField, keyring
 
 BLOCK_EVENTS = 20_000  # events per transaction (and per statement of each table)
+CHUNK_FILES = 1_000  # files read and checked at a time
 # Tables in the order they are written (foreign keys).
 MODELS: tuple[type[Model], ...] = (Case, CaseAssignment, Party, Event, EventParty, EventLink,
                                    LedgerEntry)
@@ -118,7 +119,8 @@ class _Built:
 
 def import_files(files: Iterable[tuple[str, Any]], organisation: Organisation, by: User,
                  *, jobs: int = 1, block_events: int = BLOCK_EVENTS) -> BatchResult:
-    """Import each (name, case file) of `files`; a file is its text (str or bytes) or its
+    """Import each (name, case file) of `files`; a file is its text (str or bytes), a
+    function that reads it (so a migration's files are read a chunk at a time), or its
     parsed JSON. Raises Refused if `by` cannot open cases in `organisation` (nothing is
     imported); every other failure is the file's own, in its FileResult. `jobs` processes
     share the files on PostgreSQL (not inside a transaction: each process has its own
@@ -126,19 +128,58 @@ def import_files(files: Iterable[tuple[str, Any]], organisation: Organisation, b
     if not services.can_open_cases(by, organisation):
         raise casefile.Refused(_("%(email)s cannot open cases in %(organisation)s.")
                                % {"email": by.email, "organisation": organisation.slug})
-    files = list(files)
     # SQLite takes one writer at a time: there, processes would only wait for each other.
-    if jobs > 1 and len(files) > 1 and not connection.in_atomic_block and (
-            connection.vendor == "postgresql"):
-        return _in_processes(files, organisation, by, jobs, block_events)
+    if jobs > 1 and not connection.in_atomic_block and connection.vendor == "postgresql":
+        files = list(files)
+        if len(files) > 1:
+            return _in_processes(files, organisation, by, jobs, block_events)
+    results: list[FileResult] = []
+    seen: dict[str, FileResult] = {}  # digest -> the file of this batch that carries it
+    twice: list[tuple[FileResult, FileResult, Any]] = []  # (file, its first, document)
+    chunk: list[tuple[str, Any]] = []
+    for file in files:  # a chunk of files at a time: a migration's files need not fit
+        chunk.append(file)
+        if len(chunk) >= CHUNK_FILES:
+            results += _import_chunk(chunk, organisation, by, block_events, seen, twice)
+            chunk = []
+    if chunk:
+        results += _import_chunk(chunk, organisation, by, block_events, seen, twice)
+    # A file given twice: refused as the first was imported; if that one failed, tried.
+    again = [(result, document) for result, first, document in twice if first.case is None]
+    for result, first, _document in twice:
+        if first.case is not None:
+            result.error = casefile.AlreadyImported(first.case.reference)
+    if again:
+        retried = import_files([(r.name, d) for r, d in again], organisation, by,
+                               block_events=block_events)
+        for (result, _document), outcome in zip(again, retried.files, strict=True):
+            vars(result).update(vars(outcome))
+    return BatchResult(results)
+
+
+def _load(source: Any) -> Any:
+    """A file's parsed JSON: `source` is its text (str or bytes), a function that reads it,
+    or the JSON already parsed."""
+    if callable(source):
+        try:
+            source = source()
+        except OSError as exc:
+            raise casefile.CaseFileError([casefile.Problem("", _(
+                "The file cannot be read: %(reason)s.") % {"reason": exc.strerror or exc})]
+            ) from exc
+    return casefile.loads(source) if isinstance(source, str | bytes) else source
+
+
+def _import_chunk(files: list[tuple[str, Any]], organisation: Organisation, by: User,
+                  block_events: int, seen: dict[str, FileResult],
+                  twice: list[tuple[FileResult, FileResult, Any]]) -> list[FileResult]:
     results: list[FileResult] = []
     checked: list[tuple[FileResult, Any, dict[int, DateSpan], str]] = []
     for name, source in files:
         result = FileResult(name)
         results.append(result)
         try:
-            document = (casefile.loads(source) if isinstance(source, str | bytes)
-                        else source)
+            document = _load(source)
             spans = casefile.validate(document)
         except casefile.CaseFileError as exc:
             result.error = exc
@@ -147,8 +188,6 @@ def import_files(files: Iterable[tuple[str, Any]], organisation: Organisation, b
     before = _imported_before([digest for _r, _d, _s, digest in checked], organisation)
     pending: list[_Built] = []
     events = 0
-    seen: dict[str, FileResult] = {}  # digest -> the file of this batch that carries it
-    twice: list[tuple[FileResult, FileResult, Any]] = []  # (file, its first, document)
     for result, document, spans, digest in checked:
         if digest in before:
             result.error = casefile.AlreadyImported(before[digest])
@@ -169,17 +208,7 @@ def import_files(files: Iterable[tuple[str, Any]], organisation: Organisation, b
             pending, events = [], 0
     if pending:
         _write_block(pending, organisation, by)
-    # A file given twice: refused as the first was imported; if that one failed, tried.
-    again = [(result, document) for result, first, document in twice if first.case is None]
-    for result, first, _document in twice:
-        if first.case is not None:
-            result.error = casefile.AlreadyImported(first.case.reference)
-    if again:
-        retried = import_files([(r.name, d) for r, d in again], organisation, by,
-                               block_events=block_events)
-        for (result, _document), outcome in zip(again, retried.files, strict=True):
-            vars(result).update(vars(outcome))
-    return BatchResult(results)
+    return results
 
 
 def _lock_digests(digests: Sequence[str]) -> None:
@@ -195,6 +224,11 @@ def _lock_digests(digests: Sequence[str]) -> None:
 
 def _content_key(source: Any) -> tuple[bytes, int]:
     """(fingerprint, size) of a file as given: the same bytes, the same fingerprint."""
+    if callable(source):
+        try:
+            source = source()
+        except OSError as exc:
+            source = repr(exc)
     data = source if isinstance(source, bytes) else (
         source.encode() if isinstance(source, str) else
         json.dumps(source, sort_keys=True, ensure_ascii=False).encode())

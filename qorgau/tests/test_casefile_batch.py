@@ -205,11 +205,14 @@ def refused_files(document: dict[str, Any]) -> list[dict[str, Any]]:
     return [broken, services_only]
 
 
-@pytest.mark.parametrize("block_events", [1, 100_000])
-def test_many_files_write_what_the_per_event_services_write(importer, block_events):
-    """A batch (one block, or a block per file) against the services one call at a time:
-    the same records and ledger, obligations and counts; refused files reported with their
-    problems and nothing of them written; a file given twice imported once."""
+@pytest.mark.parametrize(("block_events", "chunk_files"), [(1, 2), (100_000, 1_000)])
+def test_many_files_write_what_the_per_event_services_write(importer, block_events,
+                                                            chunk_files, monkeypatch):
+    """A batch (one block, or a block per file read two at a time) against the services
+    one call at a time: the same records and ledger, obligations and counts; refused files
+    reported with their problems and nothing of them written; a file given twice imported
+    once."""
+    monkeypatch.setattr(bulk_import, "CHUNK_FILES", chunk_files)
     organisation, by = importer
     documents = generated_files()
     bad = refused_files(documents[0])
@@ -358,13 +361,16 @@ def test_the_command_imports_many_files_and_names_those_it_could_not(importer, t
     lines = err.getvalue().splitlines()
     assert lines[0] == f"{tmp_path / '2.json'}: nothing was imported:"
     assert lines[1:] == [f"  {problem}" for problem in alone.value.problems]
-    # Again, the same files: the two imported are refused as such, nothing is written.
+    # Again, the same files and one that is not there: the two imported are refused as
+    # such, the missing one named; nothing is written.
     err = StringIO()
-    with pytest.raises(CommandError, match="3 of 3 case files were not imported"):
+    with pytest.raises(CommandError, match="4 of 4 case files were not imported"):
         call_command("import-case", *(str(tmp_path / f"{i}.json") for i in range(3)),
-                     "--org", organisation.slug, "--as", by.email, stdout=StringIO(),
-                     stderr=err)
+                     str(tmp_path / "missing.json"), "--org", organisation.slug, "--as",
+                     by.email, stdout=StringIO(), stderr=err)
     assert "already imported as case" in err.getvalue()
+    assert (f"{tmp_path / 'missing.json'}: nothing was imported:\n"
+            "  The file cannot be read: No such file or directory.") in err.getvalue()
     assert Case.objects.count() == before + 2
 
 

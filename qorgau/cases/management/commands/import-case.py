@@ -1,6 +1,7 @@
 """import-case FILE [FILE ...] --org SLUG --as EMAIL [--jobs N] [--reference REF]: create a
 case from each case file (qorgau.cases.bulk_import)."""
 
+import functools
 import sys
 import time
 from pathlib import Path
@@ -11,6 +12,11 @@ from django.utils.translation import gettext as _
 
 from qorgau.accounts.models import Organisation, User
 from qorgau.cases import bulk_import, casefile
+
+
+def _read_file(name: str) -> bytes:
+    with open(name, "rb") as handle:
+        return handle.read()
 
 
 class Command(BaseCommand):
@@ -46,7 +52,12 @@ class Command(BaseCommand):
         names = self._names(options["file"])
         if options["reference"] and len(names) != 1:
             raise CommandError(_("--reference names the case of one file; give one file."))
-        files = [(name, self._read(name)) for name in names]
+        # One file is read at once (a file that cannot be read stops the command); many
+        # are read as the batch comes to them (a migration's files need not fit in
+        # memory), one that cannot be read named with the others that failed.
+        files: list[tuple[str, Any]] = (
+            [(names[0], self._read(names[0]))] if len(names) == 1
+            else [(name, functools.partial(_read_file, name)) for name in names])
         started = time.perf_counter()
         try:
             if options["reference"]:
@@ -101,8 +112,7 @@ class Command(BaseCommand):
         if name == "-":
             return sys.stdin.buffer.read()
         try:
-            with open(name, "rb") as handle:
-                return handle.read()
+            return _read_file(name)
         except OSError as exc:
             raise CommandError(_("Cannot read %(file)s: %(reason)s")
                                % {"file": name, "reason": exc.strerror}) from exc
