@@ -30,7 +30,10 @@ __Host- cookies over loopback's plain HTTP.
 Every user waits 0.2-0.8 s between requests. A stage's first --warmup seconds (logins,
 spawning) are not measured; requests/s, p50 and p95 are over the --measure seconds after,
 errors over the whole stage. Load generator and server share the machine's cores.
-Afterwards `verify` runs on every case the caseworkers wrote to. gunicorn and locust are
+The background worker (`db_worker`, as qorgau-worker.service runs it) runs beside them: the
+recounts that event writes queue are done on the same cores. After the last step the CPU
+each part used in its measured seconds is printed (per request, and how busy the cores
+were). Afterwards `verify` runs on every case the caseworkers wrote to. gunicorn and locust are
 stopped on exit, also on Ctrl-C or a failure.
 
 --profile: py-spy (in the bench extra) samples gunicorn's workers during the last step's
@@ -301,7 +304,7 @@ def main() -> None:
     total = sum(s.warmup + s.measure for s in stages)
     load_before = os.getloadavg()
     when = datetime.now(UTC)
-    server = load = spy = None
+    server = load = spy = worker = None
     try:
         options = unit_options()  # as the deployment runs it, with --workers as asked
         options[options.index("--workers") + 1] = str(args.workers)
@@ -310,6 +313,10 @@ def main() -> None:
                         "--bind", f"127.0.0.1:{args.port}", "--log-level", "warning"],
                        WORK / "gunicorn.log")
         wait_ready(server, base, WORK / "gunicorn.log")
+        # the background worker beside it, as qorgau-worker.service runs it: the recounts
+        # that event writes queue are done on the same cores
+        worker = start([str(BIN / "python"), "manage.py", "db_worker", "--no-reload",
+                        "--interval", "2"], WORK / "worker.log")
         print(f"gunicorn: {args.workers} workers on {base}; locust: {total:.0f} s "
               f"({when:%Y-%m-%d %H:%M} UTC, load average {load_before[0]:.1f})", flush=True)
         load = start([str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"),
@@ -319,20 +326,20 @@ def main() -> None:
         while not begun.exists() and load.poll() is None:
             time.sleep(0.1)
         time.sleep(total - stages[-1].measure)
-        cpu_before = cpu_ticks(server.pid, load.pid)
+        cpu_before = cpu_ticks(server.pid, load.pid, worker.pid)
         if args.profile:
             spy = start([str(BIN / "py-spy"), "record", "--pid", str(server.pid),
                          "--subprocesses", "--nonblocking", "--nolineno", "--rate", "50",
                          "--format", "raw", "--duration", str(int(stages[-1].measure)),
                          "--output", str(WORK / "profile.txt")], WORK / "py-spy.log")
         time.sleep(stages[-1].measure)
-        cpu_after = cpu_ticks(server.pid, load.pid)
+        cpu_after = cpu_ticks(server.pid, load.pid, worker.pid)
         try:
             load.wait(timeout=total + 60)
         except subprocess.TimeoutExpired:
             raise SystemExit(f"locust still running after {total + 60:.0f} s") from None
     finally:
-        for process in (load, server, spy):
+        for process in (load, server, spy, worker):
             if process is not None:
                 stop(process)
     load_after = os.getloadavg()
@@ -380,11 +387,11 @@ def report(figures: list[Figures], load_after: tuple[float, float, float]) -> No
     print(f"load average after: {load_after[0]:.1f}")
 
 
-def cpu_ticks(server: int, load: int) -> dict[str, int]:
-    """CPU time (clock ticks, user + system) used so far by gunicorn (its process group),
-    locust and PostgreSQL's processes, and by the whole machine (/proc/stat), with the
-    machine's idle time."""
-    found = {"gunicorn": 0, "locust": 0, "postgres": 0}
+def cpu_ticks(server: int, load: int, worker: int = -1) -> dict[str, int]:
+    """CPU time (clock ticks, user + system) used so far by gunicorn, locust and the task
+    worker (each by its process group) and PostgreSQL's processes, and by the whole machine
+    (/proc/stat), with the machine's idle time."""
+    found = {"gunicorn": 0, "locust": 0, "task worker": 0, "postgres": 0}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -398,6 +405,7 @@ def cpu_ticks(server: int, load: int) -> dict[str, int]:
         # with their connection; the postmaster counts them)
         pgid, used = int(fields[2]), sum(int(v) for v in fields[11:15])
         group = ("gunicorn" if pgid == server else "locust" if pgid == load
+                 else "task worker" if pgid == worker
                  else "postgres" if comm.startswith(("postgres", "postmaster")) else "")
         if group:
             found[group] += used
@@ -415,12 +423,13 @@ def cpu_report(before: dict[str, int], after: dict[str, int], last: Figures) -> 
     seconds = last.stage.measure
     used = {k: (after[k] - before[k]) / hz for k in after}
     used["everything else"] = used["machine busy"] - sum(
-        used[k] for k in ("gunicorn", "postgres", "locust"))
+        used[k] for k in ("gunicorn", "task worker", "postgres", "locust"))
     print(f"\nCPU during the {last.stage.users}-caseworker step's {seconds:.0f} measured s "
           f"({cores} cores, {last.requests} requests):")
     print("| part | CPU s | cores busy | CPU ms per request |")
     print("|---|---|---|---|")
-    for part in ("gunicorn", "postgres", "locust", "everything else", "machine busy"):
+    for part in ("gunicorn", "task worker", "postgres", "locust", "everything else",
+                 "machine busy"):
         print(f"| {part} | {used[part]:.1f} | {used[part] / seconds:.2f} | "
               f"{1000 * used[part] / max(1, last.requests):.1f} |")
     share = used["machine busy"] / max(1e-9, used["machine busy"] + used["machine idle"])
