@@ -389,3 +389,33 @@ def test_a_value_with_choices_is_still_checked_after_valid_ones(case, alice):
                          validate_constraints=False)
     assert refused.value.message_dict == django.value.message_dict
     assert list(refused.value.message_dict) == ["relationship"]
+
+
+def test_a_block_the_database_refuses_is_written_again_file_by_file(importer):
+    """If writing a block fails (here the database refuses a statement for one case), the
+    block is rolled back whole and its files written one by one: that file is named, the
+    others imported, nothing of it left."""
+    from django.db import connection
+
+    organisation, by = importer
+    documents = generated_files()[:3]
+    doomed = copy.deepcopy(documents[1])
+    doomed["version"], doomed["case"]["mode"] = 2, "monitoring"
+
+    def refuse(sender: Any, case: Case, **kwargs: Any) -> None:
+        if case.mode == "monitoring":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT no_such_column FROM cases_case")
+
+    files = [("0.json", documents[0]), ("doomed.json", doomed), ("2.json", documents[2])]
+    before = Case.objects.count()
+    signals.events_changed.connect(refuse, dispatch_uid="test.refuse")
+    try:
+        result = bulk_import.import_files(copy.deepcopy(files), organisation, by)
+    finally:
+        signals.events_changed.disconnect(dispatch_uid="test.refuse")
+    assert [f.name for f in result.failed] == ["doomed.json"]
+    assert result.failed[0].problems[0].startswith("The case could not be written (")
+    assert Case.objects.count() == before + 2
+    assert not Case.objects.filter(mode="monitoring").exists()
+    assert [r.problem for r in verify_all()] == [None, None]
