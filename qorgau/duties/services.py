@@ -8,6 +8,7 @@ ledger entry in the same transaction.
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 import secrets
@@ -20,8 +21,7 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
-from django.db.models import Case as DbCase
-from django.db.models import CharField, Count, F, IntegerField, Min, Q, Value, When
+from django.db.models import Count, Min, Q
 from django.template import Context, Template
 from django.utils import timezone, translation
 from django.utils.text import capfirst
@@ -37,7 +37,6 @@ from qorgau.cases.templatetags.qorgau_cases import format_day, format_span
 from qorgau.consent import rules as consent_rules
 from qorgau.consent import services as consent
 from qorgau.duties import engine, letters, local, profiles, treaties
-from qorgau.duties import today as today_duties
 from qorgau.duties.models import Letter, Obligation
 from qorgau.evidence.models import Exhibit
 
@@ -368,14 +367,13 @@ class DutyGroup(NamedTuple):
     status: str  # as of today: a pending duty past its last due day is breached
     n: int  # how many
     first_due: date | None
-    waiting: int  # stored breaches with no complaint linked and no decision recorded
 
 
 @dataclass(frozen=True)
 class PageDuties:
-    """What the case page's panels show of its duties, read in two queries whatever the
-    case's length: the obligations counted in groups, and only the rows shown (the most
-    urgent, and the first open safety-plan and re-assessment duties)."""
+    """What the case page's panels show of its duties: the obligations counted in groups,
+    and the rows shown (the most urgent, and the first open safety-plan and re-assessment
+    duties)."""
 
     groups: list[DutyGroup]  # rules still in their profile only
     urgent: list[PageObligation]  # the PANEL_DUTIES most urgent, most urgent first
@@ -408,62 +406,40 @@ def _known_rules(profile_id: str) -> frozenset[str]:
 
 
 def page_duties(case: Case, today: date | None = None) -> PageDuties:
-    """The case page's duties as its reader may see them (kept on the case object the view
-    loaded; refresh_case forgets it). Obligations whose rule has left its profile are left
-    out, as on the duties page."""
+    """The case page's duties as its reader may see them, from one light read of every
+    obligation (tuples: no event rows, nothing decrypted; kept on the case object the view
+    loaded, refresh_case forgets it). Obligations whose rule has left its profile are left
+    out, as on the duties page. (Counting in SQL and reading only the rows shown was tried:
+    two queries whose building cost more than this read, even at a thousand events.)"""
     found: PageDuties | None = getattr(case, "_page_duties", None)
     if found is not None:
         return found
     today = today or timezone.localdate()
-    now = DbCase(When(status=engine.PENDING, due_latest__lt=today, then=Value(engine.BREACHED)),
-                 default=F("status"), output_field=CharField())
-    visible = (Obligation.objects.filter(case=case).for_reader(policy.sees_restricted(case))
-               .annotate(now=now))
+    rows = [PageObligation(*row[:15], tuple(row[15:]))  # type: ignore[call-arg]
+            for row in Obligation.objects.filter(case=case)
+            .for_reader(policy.sees_restricted(case)).values_list(*_PAGE_FIELDS)]
     known: dict[str, frozenset[str]] = {}
-    groups = []
-    for row in (visible.values("profile", "rule_id", "family", "duty_bearer", "status", "now")
-                .alias(escalated=today_duties.escalated(), declined=today_duties.declined())
-                .annotate(n=Count("pk"), first_due=Min("due_latest"),
-                          waiting=Count("pk", filter=Q(status=engine.BREACHED, escalated=False,
-                                                       declined=False)))
-                .order_by()):
-        if row["profile"] not in known:
-            known[row["profile"]] = _known_rules(row["profile"])
-        if row["rule_id"] in known[row["profile"]]:
-            groups.append(DutyGroup(row["profile"], row["rule_id"], row["family"],
-                                    row["duty_bearer"], row["status"], row["now"], row["n"],
-                                    row["first_due"], row["waiting"]))
-    urgent: list[PageObligation] = []
+    counted: dict[tuple[str, str, str, str, str, str], list[Any]] = {}
+    ranked = []
+    for row in rows:
+        if row.profile not in known:
+            known[row.profile] = _known_rules(row.profile)
+        if row.rule_id not in known[row.profile]:
+            continue
+        now = engine.current_status(row.status, row.due_latest, today)
+        group = counted.setdefault(
+            (row.profile, row.rule_id, row.family, row.duty_bearer, row.status, now), [0, None])
+        group[0] += 1
+        if row.due_latest and (group[1] is None or row.due_latest < group[1]):
+            group[1] = row.due_latest
+        ranked.append(((URGENCY[now], row.due_latest or date.max, row.rule_id,
+                        row.trigger_number), row))
+    groups = [DutyGroup(*key, n, first) for key, (n, first) in counted.items()]
+    urgent = [row for _key, row in heapq.nsmallest(PANEL_DUTIES, ranked, key=lambda k: k[0])]
     open_risk: dict[str, PageObligation] = {}
-    if groups:
-        rules = Q()
-        for profile_id in {g.profile for g in groups}:
-            rules |= Q(profile=profile_id,
-                       rule_id__in=sorted({g.rule_id for g in groups if g.profile == profile_id}))
-        urgency = DbCase(*(When(now=status, then=Value(rank))
-                           for status, rank in sorted(URGENCY.items(), key=lambda s: s[1])),
-                         default=Value(len(URGENCY)), output_field=IntegerField())
-        by_due = (F("due_latest").asc(nulls_last=True), "rule_id", "trigger__number")
-        shown = Q(pk__in=visible.filter(rules).alias(urgency=urgency)
-                  .order_by("urgency", *by_due).values("pk")[:PANEL_DUTIES])
-        for family in RISK_FAMILIES:
-            if any(g.family == family for g in groups):
-                shown |= Q(pk__in=visible.filter(
-                    rules, family=family, status__in=[engine.PENDING, engine.BREACHED])
-                    .order_by(*by_due).values("pk")[:1])
-        rows = [PageObligation(*row[:15], tuple(row[15:]))  # type: ignore[call-arg]
-                for row in visible.filter(shown).values_list(*_PAGE_FIELDS)]
-        ranked = sorted(rows, key=lambda r: (
-            URGENCY[engine.current_status(r.status, r.due_latest, today)],
-            r.due_latest or date.max, r.rule_id, r.trigger_number))
-        urgent = [r for r in ranked if r.rule_id in known.get(r.profile, ())][:PANEL_DUTIES]
-        for family in RISK_FAMILIES:
-            first = min((r for r in rows if r.family == family
-                         and r.status in (engine.PENDING, engine.BREACHED)),
-                        key=lambda r: (r.due_latest or date.max, r.rule_id, r.trigger_number),
-                        default=None)
-            if first is not None:
-                open_risk[family] = first
+    for _key, row in sorted(ranked, key=lambda k: k[0][1:]):
+        if row.family in RISK_FAMILIES and row.status in (engine.PENDING, engine.BREACHED):
+            open_risk.setdefault(row.family, row)
     found = PageDuties(groups, urgent, open_risk)
     case._page_duties = found  # type: ignore[attr-defined]
     return found

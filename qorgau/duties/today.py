@@ -217,3 +217,12 @@ def decline(case: Case, by: User, reason: str,
 def erase_case_records(case: Case) -> dict[str, int]:
     """Eraser (qorgau.cases.erasure): the case's decisions not to escalate."""
     return erasure.delete(EscalationDecision.objects.filter(case=case))
+
+
+def authority_failures_of(case: Case) -> int:
+    """How many of one case's authority failures wait for a decision (no complaint linked,
+    no decision recorded), of those its reader may see."""
+    return (Obligation.objects.filter(case=case, status=engine.BREACHED)
+            .for_reader(policy.sees_restricted(case)).exclude(duty_bearer__in=OWN_BEARERS)
+            .annotate(escalated=escalated(), declined=declined())
+            .filter(escalated=False, declined=False).count())

@@ -97,9 +97,9 @@ def test_case_page_queries_do_not_grow_with_events(client, alice, carol, case, s
     # session, user, memberships, the case (and its safety plan), parties, one page of
     # events (3: the events with their count, their parties, their links), the read on the
     # ledger (5: its status, under PostgreSQL's row lock, refuses an erased case), risk (1),
-    # proceedings (1), the obligations of the summary, duties and risk panels (2: counted
-    # in groups, then the rows shown), the services panel (1); the session's new expiry (3
-    # more) once a minute
+    # proceedings (1), the obligations of the summary, duties and risk panels (1), the
+    # summary's count of failures waiting for a decision (1), the services panel (1); the
+    # session's new expiry (3 more) once a minute
     assert large <= 18
     # A link to one event opens the page that shows it, for one query more (where the event
     # falls in the timeline).

@@ -1,8 +1,7 @@
-"""The case page reads its duties in groups and only the rows it shows (issue 30: the page's
-cost must not grow with the case). What it shows must be what reading every obligation
-would show: counts by today's status, the most urgent rows in urgency order, the first open
-safety-plan and re-assessment duties, the failures waiting for a decision; restricted
-triggers hidden from those who may not see them, rules gone from the profile left out."""
+"""The case page's duties (duties.services.page_duties): counts by today's status, the
+most urgent rows in urgency order, the first open safety-plan and re-assessment duties, for
+the panels and the summary alike; restricted triggers hidden from those who may not see
+them, rules gone from the profile left out. Held to a plain reading of every obligation."""
 
 from __future__ import annotations
 
@@ -67,15 +66,12 @@ def _expected(case, day):
     for o in by_due:
         if o.family in duties.RISK_FAMILIES and o.status in (engine.PENDING, engine.BREACHED):
             open_risk.setdefault(o.family, o.pk)
-    waiting_ids = set(Obligation.objects.filter(case=case, status=engine.BREACHED)
-                      .annotate(e=today.escalated(), d=today.declined())
-                      .filter(e=False, d=False).values_list("pk", flat=True))
-    groups: dict[tuple, tuple[int, date | None, int]] = {}
+    groups: dict[tuple, tuple[int, date | None]] = {}
     for o in rows:
         key = (o.profile, o.rule_id, o.family, o.duty_bearer, o.status, now[o.pk])
-        n, first, waiting = groups.get(key, (0, None, 0))
+        n, first = groups.get(key, (0, None))
         due = min(d for d in (first, o.due_latest) if d) if (first or o.due_latest) else None
-        groups[key] = (n + 1, due, waiting + (o.pk in waiting_ids))
+        groups[key] = (n + 1, due)
     return counts, [o.pk for o in urgent], open_risk, groups
 
 
@@ -99,7 +95,7 @@ def test_the_page_shows_what_reading_every_obligation_would(org, alice):
             assert [row.pk for row in page.urgent] == urgent
             assert {family: row.pk for family, row in page.open_risk.items()} == open_risk
             assert {(g.profile, g.rule_id, g.family, g.duty_bearer, g.stored, g.status):
-                    (g.n, g.first_due, g.waiting) for g in page.groups} == groups
+                    (g.n, g.first_due) for g in page.groups} == groups
         hidden = Obligation.objects.filter(
             case=case, trigger__kind__in=policy.hidden_kinds(False)).count()
         assert hidden, "the timeline has a restricted trigger to hide"
