@@ -24,7 +24,8 @@ Production settings, not development or test: test makes new keys in every proce
 gunicorn worker would have its own SECRET_KEY and data key) and hashes passwords with MD5;
 development leaves cookies unsecured. The one stand-in: no TLS on loopback, so locust sends
 what the TLS proxy in front of gunicorn would (X-Forwarded-Proto: https, which Django
-trusts by SECURE_PROXY_SSL_HEADER) and the browser's Referer, and sends the Secure
+trusts by SECURE_PROXY_SSL_HEADER; X-Forwarded-For with an address of each user's own, by
+which the login limits count) and the browser's Referer, and sends the Secure
 __Host- cookies over loopback's plain HTTP.
 
 Every user waits 0.2-0.8 s between requests. A stage's first --warmup seconds (logins,

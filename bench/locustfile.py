@@ -30,6 +30,7 @@ from webform import LOGIN, Forms, multipart, totp
 PLAN = json.loads(open(os.environ["QORGAU_LOAD_PLAN"]).read())  # noqa: SIM115
 PROXY = {"X-Forwarded-Proto": "https"}
 ACCOUNTS = itertools.count()
+CLIENTS = itertools.count(1)  # each user's own address, as the TLS proxy reports it
 CODE_MARGIN = 5  # seconds: a code typed later than this before its 30 s end may arrive late
 STARTED = [0.0]
 RECORDS: list[tuple[float, str, float, int, str]] = []  # done at (s), name, ms, failed, error
@@ -46,9 +47,11 @@ class Client(FastHttpUser):
 
     def on_start(self) -> None:
         self.client.cookiejar.set_policy(BEHIND_THE_PROXY)
+        n = next(CLIENTS)
+        self.proxy = {**PROXY, "X-Forwarded-For": f"10.8.{n // 250}.{n % 250 + 1}"}
 
     def _get(self, path: str, name: str) -> Any:
-        with self.client.get(path, name=name, headers=PROXY, allow_redirects=False,
+        with self.client.get(path, name=name, headers=self.proxy, allow_redirects=False,
                              catch_response=True) as response:
             if response.status_code != 200:
                 response.failure(f"{name}: HTTP {response.status_code}")
@@ -105,7 +108,8 @@ class Caseworker(Client):
 
     def _send(self, path: str, name: str, expect: str, **kwargs: Any) -> None:
         with self.client.post(path, name=name, allow_redirects=False, catch_response=True,
-                              headers={**PROXY, "Referer": f"https://{self._host()}{path}",
+                              headers={**self.proxy,
+                                       "Referer": f"https://{self._host()}{path}",
                                        **kwargs.pop("headers", {})},
                               **kwargs) as response:
             where = response.headers.get("Location", "") if response.headers else ""

@@ -363,6 +363,11 @@ if MODE == "production":
     SECURE_HSTS_PRELOAD = _flag("QORGAU_HSTS_PRELOAD", default=True)
     SECURE_SSL_REDIRECT = not _flag("QORGAU_BEHIND_TLS_PROXY_NO_REDIRECT")
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Login limits count per client address. Behind the TLS proxy every request comes from
+    # the proxy's address: without this, one organisation's logins shared a single limit
+    # (30 a minute), and ten mistyped passwords locked everyone out. The address the last
+    # proxy appends to X-Forwarded-For is the client's (docs/operations.md).
+    ALLAUTH_TRUSTED_PROXY_COUNT = int(ENV.get("QORGAU_TRUSTED_PROXIES", "1"))
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
 

@@ -180,3 +180,26 @@ def test_failed_login_limit_is_shared_between_processes(committed_db, alice):
     response = client.post(reverse("account_login"),
                            {"login": alice.email, "password": PASSWORD})
     assert response["Location"] == reverse("mfa_authenticate")
+
+
+def test_login_limits_count_each_client_behind_the_proxy(tmp_path):
+    """Production trusts the address its TLS proxy appends to X-Forwarded-For, so each
+    caseworker has her own login limit rather than one shared by the whole organisation;
+    a forged address in front of it is not believed."""
+    script = (
+        "import django; django.setup()\n"
+        "from django.test import RequestFactory\n"
+        "from allauth.core.internal.httpkit import get_client_ip\n"
+        "request = RequestFactory().get('/', REMOTE_ADDR='127.0.0.1',\n"
+        "    HTTP_X_FORWARDED_FOR='6.6.6.6, 10.1.2.3')\n"
+        "print(get_client_ip(request))\n"
+        "print(get_client_ip(RequestFactory().get('/', REMOTE_ADDR='127.0.0.1')))\n"
+    )
+    env = {**_production_env(tmp_path), "DJANGO_SETTINGS_MODULE": "qorgau.settings"}
+    result = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT,
+                            capture_output=True, text=True, check=False, timeout=120)
+    assert result.stdout.split() == ["10.1.2.3", "127.0.0.1"], result.stderr
+    env["QORGAU_TRUSTED_PROXIES"] = "0"  # no proxy in front: the connection's address
+    result = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT,
+                            capture_output=True, text=True, check=False, timeout=120)
+    assert result.stdout.split() == ["127.0.0.1", "127.0.0.1"], result.stderr
