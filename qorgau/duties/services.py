@@ -436,10 +436,12 @@ def page_duties(case: Case, today: date | None = None) -> PageDuties:
                         row.trigger_number), row))
     groups = [DutyGroup(*key, n, first) for key, (n, first) in counted.items()]
     urgent = [row for _key, row in heapq.nsmallest(PANEL_DUTIES, ranked, key=lambda k: k[0])]
-    open_risk: dict[str, PageObligation] = {}
-    for _key, row in sorted(ranked, key=lambda k: k[0][1:]):
-        if row.family in RISK_FAMILIES and row.status in (engine.PENDING, engine.BREACHED):
-            open_risk.setdefault(row.family, row)
+    firsts: dict[str, tuple[tuple[date, str, int], PageObligation]] = {}
+    for key, row in ranked:  # each family's first open duty by due day
+        if (row.family in RISK_FAMILIES and row.status in (engine.PENDING, engine.BREACHED)
+                and (row.family not in firsts or key[1:] < firsts[row.family][0])):
+            firsts[row.family] = (key[1:], row)
+    open_risk = {family: row for family, (_due, row) in firsts.items()}
     found = PageDuties(groups, urgent, open_risk)
     case._page_duties = found  # type: ignore[attr-defined]
     return found
