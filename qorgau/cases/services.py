@@ -11,7 +11,7 @@ import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -361,6 +361,30 @@ def hand_over(case: Case, by: User, from_user: User, to_user: User) -> CaseAssig
     received = _assign(case, to_user, by, CaseAssignment.Access.WRITE)
     unassign(case, from_user, by)
     return received
+
+
+class LightEvent(NamedTuple):
+    """An event as the case page counts and labels it: no encrypted column."""
+
+    number: int
+    kind: str
+    when_start: str
+    when_end: str
+    qualifier: str
+    recurrence: str
+    supersedes_id: int | None
+
+
+def light_events(case: Case) -> dict[int, LightEvent]:
+    """Every event of the case by id, light: one read by the case's index a request (kept
+    on the case object), for the duties' triggers and the timeline's count. Unfiltered:
+    the reader's view is applied by whoever shows them (qorgau.cases.policy)."""
+    found: dict[int, LightEvent] | None = getattr(case, "_light_events", None)
+    if found is None:
+        found = {pk: LightEvent(*rest) for pk, *rest in Event.objects.filter(case=case)
+                 .values_list("pk", *LightEvent._fields)}
+        case._light_events = found  # type: ignore[attr-defined]
+    return found
 
 
 @transaction.atomic

@@ -22,7 +22,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
-    Window,
 )
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -259,11 +258,20 @@ def page_number(value: str | None) -> int:
         return 1
 
 
+def _timeline_total(case: Case, history: bool) -> int:
+    """How many events the timeline holds: those the reader sees, less (without the
+    history) the ones a correction supersedes; counted from the case's light events."""
+    events = services.light_events(case)
+    corrected = set() if history else {e.supersedes_id for e in events.values()}
+    sees = _sees_restricted(case)
+    return sum(1 for pk, event in events.items()
+               if pk not in corrected and policy.kind_visible(event.kind, sees))
+
+
 def _timeline(case: Case, history: bool, page: int) -> TimelinePage:
-    """One page of events with their corrections and parties, and how many there are (the
-    count rides on the page's query)."""
+    """One page of events with their corrections and parties, and how many there are."""
     events = _timeline_events(case, history)
-    rows = (_newest_first(events).annotate(total=Window(Count("pk")))
+    rows = (_newest_first(events)
             .defer("salt", *SUPERSEDED_UNREAD)  # not shown: fewer decryptions per event
             # Current events have no correction: only the history needs superseded_by.
             .select_related("supersedes", *(("superseded_by",) if history else ()))
@@ -271,11 +279,12 @@ def _timeline(case: Case, history: bool, page: int) -> TimelinePage:
                                        queryset=EventParty.objects.order_by("pk"))))
     offset = (page - 1) * TIMELINE_PER_PAGE
     found: list[Event] = list(rows[offset:offset + TIMELINE_PER_PAGE])
+    total = _timeline_total(case, history)
     if not found and page > 1:  # past the earliest page: show the earliest
-        last = max(1, -(-events.count() // TIMELINE_PER_PAGE))
+        last = max(1, -(-total // TIMELINE_PER_PAGE))
         return _timeline(case, history, last) if last < page else TimelinePage([], page, 0)
     found.reverse()
-    return TimelinePage(found, page, getattr(found[0], "total", 0) if found else 0)
+    return TimelinePage(found, page, total)
 
 
 def _links(links: QuerySet[EventLink]) -> list[EventLink]:

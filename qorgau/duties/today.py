@@ -219,10 +219,17 @@ def erase_case_records(case: Case) -> dict[str, int]:
     return erasure.delete(EscalationDecision.objects.filter(case=case))
 
 
-def authority_failures_of(case: Case) -> int:
+def authority_failures_of(case: Case, breached: Iterable[tuple[str, int]]) -> int:
     """How many of one case's authority failures wait for a decision (no complaint linked,
-    no decision recorded), of those its reader may see."""
-    return (Obligation.objects.filter(case=case, status=engine.BREACHED)
-            .for_reader(policy.sees_restricted(case)).exclude(duty_bearer__in=OWN_BEARERS)
-            .annotate(escalated=escalated(), declined=declined())
-            .filter(escalated=False, declined=False).count())
+    no decision recorded): `breached` is (duty-bearer, trigger id) of the stored breaches
+    its reader may see (PageDuties.breached); one query for the triggers already settled."""
+    failures = [trigger for bearer, trigger in breached if bearer not in OWN_BEARERS]
+    if not failures:
+        return 0
+    complained = EventLink.objects.filter(
+        source__case=case, source__kind__in=ESCALATION_KINDS,
+        source__superseded_by__isnull=True).order_by().values_list("target_id", flat=True)
+    decided = (EscalationDecision.objects.filter(case=case).order_by()
+               .values_list("trigger_id", flat=True))
+    settled = set(complained.union(decided))
+    return sum(1 for trigger in failures if trigger not in settled)

@@ -75,15 +75,49 @@ def _expected(case, day):
     return counts, [o.pk for o in urgent], open_risk, groups
 
 
+def _complain(case, alice):
+    """A complaint linked to the trigger of one of the case's duties (its breach then waits
+    for no decision)."""
+    target = Obligation.objects.filter(case=case).select_related("trigger").last().trigger
+    services.record_event(case, alice, services.EventInput(
+        kind="complaint_official", span=services.parse_span(random_day(random.Random(0))),
+        source="document", reliability="confirmed", narrative="complaint",
+        links=[(target, "related_to")]))
+    return target.pk
+
+
+def _failures(case):
+    """The authorities' stored breaches the reader sees, rules still in the profile."""
+    known = {rule.id for rule in duties.profile_for(case).rules}
+    return [o for o in Obligation.objects.filter(case=case, status=engine.BREACHED)
+            .for_reader(policy.sees_restricted(case)).exclude(duty_bearer__in=today.OWN_BEARERS)
+            .annotate(escalated=today.escalated(), declined=today.declined())
+            if o.rule_id in known]
+
+
+def _waiting(case):
+    """The failures waiting for a decision, read plainly: no complaint, no decision."""
+    return sum(1 for o in _failures(case) if not o.escalated and not o.declined)
+
+
+def _unsettled(case):
+    return {o.trigger_id for o in _failures(case) if not o.escalated and not o.declined}
+
+
 def test_the_page_shows_what_reading_every_obligation_would(org, alice):
     day = timezone.localdate()
+    seen: set[int] = set()  # failures waiting, over the cases and readers
     for seed in (1, 2, 3):
         rng = random.Random(seed)
         case = services.create_case(org, alice, region="kz-west")
         _timeline(case, alice, rng)
+        complained = _complain(case, alice)
         _scramble(case, rng, day)
+        Obligation.objects.filter(case=case, trigger_id=complained).update(
+            status=engine.BREACHED, duty_bearer="prosecutor")
         breached = (Obligation.objects.filter(case=case, status=engine.BREACHED)
-                    .exclude(duty_bearer__in=today.OWN_BEARERS).first())
+                    .exclude(duty_bearer__in=today.OWN_BEARERS)
+                    .exclude(trigger_id=complained).first())
         today.decline(case, alice, "handled by the lawyer", [breached.trigger.number])
         for sees in (True, False):
             case.sees_restricted = sees
@@ -96,7 +130,13 @@ def test_the_page_shows_what_reading_every_obligation_would(org, alice):
             assert {family: row.pk for family, row in page.open_risk.items()} == open_risk
             assert {(g.profile, g.rule_id, g.family, g.duty_bearer, g.stored, g.status):
                     (g.n, g.first_due) for g in page.groups} == groups
+            waiting = today.authority_failures_of(case, page.breached)
+            assert waiting == _waiting(case)
+            seen.add(waiting)
+            assert complained in {t for _b, t in page.breached} or not sees
+            assert complained not in _unsettled(case)
+            assert breached.trigger_id not in _unsettled(case)
         hidden = Obligation.objects.filter(
             case=case, trigger__kind__in=policy.hidden_kinds(False)).count()
         assert hidden, "the timeline has a restricted trigger to hide"
-
+    assert max(seen) > 0, seen

@@ -81,7 +81,7 @@ def case_summary(case: Case) -> dict[str, Any]:
     own_breached = sum(g.n for g in overdue)
     upcoming = page.first(g for g in page.groups
                           if g.status == engine.PENDING and g.first_due)
-    waiting = today_duties.authority_failures_of(case) if failed else 0
+    waiting = today_duties.authority_failures_of(case, page.breached) if failed else 0
     if own_first is not None:
         action = ("own", title(own_first.rule_id))
     elif latest is None:
