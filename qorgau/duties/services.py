@@ -400,71 +400,72 @@ _PAGE_OWN = (*PageObligation._fields[:8], "trigger_id", "satisfied_by_id", "duty
              "grounds")
 
 
-def _page_rows(case: Case) -> list[PageObligation]:
-    """The case's obligations its reader may see, as tuples: its obligations by the case's
-    index, joined here to its light events (read once for the page). Joined in SQL,
-    PostgreSQL costed a probe per obligation above a parallel scan of every case's
-    obligations and chose the scan: 22-27 ms at 831 obligations, against about 2."""
-    events = case_services.light_events(case)
-    sees = policy.sees_restricted(case)
-    rows = []
-    for (pk, profile, rule_id, family, status, due_latest, late, reason, trigger_id,
-         satisfied_by_id, duty_bearer, grounds) in (
-            Obligation.objects.filter(case=case).values_list(*_PAGE_OWN)):
-        trigger = events[trigger_id]
-        if not policy.kind_visible(trigger.kind, sees):  # as Obligation.for_reader
-            continue
-        satisfied = events.get(satisfied_by_id) if satisfied_by_id else None
-        rows.append(PageObligation(
-            pk, profile, rule_id, family, status, due_latest, late, reason, trigger_id,
-            trigger.number, trigger.kind, satisfied_by_id,
-            satisfied.number if satisfied else None, duty_bearer, grounds,
-            (trigger.when_start, trigger.when_end, trigger.qualifier, trigger.recurrence)))
-    return rows
-
-
 def _known_rules(profile_id: str) -> frozenset[str]:
     return frozenset(rule.id for rule in profiles.cached(profile_id, str(profiles_dir())).rules)
 
 
+def _page_row(row: tuple[Any, ...], events: dict[int, Any]) -> PageObligation:
+    """One obligation of the page's read as a PageObligation, its events' numbers and
+    dates taken from the case's light events."""
+    (pk, profile, rule_id, family, status, due_latest, late, reason, trigger_id,
+     satisfied_by_id, duty_bearer, grounds) = row
+    trigger = events[trigger_id]
+    satisfied = events.get(satisfied_by_id) if satisfied_by_id else None
+    return PageObligation(
+        pk, profile, rule_id, family, status, due_latest, late, reason, trigger_id,
+        trigger.number, trigger.kind, satisfied_by_id, satisfied.number if satisfied else None,
+        duty_bearer, grounds,
+        (trigger.when_start, trigger.when_end, trigger.qualifier, trigger.recurrence))
+
+
 def page_duties(case: Case, today: date | None = None) -> PageDuties:
-    """The case page's duties as its reader may see them, from one light read of every
-    obligation (tuples: no event rows, nothing decrypted; kept on the case object the view
-    loaded, refresh_case forgets it). Obligations whose rule has left its profile are left
-    out, as on the duties page. (Counting in SQL and reading only the rows shown was tried:
-    two queries whose building cost more than this read, even at a thousand events.)"""
+    """The case page's duties as its reader may see them, counted in one pass over a light
+    read of every obligation (tuples: nothing decrypted), joined here to the case's light
+    events (read once for the page); kept on the case object the view loaded, refresh_case
+    forgets it. Obligations whose rule has left its profile are left out, as on the duties
+    page. Joined in SQL, PostgreSQL costed a probe per obligation above a parallel scan of
+    every case's obligations and chose the scan (22-27 ms at 831 obligations, against about
+    2); counting in SQL and reading only the rows shown cost more than this read."""
     found: PageDuties | None = getattr(case, "_page_duties", None)
     if found is not None:
         return found
     today = today or timezone.localdate()
-    rows = _page_rows(case)
+    events = case_services.light_events(case)
+    sees = policy.sees_restricted(case)
     known: dict[str, frozenset[str]] = {}
     counted: dict[tuple[str, str, str, str, str, str], list[Any]] = {}
     ranked = []
     breached = []
-    for row in rows:
-        if row.profile not in known:
-            known[row.profile] = _known_rules(row.profile)
-        if row.rule_id not in known[row.profile]:
+    firsts: dict[str, tuple[tuple[date, str, int], tuple[Any, ...]]] = {}
+    open_statuses = (engine.PENDING, engine.BREACHED)
+    for row in Obligation.objects.filter(case=case).values_list(*_PAGE_OWN):
+        (_pk, profile, rule_id, family, status, due_latest, _late, _reason, trigger_id,
+         _satisfied_by_id, duty_bearer, _grounds) = row
+        if profile not in known:
+            known[profile] = _known_rules(profile)
+        if rule_id not in known[profile]:
             continue
-        if row.status == engine.BREACHED:
-            breached.append((row.duty_bearer, row.trigger_id))
-        now = engine.current_status(row.status, row.due_latest, today)
-        group = counted.setdefault(
-            (row.profile, row.rule_id, row.family, row.duty_bearer, row.status, now), [0, None])
+        trigger = events[trigger_id]
+        if not policy.kind_visible(trigger.kind, sees):  # as Obligation.for_reader
+            continue
+        if status == engine.BREACHED:
+            breached.append((duty_bearer, trigger_id))
+        now = engine.current_status(status, due_latest, today)
+        group = counted.setdefault((profile, rule_id, family, duty_bearer, status, now),
+                                   [0, None])
         group[0] += 1
-        if row.due_latest and (group[1] is None or row.due_latest < group[1]):
-            group[1] = row.due_latest
-        ranked.append(((URGENCY[now], row.due_latest or date.max, row.rule_id,
-                        row.trigger_number), row))
+        if due_latest and (group[1] is None or due_latest < group[1]):
+            group[1] = due_latest
+        key = (URGENCY[now], due_latest or date.max, rule_id, trigger.number)
+        ranked.append((key, row))
+        # each risk family's first open duty by due day
+        if (family in RISK_FAMILIES and status in open_statuses
+                and (family not in firsts or key[1:] < firsts[family][0])):
+            firsts[family] = (key[1:], row)
     groups = [DutyGroup(*key, n, first) for key, (n, first) in counted.items()]
-    urgent = [row for _key, row in heapq.nsmallest(PANEL_DUTIES, ranked, key=lambda k: k[0])]
-    firsts: dict[str, tuple[tuple[date, str, int], PageObligation]] = {}
-    for key, row in ranked:  # each family's first open duty by due day
-        if (row.family in RISK_FAMILIES and row.status in (engine.PENDING, engine.BREACHED)
-                and (row.family not in firsts or key[1:] < firsts[row.family][0])):
-            firsts[row.family] = (key[1:], row)
-    open_risk = {family: row for family, (_due, row) in firsts.items()}
+    urgent = [_page_row(row, events) for _key, row in
+              heapq.nsmallest(PANEL_DUTIES, ranked, key=lambda k: k[0])]
+    open_risk = {family: _page_row(row, events) for family, (_due, row) in firsts.items()}
     found = PageDuties(groups, urgent, open_risk, breached)
     case._page_duties = found  # type: ignore[attr-defined]
     return found
