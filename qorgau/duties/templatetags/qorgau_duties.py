@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 
 from qorgau.cases.models import Case
@@ -23,8 +24,13 @@ def duties_panel(case: Case) -> dict[str, Any]:
     counts = page.counts()
     duties = by_urgency(present([row.obligation(case) for row in page.urgent],
                                 timezone.localdate()))
-    return {"case": case, "duties": duties, "counts": counts,
-            "more": sum(counts.values()) - len(duties)}
+    # The rows' addresses from one reverse() each, not two a row.
+    duties_url = reverse("duties:case", args=[case.reference])
+    event_head = reverse("cases:event_detail", args=[case.reference, 0]).removesuffix("/0/")
+    rows = [(duty, f"{duties_url}#duty-{duty.row.pk}",
+             f"{event_head}/{duty.row.trigger.number}/") for duty in duties]
+    return {"case": case, "duties": duties, "rows": rows, "counts": counts,
+            "duties_url": duties_url, "more": sum(counts.values()) - len(duties)}
 
 
 @register.inclusion_tag("duties/_closing.html")
