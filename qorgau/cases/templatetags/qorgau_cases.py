@@ -208,19 +208,23 @@ def event_row(context: template.Context, event: Any) -> SafeString:
             f' <span class="ev__group">{e(group_label(kind_group(kind)))}</span>'
             f' <strong class="ev__kind">{e(kind_label(kind))}</strong>']
     if is_severe(kind):
-        html.append(f' <span class="tag tag--severe">{e(gettext("Serious"))}</span>')
+        serious = gettext("Serious")  # outside the f-strings, where makemessages finds it
+        html.append(f' <span class="tag tag--severe">{e(serious)}</span>')
     if policy.is_restricted(kind):
-        html.append(f' <span class="tag tag--restricted">{e(gettext("Restricted"))}</span>')
+        restricted = gettext("Restricted")
+        html.append(f' <span class="tag tag--restricted">{e(restricted)}</span>')
     html.append("</p>\n")
     if event.corrected_by:
         said = gettext("Corrected: see #%(number)s.") % {"number": event.corrected_by.number}
+        go = gettext("Go to the correction")
         html.append(f'    <p class="ev__correction">{e(said)} <a href="'
-                    f'{e(event.corrected_by_url)}">{e(gettext("Go to the correction"))}</a>'
+                    f'{e(event.corrected_by_url)}">{e(go)}</a>'
                     "</p>\n")
     if event.supersedes:
         said = gettext("Corrects #%(number)s.") % {"number": event.supersedes.number}
+        reason = gettext("Reason:")
         html.append(f'    <p class="ev__correction"><a href="{e(event.supersedes_url)}">'
-                    f'{e(said)}</a> {e(gettext("Reason:"))} {e(event.correction_reason)}</p>\n')
+                    f'{e(said)}</a> {e(reason)} {e(event.correction_reason)}</p>\n')
     if event.institution or event.institution_unit:
         comma = ", " if event.institution and event.institution_unit else ""
         html.append(f'    <p class="ev__inst">{e(institution_label(event.institution))}'
@@ -233,10 +237,11 @@ def event_row(context: template.Context, event: Any) -> SafeString:
         html.append("</ul>\n")
     if event.links or event.linked_from:
         html.append('    <ul class="ev__links">')
+        here = gettext("links here (%(kind)s)")
         html += [f'<li>{e(link_label(link.kind))} <a href="{e(link.target_url)}">'
                  f"#{link.target.number}</a></li>" for link in event.links]
         html += [f'<li><a href="{e(link.source_url)}">#{link.source.number}</a> '
-                 f'{e(gettext("links here (%(kind)s)") % {"kind": link_label(link.kind)})}'
+                 f'{e(here % {"kind": link_label(link.kind)})}'
                  "</li>" for link in event.linked_from]
         html.append("</ul>\n")
     if attrs := event_attributes(event):
@@ -244,12 +249,14 @@ def event_row(context: template.Context, event: Any) -> SafeString:
         html += [f"<div><dt>{e(label)}</dt><dd>{e(value)}</dd></div>" for label, value in attrs]
         html.append("</dl>\n")
     if event.place:
-        html.append(f'    <p class="ev__place">{e(gettext("Place:"))} {e(event.place)}</p>\n')
+        place = gettext("Place:")
+        html.append(f'    <p class="ev__place">{e(place)} {e(event.place)}</p>\n')
     if event.narrative:
         html.append(f'    <div class="ev__narrative">'
                     f"{linebreaks(event.narrative, autoescape=True)}</div>\n")
-    html.append(f'    <p class="ev__meta">{e(gettext("Source:"))} {e(source_label(event.source))}'
-                f' · {e(gettext("Reliability:"))} {e(reliability_label(event.reliability))}'
+    source, reliability = gettext("Source:"), gettext("Reliability:")
+    html.append(f'    <p class="ev__meta">{e(source)} {e(source_label(event.source))}'
+                f' · {e(reliability)} {e(reliability_label(event.reliability))}'
                 "</p>\n  </div>\n</li>\n")
     return mark_safe("".join(html))  # noqa: S308  # nosec B308 B703: every value escaped above
 
