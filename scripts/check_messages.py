@@ -2,11 +2,13 @@
 
 Re-extracts every string into a temporary copy of locale/ (merged with the existing
 catalogues), then checks that each entry is translated, not fuzzy, and that the committed
-.mo files match the .po files.
+.mo files match the .po files. A translation call inside an f-string is refused: xgettext
+does not look inside f-strings, so its words would silently leave the catalogues.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -20,8 +22,31 @@ ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("ru", "kk")
 
 
+TRANSLATING = {"_", "gettext", "gettext_lazy", "gettext_noop", "pgettext", "pgettext_lazy",
+               "ngettext", "ngettext_lazy", "npgettext"}
+
+
+def calls_in_fstrings(root: Path) -> list[str]:
+    """Translation calls of literal words written inside an f-string, which makemessages
+    cannot see."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"), str(path))):
+            if not isinstance(node, ast.JoinedStr):
+                continue
+            for inner in ast.walk(node):
+                name = getattr(getattr(inner, "func", None), "id", None)
+                literal = isinstance(inner, ast.Call) and any(
+                    isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+                    for arg in inner.args)  # a variable's words are extracted where written
+                if literal and name in TRANSLATING:
+                    found.append(f"{path.relative_to(root.parent)}:{inner.lineno}: {name}() "
+                                 "inside an f-string (makemessages cannot see it)")
+    return found
+
+
 def main() -> int:
-    problems: list[str] = []
+    problems: list[str] = calls_in_fstrings(ROOT / "qorgau")
     with tempfile.TemporaryDirectory() as tmp:
         # makemessages writes next to the sources it reads (the project's locale/), so it
         # runs on a copy of the sources: the real catalogues are never touched.
