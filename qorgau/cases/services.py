@@ -801,6 +801,7 @@ class CaseBatch:
                 pending = []
             pending.append(event)
         Event.objects.bulk_create(pending)
+        case.__dict__.pop("_light_events", None)  # read again at the next light_events
         EventParty.objects.bulk_create([
             EventParty(event=event, party=party, role=role)
             for event in events for party, role in self._links[id(event)][0]])

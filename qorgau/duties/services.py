@@ -404,7 +404,8 @@ def _known_rules(profile_id: str) -> frozenset[str]:
     return frozenset(rule.id for rule in profiles.cached(profile_id, str(profiles_dir())).rules)
 
 
-def _page_row(row: tuple[Any, ...], events: dict[int, Any]) -> PageObligation:
+def _page_row(row: tuple[Any, ...], events: dict[int, case_services.LightEvent],
+              ) -> PageObligation:
     """One obligation of the page's read as a PageObligation, its events' numbers and
     dates taken from the case's light events."""
     (pk, profile, rule_id, family, status, due_latest, late, reason, trigger_id,

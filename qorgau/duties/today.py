@@ -65,11 +65,15 @@ def own_tasks(user: User, today: date, caseworker: int | None = None) -> QuerySe
         "due_latest", "case__reference", "pk")
 
 
+def _complaints() -> QuerySet[EventLink]:
+    """Links from a complaint (a current escalation event) to what it complains of."""
+    return EventLink.objects.filter(source__kind__in=ESCALATION_KINDS,
+                                    source__superseded_by__isnull=True)
+
+
 def escalated() -> Exists:
     """Whether a complaint (a current escalation event) is linked to the duty's trigger."""
-    return Exists(EventLink.objects.filter(
-        target_id=OuterRef("trigger_id"), source__kind__in=ESCALATION_KINDS,
-        source__superseded_by__isnull=True))
+    return Exists(_complaints().filter(target_id=OuterRef("trigger_id")))
 
 
 def declined() -> Exists:
@@ -222,13 +226,13 @@ def erase_case_records(case: Case) -> dict[str, int]:
 def authority_failures_of(case: Case, breached: Iterable[tuple[str, int]]) -> int:
     """How many of one case's authority failures wait for a decision (no complaint linked,
     no decision recorded): `breached` is (duty-bearer, trigger id) of the stored breaches
-    its reader may see (PageDuties.breached); one query for the triggers already settled."""
+    its reader may see (PageDuties.breached); one query for the triggers already settled
+    (as `escalated` and `declined` say of a duty)."""
     failures = [trigger for bearer, trigger in breached if bearer not in OWN_BEARERS]
     if not failures:
         return 0
-    complained = EventLink.objects.filter(
-        source__case=case, source__kind__in=ESCALATION_KINDS,
-        source__superseded_by__isnull=True).order_by().values_list("target_id", flat=True)
+    complained = (_complaints().filter(source__case=case).order_by()
+                  .values_list("target_id", flat=True))
     decided = (EscalationDecision.objects.filter(case=case).order_by()
                .values_list("trigger_id", flat=True))
     settled = set(complained.union(decided))

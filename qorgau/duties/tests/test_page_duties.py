@@ -140,3 +140,19 @@ def test_the_page_shows_what_reading_every_obligation_would(org, alice):
             case=case, trigger__kind__in=policy.hidden_kinds(False)).count()
         assert hidden, "the timeline has a restricted trigger to hide"
     assert max(seen) > 0, seen
+
+
+def test_the_page_read_again_after_an_event_sees_its_duties(case, alice):
+    """The same case object, read for the page, then given an event, then read again (the
+    light events it keeps are read again, not reused)."""
+    case.sees_restricted = True
+    services.record_event(case, alice, services.EventInput(
+        kind="physical_assault", span=services.parse_span("2024-01-05"), source="survivor",
+        reliability="probable"))
+    before = sum(duties.page_duties(case).counts().values())
+    services.record_event(case, alice, services.EventInput(
+        kind="police_report", span=services.parse_span("2024-01-06"), source="survivor",
+        reliability="probable"))
+    after = duties.page_duties(case)
+    assert sum(after.counts().values()) > before
+    assert sum(after.counts().values()) == Obligation.objects.filter(case=case).count()
