@@ -14,7 +14,8 @@ A task whose database connection is lost while it runs (PostgreSQL restarted, a 
 an administrator's pg_terminate_backend) is treated the same way, whichever way the loss
 reaches the worker: the worker itself fails on it and recovers its own task
 (`recover(gone=...)`, db_worker), or the task's transaction closed the broken connection and
-django-tasks recorded the task as failed with the connection error (`requeue_if_lost`).
+django-tasks was about to record the task as failed with the connection error
+(`requeue_if_lost`, called by db_worker in its place).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -167,33 +167,33 @@ def connection_lost(exc: BaseException | None) -> bool:
     return False
 
 
-def requeue_if_lost(sender: Any, task_result: Any, **kwargs: Any) -> None:
-    """django-tasks' `task_finished`: a task that failed because its database connection was
-    lost is queued again (the first time; after `ATTEMPTS` claims it stays failed). The
-    signal is sent while the task's exception is being handled, so it is at hand here."""
-    if task_result.status != TaskResultStatus.FAILED or not connection_lost(sys.exc_info()[1]):
-        return
-    row = DBTaskResult.objects.filter(pk=task_result.id).values_list(
-        "task_path", "worker_ids", "args_kwargs").first()
-    if row is None:
-        return
-    path, worker_ids, args_kwargs = row
+def requeue_if_lost(task_result: DBTaskResult, exc: BaseException) -> bool:
+    """Before django-tasks records a task as failed: if its database connection was lost,
+    queue it again instead (the first time; after `ATTEMPTS` claims it fails as usual), so
+    that nobody sees it failed for a moment's loss. Whether it was queued again."""
+    if not connection_lost(exc):
+        return False
+    worker_ids = list(task_result.worker_ids)
     if len(worker_ids) >= ATTEMPTS:
         log.warning("task %s (%s): its database connection was lost again; failed",
-                    task_result.id, path)
-        return
+                    task_result.id, task_result.task_path)
+        return False
     with transaction.atomic():
         changed = DBTaskResult.objects.filter(
-            pk=task_result.id, status=TaskResultStatus.FAILED, worker_ids=worker_ids).update(
+            pk=task_result.id, status=TaskResultStatus.RUNNING, worker_ids=worker_ids).update(
             status=TaskResultStatus.READY, started_at=None, finished_at=None,
             exception_class_path="", traceback="", return_value=None)
-        callback = _ABANDONED.get(path)
+        callback = _ABANDONED.get(task_result.task_path)
         if changed and callback is not None:
+            args_kwargs = task_result.args_kwargs
             callback(list(args_kwargs.get("args", [])), dict(args_kwargs.get("kwargs", {})),
                      True)
-    if changed:
-        log.warning("task %s (%s): its database connection was lost; queued again",
-                    task_result.id, path)
+    if not changed:  # recovered already (its worker was taken for gone): nothing to record
+        return True
+    task_result.status = TaskResultStatus.READY
+    log.warning("task %s (%s): its database connection was lost; queued again",
+                task_result.id, task_result.task_path)
+    return True
 
 
 class Heartbeat:

@@ -1,11 +1,10 @@
-"""A task that failed because its database connection was lost is queued again once, then
-left failed (operations.workers.requeue_if_lost; the whole path against a real server is in
+"""A task that fails because its database connection was lost is queued again once, then
+recorded failed (operations.workers.requeue_if_lost; the whole path against a real server is in
 test_faults.py). Which errors count as a lost connection."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import Any
 
 import psycopg
@@ -41,21 +40,17 @@ def test_what_counts_as_a_lost_connection():
     assert not workers.connection_lost(None)
 
 
-def _failed(claims: int) -> DBTaskResult:
+def _running(claims: int) -> DBTaskResult:
     return DBTaskResult.objects.create(
-        status=TaskResultStatus.FAILED, args_kwargs={"args": ["x"], "kwargs": {}},
+        status=TaskResultStatus.RUNNING, args_kwargs={"args": ["x"], "kwargs": {}},
         task_path=PATH, worker_ids=[f"w{n}" for n in range(claims)], backend_name="default",
-        run_after=datetime(9999, 1, 1, tzinfo=UTC), started_at=timezone.now(),
-        finished_at=timezone.now(), exception_class_path="django.db.utils.OperationalError",
-        traceback="OperationalError: terminating connection")
+        run_after=datetime(9999, 1, 1, tzinfo=UTC), started_at=timezone.now())
 
 
 def _finished(row: DBTaskResult, error: BaseException) -> None:
-    """django-tasks sends task_finished while it handles the task's exception."""
-    try:
-        raise error
-    except BaseException:  # noqa: BLE001
-        workers.requeue_if_lost(None, SimpleNamespace(id=row.pk, status=row.status))
+    """As db_worker's run_task does when the task raised: queued again, or recorded failed."""
+    if not workers.requeue_if_lost(row, error):
+        row.set_failed(error)
 
 
 @pytest.mark.django_db
@@ -64,7 +59,7 @@ def test_a_task_failed_on_a_lost_connection_is_queued_again_once(monkeypatch):
     monkeypatch.setitem(workers._ABANDONED, PATH, lambda *args: told.append(args))
     lost = _wrapped(psycopg.errors.AdminShutdown("terminating connection"))
 
-    first = _failed(claims=1)
+    first = _running(claims=1)
     _finished(first, lost)
     first.refresh_from_db()
     assert (first.status, first.exception_class_path, first.traceback) == (
@@ -72,12 +67,18 @@ def test_a_task_failed_on_a_lost_connection_is_queued_again_once(monkeypatch):
     assert first.started_at is None and first.finished_at is None
     assert told == [(["x"], {}, True)]  # the app says it is being done again
 
-    again = _failed(claims=workers.ATTEMPTS)  # lost on every claim: it stays failed
+    again = _running(claims=workers.ATTEMPTS)  # lost on every claim: it stays failed
     _finished(again, lost)
     again.refresh_from_db()
     assert again.status == TaskResultStatus.FAILED and len(told) == 1
 
-    own = _failed(claims=1)  # the task's own error is not retried
+    own = _running(claims=1)  # the task's own error is not retried
     _finished(own, ValueError("no"))
     own.refresh_from_db()
     assert own.status == TaskResultStatus.FAILED
+
+    taken = _running(claims=1)  # recovered meanwhile and claimed by another worker
+    DBTaskResult.objects.filter(pk=taken.pk).update(worker_ids=["w0", "other"])
+    _finished(taken, lost)
+    taken.refresh_from_db()
+    assert taken.status == TaskResultStatus.RUNNING and taken.worker_ids == ["w0", "other"]

@@ -8,8 +8,8 @@ A database that goes away (PostgreSQL restarted, a failover, the network) does n
 django-tasks' loop raises the connection error, and the worker waits (1, 2, 4, then every
 5 s), connects again and goes on taking tasks in the same process. A task it was running
 when the connection broke is queued again (or failed after its attempts), as a dead
-worker's would be; so is one that failed on the lost connection itself
-(operations.workers.requeue_if_lost).
+worker's would be; so is one that fails on the lost connection itself, before
+it is recorded failed (operations.workers.requeue_if_lost).
 """
 
 import logging
@@ -17,10 +17,12 @@ import os
 import time
 from typing import Any
 
+from django.core.management import CommandError
 from django.db import InterfaceError, OperationalError, connections
-from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
-from django_tasks_db.compat import task_finished
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
+from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
 from qorgau.evidence.services import clean_leftovers
 from qorgau.operations import custody
@@ -49,6 +51,21 @@ def _wait_for_keys() -> None:
         log.warning("keys received from the key agent: taking tasks")
 
 
+class LosslessWorker(Worker):
+    """django-tasks' worker loop; a task failed by a lost connection is queued again where
+    django-tasks would record it failed, so that its row never reads FAILED in between."""
+
+    def run_task(self, db_task_result: DBTaskResult) -> None:
+        record_failure = db_task_result.set_failed
+
+        def set_failed(exc: BaseException) -> None:
+            if not requeue_if_lost(db_task_result, exc):
+                record_failure(exc)
+
+        db_task_result.set_failed = set_failed  # type: ignore[method-assign]
+        super().run_task(db_task_result)
+
+
 class Command(DatabaseWorker):
     help = DatabaseWorker.help
 
@@ -62,11 +79,9 @@ class Command(DatabaseWorker):
         _wait_for_keys()
         heartbeat = Heartbeat(options["worker_id"])
         heartbeat.start()
-        task_finished.connect(requeue_if_lost, dispatch_uid="qorgau-requeue-if-lost")
         try:
             self._work(*args, **options)
         finally:
-            task_finished.disconnect(dispatch_uid="qorgau-requeue-if-lost")
             heartbeat.stop()
 
     def _work(self, *args: Any, **options: Any) -> None:
@@ -75,7 +90,7 @@ class Command(DatabaseWorker):
             try:
                 if failures:
                     recover(gone=options["worker_id"])
-                super().handle(*args, **options)
+                self._run(**options)
                 return
             except (OperationalError, InterfaceError) as exc:
                 failures += 1
@@ -86,3 +101,22 @@ class Command(DatabaseWorker):
                 connections.close_all()
                 time.sleep(wait)
                 options["startup_delay"] = False
+
+    def _run(self, **options: Any) -> None:
+        """As django-tasks' own `handle` (in the reloader's child with --reload), with the
+        LosslessWorker."""
+        self.configure_logging(options["verbosity"])
+        queue_names = options["queue_name"].split(",")
+        excluded = options["exclude_queues"].split(",") if options["exclude_queues"] else []
+        if excluded and "*" not in queue_names:
+            raise CommandError("--exclude-queues can only be used with --queue-name=*")
+        worker = LosslessWorker(
+            queue_names=queue_names, interval=options["interval"], batch=options["batch"],
+            backend_name=options["backend_name"], startup_delay=options["startup_delay"],
+            max_tasks=options["max_tasks"], worker_id=options["worker_id"],
+            excluded_queue_names=excluded)
+        worker.configure_signals()
+        if options["reload"] and not options["batch"]:
+            run_with_reloader(worker.run)
+        else:
+            worker.run()
