@@ -14,6 +14,8 @@ See docs/regions.md.
 from __future__ import annotations
 
 import gettext
+import json
+import os
 from functools import cache
 
 import pycountry
@@ -105,11 +107,16 @@ def _language(language: str) -> str:
 
 @cache
 def _top_level() -> dict[str, dict[str, str]]:
-    """Country -> {code: English name} of its first-level subdivisions (ISO's own names)."""
+    """Country -> {code: English name} of its first-level subdivisions (ISO's own names).
+    Read from pycountry's data file, not `pycountry.subdivisions`: that keeps all 5,000
+    subdivisions and their indexes in every worker (4 MB) for the few hundred used here."""
     found: dict[str, dict[str, str]] = {}
-    for sub in pycountry.subdivisions:
-        if not sub.parent_code:
-            found.setdefault(sub.country_code.upper(), {})[sub.code.upper()] = sub.name
+    path = os.path.join(pycountry.DATABASE_DIR, "iso3166-2.json")
+    with open(path, encoding="utf-8") as data:
+        for sub in json.load(data)["3166-2"]:
+            if "parent" not in sub:
+                code = sub["code"].upper()
+                found.setdefault(code.split("-")[0], {})[code] = sub["name"]
     for country in pycountry.countries:
         found.setdefault(country.alpha_2, {})
     found["KZ"] = {code: names[0] for code, names in KZ_NAMES.items()}

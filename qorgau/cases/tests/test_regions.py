@@ -66,6 +66,19 @@ def test_kazakhstan_is_ours_and_matches_iso():
     assert [c for c, _ in regions.regions_of("KZ")][:2] == ["KZ-10", "KZ-11"]
 
 
+def test_the_first_level_read_from_the_data_file_is_pycountrys():
+    """regions reads pycountry's data file itself (to keep its 5,000 subdivisions out of
+    every worker): the same first level as pycountry's own objects give, country by country."""
+    expected: dict[str, dict[str, str]] = {}
+    for sub in pycountry.subdivisions:
+        if not sub.parent_code and sub.country_code != "KZ":
+            expected.setdefault(sub.country_code, {})[sub.code] = sub.name
+    read = {country: codes for country, codes in regions._top_level().items()
+            if codes and country != "KZ"}
+    assert read == expected
+    assert len(read) > 190 and read["GB"]["GB-ENG"] == "England"
+
+
 def test_labels_in_three_languages():
     assert regions.label("kz-west", "en") == "West Kazakhstan Region"
     assert regions.label("KZ-27", "ru") == "Западно-Казахстанская область"
