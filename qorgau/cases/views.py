@@ -3,10 +3,10 @@ every change goes through qorgau.cases.services."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -287,11 +287,36 @@ def _timeline(case: Case, history: bool, page: int) -> TimelinePage:
     return TimelinePage(found, page, total)
 
 
-def _links(links: QuerySet[EventLink]) -> list[EventLink]:
-    """Links with the number and kind of both ends (one query for the whole page)."""
-    return list(links.select_related("source", "target").only(
-        "id", "kind", "source_id", "target_id", "source__number", "source__kind",
-        "target__number", "target__kind").order_by("pk"))
+class LinkEnd(NamedTuple):
+    number: int
+    kind: str
+
+
+@dataclass
+class PageLink:
+    """A link as the timeline shows it: its kind, and the number and kind of both ends."""
+
+    kind: str
+    source_id: int
+    target_id: int
+    source: LinkEnd | services.LightEvent
+    target: LinkEnd | services.LightEvent
+    source_url: str = ""
+    target_url: str = ""
+
+
+def _links(links: QuerySet[EventLink],
+           ends: Mapping[int, services.LightEvent] | None = None) -> list[PageLink]:
+    """The links with both ends' number and kind: from `ends` (the case's light events,
+    when the page has read them: no join) or from one more query."""
+    rows = list(links.order_by("pk").values_list("kind", "source_id", "target_id"))
+    found: Mapping[int, LinkEnd | services.LightEvent] | None = ends
+    if found is None:
+        ids = {pk for _kind, source, target in rows for pk in (source, target)}
+        found = {pk: LinkEnd(number, kind) for pk, number, kind in Event.objects.filter(
+            pk__in=ids).values_list("pk", "number", "kind")} if ids else {}
+    return [PageLink(kind, source, target, found[source], found[target])
+            for kind, source, target in rows]
 
 
 def _event_urls(case: Case) -> Callable[[int], str]:
@@ -349,7 +374,8 @@ def case_detail(request: AuthedRequest, ref: str) -> HttpResponse:
     timeline = _timeline(case, history, page)
     ids = [event.pk for event in timeline.events]
     _decorate(case, timeline.events, {p.pk: p for p in parties}, _sees_restricted(case),
-              _links(EventLink.objects.filter(Q(source_id__in=ids) | Q(target_id__in=ids))),
+              _links(EventLink.objects.filter(Q(source_id__in=ids) | Q(target_id__in=ids)),
+                     services.light_events(case)),
               corrected=history)
     services.record_view(case, request.user, "case")
     context = {
