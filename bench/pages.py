@@ -9,7 +9,6 @@ the session read and written, no work of its own), and the queries of one reques
 from __future__ import annotations
 
 import cProfile
-import gc
 import io
 import pstats
 import statistics
@@ -64,8 +63,10 @@ def time_page(client: Any, url: str, runs: int, warm: int = 3) -> Timing:
         status = client.get(url).status_code
         assert status == 200, f"{url} answered {status}"
         client.get(BASELINE_URL)
-    gc.collect()  # what start-up and the warm-up left, out of the collector's sight, as
-    gc.freeze()   # qorgau/wsgi.py does in a server before its first request
+    # The collector as qorgau/wsgi.py sets it in a server before its first request.
+    from qorgau.collector import settle
+
+    settle()
     with CaptureQueriesContext(connection) as ctx:
         client.get(url)
     queries = len(ctx.captured_queries)  # now: every request starts a new log

@@ -16,10 +16,7 @@ from qorgau.evidence.services import clean_leftovers  # noqa: E402
 
 clean_leftovers()
 
-# What start-up made lives as long as the process: frozen out of the cyclic collector's
-# sight, so that a full collection walks only what requests make (about 100 ms a time
-# otherwise), and the workers forked under --preload leave the pages they share unwritten.
-import gc  # noqa: E402
+# The cyclic collector set for a long-lived server process (qorgau.collector).
+from qorgau.collector import settle  # noqa: E402
 
-gc.collect()
-gc.freeze()
+settle()
