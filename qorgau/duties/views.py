@@ -143,14 +143,17 @@ def case_duties(request: AuthedRequest, ref: str) -> HttpResponse:
 def queue(user: Any, today: date) -> QuerySet[Obligation]:
     """Open obligations due by today + 7 days on the user's open cases, most urgent first.
 
-    Served by the (organisation, status, due_latest) and (case, due_latest) indexes; no
-    event row is read unless the user holds a role that may not see restricted events,
-    and then only to hide the obligations that such an event triggered.
+    Served by the (case, due_latest) index, case by case: the cases are the user's (their
+    membership and assignment, as everywhere). No filter on the obligation's organisation
+    beside it: with one, PostgreSQL intersected each case's rows with the whole
+    organisation's (a BitmapAnd of 21,000 rows per case: a supervisor's queue took 200 ms
+    at 100,000 cases instead of 40). No event row is read unless the user holds a role that
+    may not see restricted events, and then only to hide the obligations that such an
+    event triggered.
     """
     roles = dict(Membership.objects.filter(user=user, role__in=CASE_ROLES).values_list(
         "organisation_id", "role"))
     rows = Obligation.objects.filter(
-        organisation__in=list(roles),
         status__in=[engine.PENDING, engine.BREACHED],
         due_latest__lte=today + SOON,
         # a monitoring case is history reconstructed from documents: nothing to do today
