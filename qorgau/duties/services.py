@@ -868,10 +868,13 @@ def record_letter_export(letter: Letter, by: User, fmt: str, document_digest: st
 def decorate_overdue(cases: Sequence[Case]) -> None:
     """The case list's "overdue" column: breached duties per case (restricted triggers left
     out, as the list may be read by any member)."""
+    # The cases' modes are at hand: no join to the cases (with it PostgreSQL merged the
+    # obligations with every case of the database, 18 ms at 100,000 cases).
+    casework = [case.pk for case in cases if case.mode == Case.Mode.CASEWORK]
     overdue = Q(status=engine.BREACHED) | Q(status=engine.PENDING,
                                             due_latest__lt=timezone.localdate(),
-                                            case__mode=Case.Mode.CASEWORK)
-    counts = dict(Obligation.objects.filter(overdue, case__in=list(cases))
+                                            case_id__in=casework)
+    counts = dict(Obligation.objects.filter(overdue, case_id__in=[case.pk for case in cases])
                   .for_reader(False).values("case_id")
                   .annotate(n=Count("pk")).values_list("case_id", "n"))
     for case in cases:

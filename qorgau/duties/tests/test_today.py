@@ -143,6 +143,35 @@ def test_the_case_list_shows_risk_and_overdue(client, demo, caseworker):
     assert "not assessed" not in row  # the reference case has an assessment
 
 
+def test_the_case_lists_overdue_count_is_a_plain_reading(demo):
+    """decorate_overdue (the case list's column) against the obligations read one by one:
+    breached ones, and pending ones past their date on a casework case only; none that a
+    restricted event triggered. A pending duty fallen due is made on purpose."""
+    from qorgau.cases import policy
+    from qorgau.duties.models import Obligation
+
+    today = timezone.localdate()
+    pending = Obligation.objects.filter(case=demo, status="pending").first()
+    assert pending is not None
+    Obligation.objects.filter(pk=pending.pk).update(due_latest=today.replace(year=today.year - 1))
+    hidden = policy.hidden_kinds(False)
+
+    def plain(case: Case) -> int:
+        return sum(1 for o in Obligation.objects.filter(case=case).select_related("trigger")
+                   if o.trigger.kind not in hidden and (o.status == "breached" or (
+                       o.status == "pending" and o.due_latest and o.due_latest < today
+                       and case.mode == Case.Mode.CASEWORK)))
+
+    counted = {}
+    for mode in (Case.Mode.CASEWORK, Case.Mode.MONITORING):
+        Case.objects.filter(pk=demo.pk).update(mode=mode)
+        case = Case.objects.get(pk=demo.pk)
+        services.decorate_overdue([case])
+        assert case.overdue == plain(case) > 0
+        counted[mode] = case.overdue
+    assert counted[Case.Mode.CASEWORK] > counted[Case.Mode.MONITORING]  # the pending one
+
+
 def test_old_overdue_tasks_of_ours_do_not_crowd_what_is_due_today(client, demo, caseworker):
     client.force_login(caseworker)
     html = client.get(reverse("duties:today")).content.decode()
