@@ -4,12 +4,16 @@ Django worker measured in the same run.
     .venv/bin/python bench/worker_memory.py --reuse
         [--database postgres://postgres@127.0.0.1:5432/qorgau_bench] [--cases 10000]
         [--clients 6] [--logins 3] [--requests 60] [--port 8766] [--no-preload-compare]
+        [--server-venv DIR]
 
 gunicorn is started on 127.0.0.1 with the deployment's own options, read from the ExecStart
 line of deploy/systemd/qorgau-web.service (workers, timeouts, --max-requests and its jitter,
 --preload if the unit has it; only --bind is changed) and its Environment= lines (the
 allocator's settings), and the production settings (keys
-from the environment, as bench/http_load.py sets them). Then, for each server in turn:
+from the environment, as bench/http_load.py sets them), by this environment's gunicorn or,
+with --server-venv, by that of a deployment's own install (requirements/run.txt only: a
+development environment holds packages that Django and jsonschema import when present,
+Jinja2 and jsonschema's format checkers). Then, for each server in turn:
 
 1. the baseline: bench/bare_wsgi.py (Django, psycopg, one query and a template) under the
    same options, --requests requests per client;
@@ -60,6 +64,7 @@ from webform import Forms, totp  # noqa: E402
 UNIT = http_load.UNIT
 PROXY = {"X-Forwarded-Proto": "https"}
 MB = 1024 * 1024
+SERVER_BIN = http_load.BIN  # whose gunicorn serves (--server-venv)
 
 
 unit_environment = http_load.unit_environment
@@ -287,7 +292,7 @@ class Figures:
 
 def serve(name: str, app: str, options: list[str], port: int, run: Any) -> Figures:
     log = http_load.WORK / f"worker-memory-{port}.log"
-    server = http_load.start([str(http_load.BIN / "gunicorn"), app, *options,
+    server = http_load.start([str(SERVER_BIN / "gunicorn"), app, *options,
                               "--bind", f"127.0.0.1:{port}", "--log-level", "warning"], log)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -397,7 +402,15 @@ def main() -> None:
                         help="every Nth caseworker's password hashed with Django's default "
                              "Argon2 parameters (0: none)")
     parser.add_argument("--no-preload-compare", action="store_true")
+    parser.add_argument("--server-venv", type=Path, metavar="DIR",
+                        help="serve with this virtual environment's gunicorn (a deployment's "
+                             "own install, requirements/run.txt only); default: this one")
     args = parser.parse_args()
+    if args.server_venv:
+        global SERVER_BIN
+        SERVER_BIN = args.server_venv.resolve() / "bin"
+        if not (SERVER_BIN / "gunicorn").is_file():
+            raise SystemExit(f"no gunicorn in {SERVER_BIN}: install requirements/run.txt there")
 
     http_load.production_environment(args.database)
     dataset.open_database(args)
@@ -436,6 +449,8 @@ def main() -> None:
 
     options = unit_options()
     print(f"the unit's options: {' '.join(options)}")
+    print("served by the gunicorn of " + (
+        "--server-venv (a deployment's install)" if args.server_venv else "this environment"))
     other = ([o for o in options if o != "--preload"] if "--preload" in options
              else [*options, "--preload"])
     when, load_before = datetime.now(UTC), os.getloadavg()
