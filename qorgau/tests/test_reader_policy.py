@@ -28,8 +28,7 @@ SURFACES = {
     "cases/templatetags/qorgau_cases.py": "timeline marks",
     "duties/services.py": "duties page, letters, overdue column, the case page's duties panel "
                           "and summary (page_duties)",
-    "duties/today.py": "Today",
-    "duties/views.py": "Needs action",
+    "duties/today.py": "Today, and Needs action (hide_restricted)",
     "duties/reminders.py": "reminder e-mails",
     "risk/views.py": "risk assessment page",
     "risk/services.py": "risk suggestions from the timeline",
